@@ -1,0 +1,1 @@
+//! Passerelle's web interface: templates and embedded static assets.

@@ -1,0 +1,1 @@
+//! Passerelle's encrypted blob store.
