@@ -1,0 +1,158 @@
+//! Start-up: turns a configuration into a listening gateway, refusing to start with one clear
+//! sentence when something is wrong.
+
+use crate::clock::SharedClock;
+use crate::config::{Config, ConfigError};
+use crate::db::Db;
+use crate::http::{router, AppState};
+use crate::service::{audit::Audit, passwords::Hasher, Core};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Key-derivation labels for the subkeys the gateway takes from the master key. Do not change.
+const TOTP_SUBKEY: &str = "passerelle gateway totp secrets v1";
+const AUDIT_SUBKEY: &str = "passerelle gateway audit chain v1";
+
+/// Everything the CLI and the server need, opened from the configuration.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The services.
+    pub core: Core,
+    /// The encrypted blob store.
+    pub blobs: storage::BlobStore,
+}
+
+fn ensure_data_dir(dir: &Path) -> Result<(), ConfigError> {
+    let fail = |e: std::io::Error| {
+        ConfigError(format!(
+            "data_dir (PASSERELLE_DATA_DIR): the directory {} is not writable: {e}",
+            dir.display()
+        ))
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if let Ok(meta) = std::fs::metadata(dir) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+            }
+        }
+    }
+    let probe = dir.join(".write-probe");
+    std::fs::write(&probe, b"").map_err(fail)?;
+    std::fs::remove_file(&probe).map_err(fail)?;
+    Ok(())
+}
+
+fn master_key(config: &Config) -> Result<storage::MasterKey, ConfigError> {
+    let result = match (&config.master_key.env, &config.master_key.file) {
+        (Some(var), _) => storage::MasterKey::from_env(var),
+        (None, Some(path)) => storage::MasterKey::from_file(path),
+        (None, None) => storage::MasterKey::load_or_generate(&config.data_dir.join("master.key")),
+    };
+    result.map_err(|e| ConfigError(format!("master_key: {e}")))
+}
+
+/// Opens the data directory, keys, blob store and database (migrating it).
+pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigError> {
+    ensure_data_dir(&config.data_dir)?;
+    let master = master_key(&config)?;
+    let totp_key = master.derive_subkey(TOTP_SUBKEY);
+    let audit_key = master.derive_subkey(AUDIT_SUBKEY);
+    let keys = storage::KeyStore::open(config.key_dir(), master)
+        .map_err(|e| ConfigError(format!("the key store {}: {e}", config.key_dir().display())))?;
+    let backend = storage::LocalBackend::open(config.blob_dir(), &config.storage.country)
+        .map_err(|e| ConfigError(format!("storage: {e}")))?;
+    let blobs = storage::BlobStore::new(Arc::new(backend), keys)
+        .map_err(|e| ConfigError(format!("storage.country: {e}")))?;
+    let db = Db::connect(&config.database_url())
+        .await
+        .map_err(|e| ConfigError(format!("database_url (PASSERELLE_DATABASE_URL): {e}")))?;
+    let passwords = Hasher::new()
+        .await
+        .map_err(|e| ConfigError(format!("password hashing: {e}")))?;
+    let audit = Audit::new(db.clone(), clock.clone(), audit_key);
+    let core = Core {
+        db,
+        clock,
+        config: Arc::new(config),
+        audit,
+        secrets: Arc::new(storage::SecretBox::new(&totp_key)),
+        passwords,
+    };
+    Ok(Opened { core, blobs })
+}
+
+/// A gateway bound to its port, ready to serve.
+pub struct Application {
+    listener: TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+    state: AppState,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("addr", &self.local_addr())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Checks the configuration, opens everything and binds the listener (port 0 picks a free port).
+    pub async fn build(config: Config, clock: SharedClock) -> Result<Self, ConfigError> {
+        let listen = config.listen;
+        let tls_config = {
+            // The TLS check runs before anything is created, so a bad certificate stops start-up early.
+            ensure_data_dir(&config.data_dir)?;
+            crate::tls::server_config(&config)?
+        };
+        let opened = open(config, clock).await?;
+        let listener = TcpListener::bind(listen).await.map_err(|e| {
+            ConfigError(format!(
+                "listen (PASSERELLE_LISTEN): cannot listen on {listen}: {e}"
+            ))
+        })?;
+        Ok(Self {
+            listener,
+            tls: tls_config,
+            state: AppState { core: opened.core },
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// The services behind the server (tests use them to seed data).
+    pub fn core(&self) -> &Core {
+        &self.state.core
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send) {
+        let http = self.state.core.config.http.clone();
+        let housekeeping = tokio::spawn(housekeeping(self.state.core.clone()));
+        crate::server::serve(self.listener, self.tls, router(self.state), http, shutdown).await;
+        housekeeping.abort();
+    }
+}
+
+/// Periodic clean-up of dead sessions and challenges.
+async fn housekeeping(core: Core) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(
+        core.config.sweep_interval_secs,
+    ));
+    loop {
+        tick.tick().await;
+        if let Err(e) = core.purge_sessions().await {
+            tracing::warn!(error = %e, "session clean-up failed");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! The `passerelle` command line.
+
+use crate::app::{open, Application};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::{Config, ConfigError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Passerelle: secure exchange of OPS survey files.
+#[derive(Debug, Parser)]
+#[command(name = "passerelle", version, about)]
+pub struct Cli {
+    /// Configuration file (default: `passerelle.toml` in the working directory, if present).
+    #[arg(long, global = true, env = "PASSERELLE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTPS gateway.
+    Serve,
+    /// Administer accounts.
+    Admin {
+        /// What to do.
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Manage encryption keys.
+    Keys {
+        /// What to do.
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+/// `passerelle admin ...`
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create a platform administrator and print its one-time password.
+    Create {
+        /// Login name.
+        #[arg(long)]
+        username: String,
+        /// Name shown to others.
+        #[arg(long)]
+        display_name: String,
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// Print `{"username", "initial_password"}` as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `passerelle audit ...`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain; exits non-zero naming the first broken link.
+    Verify,
+}
+
+/// `passerelle keys ...`
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Rewrap every mission key under a new master key (blobs are not touched).
+    RotateMaster,
+}
+
+/// A command's failure: the sentence to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// What went wrong, for the operator.
+    pub message: String,
+    /// Process exit code.
+    pub code: i32,
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure {
+            message: e.0,
+            code: 2,
+        }
+    }
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: 1,
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let config = Config::load(cli.config.as_deref())?;
+    let clock: SharedClock = Arc::new(SystemClock);
+    match cli.command {
+        Command::Serve => {
+            let app = Application::build(config, clock).await?;
+            tracing::info!(addr = %app.local_addr(), "passerelle listening (HTTPS)");
+            eprintln!("passerelle: listening on https://{}", app.local_addr());
+            app.run_until(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    username,
+                    display_name,
+                    email,
+                    json,
+                },
+        } => {
+            let opened = open(config, clock).await?;
+            let created = opened
+                .core
+                .bootstrap_admin(&username, &display_name, &email)
+                .await
+                .map_err(|e| match e {
+                    crate::service::Error::InvalidRequest(t)
+                    | crate::service::Error::Conflict(t) => fail(t.en),
+                    other => fail(other.to_string()),
+                })?;
+            let username = username.trim().to_lowercase();
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "username": username, "initial_password": created.initial_password })
+                );
+            } else {
+                println!("Platform administrator {username} created.");
+                println!(
+                    "One-time password (to be changed at first login): {}",
+                    created.initial_password
+                );
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let opened = open(config, clock).await?;
+            match opened
+                .core
+                .audit
+                .verify()
+                .await
+                .map_err(|e| fail(e.to_string()))?
+            {
+                Ok(v) => {
+                    println!(
+                        "audit trail intact: {} entries checked, up to entry {}",
+                        v.entries, v.last_seq
+                    );
+                    Ok(())
+                }
+                Err(broken) => Err(fail(format!("audit trail broken: {broken}"))),
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::RotateMaster,
+        } => {
+            if config.master_key.env.is_some() {
+                return Err(fail(
+                    "master_key.env: the master key comes from an environment variable; rotate it by \
+                     providing the new key in a file (master_key.file) and running this command again",
+                ));
+            }
+            let path = config
+                .master_key
+                .file
+                .clone()
+                .unwrap_or_else(|| config.data_dir.join("master.key"));
+            let opened = open(config, clock).await?;
+            let n = opened
+                .blobs
+                .keys()
+                .rotate_master_file(&path)
+                .map_err(|e| fail(format!("master key rotation: {e}")))?;
+            println!("master key rotated: {n} mission key(s) rewrapped; blobs untouched");
+            Ok(())
+        }
+    }
+}

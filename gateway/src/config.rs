@@ -1,0 +1,343 @@
+//! Configuration: embedded defaults, then `passerelle.toml`, then `PASSERELLE_*` environment variables.
+//!
+//! Every problem found here is reported as one sentence naming the setting at fault, so an operator
+//! can fix it without reading a backtrace.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// A configuration problem, worded for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The gateway's whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory holding the database (SQLite), the encrypted blobs, the keys and generated TLS material.
+    pub data_dir: PathBuf,
+    /// Address and port the HTTPS listener binds.
+    pub listen: SocketAddr,
+    /// `sqlite://PATH` or `postgres://...`; defaults to a SQLite file under `data_dir`.
+    pub database_url: Option<String>,
+    /// TLS certificate and key.
+    pub tls: TlsConfig,
+    /// Session lifetimes.
+    pub sessions: SessionConfig,
+    /// Password rules that deployments may tighten.
+    pub passwords: PasswordConfig,
+    /// Where the master key-encryption key comes from.
+    pub master_key: MasterKeyConfig,
+    /// Where encrypted blobs are kept.
+    pub storage: StorageConfig,
+    /// HTTP limits and time-outs.
+    pub http: HttpConfig,
+    /// How often, in seconds, expiry is enforced.
+    pub sweep_interval_secs: u64,
+    /// Largest accepted upload, in bytes.
+    pub max_upload_bytes: u64,
+    /// Name shown as the issuer in authenticator apps.
+    pub totp_issuer: String,
+}
+
+/// TLS material. With neither file set, a self-signed development certificate is generated.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain, leaf first.
+    pub cert_file: Option<PathBuf>,
+    /// PEM private key; must not be readable by group or others.
+    pub key_file: Option<PathBuf>,
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// A session unused for this many seconds ends.
+    pub idle_timeout_secs: u64,
+    /// A session ends this many seconds after login whatever its use.
+    pub absolute_lifetime_secs: u64,
+}
+
+/// Password rules.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    /// When set, a password older than this many days must be changed at the next login.
+    pub max_age_days: Option<u32>,
+}
+
+/// Master key-encryption key source: a generated file under the data directory by default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MasterKeyConfig {
+    /// Read the master key from this file (mode 0600) instead of `<data_dir>/master.key`.
+    pub file: Option<PathBuf>,
+    /// Read the master key (base64 or hex of 32 bytes) from this environment variable.
+    pub env: Option<String>,
+}
+
+/// Blob storage location.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    /// Directory of the encrypted blobs; defaults to `<data_dir>/blobs`.
+    pub dir: Option<PathBuf>,
+    /// ISO 3166 country where that directory physically lies; must be in the EEA.
+    pub country: String,
+}
+
+/// HTTP limits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Seconds allowed for a TLS handshake.
+    pub handshake_timeout_secs: u64,
+    /// Seconds allowed to receive a request's headers.
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request body may stay silent before the request is dropped.
+    pub body_idle_timeout_secs: u64,
+    /// Largest request head (request line and headers), in bytes.
+    pub max_header_bytes: usize,
+    /// Most simultaneous connections.
+    pub max_connections: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./data"),
+            listen: SocketAddr::from(([127, 0, 0, 1], 8443)),
+            database_url: None,
+            tls: TlsConfig::default(),
+            sessions: SessionConfig::default(),
+            passwords: PasswordConfig::default(),
+            master_key: MasterKeyConfig::default(),
+            storage: StorageConfig::default(),
+            http: HttpConfig::default(),
+            sweep_interval_secs: 60,
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
+            totp_issuer: "Passerelle".to_owned(),
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_secs: 30 * 60,
+            absolute_lifetime_secs: 12 * 60 * 60,
+        }
+    }
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            dir: None,
+            country: "FR".to_owned(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            handshake_timeout_secs: 10,
+            header_read_timeout_secs: 10,
+            body_idle_timeout_secs: 30,
+            max_header_bytes: 16 * 1024,
+            max_connections: 1024,
+        }
+    }
+}
+
+/// Names of the environment variables that override the file (from the HTTP contract).
+const ENV_VARS: &[&str] = &[
+    "PASSERELLE_DATA_DIR",
+    "PASSERELLE_LISTEN",
+    "PASSERELLE_DATABASE_URL",
+    "PASSERELLE_TLS_CERT",
+    "PASSERELLE_TLS_KEY",
+    "PASSERELLE_SWEEP_INTERVAL_SECS",
+    "PASSERELLE_MAX_UPLOAD_BYTES",
+];
+
+impl Config {
+    /// Loads the configuration: defaults, then the file (explicit path, or `passerelle.toml` in the
+    /// working directory when present), then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let env: Vec<(String, String)> = ENV_VARS
+            .iter()
+            .filter_map(|k| std::env::var(k).ok().map(|v| ((*k).to_owned(), v)))
+            .collect();
+        let file = match file {
+            Some(p) => Some(p.to_path_buf()),
+            None => std::env::var_os("PASSERELLE_CONFIG")
+                .map(PathBuf::from)
+                .or_else(|| {
+                    let p = PathBuf::from("passerelle.toml");
+                    p.exists().then_some(p)
+                }),
+        };
+        Self::load_from(file.as_deref(), &env)
+    }
+
+    /// Loads from an optional file and an explicit list of environment pairs.
+    pub fn load_from(file: Option<&Path>, env: &[(String, String)]) -> Result<Self, ConfigError> {
+        let mut config = match file {
+            None => Config::default(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ConfigError(format!(
+                        "the configuration file {} cannot be read: {e}",
+                        path.display()
+                    ))
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    ConfigError(format!(
+                        "the configuration file {} is not valid: {}",
+                        path.display(),
+                        e.message()
+                    ))
+                })?
+            }
+        };
+        for (key, value) in env {
+            config.apply_env(key, value)?;
+        }
+        config.check()?;
+        Ok(config)
+    }
+
+    fn apply_env(&mut self, key: &str, value: &str) -> Result<(), ConfigError> {
+        let bad = |what: &str| ConfigError(format!("{key} must be {what}, not {value:?}"));
+        match key {
+            "PASSERELLE_DATA_DIR" => self.data_dir = PathBuf::from(value),
+            "PASSERELLE_LISTEN" => {
+                self.listen = value
+                    .parse()
+                    .map_err(|_| bad("an address and port such as 127.0.0.1:8443"))?
+            }
+            "PASSERELLE_DATABASE_URL" => self.database_url = Some(value.to_owned()),
+            "PASSERELLE_TLS_CERT" => self.tls.cert_file = Some(PathBuf::from(value)),
+            "PASSERELLE_TLS_KEY" => self.tls.key_file = Some(PathBuf::from(value)),
+            "PASSERELLE_SWEEP_INTERVAL_SECS" => {
+                self.sweep_interval_secs = value.parse().map_err(|_| bad("a number of seconds"))?
+            }
+            "PASSERELLE_MAX_UPLOAD_BYTES" => {
+                self.max_upload_bytes = value.parse().map_err(|_| bad("a number of bytes"))?
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.tls.cert_file.is_some() != self.tls.key_file.is_some() {
+            return Err(ConfigError(
+                "tls.cert_file (PASSERELLE_TLS_CERT) and tls.key_file (PASSERELLE_TLS_KEY) must be set together".into(),
+            ));
+        }
+        if self.sessions.idle_timeout_secs == 0 || self.sessions.absolute_lifetime_secs == 0 {
+            return Err(ConfigError(
+                "sessions.idle_timeout_secs and sessions.absolute_lifetime_secs must be greater than zero".into(),
+            ));
+        }
+        if self.sweep_interval_secs == 0 {
+            return Err(ConfigError(
+                "sweep_interval_secs (PASSERELLE_SWEEP_INTERVAL_SECS) must be at least 1".into(),
+            ));
+        }
+        if let Some(url) = &self.database_url {
+            let scheme = url.split(':').next().unwrap_or_default();
+            if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
+                return Err(ConfigError(format!(
+                    "database_url (PASSERELLE_DATABASE_URL) has the unknown scheme {scheme:?}: use sqlite://PATH or postgres://USER@HOST/DB"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("passerelle.db").display()
+            ),
+        }
+    }
+
+    /// The blob directory in force.
+    pub fn blob_dir(&self) -> PathBuf {
+        self.storage
+            .dir
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("blobs"))
+    }
+
+    /// The key store directory (kept apart from the blobs).
+    pub fn key_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = Config::load_from(None, &[]).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8443");
+        assert!(c
+            .database_url()
+            .starts_with("sqlite://./data/passerelle.db"));
+        assert_eq!(c.sessions.idle_timeout_secs, 1800);
+    }
+
+    #[test]
+    fn environment_overrides_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nsweep_interval_secs = 5\n",
+        )
+        .unwrap();
+        let c = Config::load_from(
+            Some(&path),
+            &env(&[("PASSERELLE_LISTEN", "127.0.0.1:9001")]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.port(), 9001);
+        assert_eq!(c.sweep_interval_secs, 5);
+    }
+
+    #[test]
+    fn unknown_fields_and_schemes_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, "lisen = \"x\"\n").unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("lisen"), "{e}");
+        let e =
+            Config::load_from(None, &env(&[("PASSERELLE_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(e.0.contains("PASSERELLE_DATABASE_URL"), "{e}");
+        let e = Config::load_from(None, &env(&[("PASSERELLE_LISTEN", "nowhere")])).unwrap_err();
+        assert!(e.0.contains("PASSERELLE_LISTEN"), "{e}");
+    }
+}

@@ -1,0 +1,17 @@
+//! Passerelle gateway: HTTPS, accounts and MFA, the audit trail and the command line.
+//!
+//! Layers: `http` (handlers) calls `service` (the rules), which calls `db` (queries) and the
+//! `storage` crate (encrypted blobs). Time comes from a [`clock::Clock`].
+
+pub mod app;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod server;
+pub mod service;
+pub mod tls;
+
+pub use app::Application;
+pub use config::Config;

@@ -1,0 +1,166 @@
+//! The rules: accounts, login, sessions, audit. No HTTP types here; handlers call these services.
+
+pub mod accounts;
+pub mod audit;
+pub mod login;
+pub mod password_policy;
+pub mod passwords;
+pub mod sessions;
+pub mod throttle;
+pub mod totp;
+
+use crate::clock::SharedClock;
+use crate::config::Config;
+use crate::db::{Db, DbError};
+use std::sync::Arc;
+
+/// Everything the services share.
+#[derive(Clone)]
+pub struct Core {
+    /// The database.
+    pub db: Db,
+    /// The time source.
+    pub clock: SharedClock,
+    /// The configuration in force.
+    pub config: Arc<Config>,
+    /// The audit trail.
+    pub audit: audit::Audit,
+    /// Seals TOTP secrets before they reach the database.
+    pub secrets: Arc<storage::SecretBox>,
+    /// Password hashing.
+    pub passwords: passwords::Hasher,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Core")
+            .field("db", &self.db)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Who is acting, and from where.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// User id.
+    pub user_id: String,
+    /// Login name.
+    pub username: String,
+    /// The user's organisation.
+    pub organisation_id: String,
+    /// Platform administrator or not.
+    pub platform_admin: bool,
+    /// Source address.
+    pub ip: String,
+}
+
+/// A language for messages meant for people.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// French, the default.
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+/// A message in both languages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    /// French.
+    pub fr: String,
+    /// English.
+    pub en: String,
+}
+
+impl Text {
+    /// A message from its two wordings.
+    pub fn new(fr: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            fr: fr.into(),
+            en: en.into(),
+        }
+    }
+
+    /// The wording in `lang`.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Fr => &self.fr,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// Why a service refused or failed; each maps to one stable code of the HTTP contract.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Wrong password, unknown user or disabled account (indistinguishable on purpose).
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The login challenge is unknown, used or expired.
+    #[error("invalid challenge")]
+    InvalidChallenge,
+    /// Too many failures: wait this many seconds.
+    #[error("too many attempts, retry after {retry_after_secs} s")]
+    TooManyAttempts {
+        /// Seconds before the next attempt is examined.
+        retry_after_secs: u64,
+    },
+    /// The new password breaks the policy.
+    #[error("weak password: {0:?}")]
+    WeakPassword(password_policy::WeakPassword),
+    /// The new password is the current one.
+    #[error("the new password is the current one")]
+    SamePassword,
+    /// Wrong, expired or already used TOTP or recovery code.
+    #[error("invalid code")]
+    InvalidCode,
+    /// No valid session.
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// A visible thing, a forbidden action.
+    #[error("forbidden")]
+    Forbidden,
+    /// Absent, or invisible to the caller.
+    #[error("not found")]
+    NotFound,
+    /// A request the rules reject, with the reason.
+    #[error("invalid request: {}", .0.en)]
+    InvalidRequest(Text),
+    /// A conflict with the current state, with the reason.
+    #[error("conflict: {}", .0.en)]
+    Conflict(Text),
+    /// Anything else; the detail goes to the log, never to the client.
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        Error::Unexpected(anyhow::Error::new(e))
+    }
+}
+
+/// Result of a service call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A fresh opaque id.
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A 256-bit random token, URL-safe base64 without padding.
+pub fn random_token() -> String {
+    use base64::Engine as _;
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// SHA-256 of a secret token, hex: what the database keeps instead of the token.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest as _;
+    hex::encode(sha2::Sha256::digest(token.as_bytes()))
+}

@@ -1,0 +1,309 @@
+//! The local filesystem backend: `<root>/<mission>/<blob>`.
+//!
+//! An upload goes to `<root>/<mission>/.tmp-<blob>-<random>`, is fsynced, renamed to its final
+//! name (the commit point) and the directory is fsynced: a crash never leaves a visible partial
+//! blob, and the leftovers are swept when the backend is opened.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use tokio::task::JoinHandle;
+
+use super::{Backend, BlobSource, BlobUpload};
+use crate::error::{check_id, Result, StorageError};
+use crate::fsutil;
+
+/// Blobs in a local directory.
+#[derive(Debug)]
+pub struct LocalBackend {
+    root: PathBuf,
+    country: String,
+}
+
+impl LocalBackend {
+    /// Opens (creating it if needed) the blob directory `dir`, located in `country`
+    /// (ISO 3166-1 alpha-2), and removes leftovers of interrupted uploads.
+    pub fn open(dir: impl Into<PathBuf>, country: &str) -> Result<LocalBackend> {
+        let root = dir.into();
+        fsutil::ensure_dir(&root, true)?;
+        let backend = LocalBackend {
+            root,
+            country: country.trim().to_ascii_uppercase(),
+        };
+        let swept = backend.sweep_sync()?;
+        if swept > 0 {
+            tracing::warn!(swept, root = %backend.root.display(), "removed leftovers of interrupted uploads");
+        }
+        Ok(backend)
+    }
+
+    /// The blob directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn mission_dir(&self, mission: &str) -> Result<PathBuf> {
+        check_id("mission", mission)?;
+        Ok(self.root.join(mission))
+    }
+
+    fn blob_path(&self, mission: &str, blob: &str) -> Result<PathBuf> {
+        check_id("blob", blob)?;
+        Ok(self.mission_dir(mission)?.join(blob))
+    }
+
+    fn sweep_sync(&self) -> Result<usize> {
+        let mut removed = fsutil::sweep_tmp(&self.root)?;
+        let entries = fs::read_dir(&self.root)
+            .map_err(|e| StorageError::io(format!("listing {}", self.root.display()), e))?;
+        for entry in entries {
+            let entry = entry
+                .map_err(|e| StorageError::io(format!("listing {}", self.root.display()), e))?;
+            if entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                removed += fsutil::sweep_tmp(&entry.path())?;
+            }
+        }
+        Ok(removed)
+    }
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StorageError::io("running a blocking task", std::io::Error::other(e)))?
+}
+
+fn not_found(mission: &str, blob: &str) -> StorageError {
+    StorageError::NotFound {
+        mission: mission.to_owned(),
+        blob: blob.to_owned(),
+    }
+}
+
+#[async_trait]
+impl Backend for LocalBackend {
+    fn country(&self) -> &str {
+        &self.country
+    }
+
+    fn describe(&self) -> String {
+        format!("local directory {} ({})", self.root.display(), self.country)
+    }
+
+    async fn begin_put(&self, mission: &str, blob: &str) -> Result<Box<dyn BlobUpload>> {
+        let dir = self.mission_dir(mission)?;
+        let dest = self.blob_path(mission, blob)?;
+        let name = blob.to_owned();
+        let (file, tmp, dir) = blocking(move || {
+            fsutil::ensure_dir(&dir, false)?;
+            let (file, tmp) = fsutil::create_tmp(&dir, &name, 0o600)?;
+            Ok((file, tmp, dir))
+        })
+        .await?;
+        Ok(Box::new(LocalUpload {
+            file: Some(file),
+            pending: None,
+            tmp,
+            dest,
+            dir,
+            finished: false,
+        }))
+    }
+
+    async fn open(&self, mission: &str, blob: &str) -> Result<Arc<dyn BlobSource>> {
+        let path = self.blob_path(mission, blob)?;
+        let (m, b) = (mission.to_owned(), blob.to_owned());
+        blocking(move || {
+            let file = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(not_found(&m, &b))
+                }
+                Err(e) => return Err(StorageError::io(format!("opening {}", path.display()), e)),
+            };
+            let len = file
+                .metadata()
+                .map_err(|e| StorageError::io(format!("inspecting {}", path.display()), e))?
+                .len();
+            Ok(Arc::new(LocalSource {
+                file: Arc::new(file),
+                len,
+            }) as Arc<dyn BlobSource>)
+        })
+        .await
+    }
+
+    async fn len(&self, mission: &str, blob: &str) -> Result<u64> {
+        let path = self.blob_path(mission, blob)?;
+        let (m, b) = (mission.to_owned(), blob.to_owned());
+        blocking(move || match fs::metadata(&path) {
+            Ok(meta) => Ok(meta.len()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(not_found(&m, &b)),
+            Err(e) => Err(StorageError::io(
+                format!("inspecting {}", path.display()),
+                e,
+            )),
+        })
+        .await
+    }
+
+    async fn delete(&self, mission: &str, blob: &str) -> Result<bool> {
+        let path = self.blob_path(mission, blob)?;
+        let dir = self.mission_dir(mission)?;
+        blocking(move || match fs::remove_file(&path) {
+            Ok(()) => {
+                fsutil::fsync_dir(&dir)?;
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(StorageError::io(format!("removing {}", path.display()), e)),
+        })
+        .await
+    }
+
+    async fn list(&self, mission: &str) -> Result<Vec<String>> {
+        let dir = self.mission_dir(mission)?;
+        blocking(move || {
+            let entries = match fs::read_dir(&dir) {
+                Ok(e) => e,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+                Err(e) => return Err(StorageError::io(format!("listing {}", dir.display()), e)),
+            };
+            let mut ids = Vec::new();
+            for entry in entries {
+                let entry =
+                    entry.map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // Temporary files start with a dot and so never pass the id check.
+                if check_id("blob", &name).is_ok()
+                    && entry.file_type().map(|t| t.is_file()).unwrap_or(false)
+                {
+                    ids.push(name);
+                }
+            }
+            ids.sort();
+            Ok(ids)
+        })
+        .await
+    }
+
+    async fn sweep(&self) -> Result<usize> {
+        let this = LocalBackend {
+            root: self.root.clone(),
+            country: self.country.clone(),
+        };
+        blocking(move || this.sweep_sync()).await
+    }
+}
+
+/// An upload to a temporary file. Writes run on the blocking pool one block at a time, and
+/// `write` returns as soon as the previous block is on its way, so encryption of the next block
+/// overlaps the disk write of this one.
+struct LocalUpload {
+    file: Option<File>,
+    pending: Option<JoinHandle<std::io::Result<File>>>,
+    tmp: PathBuf,
+    dest: PathBuf,
+    dir: PathBuf,
+    finished: bool,
+}
+
+impl LocalUpload {
+    async fn take_file(&mut self) -> Result<File> {
+        let ctx = || format!("writing {}", self.tmp.display());
+        if let Some(h) = self.pending.take() {
+            return match h.await {
+                Ok(Ok(f)) => Ok(f),
+                Ok(Err(e)) => Err(StorageError::io(ctx(), e)),
+                Err(e) => Err(StorageError::io(ctx(), std::io::Error::other(e))),
+            };
+        }
+        self.file.take().ok_or_else(|| {
+            StorageError::io(
+                ctx(),
+                std::io::Error::other("an earlier write of this upload failed"),
+            )
+        })
+    }
+}
+
+#[async_trait]
+impl BlobUpload for LocalUpload {
+    async fn write(&mut self, chunk: Bytes) -> Result<()> {
+        let mut file = self.take_file().await?;
+        self.pending = Some(tokio::task::spawn_blocking(move || {
+            file.write_all(&chunk)?;
+            Ok(file)
+        }));
+        Ok(())
+    }
+
+    async fn commit(mut self: Box<Self>) -> Result<()> {
+        let file = self.take_file().await?;
+        let (tmp, dest, dir) = (self.tmp.clone(), self.dest.clone(), self.dir.clone());
+        blocking(move || {
+            file.sync_all()
+                .map_err(|e| StorageError::io(format!("syncing {}", tmp.display()), e))?;
+            drop(file);
+            fs::rename(&tmp, &dest)
+                .map_err(|e| StorageError::io(format!("renaming to {}", dest.display()), e))?;
+            fsutil::fsync_dir(&dir)
+        })
+        .await?;
+        self.finished = true;
+        Ok(())
+    }
+
+    async fn abort(mut self: Box<Self>) -> Result<()> {
+        let _ = self.take_file().await;
+        let tmp = self.tmp.clone();
+        self.finished = true;
+        blocking(move || match fs::remove_file(&tmp) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(StorageError::io(format!("removing {}", tmp.display()), e)),
+        })
+        .await
+    }
+}
+
+impl Drop for LocalUpload {
+    fn drop(&mut self) {
+        if !self.finished {
+            // Dropped mid-upload (e.g. the request was cancelled): remove the temporary file now;
+            // anything missed is swept at the next start.
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+struct LocalSource {
+    file: Arc<File>,
+    len: u64,
+}
+
+#[async_trait]
+impl BlobSource for LocalSource {
+    fn len(&self) -> u64 {
+        self.len
+    }
+
+    async fn read_at(&self, offset: u64, len: usize) -> Result<BytesMut> {
+        let file = Arc::clone(&self.file);
+        // Allocated by the calling (runtime) thread so that buffers come from, and return to,
+        // one allocator arena: peak memory stays flat whichever pool thread does the read.
+        let mut buf = BytesMut::with_capacity(len);
+        blocking(move || {
+            buf.resize(len, 0);
+            file.read_exact_at(&mut buf, offset)
+                .map_err(|e| StorageError::io("reading a blob", e))?;
+            Ok(buf)
+        })
+        .await
+    }
+}

@@ -1,0 +1,71 @@
+//! Where encrypted blobs live. Backends see only ciphertext; they never hold keys.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+
+use crate::error::Result;
+
+pub mod local;
+
+/// A storage location for blobs, addressed by (mission id, blob id). Implementations: the local
+/// filesystem ([`local::LocalBackend`]) now; an S3-compatible object store later (put = multipart
+/// upload completed on commit, read = ranged GET).
+#[async_trait]
+pub trait Backend: Send + Sync + fmt::Debug {
+    /// ISO 3166-1 alpha-2 code of the country where the data is physically stored.
+    fn country(&self) -> &str;
+
+    /// A short human description of the location, for logs and messages.
+    fn describe(&self) -> String;
+
+    /// Starts writing a blob. Nothing is visible under its name until [`BlobUpload::commit`];
+    /// a committed blob replaces any previous one of the same name atomically.
+    async fn begin_put(&self, mission: &str, blob: &str) -> Result<Box<dyn BlobUpload>>;
+
+    /// Opens a blob for random-access reads ([`crate::StorageError::NotFound`] if absent).
+    async fn open(&self, mission: &str, blob: &str) -> Result<Arc<dyn BlobSource>>;
+
+    /// Stored length of a blob ([`crate::StorageError::NotFound`] if absent).
+    async fn len(&self, mission: &str, blob: &str) -> Result<u64>;
+
+    /// Deletes a blob; returns false if it did not exist.
+    async fn delete(&self, mission: &str, blob: &str) -> Result<bool>;
+
+    /// Committed blob ids of a mission, sorted (never a temporary upload).
+    async fn list(&self, mission: &str) -> Result<Vec<String>>;
+
+    /// Removes leftovers of interrupted uploads; returns how many were removed. Call only when no
+    /// upload is running (at start).
+    async fn sweep(&self) -> Result<usize>;
+}
+
+/// An upload in progress.
+#[async_trait]
+pub trait BlobUpload: Send {
+    /// Appends bytes (callers pass large blocks, about 1 MiB).
+    async fn write(&mut self, chunk: Bytes) -> Result<()>;
+
+    /// Makes the blob durable and visible under its name (the commit point).
+    async fn commit(self: Box<Self>) -> Result<()>;
+
+    /// Abandons the upload; nothing becomes visible.
+    async fn abort(self: Box<Self>) -> Result<()>;
+}
+
+/// An open blob, read by ranges.
+#[async_trait]
+pub trait BlobSource: Send + Sync {
+    /// Stored length of the blob, as of opening.
+    fn len(&self) -> u64;
+
+    /// True when the blob is empty (never the case for a valid blob).
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Reads exactly `len` bytes at `offset` (an error if the blob is shorter).
+    async fn read_at(&self, offset: u64, len: usize) -> Result<BytesMut>;
+}

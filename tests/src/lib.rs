@@ -1,0 +1,1 @@
+//! Black-box test suite for Passerelle; the tests live under `tests/`.

@@ -1,0 +1,286 @@
+//! TLS, HTTP limits, security headers and the audit chain's tamper evidence.
+
+use crate::helpers::*;
+use serde_json::json;
+use sqlx::Executor as _;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+crate::on_every_backend!(
+    security_headers_on_every_response,
+    audit_chain_detects_tampering
+);
+
+async fn security_headers_on_every_response(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("operateur").await;
+    let responses = [
+        app.client.get(app.url("/healthz")).send().await.unwrap(),
+        app.client
+            .get(app.url("/api/v1/nowhere"))
+            .send()
+            .await
+            .unwrap(),
+        app.get_as(&admin.token, "/api/v1/me").await,
+        app.post(
+            "/api/v1/auth/login",
+            json!({"username": "x", "password": "y"}),
+        )
+        .await,
+    ];
+    for r in responses {
+        let h = r.headers();
+        let hsts = h["strict-transport-security"].to_str().unwrap();
+        let max_age: u64 = hsts
+            .split(';')
+            .next()
+            .unwrap()
+            .trim_start_matches("max-age=")
+            .parse()
+            .unwrap();
+        assert!(max_age >= 31_536_000, "{hsts}");
+        assert_eq!(h["x-content-type-options"], "nosniff");
+        assert_eq!(h["referrer-policy"], "no-referrer");
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
+        assert!(h.get("server").is_none(), "no version banner");
+        assert_eq!(h["cache-control"], "no-store");
+    }
+    let r = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok");
+}
+
+async fn audit_chain_detects_tampering(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("operateur").await;
+    for i in 0..4 {
+        app.post_as(
+            &admin.token,
+            "/api/v1/organisations",
+            json!({"name": format!("Organisme {i}"), "kind": "other"}),
+        )
+        .await;
+    }
+    let audit = &app.core.audit;
+    let ok = audit.verify().await.unwrap().unwrap();
+    assert!(ok.entries >= 7);
+    let pool = &app.core.db.pool;
+
+    // Edit a field: the row's hash no longer matches.
+    pool.execute("UPDATE audit_events SET outcome = 'failed' WHERE seq = 3")
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.verify().await.unwrap().unwrap_err(),
+        gateway::service::audit::Broken::Edited(3)
+    );
+    pool.execute("UPDATE audit_events SET outcome = 'success' WHERE seq = 3")
+        .await
+        .unwrap();
+    assert!(audit.verify().await.unwrap().is_ok());
+
+    // Recompute a plain SHA-256 over an edit: without the key, the chain still breaks.
+    pool.execute("UPDATE audit_events SET hash = '00' || substr(hash, 3) WHERE seq = 4")
+        .await
+        .unwrap();
+    let broken = audit.verify().await.unwrap().unwrap_err();
+    assert_eq!(broken, gateway::service::audit::Broken::Edited(4));
+    assert!(broken.to_string().contains("entry 4"), "{broken}");
+}
+
+// Purging for retention keeps the remaining chain verifiable; deleting from the middle does not.
+#[tokio::test]
+async fn purge_keeps_verification_and_deletion_is_detected() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin("operateur").await;
+    app.clock.advance(chrono::Duration::days(400));
+    let token = app.login(&admin).await;
+    for i in 0..3 {
+        app.post_as(
+            &token,
+            "/api/v1/organisations",
+            json!({"name": format!("Org {i}"), "kind": "other"}),
+        )
+        .await;
+    }
+    let before = app.core.audit.verify().await.unwrap().unwrap();
+    let purged = app
+        .core
+        .audit
+        .purge_before(start_time() + chrono::Duration::days(365))
+        .await
+        .unwrap();
+    assert!(purged >= 3, "{purged}");
+    let after = app.core.audit.verify().await.unwrap().unwrap();
+    assert_eq!(after.entries, before.entries - purged);
+    assert_eq!(after.last_seq, before.last_seq);
+    // New entries keep chaining after a purge.
+    app.post_as(
+        &token,
+        "/api/v1/organisations",
+        json!({"name": "Org après purge", "kind": "other"}),
+    )
+    .await;
+    assert!(app.core.audit.verify().await.unwrap().is_ok());
+    let seq = after.last_seq - 1;
+    app.core
+        .db
+        .pool
+        .execute(format!("DELETE FROM audit_events WHERE seq = {seq}").as_str())
+        .await
+        .unwrap();
+    let broken = app.core.audit.verify().await.unwrap().unwrap_err();
+    assert!(
+        matches!(broken, gateway::service::audit::Broken::Gap { expected, .. } if expected == seq),
+        "{broken}"
+    );
+}
+
+/// A TLS ClientHello offering at most `version` (no supported_versions extension) and `suites`.
+fn client_hello(version: [u8; 2], suites: &[u16]) -> Vec<u8> {
+    let mut body = Vec::new();
+    body.extend(version);
+    body.extend([0x42; 32]);
+    body.push(0);
+    body.extend(((suites.len() * 2) as u16).to_be_bytes());
+    for s in suites {
+        body.extend(s.to_be_bytes());
+    }
+    body.extend([1, 0]);
+    let mut ext = Vec::new();
+    ext.extend([0x00, 0x0a, 0x00, 0x06, 0x00, 0x04, 0x00, 0x1d, 0x00, 0x17]); // groups: x25519, P-256
+    ext.extend([0x00, 0x0b, 0x00, 0x02, 0x01, 0x00]); // point formats
+    ext.extend([
+        0x00, 0x0d, 0x00, 0x08, 0x00, 0x06, 0x04, 0x03, 0x08, 0x04, 0x04, 0x01,
+    ]); // signature algorithms
+    body.extend((ext.len() as u16).to_be_bytes());
+    body.extend(ext);
+    let mut hs = vec![1];
+    hs.extend(&(body.len() as u32).to_be_bytes()[1..]);
+    hs.extend(body);
+    let mut record = vec![0x16, 0x03, 0x01];
+    record.extend((hs.len() as u16).to_be_bytes());
+    record.extend(hs);
+    record
+}
+
+/// The first TLS record type the server answers with (0x16 handshake, 0x15 alert), if any.
+async fn first_record(addr: std::net::SocketAddr, hello: &[u8]) -> Option<u8> {
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    tcp.write_all(hello).await.unwrap();
+    let mut buf = [0u8; 7];
+    match tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Some(buf[0]),
+        _ => None,
+    }
+}
+
+const AEAD_ECDHE: &[u16] = &[0xc02b, 0xc02c, 0xc02f, 0xc030];
+const CBC_ONLY: &[u16] = &[0xc009, 0xc013, 0x002f, 0x0035];
+
+#[tokio::test]
+async fn only_tls12_and_13_with_aead_suites() {
+    let app = spawn_app(Backend::Sqlite).await;
+    // Control: the same hand-made hello at TLS 1.2 with AEAD suites gets a ServerHello.
+    assert_eq!(
+        first_record(app.addr, &client_hello([3, 3], AEAD_ECDHE)).await,
+        Some(0x16)
+    );
+    // TLS 1.1 and 1.0: refused with an alert, never a ServerHello.
+    assert_eq!(
+        first_record(app.addr, &client_hello([3, 2], AEAD_ECDHE)).await,
+        Some(0x15)
+    );
+    assert_eq!(
+        first_record(app.addr, &client_hello([3, 1], CBC_ONLY)).await,
+        Some(0x15)
+    );
+    // TLS 1.2 with CBC suites only: no common suite.
+    assert_eq!(
+        first_record(app.addr, &client_hello([3, 3], CBC_ONLY)).await,
+        Some(0x15)
+    );
+    // A real client limited to TLS 1.2 connects.
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&app.cert_pem).unwrap())
+        .tls_built_in_root_certs(false)
+        .max_tls_version(reqwest::tls::Version::TLS_1_2)
+        .resolve("localhost", app.addr)
+        .build()
+        .unwrap();
+    assert_eq!(
+        client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+}
+
+async fn tls_stream(app: &TestApp) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pemfile::certs(&mut app.cert_pem.as_slice()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    connector
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn slow_clients_are_cut_off() {
+    let app = spawn_app_with(Backend::Sqlite, |c| {
+        c.http.handshake_timeout_secs = 1;
+        c.http.header_read_timeout_secs = 1;
+    })
+    .await;
+    // A client that never starts the handshake.
+    let mut tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(5), tcp.read(&mut buf))
+        .await
+        .expect("connection held open");
+    assert!(matches!(n, Ok(0) | Err(_)));
+    // A client that sends half a request head and stops.
+    let mut tls = tls_stream(&app).await;
+    tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), tls.read_to_end(&mut out)).await;
+    assert!(read.is_ok(), "connection held open by a slow client");
+    assert!(!String::from_utf8_lossy(&out).contains("200 OK"));
+}
+
+#[tokio::test]
+async fn oversized_headers_are_refused() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let mut tls = tls_stream(&app).await;
+    let big = "a".repeat(100 * 1024);
+    let request = format!("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: {big}\r\n\r\n");
+    let _ = tls.write_all(request.as_bytes()).await;
+    let mut out = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), tls.read_to_end(&mut out)).await;
+    let text = String::from_utf8_lossy(&out);
+    assert!(!text.contains("200 OK"), "{text}");
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 431"),
+        "{text}"
+    );
+}

@@ -1,0 +1,1 @@
+//! Web sign-in tests (cookie sessions, CSRF).
