@@ -1,1 +1,64 @@
 //! Passerelle's web interface: templates and embedded static assets.
+//!
+//! The crate knows nothing of the gateway, its database or HTTP framework: it turns typed views
+//! ([`pages`]) into HTML with askama (autoescaping on), holds every text in French and English
+//! ([`i18n`]), decodes the forms those pages post ([`form`]) and embeds the static files
+//! ([`static_asset`]).
+
+#![forbid(unsafe_code)]
+
+pub mod form;
+pub mod i18n;
+pub mod pages;
+
+pub use askama::Template;
+pub use i18n::{Lang, Strings};
+pub use pages::{
+    ChangePasswordPage, EnrollKey, EnrollPage, ErrorPage, HomePage, Layout, LoginPage,
+    RecoveryCodesPage, SignedOutPage, TotpPage, FALLBACK_ERROR_HTML,
+};
+
+/// The embedded static files: name under `/static/`, content type, bytes.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "passerelle.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../static/passerelle.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../static/favicon.svg"),
+    ),
+];
+
+/// A static asset by its name under `/static/`: its content type and bytes.
+pub fn static_asset(path: &str) -> Option<(&'static str, &'static [u8])> {
+    ASSETS
+        .iter()
+        .find(|(name, _, _)| *name == path)
+        .map(|(_, content_type, bytes)| (*content_type, *bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assets_are_embedded() {
+        let (ct, css) = static_asset("passerelle.css").unwrap();
+        assert_eq!(ct, "text/css; charset=utf-8");
+        assert!(std::str::from_utf8(css).unwrap().contains(":focus-visible"));
+        assert!(static_asset("favicon.svg").is_some());
+        assert!(static_asset("../Cargo.toml").is_none());
+        assert!(static_asset("").is_none());
+    }
+
+    #[test]
+    fn css_loads_nothing_from_elsewhere() {
+        let (_, css) = static_asset("passerelle.css").unwrap();
+        let css = std::str::from_utf8(css).unwrap();
+        assert!(!css.contains("url("));
+        assert!(!css.contains("@import"));
+    }
+}

@@ -11,9 +11,11 @@ use std::path::Path;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
-/// Key-derivation labels for the subkeys the gateway takes from the master key. Do not change.
-const TOTP_SUBKEY: &str = "passerelle gateway totp secrets v1";
-const AUDIT_SUBKEY: &str = "passerelle gateway audit chain v1";
+/// Names of the gateway's own keys in the key store. They are random keys wrapped by the master
+/// key like mission keys, so rotating the master key leaves them (and what they protect) intact.
+/// Do not change.
+const TOTP_KEY: &str = "gateway-totp-secrets";
+const AUDIT_KEY: &str = "gateway-audit-chain";
 
 /// Everything the CLI and the server need, opened from the configuration.
 #[derive(Debug, Clone)]
@@ -60,10 +62,14 @@ fn master_key(config: &Config) -> Result<storage::MasterKey, ConfigError> {
 pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigError> {
     ensure_data_dir(&config.data_dir)?;
     let master = master_key(&config)?;
-    let totp_key = master.derive_subkey(TOTP_SUBKEY);
-    let audit_key = master.derive_subkey(AUDIT_SUBKEY);
-    let keys = storage::KeyStore::open(config.key_dir(), master)
-        .map_err(|e| ConfigError(format!("the key store {}: {e}", config.key_dir().display())))?;
+    let key_dir = config.key_dir();
+    let key_error =
+        |e: storage::StorageError| ConfigError(format!("the key store {}: {e}", key_dir.display()));
+    let keys = storage::KeyStore::open(key_dir.clone(), master).map_err(key_error)?;
+    // A wrong master key, or a rotation left unfinished, is refused here rather than at first use.
+    keys.verify().map_err(key_error)?;
+    let totp_key = keys.service_key(TOTP_KEY).map_err(key_error)?;
+    let audit_key = keys.service_key(AUDIT_KEY).map_err(key_error)?;
     let backend = storage::LocalBackend::open(config.blob_dir(), &config.storage.country)
         .map_err(|e| ConfigError(format!("storage: {e}")))?;
     let blobs = storage::BlobStore::new(Arc::new(backend), keys)
@@ -105,6 +111,8 @@ impl Application {
     /// Checks the configuration, opens everything and binds the listener (port 0 picks a free port).
     pub async fn build(config: Config, clock: SharedClock) -> Result<Self, ConfigError> {
         let listen = config.listen;
+        storage::ensure_eea(&config.storage.country)
+            .map_err(|e| ConfigError(format!("storage.country: {e}")))?;
         let tls_config = {
             // The TLS check runs before anything is created, so a bad certificate stops start-up early.
             ensure_data_dir(&config.data_dir)?;

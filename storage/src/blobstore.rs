@@ -15,7 +15,7 @@ use crate::format::{
 use crate::keystore::{KeyStore, MissionKey};
 use crate::reader::{BlobReader, Opened};
 use crate::residency::ensure_eea;
-use crate::writer::{new_blob, Sealer, WriteReceipt};
+use crate::writer::{new_blob, Accumulator, SealCtx, SealJob, WriteReceipt};
 
 /// Encrypted blobs on a backend, keyed per mission. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
@@ -86,9 +86,10 @@ impl BlobStore {
         rand::rngs::OsRng.fill_bytes(&mut prefix);
         let (header, cipher) = new_blob(&key.key, key.id, mission_id, blob_id, salt, prefix)?;
         drop(key);
-        let sealer = Sealer::new(&header, cipher);
+        let acc = Accumulator::new(&header);
+        let ctx = SealCtx::new(cipher);
         let mut upload = self.inner.backend.begin_put(mission_id, blob_id).await?;
-        match pump(sealer, upload.as_mut(), &mut input).await {
+        match pump(acc, ctx, upload.as_mut(), &mut input).await {
             Ok(receipt) => {
                 upload.commit().await?;
                 Ok(receipt)
@@ -149,7 +150,7 @@ impl BlobStore {
     /// Reads a whole blob as a stream of plaintext. Header, key and length problems are
     /// reported here; a bad segment is reported by the stream.
     pub async fn read(&self, mission_id: &str, blob_id: &str) -> Result<BlobReader> {
-        let opened = self.open(mission_id, blob_id).await?;
+        let opened = Arc::new(self.open(mission_id, blob_id).await?);
         let len = opened.layout.plaintext_len();
         let range = (len > 0).then(|| (0, len - 1));
         Ok(opened.into_reader(range))
@@ -166,7 +167,7 @@ impl BlobStore {
         start: u64,
         end_inclusive: u64,
     ) -> Result<BlobReader> {
-        let opened = self.open(mission_id, blob_id).await?;
+        let opened = Arc::new(self.open(mission_id, blob_id).await?);
         let len = opened.layout.plaintext_len();
         if start > end_inclusive || start >= len {
             return Err(StorageError::RangeNotSatisfiable {
@@ -184,7 +185,7 @@ impl BlobStore {
 
     /// Plaintext length of a blob, after checking its header, key commitment and last segment.
     pub async fn plaintext_len(&self, mission_id: &str, blob_id: &str) -> Result<u64> {
-        let opened = self.open(mission_id, blob_id).await?;
+        let opened = Arc::new(self.open(mission_id, blob_id).await?);
         opened.verify_tail().await?;
         Ok(opened.layout.plaintext_len())
     }
@@ -196,7 +197,8 @@ impl BlobStore {
         self.inner.backend.delete(mission_id, blob_id).await
     }
 
-    /// True if a blob is stored under this id (without decrypting anything).
+    /// True if a blob is stored under this id (without decrypting anything: also true for the
+    /// blobs of a mission whose key was destroyed, until they are deleted).
     pub async fn exists(&self, mission_id: &str, blob_id: &str) -> Result<bool> {
         check_id("mission", mission_id)?;
         check_id("blob", blob_id)?;
@@ -226,23 +228,63 @@ impl BlobStore {
 }
 
 async fn pump<S>(
-    mut sealer: Sealer,
+    mut acc: Accumulator,
+    ctx: SealCtx,
     upload: &mut dyn BlobUpload,
     input: &mut S,
 ) -> Result<WriteReceipt>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
 {
+    let mut pipe = SealPipeline {
+        ctx: Some(ctx),
+        sealing: None,
+    };
     while let Some(chunk) = input.next().await {
         let chunk = chunk.map_err(StorageError::InputAborted)?;
         let mut data: &[u8] = &chunk;
         while !data.is_empty() {
-            if let Some(block) = sealer.push(&mut data)? {
-                upload.write(block).await?;
+            if let Some(job) = acc.push(&mut data) {
+                pipe.submit(job, upload).await?;
             }
         }
     }
-    let (block, receipt) = sealer.finish()?;
-    upload.write(block).await?;
-    Ok(receipt)
+    pipe.submit(acc.finish(), upload).await?;
+    pipe.drain(upload).await?;
+    pipe.ctx
+        .take()
+        .map(SealCtx::receipt)
+        .ok_or_else(|| StorageError::io("sealing a blob", std::io::Error::other("lost state")))
+}
+
+/// One block sealed on a blocking thread at a time, in order; its result goes to the upload
+/// when the next block is submitted.
+struct SealPipeline {
+    ctx: Option<SealCtx>,
+    sealing: Option<tokio::task::JoinHandle<(SealCtx, Result<Bytes>)>>,
+}
+
+impl SealPipeline {
+    async fn drain(&mut self, upload: &mut dyn BlobUpload) -> Result<()> {
+        if let Some(handle) = self.sealing.take() {
+            let (ctx, sealed) = handle
+                .await
+                .map_err(|e| StorageError::io("sealing a blob", std::io::Error::other(e)))?;
+            self.ctx = Some(ctx);
+            upload.write(sealed?).await?;
+        }
+        Ok(())
+    }
+
+    async fn submit(&mut self, job: SealJob, upload: &mut dyn BlobUpload) -> Result<()> {
+        self.drain(upload).await?;
+        let mut ctx = self.ctx.take().ok_or_else(|| {
+            StorageError::io("sealing a blob", std::io::Error::other("lost state"))
+        })?;
+        self.sealing = Some(tokio::task::spawn_blocking(move || {
+            let sealed = ctx.seal(job);
+            (ctx, sealed)
+        }));
+        Ok(())
+    }
 }

@@ -52,7 +52,7 @@ pub enum StorageError {
     /// `A-Z a-z 0-9 - _ .`, not starting with a dot).
     #[error("invalid {kind} id {id:?}: use 1 to 128 characters among A-Z a-z 0-9 - _ . (not starting with a dot)")]
     InvalidId {
-        /// "mission" or "blob".
+        /// "mission", "blob" or "service key".
         kind: &'static str,
         /// The rejected id.
         id: String,

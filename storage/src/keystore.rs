@@ -33,6 +33,11 @@ const KEY_FILE_LEN: usize = PREFIX_LEN + 12 + 32 + 16;
 const KEY_SUFFIX: &str = ".key";
 /// Suffix of tombstones left by destruction.
 const TOMBSTONE_SUFFIX: &str = ".destroyed";
+/// Suffix of service key files.
+const SERVICE_SUFFIX: &str = ".service";
+/// Prefix of the id bound into a service key's associated data (':' never occurs in a mission
+/// id, so a service key file can never pass for a mission's). Do not change.
+const SERVICE_AAD_PREFIX: &str = "service:";
 
 /// A mission's data key, unwrapped; zeroized on drop.
 pub(crate) struct MissionKey {
@@ -142,26 +147,29 @@ impl KeyStore {
     /// Unwraps the data key of `mission_id`.
     pub(crate) fn mission_key(&self, mission_id: &str) -> Result<MissionKey> {
         check_id("mission", mission_id)?;
+        let destroyed = || StorageError::KeyDestroyed {
+            mission: mission_id.to_owned(),
+        };
         if self.tombstone_path(mission_id).exists() {
-            return Err(StorageError::KeyDestroyed {
-                mission: mission_id.to_owned(),
-            });
+            return Err(destroyed());
         }
-        let path = self.key_path(mission_id);
+        match self.load(&format!("{mission_id}{KEY_SUFFIX}"), mission_id)? {
+            Some(key) => Ok(key),
+            // A destruction may have completed between the two checks.
+            None if self.tombstone_path(mission_id).exists() => Err(destroyed()),
+            None => Err(StorageError::KeyNotFound {
+                mission: mission_id.to_owned(),
+            }),
+        }
+    }
+
+    /// Reads and unwraps `dir/file_name` (`None` if absent), with the master key that wraps it:
+    /// the current one, or the new one while a rotation runs.
+    fn load(&self, file_name: &str, aad_id: &str) -> Result<Option<MissionKey>> {
+        let path = self.inner.dir.join(file_name);
         let bytes = match fs::read(&path) {
             Ok(b) => Zeroizing::new(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                // A destruction may have completed between the two checks.
-                return Err(if self.tombstone_path(mission_id).exists() {
-                    StorageError::KeyDestroyed {
-                        mission: mission_id.to_owned(),
-                    }
-                } else {
-                    StorageError::KeyNotFound {
-                        mission: mission_id.to_owned(),
-                    }
-                });
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StorageError::io(format!("reading {}", path.display()), e)),
         };
         let mut master = self.master();
@@ -186,7 +194,33 @@ impl KeyStore {
                 master.id()
             )));
         }
-        unwrap(&master, mission_id, &path, &bytes)
+        unwrap(&master, aad_id, &path, &bytes).map(Some)
+    }
+
+    /// A random 256-bit key for an internal purpose of the application (e.g. `"totp"` for the
+    /// `SecretBox` of TOTP secrets, `"audit"` for the audit chain), created on first use and
+    /// kept wrapped like a mission key in `<purpose>.service`.
+    ///
+    /// Unlike [`MasterKey::derive_subkey`], such a key survives a master key rotation (it is
+    /// rewrapped with the mission keys), so whatever it protects stays readable. It is never
+    /// destroyed by [`KeyStore::destroy_mission_key`]. `purpose` follows the id rules.
+    pub fn service_key(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>> {
+        check_id("service key", purpose)?;
+        let file_name = format!("{purpose}{SERVICE_SUFFIX}");
+        let aad_id = format!("{SERVICE_AAD_PREFIX}{purpose}");
+        if let Some(k) = self.load(&file_name, &aad_id)? {
+            return Ok(k.key);
+        }
+        let _guard = self.lock();
+        if let Some(k) = self.load(&file_name, &aad_id)? {
+            return Ok(k.key);
+        }
+        let mut key = Zeroizing::new([0u8; 32]);
+        rand::rngs::OsRng.fill_bytes(&mut key[..]);
+        let file = wrap(&self.master(), &aad_id, &key)?;
+        fsutil::write_atomic(&self.inner.dir, &file_name, &file, 0o600)?;
+        tracing::info!(purpose, "created service key");
+        Ok(key)
     }
 
     /// True if the key of `mission_id` was destroyed.
@@ -273,8 +307,8 @@ impl KeyStore {
         Ok(ids)
     }
 
-    /// Rewraps every mission key under `new` and makes it the current master key; blobs are not
-    /// touched. Returns how many key files were rewritten.
+    /// Rewraps every mission key (and service key) under `new` and makes it the current master
+    /// key; blobs are not touched. Returns how many key files were rewritten.
     ///
     /// Crash-safe: each key file records which master key wraps it and is replaced atomically,
     /// so after an interruption, running this again on a store opened with the old master key
@@ -299,9 +333,19 @@ impl KeyStore {
     }
 
     fn rewrap_all(&self, old: &MasterKey, new: &MasterKey) -> Result<usize> {
-        let mut rewrapped = 0;
+        let mut files = Vec::new();
         for mission in self.list_suffix(KEY_SUFFIX)? {
-            let path = self.key_path(&mission);
+            files.push((format!("{mission}{KEY_SUFFIX}"), mission));
+        }
+        for purpose in self.list_suffix(SERVICE_SUFFIX)? {
+            files.push((
+                format!("{purpose}{SERVICE_SUFFIX}"),
+                format!("{SERVICE_AAD_PREFIX}{purpose}"),
+            ));
+        }
+        let mut rewrapped = 0;
+        for (file_name, aad_id) in files {
+            let path = self.inner.dir.join(&file_name);
             let bytes = match fs::read(&path) {
                 Ok(b) => Zeroizing::new(b),
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
@@ -320,14 +364,9 @@ impl KeyStore {
                     new.id()
                 )));
             }
-            let key = unwrap(old, &mission, &path, &bytes)?;
-            let file = wrap(new, &mission, &key.key)?;
-            fsutil::write_atomic(
-                &self.inner.dir,
-                &format!("{mission}{KEY_SUFFIX}"),
-                &file,
-                0o600,
-            )?;
+            let key = unwrap(old, &aad_id, &path, &bytes)?;
+            let file = wrap(new, &aad_id, &key.key)?;
+            fsutil::write_atomic(&self.inner.dir, &file_name, &file, 0o600)?;
             rewrapped += 1;
         }
         Ok(rewrapped)
@@ -340,6 +379,12 @@ impl KeyStore {
         let missions = self.mission_ids()?;
         for m in &missions {
             self.mission_key(m)?;
+        }
+        for purpose in self.list_suffix(SERVICE_SUFFIX)? {
+            self.load(
+                &format!("{purpose}{SERVICE_SUFFIX}"),
+                &format!("{SERVICE_AAD_PREFIX}{purpose}"),
+            )?;
         }
         Ok(missions.len())
     }
@@ -559,6 +604,30 @@ mod tests {
         assert!(matches!(old.verify(), Err(StorageError::MasterKey(_))));
         assert_eq!(ks.verify().unwrap(), 3);
         assert_eq!(ks.rotate_master(new).unwrap(), 0);
+    }
+
+    #[test]
+    fn service_keys_survive_rotation() {
+        let (_d, ks) = store();
+        let totp = ks.service_key("totp").unwrap();
+        assert_eq!(*ks.service_key("totp").unwrap(), *totp);
+        assert_ne!(*ks.service_key("audit").unwrap(), *totp);
+        assert!(
+            ks.mission_ids().unwrap().is_empty(),
+            "service keys are not missions"
+        );
+        assert!(files_containing(ks.dir(), &totp[..]).is_empty());
+        ks.create_mission_key("m").unwrap();
+        assert_eq!(ks.rotate_master(MasterKey::from_bytes([5; 32])).unwrap(), 3);
+        let reopened = KeyStore::open(ks.dir().to_owned(), MasterKey::from_bytes([5; 32])).unwrap();
+        assert_eq!(*reopened.service_key("totp").unwrap(), *totp);
+        assert_eq!(reopened.verify().unwrap(), 1);
+        // A service key file renamed as a mission key does not authenticate.
+        fs::copy(ks.dir().join("totp.service"), ks.dir().join("totp.key")).unwrap();
+        assert!(matches!(
+            reopened.mission_key("totp"),
+            Err(StorageError::KeyStoreCorrupt { .. })
+        ));
     }
 
     #[test]

@@ -70,6 +70,9 @@ impl MasterKey {
 
     /// Derives an independent 32-byte subkey for `purpose` (HKDF-SHA256, info = purpose), e.g.
     /// `"totp secrets"`. Distinct purposes give unrelated keys.
+    ///
+    /// A subkey changes when the master key is rotated: whatever it sealed becomes unreadable.
+    /// For data that must outlive a rotation, use [`crate::KeyStore::service_key`] instead.
     pub fn derive_subkey(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
         let hk = Hkdf::<Sha256>::new(Some(SUBKEY_SALT), &self.key[..]);
         let mut out = Zeroizing::new([0u8; 32]);

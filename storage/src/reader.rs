@@ -1,5 +1,5 @@
-//! Decryption side: a stream of plaintext decrypted about 1 MiB at a time, with the next block's
-//! read already in flight while the current one is decrypted.
+//! Decryption side: a stream of plaintext decrypted about 1 MiB at a time, with the next blocks
+//! already being read and decrypted while the current one is handed out.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -62,9 +62,8 @@ impl Stream for BlobReader {
     }
 }
 
-/// A spawned read that is cancelled if the reader is dropped.
+/// A spawned read-and-decrypt of segments `first..=last`, cancelled if the reader is dropped.
 struct Inflight {
-    first: u64,
     last: u64,
     handle: JoinHandle<Result<BytesMut>>,
 }
@@ -136,30 +135,39 @@ impl Opened {
         Ok(buf)
     }
 
-    /// Starts reading segments `first..=min(first + 15, last)`.
-    fn spawn_read(&self, first: u64, last: u64) -> Inflight {
+    /// Starts reading and decrypting segments `first..=min(first + 15, last)`.
+    fn spawn_read(self: &Arc<Self>, first: u64, last: u64) -> Inflight {
         let last = last.min(first + BLOCK_SEGMENTS as u64 - 1);
         let offset = self.layout.segment_offset(first);
         let end = self.layout.segment_offset(last) + self.layout.segment_cipher_len(last);
         let len = (end - offset) as usize;
-        let src = Arc::clone(&self.src);
-        Inflight {
-            first,
-            last,
-            handle: tokio::spawn(async move { src.read_at(offset, len).await }),
-        }
+        let this = Arc::clone(self);
+        // Allocated here, on the runtime thread, so buffers return to one allocator arena.
+        let buf = Vec::with_capacity(len);
+        let handle = if self.src.supports_blocking_read() {
+            tokio::task::spawn_blocking(move || {
+                let buf = this.src.read_at_blocking(offset, len, buf)?;
+                this.decrypt_block(first, last, buf)
+            })
+        } else {
+            drop(buf);
+            tokio::spawn(async move {
+                let buf = this.src.read_at(offset, len).await?;
+                this.decrypt_block(first, last, buf)
+            })
+        };
+        Inflight { last, handle }
     }
 
     /// Authenticates the last segment, which proves the blob's length (used before a range read
     /// that does not reach the end).
-    pub async fn verify_tail(&self) -> Result<()> {
+    pub async fn verify_tail(self: &Arc<Self>) -> Result<()> {
         let last = self.layout.last_index();
-        let buf = self.spawn_read(last, last).await?;
-        self.decrypt_block(last, last, buf).map(|_| ())
+        self.spawn_read(last, last).await.map(|_| ())
     }
 
     /// A reader of plaintext bytes `start..=end` (`None` for an empty blob).
-    pub fn into_reader(self, range: Option<(u64, u64)>) -> BlobReader {
+    pub fn into_reader(self: Arc<Self>, range: Option<(u64, u64)>) -> BlobReader {
         let plaintext_len = self.layout.plaintext_len();
         let seg = crate::format::SEGMENT_PLAIN as u64;
         let (first, last, skip, remaining) = match range {
@@ -189,7 +197,7 @@ impl Opened {
 const READ_AHEAD: usize = 2;
 
 struct State {
-    opened: Opened,
+    opened: Arc<Opened>,
     /// First segment not yet requested.
     next: u64,
     last: u64,
@@ -213,10 +221,8 @@ async fn step(mut st: State) -> Result<Option<(Bytes, State)>> {
         let Some(inflight) = st.queue.pop_front() else {
             return Ok(None);
         };
-        let (first, last) = (inflight.first, inflight.last);
-        let buf = inflight.await?;
+        let mut plain = inflight.await?;
         st.fill();
-        let mut plain = st.opened.decrypt_block(first, last, buf)?;
         if st.skip > 0 {
             plain.advance(st.skip.min(plain.len()));
             st.skip = 0;

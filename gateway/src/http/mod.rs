@@ -37,7 +37,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/totp", post(auth::totp))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
-        .route("/organisations", post(admin::create_org).get(admin::list_orgs))
+        .route(
+            "/organisations",
+            post(admin::create_org).get(admin::list_orgs),
+        )
         .route("/users", post(admin::create_user).get(admin::list_users))
         .route("/users/{id}/disable", post(admin::disable_user))
         .route("/users/{id}/reset", post(admin::reset_user))

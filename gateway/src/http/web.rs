@@ -1,9 +1,269 @@
 //! The web interface's routes (server-rendered pages with cookie sessions).
+//!
+//! Pages come from the `admin-ui` crate; this module only translates between HTTP and the
+//! services. Every POST refuses a request sent by another site (`Origin` or `Sec-Fetch-Site`),
+//! the login challenge travels in its own `__Host-` cookie (never in a form field), and the
+//! signed-in pages carry the session's CSRF token, checked on every state change.
 
+mod login;
+mod session;
+
+use super::error::current_lang;
+use super::extract::{cookie, SESSION_COOKIE};
 use super::AppState;
+use crate::service::sessions::{Session, SessionKind};
+use crate::service::{self, Error};
+use admin_ui::form::FormFields;
+use admin_ui::{ErrorPage, Lang, Template};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
 use axum::Router;
+
+/// The cookie holding the pending login challenge between the steps of the login.
+pub const LOGIN_COOKIE: &str = "__Host-passerelle-login";
+/// The language cookie read by the language negotiation.
+const LANG_COOKIE: &str = "lang";
+/// Forms are small: a few short fields.
+const FORM_LIMIT: usize = 16 * 1024;
 
 /// The web routes, merged into the main router.
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/", get(session::root))
+        .route("/connexion", get(login::form).post(login::password))
+        .route("/connexion/mot-de-passe", post(login::change_password))
+        .route("/connexion/code", post(login::second_factor))
+        .route("/accueil", get(session::home))
+        .route("/deconnexion", post(session::logout))
+        .route("/deconnecte", get(session::signed_out))
+        .route("/langue", post(session::language))
+        .route("/static/{file}", get(asset))
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+}
+
+/// The language of the current request, for the pages.
+fn lang() -> Lang {
+    match current_lang() {
+        service::Lang::Fr => Lang::Fr,
+        service::Lang::En => Lang::En,
+    }
+}
+
+/// A rendered page with its status; a template failure becomes the generic 500 page.
+fn page<T: Template>(status: StatusCode, page: &T) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page failed");
+            internal_page()
+        }
+    }
+}
+
+/// The generic 500 page.
+fn internal_page() -> Response {
+    let status = StatusCode::INTERNAL_SERVER_ERROR;
+    match ErrorPage::internal(lang()).render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, Html(admin_ui::FALLBACK_ERROR_HTML)).into_response(),
+    }
+}
+
+/// An unexpected failure: the detail goes to the log, the person sees the generic page.
+fn internal(e: &Error) -> Response {
+    tracing::error!(error = ?e, "web request failed");
+    internal_page()
+}
+
+/// `303 See Other` to a local path.
+fn see_other(location: &'static str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+/// Adds `Set-Cookie` headers; a value that cannot be a header is a bug, answered with a 500.
+fn with_cookies(mut response: Response, cookies: &[String]) -> Response {
+    for c in cookies {
+        match HeaderValue::from_str(c) {
+            Ok(v) => {
+                response.headers_mut().append(header::SET_COOKIE, v);
+            }
+            Err(_) => {
+                tracing::error!("a Set-Cookie value was not a valid header");
+                return internal_page();
+            }
+        }
+    }
+    response
+}
+
+/// A `__Host-` cookie: Secure, HttpOnly, SameSite=Strict, Path=/, no Domain; without `max_age`
+/// it is a browser-session cookie.
+fn host_cookie(name: &str, value: &str, max_age: Option<u32>) -> String {
+    let mut c = format!("{name}={value}; Secure; HttpOnly; SameSite=Strict; Path=/");
+    if let Some(secs) = max_age {
+        c.push_str(&format!("; Max-Age={secs}"));
+    }
+    c
+}
+
+/// A `Set-Cookie` value that deletes a `__Host-` cookie.
+fn cleared(name: &str) -> String {
+    host_cookie(name, "", Some(0))
+}
+
+/// True when another site sent the request: an `Origin` other than ours, or a browser saying so.
+fn cross_site(headers: &HeaderMap, uri: &Uri) -> bool {
+    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if matches!(fetch_site, Some("cross-site" | "same-site")) {
+        return true;
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or(uri.authority().map(|a| a.as_str()));
+    match host {
+        Some(host) => origin.strip_prefix("https://") != Some(host),
+        None => true,
+    }
+}
+
+/// A posted form, from our own origin only.
+struct WebForm(FormFields);
+
+impl<S: Send + Sync> FromRequest<S> for WebForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if cross_site(req.headers(), req.uri()) {
+            return Err(page(StatusCode::FORBIDDEN, &ErrorPage::cross_site(lang())));
+        }
+        match Bytes::from_request(req, state).await {
+            Ok(body) => Ok(WebForm(FormFields::parse(&body))),
+            Err(rejection) => {
+                let lang = lang();
+                let message = match lang {
+                    Lang::Fr => "Le formulaire envoyé n'a pas pu être lu.",
+                    Lang::En => "The form sent could not be read.",
+                };
+                Err(page(
+                    rejection.status(),
+                    &ErrorPage::bad_request(lang, message),
+                ))
+            }
+        }
+    }
+}
+
+/// Who is asking, according to the session cookie.
+enum Visitor {
+    /// No session cookie.
+    Anonymous,
+    /// A session cookie whose session has ended (idle, absolute limit, logout, disabled account).
+    Expired,
+    /// A live web session.
+    SignedIn(Session),
+}
+
+async fn visitor(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<Visitor, Response> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(Visitor::Anonymous);
+    };
+    match state.core.authenticate(token, ip).await {
+        Ok(session) if session.kind == SessionKind::Cookie => Ok(Visitor::SignedIn(session)),
+        // A bearer token is not a web session, even when someone puts it in the cookie.
+        Ok(_) | Err(Error::Unauthenticated) => Ok(Visitor::Expired),
+        Err(e) => Err(internal(&e)),
+    }
+}
+
+/// Where a page that needs a session sends a visitor without one.
+fn to_login(visitor: &Visitor) -> Response {
+    match visitor {
+        Visitor::Expired => {
+            with_cookies(see_other("/connexion?expire=1"), &[cleared(SESSION_COOKIE)])
+        }
+        _ => see_other("/connexion"),
+    }
+}
+
+/// `GET /static/{file}`: the embedded stylesheet and icon, cacheable for an hour.
+async fn asset(Path(file): Path<String>) -> Response {
+    match admin_ui::static_asset(&file) {
+        Some((content_type, bytes)) => (
+            [
+                (header::CONTENT_TYPE, content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
+            bytes,
+        )
+            .into_response(),
+        None => page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        let uri: Uri = "/connexion".parse().unwrap();
+        let host = ("host", "passerelle.example:8443");
+        assert!(!cross_site(&headers(&[host]), &uri));
+        assert!(!cross_site(
+            &headers(&[host, ("origin", "https://passerelle.example:8443")]),
+            &uri
+        ));
+        assert!(cross_site(
+            &headers(&[host, ("origin", "https://evil.example")]),
+            &uri
+        ));
+        assert!(cross_site(
+            &headers(&[host, ("origin", "http://passerelle.example:8443")]),
+            &uri
+        ));
+        assert!(cross_site(&headers(&[host, ("origin", "null")]), &uri));
+        assert!(cross_site(
+            &headers(&[host, ("sec-fetch-site", "cross-site")]),
+            &uri
+        ));
+        assert!(!cross_site(
+            &headers(&[host, ("sec-fetch-site", "same-origin")]),
+            &uri
+        ));
+        let h2: Uri = "https://passerelle.example/connexion".parse().unwrap();
+        assert!(!cross_site(
+            &headers(&[("origin", "https://passerelle.example")]),
+            &h2
+        ));
+    }
+
+    #[test]
+    fn cookies_have_the_host_prefix_attributes() {
+        assert_eq!(
+            host_cookie(SESSION_COOKIE, "abc", None),
+            "__Host-passerelle-session=abc; Secure; HttpOnly; SameSite=Strict; Path=/"
+        );
+        assert_eq!(
+            cleared(LOGIN_COOKIE),
+            "__Host-passerelle-login=; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"
+        );
+    }
 }

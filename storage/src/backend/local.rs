@@ -5,10 +5,9 @@
 //! blob, and the leftovers are swept when the backend is opened.
 
 use std::fs::{self, File};
-use std::io::Write;
-use std::os::unix::fs::FileExt;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
@@ -131,7 +130,7 @@ impl Backend for LocalBackend {
                 .map_err(|e| StorageError::io(format!("inspecting {}", path.display()), e))?
                 .len();
             Ok(Arc::new(LocalSource {
-                file: Arc::new(file),
+                file: Arc::new(Mutex::new(file)),
                 len,
             }) as Arc<dyn BlobSource>)
         })
@@ -283,7 +282,9 @@ impl Drop for LocalUpload {
 }
 
 struct LocalSource {
-    file: Arc<File>,
+    /// Reads seek then read into uninitialized capacity (no zeroing pass); the lock keeps the
+    /// seek and the read together when two reads of one blob run at once.
+    file: Arc<Mutex<File>>,
     len: u64,
 }
 
@@ -297,13 +298,40 @@ impl BlobSource for LocalSource {
         let file = Arc::clone(&self.file);
         // Allocated by the calling (runtime) thread so that buffers come from, and return to,
         // one allocator arena: peak memory stays flat whichever pool thread does the read.
-        let mut buf = BytesMut::with_capacity(len);
-        blocking(move || {
-            buf.resize(len, 0);
-            file.read_exact_at(&mut buf, offset)
-                .map_err(|e| StorageError::io("reading a blob", e))?;
-            Ok(buf)
-        })
-        .await
+        let buf = Vec::with_capacity(len);
+        blocking(move || read_exact_at(&file, offset, len, buf)).await
     }
+
+    fn supports_blocking_read(&self) -> bool {
+        true
+    }
+
+    fn read_at_blocking(&self, offset: u64, len: usize, buf: Vec<u8>) -> Result<BytesMut> {
+        read_exact_at(&self.file, offset, len, buf)
+    }
+}
+
+fn read_exact_at(
+    file: &Mutex<File>,
+    offset: u64,
+    len: usize,
+    mut buf: Vec<u8>,
+) -> Result<BytesMut> {
+    let err = |e| StorageError::io("reading a blob", e);
+    buf.clear();
+    {
+        let mut f = file
+            .lock()
+            .map_err(|_| err(std::io::Error::other("blob file lock poisoned")))?;
+        f.seek(SeekFrom::Start(offset)).map_err(err)?;
+        (&mut *f)
+            .take(len as u64)
+            .read_to_end(&mut buf)
+            .map_err(err)?;
+    }
+    if buf.len() != len {
+        return Err(err(std::io::ErrorKind::UnexpectedEof.into()));
+    }
+    // Zero-copy: the vector is uniquely owned.
+    Ok(BytesMut::from(bytes::Bytes::from(buf)))
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 
-use crate::error::Result;
+use crate::error::{Result, StorageError};
 
 pub mod local;
 
@@ -68,4 +68,22 @@ pub trait BlobSource: Send + Sync {
 
     /// Reads exactly `len` bytes at `offset` (an error if the blob is shorter).
     async fn read_at(&self, offset: u64, len: usize) -> Result<BytesMut>;
+
+    /// True if [`BlobSource::read_at_blocking`] is available (local files). Readers then run
+    /// each read and its decryption together on a blocking-pool thread, while the data is hot
+    /// in that core's cache, and keep the async runtime threads free.
+    fn supports_blocking_read(&self) -> bool {
+        false
+    }
+
+    /// Synchronous [`BlobSource::read_at`], reading exactly `len` bytes into `buf` (empty, with
+    /// capacity for them). Called only from blocking threads, only if
+    /// [`BlobSource::supports_blocking_read`] is true.
+    fn read_at_blocking(&self, offset: u64, len: usize, buf: Vec<u8>) -> Result<BytesMut> {
+        let _ = (offset, len, buf);
+        Err(StorageError::io(
+            "reading a blob",
+            std::io::Error::other("this backend has no blocking reads"),
+        ))
+    }
 }

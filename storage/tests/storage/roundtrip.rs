@@ -170,3 +170,30 @@ async fn reader_is_send_static_stream() {
     drop(env.store.clone());
     assert_eq!(task.await.unwrap().unwrap(), data(300_000, 1));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_and_reads() {
+    let env = Env::new();
+    let mut tasks = Vec::new();
+    for i in 0..8u64 {
+        let store = env.store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mission = if i % 2 == 0 { "m1" } else { "m2" };
+            let plain = data(700_000 + i as usize * 10_000, i);
+            let id = format!("c{i}");
+            store
+                .write(mission, &id, chunks(&plain, 30_000))
+                .await
+                .unwrap();
+            assert_eq!(read_blob(&store, mission, &id).await.unwrap(), plain);
+            let got = read_range(&store, mission, &id, 65_000, 300_000)
+                .await
+                .unwrap();
+            assert_eq!(&got[..], &plain[65_000..=300_000]);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(env.store.list("m1").await.unwrap().len(), 4);
+}

@@ -219,3 +219,34 @@ fn moved_blobs_are_detected() {
         plain
     );
 }
+
+#[tokio::test]
+async fn a_bad_segment_mid_stream_ends_the_stream_with_an_error() {
+    use futures::StreamExt;
+    let env = Env::new();
+    let plain = data(3 << 20, 7);
+    env.store
+        .write("m1", "a", chunks(&plain, 1 << 20))
+        .await
+        .unwrap();
+    let path = env.blob_path("m1", "a");
+    let mut stored = fs::read(&path).unwrap();
+    let n = stored.len();
+    stored[n - 200_000] ^= 0x80; // inside the third MiB
+    fs::write(&path, &stored).unwrap();
+
+    let mut reader = env.store.read("m1", "a").await.unwrap();
+    let mut good = Vec::new();
+    let err = loop {
+        match reader.next().await {
+            Some(Ok(b)) => good.extend_from_slice(&b),
+            Some(Err(e)) => break e,
+            None => panic!("a corrupted blob must not end cleanly"),
+        }
+    };
+    assert!(err.is_integrity(), "{err:?}");
+    // What came before the error was authentic, and the stream stops after the error.
+    assert!(good.len() < plain.len());
+    assert_eq!(&good[..], &plain[..good.len()]);
+    assert!(reader.next().await.is_none());
+}

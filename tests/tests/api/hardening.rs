@@ -284,3 +284,64 @@ async fn oversized_headers_are_refused() {
         "{text}"
     );
 }
+
+// Rotating the master key rewraps the gateway's own keys too: sealed TOTP secrets and the audit
+// chain stay usable by a gateway restarted with the new master key.
+#[tokio::test]
+async fn master_key_rotation_keeps_logins_and_the_audit_chain() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin("operateur").await;
+    let master = app.data.path().join("master.key");
+    let before = std::fs::read(&master).unwrap();
+    let clock: gateway::clock::SharedClock = std::sync::Arc::new(app.clock.clone());
+    let opened = gateway::app::open(app.config.clone(), clock.clone())
+        .await
+        .unwrap();
+    opened.blobs.keys().rotate_master_file(&master).unwrap();
+    assert_ne!(
+        std::fs::read(&master).unwrap(),
+        before,
+        "a new master key is in place"
+    );
+
+    // A gateway started afresh reads everything with the new master key.
+    let restarted = gateway::Application::build(app.config.clone(), clock)
+        .await
+        .unwrap();
+    let addr = restarted.local_addr();
+    assert!(restarted.core().audit.verify().await.unwrap().is_ok());
+    tokio::spawn(restarted.run_until(std::future::pending()));
+    let client = client_for(&app.cert_pem, addr);
+    let base = format!("https://localhost:{}", addr.port());
+    let r = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"username": admin.username, "password": admin.password}))
+        .send()
+        .await
+        .unwrap();
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["step"], "totp");
+    let r = client
+        .post(format!("{base}/api/v1/auth/totp"))
+        .json(&json!({"challenge": v["challenge"], "code": app.code(&admin.totp_secret)}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        200,
+        "the sealed TOTP secret survived the rotation"
+    );
+
+    // The old master key no longer opens the key store.
+    let old = app.data.path().join("old.key");
+    std::fs::write(&old, &before).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let mut stale = app.config.clone();
+    stale.master_key.file = Some(old);
+    let err = gateway::app::open(stale, std::sync::Arc::new(app.clock.clone()))
+        .await
+        .unwrap_err();
+    assert!(err.0.contains("key store"), "{err}");
+}

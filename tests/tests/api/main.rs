@@ -1,5 +1,7 @@
 //! Black-box tests: the real gateway over real TLS, driven by a real HTTPS client.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod helpers;
 
 mod admin;

@@ -1,0 +1,461 @@
+//! The interface's words, in French (the default) and English.
+//!
+//! Every text lives in [`Strings`], one field per text, with one instance per language: the
+//! compiler refuses a text that exists in one language only.
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// French, the default.
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 code, for `<html lang>` and the `lang` cookie.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// The language named by a code (`fr` or `en`).
+    pub fn from_code(code: &str) -> Option<Lang> {
+        match code {
+            "fr" => Some(Lang::Fr),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The other language, offered by the language switch.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+
+    /// The language's name written in that language ("Français", "English").
+    pub fn own_name(self) -> &'static str {
+        match self {
+            Lang::Fr => "Français",
+            Lang::En => "English",
+        }
+    }
+
+    /// The texts in this language.
+    pub fn t(self) -> &'static Strings {
+        match self {
+            Lang::Fr => &FR,
+            Lang::En => &EN,
+        }
+    }
+
+    /// "Too many failed attempts: try again in N minute(s)."
+    pub fn too_many_attempts(self, retry_after_secs: u64) -> String {
+        let minutes = retry_after_secs.div_ceil(60).max(1);
+        match (self, minutes) {
+            (Lang::Fr, 1) => {
+                "Trop de tentatives infructueuses : réessayez dans 1 minute.".to_owned()
+            }
+            (Lang::Fr, m) => {
+                format!("Trop de tentatives infructueuses : réessayez dans {m} minutes.")
+            }
+            (Lang::En, 1) => "Too many failed attempts: try again in 1 minute.".to_owned(),
+            (Lang::En, m) => format!("Too many failed attempts: try again in {m} minutes."),
+        }
+    }
+
+    /// "Without activity, your session will end in N minutes."
+    pub fn idle_note(self, minutes: i64) -> String {
+        let minutes = minutes.max(0);
+        match (self, minutes) {
+            (Lang::Fr, 0 | 1) => format!(
+                "Sans activité de votre part, votre session se fermera dans {minutes} minute."
+            ),
+            (Lang::Fr, m) => {
+                format!("Sans activité de votre part, votre session se fermera dans {m} minutes.")
+            }
+            (Lang::En, 1) => "Without activity, your session will end in 1 minute.".to_owned(),
+            (Lang::En, m) => format!("Without activity, your session will end in {m} minutes."),
+        }
+    }
+}
+
+/// Every text of the interface in one language.
+#[derive(Debug)]
+pub struct Strings {
+    /// Under the product name in the header.
+    pub tagline: &'static str,
+    /// The skip link, first thing on every page.
+    pub skip_link: &'static str,
+    /// Accessible name of the language switch.
+    pub language: &'static str,
+    /// Footer line.
+    pub footer: &'static str,
+    /// Prefix of every error message (and of the title of a page showing errors).
+    pub error_prefix: &'static str,
+    /// Reminder above forms.
+    pub required_hint: &'static str,
+    /// Accessible name of the signed-in user's area of the header.
+    pub account_area: &'static str,
+    /// Logout button.
+    pub logout: &'static str,
+
+    /// Login page title.
+    pub login_title: &'static str,
+    /// Login page introduction.
+    pub login_intro: &'static str,
+    /// Username label.
+    pub username_label: &'static str,
+    /// Password label.
+    pub password_label: &'static str,
+    /// Login button.
+    pub login_submit: &'static str,
+    /// Shown after an expired session.
+    pub session_expired: &'static str,
+    /// Empty username.
+    pub err_username_empty: &'static str,
+    /// Empty password.
+    pub err_password_empty: &'static str,
+    /// Wrong username or password (one message for every cause).
+    pub err_credentials: &'static str,
+    /// The login step expired or was used.
+    pub err_step_expired: &'static str,
+
+    /// Password change title.
+    pub change_title: &'static str,
+    /// Password change introduction.
+    pub change_intro: &'static str,
+    /// New password label.
+    pub new_password_label: &'static str,
+    /// New password hint.
+    pub new_password_hint: &'static str,
+    /// Confirmation label.
+    pub confirm_label: &'static str,
+    /// Password change button.
+    pub change_submit: &'static str,
+    /// Empty new password.
+    pub err_new_password_empty: &'static str,
+    /// Confirmation differs.
+    pub err_mismatch: &'static str,
+    /// The new password is the current one.
+    pub err_same_password: &'static str,
+
+    /// Enrollment title.
+    pub enroll_title: &'static str,
+    /// Enrollment introduction.
+    pub enroll_intro: &'static str,
+    /// Enrollment, step 1.
+    pub enroll_step_app: &'static str,
+    /// Enrollment, step 2.
+    pub enroll_step_key: &'static str,
+    /// Caption of the key.
+    pub enroll_key_caption: &'static str,
+    /// Before the `otpauth://` link.
+    pub enroll_link_intro: &'static str,
+    /// Enrollment, step 3.
+    pub enroll_step_code: &'static str,
+    /// After a wrong enrollment code (the key is not shown again).
+    pub enroll_no_key: &'static str,
+    /// Link to start the login again.
+    pub restart_login: &'static str,
+    /// Enrollment button.
+    pub enroll_submit: &'static str,
+
+    /// TOTP step title.
+    pub totp_title: &'static str,
+    /// TOTP step introduction.
+    pub totp_intro: &'static str,
+    /// Code label.
+    pub code_label: &'static str,
+    /// Code hint.
+    pub code_hint: &'static str,
+    /// Code button.
+    pub code_submit: &'static str,
+    /// Recovery section heading.
+    pub recovery_heading: &'static str,
+    /// Recovery section introduction.
+    pub recovery_intro: &'static str,
+    /// Recovery code label.
+    pub recovery_label: &'static str,
+    /// Recovery code hint.
+    pub recovery_hint: &'static str,
+    /// Recovery code button.
+    pub recovery_submit: &'static str,
+    /// Empty code.
+    pub err_code_empty: &'static str,
+    /// Empty recovery code.
+    pub err_recovery_empty: &'static str,
+    /// Wrong, expired or used code.
+    pub err_code: &'static str,
+
+    /// Recovery codes title.
+    pub codes_title: &'static str,
+    /// Recovery codes introduction.
+    pub codes_intro: &'static str,
+    /// Recovery codes warning.
+    pub codes_warning: &'static str,
+    /// Download link.
+    pub codes_download: &'static str,
+    /// First line of the downloaded file.
+    pub codes_file_heading: &'static str,
+    /// Second line of the downloaded file.
+    pub codes_file_note: &'static str,
+    /// Link to the home page.
+    pub continue_link: &'static str,
+
+    /// Home page title.
+    pub home_title: &'static str,
+    /// Greeting before the name.
+    pub hello: &'static str,
+    /// Organisation label.
+    pub organisation_label: &'static str,
+    /// Missions heading.
+    pub missions_heading: &'static str,
+    /// Missions placeholder.
+    pub missions_note: &'static str,
+    /// Session heading.
+    pub session_heading: &'static str,
+
+    /// Signed-out page title.
+    pub signed_out_title: &'static str,
+    /// Signed-out message.
+    pub signed_out_message: &'static str,
+    /// Signed-out advice.
+    pub signed_out_advice: &'static str,
+    /// Link back to the login page.
+    pub sign_in_again: &'static str,
+
+    /// Error page link.
+    pub back_home: &'static str,
+    /// Anti-forgery failure title.
+    pub forbidden_title: &'static str,
+    /// Missing or wrong CSRF token.
+    pub err_csrf: &'static str,
+    /// A request sent by another site.
+    pub err_cross_site: &'static str,
+    /// Not found title.
+    pub not_found_title: &'static str,
+    /// Not found message.
+    pub not_found_message: &'static str,
+    /// Bad request title.
+    pub bad_request_title: &'static str,
+    /// Unknown language requested.
+    pub err_bad_language: &'static str,
+    /// Internal error title.
+    pub internal_title: &'static str,
+    /// Internal error message.
+    pub internal_message: &'static str,
+}
+
+/// French texts.
+pub static FR: Strings = Strings {
+    tagline: "Échange sécurisé des fichiers d'enquête OPS",
+    skip_link: "Aller au contenu",
+    language: "Langue",
+    footer: "Passerelle — échange sécurisé de fichiers entre organismes HLM, EPCI et bureaux d'études.",
+    error_prefix: "Erreur :",
+    required_hint: "Tous les champs sont obligatoires.",
+    account_area: "Votre compte",
+    logout: "Se déconnecter",
+
+    login_title: "Connexion",
+    login_intro: "Connectez-vous avec l'identifiant et le mot de passe reçus de votre administrateur.",
+    username_label: "Identifiant",
+    password_label: "Mot de passe",
+    login_submit: "Se connecter",
+    session_expired: "Votre session a expiré : reconnectez-vous.",
+    err_username_empty: "Saisissez votre identifiant.",
+    err_password_empty: "Saisissez votre mot de passe.",
+    err_credentials: "Identifiant ou mot de passe incorrect.",
+    err_step_expired: "Cette étape de connexion a expiré ou a déjà servi : recommencez la connexion.",
+
+    change_title: "Choisissez votre mot de passe",
+    change_intro: "Remplacez le mot de passe provisoire par un mot de passe personnel, connu de vous seul.",
+    new_password_label: "Nouveau mot de passe",
+    new_password_hint: "Au moins 12 caractères. Une phrase de plusieurs mots est facile à retenir et difficile à deviner.",
+    confirm_label: "Confirmez le nouveau mot de passe",
+    change_submit: "Enregistrer le mot de passe",
+    err_new_password_empty: "Saisissez un nouveau mot de passe.",
+    err_mismatch: "Les deux mots de passe ne sont pas identiques.",
+    err_same_password: "Le nouveau mot de passe doit être différent de l'actuel.",
+
+    enroll_title: "Activez la double authentification",
+    enroll_intro: "À chaque connexion, en plus du mot de passe, Passerelle vous demandera un code à 6 chiffres donné par une application d'authentification.",
+    enroll_step_app: "Installez une application d'authentification sur votre téléphone ou votre ordinateur (par exemple FreeOTP, Aegis, Microsoft Authenticator ou Google Authenticator).",
+    enroll_step_key: "Dans l'application, ajoutez un compte en saisissant la clé ci-dessous (les espaces sont facultatifs).",
+    enroll_key_caption: "Clé à saisir",
+    enroll_link_intro: "Sur un appareil où l'application est installée, vous pouvez aussi ouvrir ce lien :",
+    enroll_step_code: "Saisissez le code à 6 chiffres que l'application affiche.",
+    enroll_no_key: "Si vous n'avez pas enregistré la clé dans votre application, recommencez la connexion pour en obtenir une nouvelle.",
+    restart_login: "Recommencer la connexion",
+    enroll_submit: "Activer la double authentification",
+
+    totp_title: "Vérification en deux étapes",
+    totp_intro: "Saisissez le code affiché par votre application d'authentification.",
+    code_label: "Code à 6 chiffres",
+    code_hint: "Le code change toutes les 30 secondes.",
+    code_submit: "Valider le code",
+    recovery_heading: "Vous n'avez pas votre application ?",
+    recovery_intro: "Utilisez l'un de vos codes de secours. Chaque code ne sert qu'une fois.",
+    recovery_label: "Code de secours",
+    recovery_hint: "Au format xxxx-xxxx-xxxx-xxxx.",
+    recovery_submit: "Utiliser ce code de secours",
+    err_code_empty: "Saisissez le code à 6 chiffres.",
+    err_recovery_empty: "Saisissez un code de secours.",
+    err_code: "Code incorrect, expiré ou déjà utilisé.",
+
+    codes_title: "Vos codes de secours",
+    codes_intro: "La double authentification est activée. Voici 10 codes de secours : chacun permet de vous connecter une seule fois si vous n'avez pas votre application.",
+    codes_warning: "Ces codes ne seront plus jamais affichés. Enregistrez-les ou imprimez-les maintenant, et gardez-les en lieu sûr.",
+    codes_download: "Télécharger en texte",
+    codes_file_heading: "Codes de secours Passerelle",
+    codes_file_note: "Chaque code ne sert qu'une fois. Gardez ce fichier en lieu sûr.",
+    continue_link: "Continuer",
+
+    home_title: "Accueil",
+    hello: "Bonjour",
+    organisation_label: "Organisme",
+    missions_heading: "Vos missions",
+    missions_note: "Vos missions apparaîtront ici.",
+    session_heading: "Votre session",
+
+    signed_out_title: "Déconnexion",
+    signed_out_message: "Vous avez été déconnecté.",
+    signed_out_advice: "Sur un ordinateur partagé, fermez aussi votre navigateur.",
+    sign_in_again: "Se reconnecter",
+
+    back_home: "Retour à l'accueil",
+    forbidden_title: "Requête refusée",
+    err_csrf: "Jeton anti-falsification invalide : rechargez la page.",
+    err_cross_site: "Requête refusée : elle ne provient pas de Passerelle.",
+    not_found_title: "Page introuvable",
+    not_found_message: "La page demandée n'existe pas.",
+    bad_request_title: "Requête invalide",
+    err_bad_language: "Langue inconnue.",
+    internal_title: "Erreur interne",
+    internal_message: "Une erreur interne est survenue ; elle a été consignée. Réessayez plus tard.",
+};
+
+/// English texts.
+pub static EN: Strings = Strings {
+    tagline: "Secure exchange of OPS survey files",
+    skip_link: "Skip to content",
+    language: "Language",
+    footer: "Passerelle — secure file exchange between social landlords, EPCI and consultancies.",
+    error_prefix: "Error:",
+    required_hint: "All fields are required.",
+    account_area: "Your account",
+    logout: "Sign out",
+
+    login_title: "Sign in",
+    login_intro: "Sign in with the username and password your administrator gave you.",
+    username_label: "Username",
+    password_label: "Password",
+    login_submit: "Sign in",
+    session_expired: "Your session has expired: sign in again.",
+    err_username_empty: "Enter your username.",
+    err_password_empty: "Enter your password.",
+    err_credentials: "Wrong username or password.",
+    err_step_expired: "This login step has expired or was already used: start the login again.",
+
+    change_title: "Choose your password",
+    change_intro: "Replace the temporary password with a personal password that only you know.",
+    new_password_label: "New password",
+    new_password_hint: "At least 12 characters. A sentence of several words is easy to remember and hard to guess.",
+    confirm_label: "Confirm the new password",
+    change_submit: "Save the password",
+    err_new_password_empty: "Enter a new password.",
+    err_mismatch: "The two passwords do not match.",
+    err_same_password: "The new password must differ from the current one.",
+
+    enroll_title: "Set up two-step verification",
+    enroll_intro: "At every sign-in, besides your password, Passerelle will ask for a 6-digit code given by an authenticator app.",
+    enroll_step_app: "Install an authenticator app on your phone or computer (for example FreeOTP, Aegis, Microsoft Authenticator or Google Authenticator).",
+    enroll_step_key: "In the app, add an account by typing the key below (spaces are optional).",
+    enroll_key_caption: "Key to type",
+    enroll_link_intro: "On a device where the app is installed, you can also open this link:",
+    enroll_step_code: "Enter the 6-digit code the app shows.",
+    enroll_no_key: "If you did not save the key in your app, start the login again to get a new one.",
+    restart_login: "Start the login again",
+    enroll_submit: "Turn on two-step verification",
+
+    totp_title: "Two-step verification",
+    totp_intro: "Enter the code shown by your authenticator app.",
+    code_label: "6-digit code",
+    code_hint: "The code changes every 30 seconds.",
+    code_submit: "Confirm the code",
+    recovery_heading: "Don't have your app?",
+    recovery_intro: "Use one of your recovery codes. Each code works only once.",
+    recovery_label: "Recovery code",
+    recovery_hint: "Written xxxx-xxxx-xxxx-xxxx.",
+    recovery_submit: "Use this recovery code",
+    err_code_empty: "Enter the 6-digit code.",
+    err_recovery_empty: "Enter a recovery code.",
+    err_code: "Wrong, expired or already used code.",
+
+    codes_title: "Your recovery codes",
+    codes_intro: "Two-step verification is on. Here are 10 recovery codes: each lets you sign in once if you do not have your app.",
+    codes_warning: "These codes will never be shown again. Save or print them now, and keep them somewhere safe.",
+    codes_download: "Download as text",
+    codes_file_heading: "Passerelle recovery codes",
+    codes_file_note: "Each code works only once. Keep this file somewhere safe.",
+    continue_link: "Continue",
+
+    home_title: "Home",
+    hello: "Hello",
+    organisation_label: "Organisation",
+    missions_heading: "Your missions",
+    missions_note: "Your missions will appear here.",
+    session_heading: "Your session",
+
+    signed_out_title: "Signed out",
+    signed_out_message: "You have been signed out.",
+    signed_out_advice: "On a shared computer, also close your browser.",
+    sign_in_again: "Sign in again",
+
+    back_home: "Back to the home page",
+    forbidden_title: "Request refused",
+    err_csrf: "Invalid anti-forgery token: reload the page.",
+    err_cross_site: "Request refused: it does not come from Passerelle.",
+    not_found_title: "Page not found",
+    not_found_message: "The page you asked for does not exist.",
+    bad_request_title: "Invalid request",
+    err_bad_language: "Unknown language.",
+    internal_title: "Internal error",
+    internal_message: "An internal error occurred and was logged. Please try again later.",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn languages_round_trip() {
+        for lang in [Lang::Fr, Lang::En] {
+            assert_eq!(Lang::from_code(lang.code()), Some(lang));
+            assert_eq!(lang.other().other(), lang);
+        }
+        assert_eq!(Lang::from_code("de"), None);
+        assert_eq!(Lang::default(), Lang::Fr);
+    }
+
+    #[test]
+    fn plural_messages() {
+        assert!(Lang::Fr.too_many_attempts(61).contains("2 minutes"));
+        assert!(Lang::Fr.too_many_attempts(5).contains("1 minute."));
+        assert!(Lang::En.idle_note(30).contains("30 minutes"));
+        assert!(Lang::En.idle_note(1).contains("1 minute."));
+    }
+
+    #[test]
+    fn error_prefix_is_plain_text() {
+        assert_eq!(FR.error_prefix, "Erreur :");
+        assert_eq!(EN.error_prefix, "Error:");
+    }
+}

@@ -1,0 +1,441 @@
+//! The pages: one typed view per template, rendered with autoescaping.
+//!
+//! Every page extends `base.html` (skip link, header with the language switch, `<main id="contenu">`,
+//! footer). The layout asks each page three things through [`Layout`]: where the language switch
+//! sends back to, the session's CSRF token on signed-in pages, and whether the page shows errors.
+
+use crate::i18n::Lang;
+use askama::Template;
+
+/// What the shared layout needs from a page.
+pub trait Layout {
+    /// Where the language switch returns; `None` hides the switch (pages answering a login step,
+    /// which a reload could not show again).
+    fn retour(&self) -> Option<&str> {
+        None
+    }
+
+    /// The session's CSRF token on signed-in pages (meta tag and logout button).
+    fn csrf_token(&self) -> Option<&str> {
+        None
+    }
+
+    /// True when the page shows an error (its title then starts with "Erreur :").
+    fn has_error(&self) -> bool {
+        false
+    }
+}
+
+/// `GET /connexion`: username and password.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The username typed, given back after an error.
+    pub username: String,
+    /// An information shown above the form (expired session or login step).
+    pub notice: Option<String>,
+    /// Error tied to the username field.
+    pub username_error: Option<String>,
+    /// Error tied to the password field (wrong credentials, throttling).
+    pub password_error: Option<String>,
+}
+
+impl Layout for LoginPage {
+    fn retour(&self) -> Option<&str> {
+        Some("/connexion")
+    }
+    fn has_error(&self) -> bool {
+        self.username_error.is_some() || self.password_error.is_some()
+    }
+}
+
+/// The password change step (first login or after a reset).
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "change_password.html")]
+pub struct ChangePasswordPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// Error tied to the new password field (the policy's reason).
+    pub password_error: Option<String>,
+    /// Error tied to the confirmation field.
+    pub confirm_error: Option<String>,
+}
+
+impl Layout for ChangePasswordPage {
+    fn has_error(&self) -> bool {
+        self.password_error.is_some() || self.confirm_error.is_some()
+    }
+}
+
+/// The key of a TOTP enrollment, shown only in the answer that created it.
+#[derive(Debug, Clone)]
+pub struct EnrollKey {
+    /// The secret in base32.
+    pub secret_base32: String,
+    /// The `otpauth://` URI.
+    pub otpauth_uri: String,
+}
+
+/// The TOTP enrollment step.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "enroll.html")]
+pub struct EnrollPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The key to register; `None` when the page answers a wrong code (the key is not kept).
+    pub key: Option<EnrollKey>,
+    /// Error tied to the code field.
+    pub code_error: Option<String>,
+}
+
+impl EnrollPage {
+    /// The secret in groups of four characters, easier to type.
+    pub fn secret_grouped(&self) -> String {
+        self.key
+            .as_ref()
+            .map(|k| group_by_four(&k.secret_base32))
+            .unwrap_or_default()
+    }
+}
+
+impl Layout for EnrollPage {
+    fn has_error(&self) -> bool {
+        self.code_error.is_some()
+    }
+}
+
+/// `ABCDEFGH` → `ABCD EFGH`.
+pub fn group_by_four(s: &str) -> String {
+    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The TOTP step of a later login, with the recovery code alternative.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "totp.html")]
+pub struct TotpPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// Error tied to the code field.
+    pub code_error: Option<String>,
+    /// Error tied to the recovery code field.
+    pub recovery_error: Option<String>,
+}
+
+impl Layout for TotpPage {
+    fn has_error(&self) -> bool {
+        self.code_error.is_some() || self.recovery_error.is_some()
+    }
+}
+
+/// The ten recovery codes, shown once right after enrollment.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "recovery_codes.html")]
+pub struct RecoveryCodesPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The codes.
+    pub codes: Vec<String>,
+    /// The new session's CSRF token.
+    pub csrf_token: String,
+}
+
+impl RecoveryCodesPage {
+    /// The codes as a text file in a `data:` URI, for the download link.
+    pub fn download_href(&self) -> String {
+        let t = self.lang.t();
+        let mut text = String::new();
+        text.push_str(t.codes_file_heading);
+        text.push_str("\r\n");
+        text.push_str(t.codes_file_note);
+        text.push_str("\r\n\r\n");
+        for code in &self.codes {
+            text.push_str(code);
+            text.push_str("\r\n");
+        }
+        let encoded =
+            percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC);
+        format!("data:text/plain;charset=utf-8,{encoded}")
+    }
+}
+
+impl Layout for RecoveryCodesPage {
+    fn csrf_token(&self) -> Option<&str> {
+        Some(&self.csrf_token)
+    }
+}
+
+/// `GET /accueil`: the signed-in user's home.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The user's name.
+    pub display_name: String,
+    /// The user's organisation.
+    pub organisation: String,
+    /// Minutes before the session ends without activity.
+    pub idle_minutes: i64,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+}
+
+impl HomePage {
+    /// The sentence telling the remaining idle time.
+    pub fn idle_note(&self) -> String {
+        self.lang.idle_note(self.idle_minutes)
+    }
+}
+
+impl Layout for HomePage {
+    fn retour(&self) -> Option<&str> {
+        Some("/accueil")
+    }
+    fn csrf_token(&self) -> Option<&str> {
+        Some(&self.csrf_token)
+    }
+}
+
+/// `GET /deconnecte`: after a logout.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "signed_out.html")]
+pub struct SignedOutPage {
+    /// Language of the page.
+    pub lang: Lang,
+}
+
+impl Layout for SignedOutPage {
+    fn retour(&self) -> Option<&str> {
+        Some("/deconnecte")
+    }
+}
+
+/// An error shown as a page.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// Heading (and title).
+    pub title: String,
+    /// What happened and what to do.
+    pub message: String,
+}
+
+impl ErrorPage {
+    fn with(lang: Lang, title: &str, message: &str) -> Self {
+        Self {
+            lang,
+            title: title.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    /// 403: missing or wrong anti-forgery token.
+    pub fn csrf(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.forbidden_title, t.err_csrf)
+    }
+
+    /// 403: a request sent by another site.
+    pub fn cross_site(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.forbidden_title, t.err_cross_site)
+    }
+
+    /// 404.
+    pub fn not_found(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.not_found_title, t.not_found_message)
+    }
+
+    /// 400 with a reason.
+    pub fn bad_request(lang: Lang, message: &str) -> Self {
+        Self::with(lang, lang.t().bad_request_title, message)
+    }
+
+    /// 500: generic, the detail goes to the log.
+    pub fn internal(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.internal_title, t.internal_message)
+    }
+}
+
+impl Layout for ErrorPage {
+    fn retour(&self) -> Option<&str> {
+        Some("/")
+    }
+}
+
+/// The page served when even the error page cannot be rendered.
+pub const FALLBACK_ERROR_HTML: &str = "<!DOCTYPE html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\
+<title>Erreur interne — Passerelle</title><link rel=\"stylesheet\" href=\"/static/passerelle.css\"></head>\
+<body><main id=\"contenu\"><h1>Erreur interne</h1><p>Une erreur interne est survenue ; elle a été consignée. \
+Réessayez plus tard.</p><p lang=\"en\">An internal error occurred and was logged. Please try again later.</p>\
+</main></body></html>\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_inline_code(html: &str) {
+        assert!(!html.contains("<script"), "{html}");
+        assert!(!html.contains("style="), "{html}");
+        // No inline event handler (` onclick=` and the like).
+        for (i, _) in html.match_indices(" on") {
+            let rest = &html[i + 3..];
+            let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
+            assert!(
+                !rest[name_len..].starts_with('='),
+                "inline handler in {html}"
+            );
+        }
+    }
+
+    fn common(html: &str, lang: &str) {
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{html}");
+        assert_eq!(html.matches("<h1").count(), 1, "{html}");
+        assert!(html.contains("href=\"#contenu\""));
+        assert!(html.contains("<main id=\"contenu\""));
+        no_inline_code(html);
+    }
+
+    #[test]
+    fn login_page_ties_errors_to_fields() {
+        let page = LoginPage {
+            lang: Lang::Fr,
+            username: "<b>marie</b>".to_owned(),
+            password_error: Some("Identifiant ou mot de passe incorrect.".to_owned()),
+            ..Default::default()
+        };
+        let html = page.render().unwrap();
+        common(&html, "fr");
+        assert!(html.contains("<title>Erreur : Connexion"));
+        assert!(html.contains("aria-describedby=\"password-erreur\""));
+        assert!(html.contains("id=\"password-erreur\""));
+        assert!(html.contains("Erreur : </span>Identifiant ou mot de passe incorrect."));
+        assert!(
+            html.contains("&#60;b&#62;marie") || html.contains("&lt;b&gt;marie"),
+            "{html}"
+        );
+        assert!(!html.contains("<b>marie"));
+        assert!(html.contains("for=\"username\""));
+        assert!(html.contains("action=\"/langue\""));
+    }
+
+    #[test]
+    fn english_pages() {
+        let html = LoginPage {
+            lang: Lang::En,
+            ..Default::default()
+        }
+        .render()
+        .unwrap();
+        common(&html, "en");
+        assert!(html.contains("Sign in"));
+        assert!(html.contains("value=\"fr\""));
+    }
+
+    #[test]
+    fn enroll_page_shows_grouped_key_once() {
+        let page = EnrollPage {
+            lang: Lang::Fr,
+            key: Some(EnrollKey {
+                secret_base32: "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".to_owned(),
+                otpauth_uri: "otpauth://totp/P:m?secret=ABCD&issuer=P".to_owned(),
+            }),
+            code_error: None,
+        };
+        let html = page.render().unwrap();
+        common(&html, "fr");
+        assert!(html.contains("ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567"));
+        assert!(
+            html.contains("href=\"otpauth://totp/P:m?secret=ABCD&#38;issuer=P\"")
+                || html.contains("href=\"otpauth://totp/P:m?secret=ABCD&amp;issuer=P\""),
+            "{html}"
+        );
+        assert!(
+            !html.contains("action=\"/langue\""),
+            "no language switch mid-login"
+        );
+        let again = EnrollPage {
+            key: None,
+            code_error: Some("Code incorrect.".to_owned()),
+            ..page
+        }
+        .render()
+        .unwrap();
+        assert!(!again.contains("ABCD EFGH"));
+        assert!(again.contains("aria-describedby=\"code-aide code-erreur\""));
+    }
+
+    #[test]
+    fn recovery_codes_download() {
+        let page = RecoveryCodesPage {
+            lang: Lang::Fr,
+            codes: vec!["abcd-efgh-ijkl-mnop".to_owned(); 10],
+            csrf_token: "jeton".to_owned(),
+        };
+        let href = page.download_href();
+        assert!(href.starts_with("data:text/plain;charset=utf-8,Codes%20de%20secours"));
+        assert!(href.contains("abcd%2Defgh"));
+        let html = page.render().unwrap();
+        common(&html, "fr");
+        assert!(html.contains("download=\"codes-de-secours-passerelle.txt\""));
+        assert_eq!(html.matches("<li><code>").count(), 10);
+        assert!(html.contains("<meta name=\"csrf-token\" content=\"jeton\">"));
+    }
+
+    #[test]
+    fn home_page_has_logout_form() {
+        let html = HomePage {
+            lang: Lang::Fr,
+            display_name: "Marie Curie".to_owned(),
+            organisation: "Habitat & Co".to_owned(),
+            idle_minutes: 30,
+            csrf_token: "jeton".to_owned(),
+        }
+        .render()
+        .unwrap();
+        common(&html, "fr");
+        assert!(html.contains("Bonjour Marie Curie"));
+        assert!(html.contains("Habitat &#38;") || html.contains("Habitat &amp;"));
+        assert!(html.contains("name=\"csrf_token\" value=\"jeton\""));
+        assert!(html.contains("action=\"/deconnexion\""));
+        assert!(html.contains("30 minutes"));
+    }
+
+    #[test]
+    fn other_pages_render() {
+        for html in [
+            ChangePasswordPage::default().render().unwrap(),
+            TotpPage::default().render().unwrap(),
+            SignedOutPage::default().render().unwrap(),
+            ErrorPage::csrf(Lang::Fr).render().unwrap(),
+            ErrorPage::internal(Lang::En).render().unwrap(),
+        ] {
+            let lang = if html.contains("<html lang=\"en\"") {
+                "en"
+            } else {
+                "fr"
+            };
+            common(&html, lang);
+        }
+        let html = ErrorPage::csrf(Lang::Fr).render().unwrap();
+        assert!(html.contains("Jeton anti-falsification invalide : rechargez la page."));
+    }
+
+    #[test]
+    fn grouping() {
+        assert_eq!(group_by_four("ABCDEFGHIJ"), "ABCD EFGH IJ");
+        assert_eq!(group_by_four(""), "");
+    }
+}
