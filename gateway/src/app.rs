@@ -22,7 +22,7 @@ const AUDIT_KEY: &str = "gateway-audit-chain";
 pub struct Opened {
     /// The services.
     pub core: Core,
-    /// The encrypted blob store.
+    /// The encrypted blob store (also reachable as `core.blobs`).
     pub blobs: storage::BlobStore,
 }
 
@@ -88,6 +88,7 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigEr
         audit,
         secrets: Arc::new(storage::SecretBox::new(&totp_key)),
         passwords,
+        blobs: blobs.clone(),
     };
     Ok(Opened { core, blobs })
 }

@@ -40,6 +40,33 @@ pub struct Config {
     pub max_upload_bytes: u64,
     /// Name shown as the issuer in authenticator apps.
     pub totp_issuer: String,
+    /// Accepted upload types.
+    pub uploads: UploadConfig,
+    /// Audit entries older than this many days are purged (the chain stays verifiable).
+    pub audit_retention_days: u32,
+}
+
+/// Accepted file types per folder (extensions, case-insensitive).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadConfig {
+    /// Extensions accepted in deposits folders.
+    pub deposit_extensions: Vec<String>,
+    /// Extensions accepted in results folders.
+    pub result_extensions: Vec<String>,
+}
+
+impl Default for UploadConfig {
+    fn default() -> Self {
+        Self {
+            deposit_extensions: ["csv", "xlsx", "xls", "ods", "zip"]
+                .map(String::from)
+                .to_vec(),
+            result_extensions: ["csv", "xlsx", "ods", "pdf", "zip"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
 }
 
 /// TLS material. With neither file set, a self-signed development certificate is generated.
@@ -121,6 +148,8 @@ impl Default for Config {
             sweep_interval_secs: 60,
             max_upload_bytes: 2 * 1024 * 1024 * 1024,
             totp_issuer: "Passerelle".to_owned(),
+            uploads: UploadConfig::default(),
+            audit_retention_days: 365,
         }
     }
 }
@@ -245,6 +274,11 @@ impl Config {
         if self.sessions.idle_timeout_secs == 0 || self.sessions.absolute_lifetime_secs == 0 {
             return Err(ConfigError(
                 "sessions.idle_timeout_secs and sessions.absolute_lifetime_secs must be greater than zero".into(),
+            ));
+        }
+        if !(180..=3650).contains(&self.audit_retention_days) {
+            return Err(ConfigError(
+                "audit_retention_days must be between 180 (six months, the CNIL minimum for access logs) and 3650".into(),
             ));
         }
         if self.sweep_interval_secs == 0 {

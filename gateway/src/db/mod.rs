@@ -5,6 +5,8 @@
 
 pub mod audit;
 pub mod auth;
+pub mod files;
+pub mod missions;
 pub mod orgs;
 pub mod sessions;
 pub mod users;

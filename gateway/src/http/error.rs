@@ -24,6 +24,7 @@ pub struct AppError {
     code: &'static str,
     message: Text,
     retry_after: Option<u64>,
+    content_range: Option<String>,
 }
 
 impl AppError {
@@ -34,6 +35,7 @@ impl AppError {
             code,
             message,
             retry_after: None,
+            content_range: None,
         }
     }
 
@@ -132,6 +134,45 @@ impl From<Error> for AppError {
                 "not_found",
                 Text::new("Introuvable.", "Not found."),
             ),
+            Error::MissionSuspended => (
+                S::LOCKED,
+                "mission_suspended",
+                Text::new(
+                    "La mission est suspendue : aucune opération sur ses fichiers n'est possible pour l'instant.",
+                    "The mission is suspended: no file operation is possible for now.",
+                ),
+            ),
+            Error::OutsideAccessHours => (
+                S::FORBIDDEN,
+                "outside_access_hours",
+                Text::new(
+                    "Les fichiers de cette mission ne sont accessibles qu'aux jours et heures fixés par la convention.",
+                    "This mission's files are only accessible on the days and hours set by the agreement.",
+                ),
+            ),
+            Error::TooLarge(limit) => {
+                let mib = limit / (1024 * 1024);
+                (
+                    S::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    Text::new(
+                        format!("Le fichier dépasse la taille maximale autorisée ({mib} Mio) : rien n'a été enregistré."),
+                        format!("The file exceeds the maximum size allowed ({mib} MiB): nothing was stored."),
+                    ),
+                )
+            }
+            Error::RangeNotSatisfiable(size) => {
+                let mut err = AppError::new(
+                    S::RANGE_NOT_SATISFIABLE,
+                    "invalid_request",
+                    Text::new(
+                        "La plage d'octets demandée est hors du fichier.",
+                        "The requested byte range lies outside the file.",
+                    ),
+                );
+                err.content_range = Some(format!("bytes */{size}"));
+                return err;
+            }
             Error::InvalidRequest(text) => (S::UNPROCESSABLE_ENTITY, "invalid_request", text),
             Error::Conflict(text) => (S::CONFLICT, "conflict", text),
             Error::Unexpected(e) => {
@@ -161,6 +202,12 @@ impl IntoResponse for AppError {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                 response.headers_mut().insert(header::RETRY_AFTER, v);
             }
+        }
+        if let Some(range) = self
+            .content_range
+            .and_then(|r| HeaderValue::from_str(&r).ok())
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, range);
         }
         if self.status == StatusCode::UNAUTHORIZED && self.code == "unauthenticated" {
             response

@@ -2,13 +2,17 @@
 //! services; they never hold rules of their own.
 
 pub mod admin;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod files;
 pub mod headers;
+pub mod missions;
 pub mod web;
 
 use crate::service::Core;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 use std::time::Duration;
@@ -44,8 +48,35 @@ pub fn router(state: AppState) -> Router {
         .route("/users", post(admin::create_user).get(admin::list_users))
         .route("/users/{id}/disable", post(admin::disable_user))
         .route("/users/{id}/reset", post(admin::reset_user))
+        .route("/missions", post(missions::create).get(missions::list))
+        .route("/missions/{id}", get(missions::get).patch(missions::patch))
+        .route(
+            "/missions/{id}/participants",
+            post(missions::add_participant),
+        )
+        .route(
+            "/missions/{id}/participants/{user_id}",
+            axum::routing::delete(missions::remove_participant),
+        )
+        .route("/missions/{id}/suspend", post(missions::suspend))
+        .route("/missions/{id}/resume", post(missions::resume))
+        .route("/missions/{id}/files", get(files::list))
+        // Uploads stream into the store; their limit is enforced while reading, by the service.
+        .route(
+            "/missions/{id}/deposits",
+            post(files::upload_deposit).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/missions/{id}/results",
+            post(files::upload_result).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/missions/{id}/register.csv", get(audit::register))
+        .route("/files/{id}", get(files::get).delete(files::delete))
+        .route("/files/{id}/content", get(files::content))
+        .route("/files/{id}/release", post(files::release))
+        .route("/audit", get(audit::events))
         // JSON bodies are small; uploads get their own limit on their own routes.
-        .layer(axum::extract::DefaultBodyLimit::max(64 * 1024));
+        .layer(DefaultBodyLimit::max(64 * 1024));
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", api)

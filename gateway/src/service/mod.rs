@@ -2,12 +2,17 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod files;
 pub mod login;
+pub mod missions;
 pub mod password_policy;
 pub mod passwords;
+pub mod permissions;
+pub mod register;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;
+pub mod upload;
 
 use crate::clock::SharedClock;
 use crate::config::Config;
@@ -29,6 +34,8 @@ pub struct Core {
     pub secrets: Arc<storage::SecretBox>,
     /// Password hashing.
     pub passwords: passwords::Hasher,
+    /// The encrypted blob store.
+    pub blobs: storage::BlobStore,
 }
 
 impl std::fmt::Debug for Core {
@@ -128,6 +135,18 @@ pub enum Error {
     /// A request the rules reject, with the reason.
     #[error("invalid request: {}", .0.en)]
     InvalidRequest(Text),
+    /// The mission is suspended: no file operation.
+    #[error("mission suspended")]
+    MissionSuspended,
+    /// Outside the mission's access window.
+    #[error("outside access hours")]
+    OutsideAccessHours,
+    /// The upload exceeds the limit (bytes).
+    #[error("too large (limit {0} bytes)")]
+    TooLarge(u64),
+    /// The byte range asked for lies outside the file (its size).
+    #[error("range not satisfiable (size {0})")]
+    RangeNotSatisfiable(u64),
     /// A conflict with the current state, with the reason.
     #[error("conflict: {}", .0.en)]
     Conflict(Text),

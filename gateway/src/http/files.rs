@@ -1,0 +1,282 @@
+//! Uploads (multipart, streamed straight into the encrypted store), downloads with ranges,
+//! release and deletion.
+
+use super::error::{ApiResult, AppError};
+use super::extract::Authed;
+use super::AppState;
+use crate::clock::{from_millis, rfc3339};
+use crate::db::files::FileRow;
+use crate::service::permissions::Folder;
+use axum::body::Body;
+use axum::extract::{Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use futures::TryStreamExt as _;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::{json, Value};
+
+/// RFC 5987 `attr-char`: everything else is percent-encoded.
+const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'!')
+    .remove(b'#')
+    .remove(b'$')
+    .remove(b'&')
+    .remove(b'+')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'^')
+    .remove(b'_')
+    .remove(b'`')
+    .remove(b'|')
+    .remove(b'~');
+
+/// The JSON of a file.
+pub fn file_json(f: &FileRow) -> Value {
+    json!({
+        "id": f.id,
+        "name": f.name,
+        "size": f.size,
+        "sha256": f.sha256,
+        "folder": f.folder,
+        "organisation_id": f.organisation_id,
+        "uploaded_by": f.uploaded_by,
+        "uploaded_at": rfc3339(from_millis(f.uploaded_at)),
+        "released": f.released != 0,
+        "released_at": f.released_at.map(|t| rfc3339(from_millis(t))),
+        "expires_at": f.expires_at.map(|t| rfc3339(from_millis(t))),
+        "mission_id": f.mission_id,
+    })
+}
+
+/// `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266, RFC 5987).
+pub fn content_disposition(name: &str) -> String {
+    let fallback: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!(
+        "attachment; filename=\"{fallback}\"; filename*=UTF-8''{}",
+        utf8_percent_encode(name, ATTR_CHAR)
+    )
+}
+
+fn bad_multipart() -> AppError {
+    AppError::bad_request(
+        "Envoyez le fichier en multipart/form-data, dans une partie nommée « file ».",
+        "Send the file as multipart/form-data, in a part named \"file\".",
+    )
+}
+
+async fn upload(
+    s: AppState,
+    a: Authed,
+    mission_id: String,
+    folder: Folder,
+    request: Request,
+) -> ApiResult<Response> {
+    let boundary = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ct| multer::parse_boundary(ct).ok())
+        .ok_or_else(bad_multipart)?;
+    let mut multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(field)) if field.name() == Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                let stream = Box::pin(field.map_err(std::io::Error::other));
+                let row = s
+                    .core
+                    .upload(&a.0.actor, &mission_id, folder, &name, stream)
+                    .await?;
+                return Ok((StatusCode::CREATED, Json(file_json(&row))).into_response());
+            }
+            // Other parts are skipped (multer drains them).
+            Ok(Some(_)) => continue,
+            Ok(None) => {
+                return Err(
+                    crate::service::Error::InvalidRequest(crate::service::Text::new(
+                        "Aucun fichier reçu : la partie « file » manque.",
+                        "No file received: the \"file\" part is missing.",
+                    ))
+                    .into(),
+                )
+            }
+            Err(_) => return Err(bad_multipart()),
+        }
+    }
+}
+
+/// Uploads a deposit.
+pub async fn upload_deposit(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult<Response> {
+    upload(s, a, id, Folder::Deposits, request).await
+}
+
+/// Uploads a result.
+pub async fn upload_result(
+    State(s): State<AppState>,
+    a: Authed,
+    Path(id): Path<String>,
+    request: Request,
+) -> ApiResult<Response> {
+    upload(s, a, id, Folder::Results, request).await
+}
+
+/// Lists the files of a mission the caller may see.
+pub async fn list(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let files = s.core.list_files(&a.actor, &id).await?;
+    Ok(Json(
+        json!({ "files": files.iter().map(file_json).collect::<Vec<_>>() }),
+    ))
+}
+
+/// One file's metadata.
+pub async fn get(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(file_json(&s.core.file(&a.actor, &id).await?)))
+}
+
+/// A single byte range from a `Range` header, resolved against the size; `None` means the whole
+/// file (no header, several ranges, or a syntax we ignore as RFC 9110 allows).
+pub fn parse_range(value: Option<&HeaderValue>, size: u64) -> Result<Option<(u64, u64)>, ()> {
+    let Some(spec) = value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().strip_prefix("bytes="))
+    else {
+        return Ok(None);
+    };
+    if spec.contains(',') {
+        return Ok(None);
+    }
+    let Some((a, b)) = spec.split_once('-') else {
+        return Ok(None);
+    };
+    let (a, b) = (a.trim(), b.trim());
+    let range = match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(start), Ok(end)) if start <= end => (start, end.min(size.saturating_sub(1))),
+        (Ok(_), Ok(_)) => return Ok(None),
+        (Ok(start), Err(_)) if b.is_empty() => (start, size.saturating_sub(1)),
+        (Err(_), Ok(n)) if a.is_empty() => {
+            if n == 0 {
+                return Err(());
+            }
+            (size.saturating_sub(n), size.saturating_sub(1))
+        }
+        _ => return Ok(None),
+    };
+    if size == 0 || range.0 >= size {
+        return Err(());
+    }
+    Ok(Some(range))
+}
+
+/// Streams a file's content (or a range of it), decrypting on the way.
+pub async fn content(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let meta = s.core.file(&a.actor, &id).await?;
+    let size = u64::try_from(meta.size).unwrap_or(0);
+    let range = parse_range(headers.get(header::RANGE), size)
+        .map_err(|()| AppError::from(crate::service::Error::RangeNotSatisfiable(size)))?;
+    let (file, reader) = s.core.download(&a.actor, &id, range).await?;
+    let length = reader.content_len();
+    let status = if range.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let mut response = Response::new(Body::from_stream(reader));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{}\"", file.sha256)) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&file.name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    if let Some((start, end)) = range {
+        if let Ok(v) = HeaderValue::from_str(&format!("bytes {start}-{end}/{size}")) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    Ok(response)
+}
+
+/// Releases a result to recipients.
+pub async fn release(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(file_json(&s.core.release(&a.actor, &id).await?)))
+}
+
+/// Deletes a file.
+pub async fn delete(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    s.core.delete_file(&a.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_follow_rfc_9110() {
+        let h = |s: &str| HeaderValue::from_str(s).unwrap();
+        assert_eq!(parse_range(None, 100), Ok(None));
+        assert_eq!(parse_range(Some(&h("bytes=0-9")), 100), Ok(Some((0, 9))));
+        assert_eq!(parse_range(Some(&h("bytes=90-")), 100), Ok(Some((90, 99))));
+        assert_eq!(parse_range(Some(&h("bytes=-10")), 100), Ok(Some((90, 99))));
+        assert_eq!(
+            parse_range(Some(&h("bytes=50-500")), 100),
+            Ok(Some((50, 99)))
+        );
+        assert_eq!(parse_range(Some(&h("bytes=100-")), 100), Err(()));
+        assert_eq!(parse_range(Some(&h("bytes=-0")), 100), Err(()));
+        assert_eq!(parse_range(Some(&h("bytes=0-1,5-6")), 100), Ok(None));
+        assert_eq!(parse_range(Some(&h("items=0-1")), 100), Ok(None));
+        assert_eq!(parse_range(Some(&h("bytes=9-2")), 100), Ok(None));
+    }
+
+    #[test]
+    fn disposition_keeps_accents_for_modern_clients() {
+        assert_eq!(
+            content_disposition("évaluation été.csv"),
+            "attachment; filename=\"_valuation _t_.csv\"; filename*=UTF-8''%C3%A9valuation%20%C3%A9t%C3%A9.csv"
+        );
+    }
+}

@@ -1,0 +1,315 @@
+//! Files: streaming upload into the encrypted store, listing, download, release, deletion.
+
+use super::audit::{Event, Outcome};
+use super::missions::stored_window;
+use super::permissions::{Decision, FileAction, FileFacts, Folder, MissionAction, Viewer};
+use super::upload::{abort_reason, extension, guard, safe_name, UploadAbort};
+use super::{new_id, Actor, Core, Error, Result, Text};
+use crate::clock::to_millis;
+use crate::db::files::{self as store, FileRow};
+use crate::db::missions::MissionRow;
+use bytes::Bytes;
+use futures::Stream;
+use std::io;
+
+fn facts(f: &FileRow) -> FileFacts<'_> {
+    FileFacts {
+        folder: Folder::parse(&f.folder).unwrap_or(Folder::Deposits),
+        organisation_id: &f.organisation_id,
+        released: f.released != 0,
+    }
+}
+
+fn file_event(
+    action: &'static str,
+    actor: &Actor,
+    mission_id: &str,
+    file: Option<&FileRow>,
+) -> Event {
+    let mut e = Event::new(action, Some(actor));
+    e.mission_id = Some(mission_id.to_owned());
+    if let Some(f) = file {
+        e.file_id = Some(f.id.clone());
+        e.detail = Some(serde_json::json!({
+            "name": f.name, "folder": f.folder, "size": f.size, "sha256": f.sha256,
+        }));
+    }
+    e
+}
+
+impl Core {
+    fn accepted_extensions(&self, folder: Folder) -> Vec<String> {
+        let configured = match folder {
+            Folder::Deposits => &self.config.uploads.deposit_extensions,
+            Folder::Results => &self.config.uploads.result_extensions,
+        };
+        configured
+            .iter()
+            .map(|e| e.trim_start_matches('.').to_lowercase())
+            .collect()
+    }
+
+    /// Refuses file operations on a suspended mission or outside its access window.
+    async fn file_gate(&self, mission: &MissionRow, event: Event) -> Result<()> {
+        let refusal = if mission.status == "suspended" {
+            Some(Error::MissionSuspended)
+        } else if mission.status != "active" {
+            Some(Error::NotFound)
+        } else if stored_window(mission).is_some_and(|w| !w.contains(self.clock.now())) {
+            Some(Error::OutsideAccessHours)
+        } else {
+            None
+        };
+        match refusal {
+            None => Ok(()),
+            Some(err) => {
+                self.audit.record(event, Outcome::Denied).await?;
+                Err(err)
+            }
+        }
+    }
+
+    async fn file_for(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+        action: FileAction,
+        audit_action: &'static str,
+    ) -> Result<(MissionRow, Viewer, FileRow)> {
+        let file = store::get(&self.db, file_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let (mission, viewer) = self.viewer(actor, &file.mission_id).await?;
+        let event = file_event(audit_action, actor, &mission.id, Some(&file));
+        let decision = viewer.file(&facts(&file), action);
+        if decision == Decision::Hidden && viewer.sees_mission() {
+            // An attempt on a file the caller may not see is still worth a line in the trail.
+            self.audit.record(event.clone(), Outcome::Denied).await?;
+        }
+        self.decide(decision, event.clone()).await?;
+        self.file_gate(&mission, event).await?;
+        Ok((mission, viewer, file))
+    }
+
+    /// Stores an upload streamed from `input` into a mission's folder.
+    pub async fn upload<S>(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        folder: Folder,
+        raw_name: &str,
+        input: S,
+    ) -> Result<FileRow>
+    where
+        S: Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static,
+    {
+        let (mission, viewer) = self.viewer(actor, mission_id).await?;
+        let action = match folder {
+            Folder::Deposits => MissionAction::UploadDeposit,
+            Folder::Results => MissionAction::UploadResult,
+        };
+        let event = file_event("file.upload", actor, mission_id, None);
+        self.decide(viewer.mission(action), event.clone()).await?;
+        self.file_gate(&mission, event.clone()).await?;
+        let refuse = |fr: String, en: String| Error::InvalidRequest(Text::new(fr, en));
+        let Some(name) = safe_name(raw_name) else {
+            self.audit.record(event, Outcome::Failed).await?;
+            return Err(refuse(
+                "Nom de fichier absent ou inutilisable.".into(),
+                "Missing or unusable file name.".into(),
+            ));
+        };
+        let accepted = self.accepted_extensions(folder);
+        let ext = extension(&name).unwrap_or_default();
+        if !accepted.contains(&ext) {
+            self.audit.record(event, Outcome::Failed).await?;
+            let list = accepted.join(", ");
+            let shown = if ext.is_empty() {
+                "sans extension".to_owned()
+            } else {
+                format!(".{ext}")
+            };
+            let shown_en = if ext.is_empty() {
+                "no extension".to_owned()
+            } else {
+                format!(".{ext}")
+            };
+            return Err(refuse(
+                format!("Type de fichier refusé ({shown}) : formats acceptés : {list}."),
+                format!("File type refused ({shown_en}): accepted formats: {list}."),
+            ));
+        }
+        let now = to_millis(self.clock.now());
+        let mut row = FileRow {
+            id: new_id(),
+            mission_id: mission_id.to_owned(),
+            folder: folder.as_str().to_owned(),
+            organisation_id: actor.organisation_id.clone(),
+            name,
+            size: 0,
+            sha256: String::new(),
+            uploaded_by: actor.user_id.clone(),
+            uploaded_at: now,
+            released: 0,
+            released_at: None,
+            expires_at: None,
+            state: "uploading".to_owned(),
+        };
+        // The row comes first: should the process die mid-upload, the sweeper finds the row.
+        store::insert_uploading(&self.db, &row).await?;
+        let limit = self.config.max_upload_bytes;
+        let written = self
+            .blobs
+            .write(mission_id, &row.id, guard(input, limit, ext.clone()))
+            .await;
+        let receipt = match written {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = self.blobs.delete(mission_id, &row.id).await;
+                store::delete(&self.db, &row.id).await?;
+                let mut failed = event.clone();
+                failed.detail = Some(
+                    serde_json::json!({ "name": row.name, "folder": row.folder, "reason": e.to_string() }),
+                );
+                return Err(match &e {
+                    storage::StorageError::InputAborted(io) => {
+                        match abort_reason(io) {
+                            Some(UploadAbort::TooLarge(limit)) => {
+                                self.audit.record(failed, Outcome::Failed).await?;
+                                Error::TooLarge(*limit)
+                            }
+                            Some(UploadAbort::ContentMismatch(ext)) => {
+                                self.audit.record(failed, Outcome::Failed).await?;
+                                refuse(
+                                format!("Le contenu du fichier ne correspond pas à son extension .{ext} : vérifiez le fichier."),
+                                format!("The file's content does not match its .{ext} extension: check the file."),
+                            )
+                            }
+                            None => {
+                                self.audit.record(failed, Outcome::Failed).await?;
+                                refuse(
+                                "L'envoi a été interrompu avant la fin : rien n'a été enregistré.".into(),
+                                "The upload was interrupted before the end: nothing was stored.".into(),
+                            )
+                            }
+                        }
+                    }
+                    _ => {
+                        self.audit.record(failed, Outcome::Failed).await?;
+                        Error::Unexpected(anyhow::anyhow!("storing file {}: {e}", row.id))
+                    }
+                });
+            }
+        };
+        row.size = i64::try_from(receipt.plaintext_len).unwrap_or(i64::MAX);
+        row.sha256 = hex::encode(receipt.sha256);
+        row.state = "stored".to_owned();
+        store::mark_stored(&self.db, &row.id, row.size, &row.sha256).await?;
+        self.audit
+            .record(
+                file_event("file.upload", actor, mission_id, Some(&row)),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(row)
+    }
+
+    /// The files of a mission the caller may see.
+    pub async fn list_files(&self, actor: &Actor, mission_id: &str) -> Result<Vec<FileRow>> {
+        let (mission, viewer) = self.viewer(actor, mission_id).await?;
+        let event = file_event("file.list", actor, mission_id, None);
+        self.decide(viewer.mission(MissionAction::ListFiles), event.clone())
+            .await?;
+        self.file_gate(&mission, event).await?;
+        let files = store::list(&self.db, mission_id).await?;
+        Ok(files
+            .into_iter()
+            .filter(|f| viewer.sees_file(&facts(f)))
+            .collect())
+    }
+
+    /// One file's metadata.
+    pub async fn file(&self, actor: &Actor, file_id: &str) -> Result<FileRow> {
+        Ok(self
+            .file_for(actor, file_id, FileAction::Inspect, "file.inspect")
+            .await?
+            .2)
+    }
+
+    /// Opens a file's content (all of it, or an inclusive byte range) and records the download.
+    pub async fn download(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+        range: Option<(u64, u64)>,
+    ) -> Result<(FileRow, storage::BlobReader)> {
+        let (mission, _, file) = self
+            .file_for(actor, file_id, FileAction::Download, "file.download")
+            .await?;
+        let reader = match range {
+            None => self.blobs.read(&mission.id, &file.id).await,
+            Some((start, end)) => {
+                self.blobs
+                    .read_range(&mission.id, &file.id, start, end)
+                    .await
+            }
+        };
+        let reader = match reader {
+            Ok(r) => r,
+            Err(storage::StorageError::RangeNotSatisfiable { .. }) => {
+                return Err(Error::RangeNotSatisfiable(file.size as u64))
+            }
+            Err(e) => {
+                return Err(Error::Unexpected(anyhow::anyhow!(
+                    "opening file {}: {e}",
+                    file.id
+                )))
+            }
+        };
+        let mut event = file_event("file.download", actor, &mission.id, Some(&file));
+        if let (Some(detail), Some((start, end))) = (event.detail.as_mut(), reader.range()) {
+            detail["range"] = serde_json::json!(format!("{start}-{end}"));
+        }
+        self.audit.record(event, Outcome::Success).await?;
+        Ok((file, reader))
+    }
+
+    /// Releases a result to the recipients.
+    pub async fn release(&self, actor: &Actor, file_id: &str) -> Result<FileRow> {
+        let (mission, _, mut file) = self
+            .file_for(actor, file_id, FileAction::Release, "file.release")
+            .await?;
+        if file.released == 0 {
+            let now = to_millis(self.clock.now());
+            store::release(&self.db, &file.id, now).await?;
+            file.released = 1;
+            file.released_at = Some(now);
+        }
+        self.audit
+            .record(
+                file_event("file.release", actor, &mission.id, Some(&file)),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(file)
+    }
+
+    /// Deletes a file: its blob, then its row.
+    pub async fn delete_file(&self, actor: &Actor, file_id: &str) -> Result<()> {
+        let (mission, _, file) = self
+            .file_for(actor, file_id, FileAction::Delete, "file.delete")
+            .await?;
+        self.blobs
+            .delete(&mission.id, &file.id)
+            .await
+            .map_err(|e| Error::Unexpected(anyhow::anyhow!("deleting blob {}: {e}", file.id)))?;
+        store::delete(&self.db, &file.id).await?;
+        self.audit
+            .record(
+                file_event("file.delete", actor, &mission.id, Some(&file)),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(())
+    }
+}

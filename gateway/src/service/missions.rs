@@ -1,0 +1,478 @@
+//! Missions: creation, participants, dates, suspension and the access window.
+
+use super::audit::{Event, Outcome};
+use super::permissions::{Decision, MissionAction, Role, Viewer};
+use super::{new_id, Actor, Core, Error, Result, Text};
+use crate::clock::to_millis;
+use crate::db::missions::{self as store, MissionRow, ParticipantRow};
+use crate::db::{orgs, users};
+use chrono::{DateTime, Datelike, NaiveTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Days and hours (Europe/Paris) when file operations are allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessWindow {
+    /// ISO weekdays, 1 = Monday … 7 = Sunday.
+    pub days: Vec<u8>,
+    /// Opening time, `HH:MM`.
+    pub from: String,
+    /// Closing time, `HH:MM` (exclusive).
+    pub to: String,
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s, "%H:%M").ok()
+}
+
+impl AccessWindow {
+    /// Checks the window is well formed.
+    pub fn validate(&self) -> Result<()> {
+        let ok = !self.days.is_empty()
+            && self.days.iter().all(|d| (1..=7).contains(d))
+            && matches!((parse_time(&self.from), parse_time(&self.to)), (Some(a), Some(b)) if a < b);
+        if ok {
+            Ok(())
+        } else {
+            Err(invalid(
+                "Plage d'accès invalide : jours de 1 (lundi) à 7 (dimanche), heures au format HH:MM, début avant fin.",
+                "Invalid access window: days from 1 (Monday) to 7 (Sunday), times as HH:MM, start before end.",
+            ))
+        }
+    }
+
+    /// Whether `now` falls inside the window, in Paris time.
+    pub fn contains(&self, now: DateTime<Utc>) -> bool {
+        let local = now.with_timezone(&chrono_tz::Europe::Paris);
+        let day = local.weekday().number_from_monday() as u8;
+        let time = local.time();
+        match (parse_time(&self.from), parse_time(&self.to)) {
+            (Some(from), Some(to)) => self.days.contains(&day) && time >= from && time < to,
+            _ => false,
+        }
+    }
+}
+
+/// A mission as its participants see it.
+#[derive(Debug, Clone)]
+pub struct MissionView {
+    /// The row.
+    pub mission: MissionRow,
+    /// The caller's roles.
+    pub my_roles: Vec<Role>,
+    /// The parsed access window.
+    pub access_window: Option<AccessWindow>,
+}
+
+/// What a new mission needs.
+#[derive(Debug, Clone)]
+pub struct NewMission {
+    /// Name.
+    pub name: String,
+    /// Purpose ("finalité").
+    pub purpose: String,
+    /// Organisation owning the data.
+    pub controller_organisation_id: String,
+    /// End date.
+    pub ends_at: DateTime<Utc>,
+    /// Retention date of released results.
+    pub results_retained_until: Option<DateTime<Utc>>,
+    /// Optional access window.
+    pub access_window: Option<AccessWindow>,
+}
+
+/// A change to a mission; absent fields are left alone.
+#[derive(Debug, Clone, Default)]
+pub struct MissionPatch {
+    /// New end date.
+    pub ends_at: Option<DateTime<Utc>>,
+    /// New retention date (`Some(None)` clears it).
+    pub results_retained_until: Option<Option<DateTime<Utc>>>,
+    /// New access window (`Some(None)` removes it).
+    pub access_window: Option<Option<AccessWindow>>,
+}
+
+fn invalid(fr: &str, en: &str) -> Error {
+    Error::InvalidRequest(Text::new(fr, en))
+}
+
+fn text(value: &str, max: usize, what_fr: &str, what_en: &str) -> Result<String> {
+    let v = value.trim();
+    if v.is_empty() || v.chars().count() > max {
+        return Err(invalid(
+            &format!("{what_fr} est obligatoire ({max} caractères au plus)."),
+            &format!("{what_en} is required ({max} characters at most)."),
+        ));
+    }
+    Ok(v.to_owned())
+}
+
+fn window_json(w: &Option<AccessWindow>) -> Result<Option<String>> {
+    w.as_ref()
+        .map(|w| serde_json::to_string(w).map_err(|e| Error::Unexpected(e.into())))
+        .transpose()
+}
+
+/// Decodes a stored access window.
+pub fn stored_window(m: &MissionRow) -> Option<AccessWindow> {
+    m.access_window
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+}
+
+fn mission_event(action: &'static str, actor: &Actor, mission_id: &str) -> Event {
+    let mut e = Event::new(action, Some(actor));
+    e.mission_id = Some(mission_id.to_owned());
+    e
+}
+
+impl Core {
+    /// The caller's standing in a mission: the mission and the caller as the permission table sees it.
+    pub async fn viewer(&self, actor: &Actor, mission_id: &str) -> Result<(MissionRow, Viewer)> {
+        let mission = store::get(&self.db, mission_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let roles = store::roles_of(&self.db, mission_id, &actor.user_id)
+            .await?
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect();
+        let viewer = Viewer {
+            roles,
+            platform_admin: actor.platform_admin,
+            organisation_id: actor.organisation_id.clone(),
+        };
+        Ok((mission, viewer))
+    }
+
+    /// Applies a decision, recording refusals of visible missions in the audit trail.
+    pub(crate) async fn decide(&self, decision: Decision, event: Event) -> Result<()> {
+        match decision {
+            Decision::Allow => Ok(()),
+            Decision::Hidden => Err(Error::NotFound),
+            Decision::Forbidden => {
+                self.audit.record(event, Outcome::Denied).await?;
+                Err(Error::Forbidden)
+            }
+        }
+    }
+
+    async fn mission_for(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        action: MissionAction,
+        audit_action: &'static str,
+    ) -> Result<(MissionRow, Viewer)> {
+        let (mission, viewer) = self.viewer(actor, mission_id).await?;
+        self.decide(
+            viewer.mission(action),
+            mission_event(audit_action, actor, mission_id),
+        )
+        .await?;
+        Ok((mission, viewer))
+    }
+
+    /// Creates a mission and its encryption key (platform admins).
+    pub async fn create_mission(&self, actor: &Actor, new: &NewMission) -> Result<String> {
+        if !actor.platform_admin {
+            return Err(Error::Forbidden);
+        }
+        let name = text(&new.name, 200, "Le nom de la mission", "The mission name")?;
+        let purpose = text(&new.purpose, 2000, "La finalité", "The purpose")?;
+        if orgs::get(&self.db, &new.controller_organisation_id)
+            .await?
+            .is_none()
+        {
+            return Err(invalid(
+                "L'organisme responsable n'existe pas.",
+                "The controller organisation does not exist.",
+            ));
+        }
+        let now = self.clock.now();
+        if new.ends_at <= now {
+            return Err(invalid(
+                "La date de fin doit être dans le futur.",
+                "The end date must be in the future.",
+            ));
+        }
+        if matches!(new.results_retained_until, Some(r) if r < new.ends_at) {
+            return Err(invalid(
+                "La conservation des résultats ne peut finir avant la mission.",
+                "Results cannot be retained for less time than the mission lasts.",
+            ));
+        }
+        if let Some(w) = &new.access_window {
+            w.validate()?;
+        }
+        let id = new_id();
+        // The key exists before any row names the mission, so no file can ever lack one.
+        self.blobs.keys().create_mission_key(&id).map_err(|e| {
+            Error::Unexpected(anyhow::anyhow!("creating the key of mission {id}: {e}"))
+        })?;
+        store::insert(
+            &self.db,
+            &MissionRow {
+                id: id.clone(),
+                name,
+                purpose,
+                controller_organisation_id: new.controller_organisation_id.clone(),
+                ends_at: to_millis(new.ends_at),
+                results_retained_until: new.results_retained_until.map(to_millis),
+                status: "active".to_owned(),
+                access_window: window_json(&new.access_window)?,
+            },
+            to_millis(now),
+        )
+        .await?;
+        self.audit
+            .record(
+                mission_event("mission.create", actor, &id).detail(serde_json::json!({
+                    "controller_organisation_id": new.controller_organisation_id,
+                    "ends_at": crate::clock::rfc3339(new.ends_at),
+                })),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(id)
+    }
+
+    /// The missions the caller takes part in (all of them for a platform admin).
+    pub async fn list_missions(&self, actor: &Actor) -> Result<Vec<MissionView>> {
+        let rows = if actor.platform_admin {
+            store::list_all(&self.db).await?
+        } else {
+            store::list_for_user(&self.db, &actor.user_id).await?
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for mission in rows {
+            let my_roles = store::roles_of(&self.db, &mission.id, &actor.user_id)
+                .await?
+                .iter()
+                .filter_map(|r| Role::parse(r))
+                .collect();
+            let access_window = stored_window(&mission);
+            out.push(MissionView {
+                mission,
+                my_roles,
+                access_window,
+            });
+        }
+        Ok(out)
+    }
+
+    /// One mission with its participants.
+    pub async fn mission(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+    ) -> Result<(MissionView, Vec<ParticipantRow>)> {
+        let (mission, viewer) = self
+            .mission_for(actor, mission_id, MissionAction::View, "mission.view")
+            .await?;
+        let participants = store::participants(&self.db, mission_id).await?;
+        let access_window = stored_window(&mission);
+        Ok((
+            MissionView {
+                mission,
+                my_roles: viewer.roles,
+                access_window,
+            },
+            participants,
+        ))
+    }
+
+    /// Changes dates or the access window (managers and platform admins).
+    pub async fn update_mission(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        patch: &MissionPatch,
+    ) -> Result<()> {
+        let (mut mission, _) = self
+            .mission_for(actor, mission_id, MissionAction::Manage, "mission.update")
+            .await?;
+        let mut changes = serde_json::Map::new();
+        if let Some(ends_at) = patch.ends_at {
+            if ends_at <= self.clock.now() {
+                return Err(invalid(
+                    "La date de fin doit être dans le futur.",
+                    "The end date must be in the future.",
+                ));
+            }
+            changes.insert(
+                "ends_at".into(),
+                serde_json::json!({
+                    "from": crate::clock::rfc3339(crate::clock::from_millis(mission.ends_at)),
+                    "to": crate::clock::rfc3339(ends_at),
+                }),
+            );
+            mission.ends_at = to_millis(ends_at);
+        }
+        if let Some(retained) = patch.results_retained_until {
+            changes.insert(
+                "results_retained_until".into(),
+                serde_json::json!(retained.map(crate::clock::rfc3339)),
+            );
+            mission.results_retained_until = retained.map(to_millis);
+        }
+        if matches!(mission.results_retained_until, Some(r) if r < mission.ends_at) {
+            return Err(invalid(
+                "La conservation des résultats ne peut finir avant la mission.",
+                "Results cannot be retained for less time than the mission lasts.",
+            ));
+        }
+        if let Some(window) = &patch.access_window {
+            if let Some(w) = window {
+                w.validate()?;
+            }
+            changes.insert("access_window".into(), serde_json::json!(window));
+            mission.access_window = window_json(window)?;
+        }
+        store::update(&self.db, &mission).await?;
+        self.audit
+            .record(
+                mission_event("mission.update", actor, mission_id).detail(changes.into()),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Gives a user a role in a mission (managers and platform admins).
+    pub async fn add_participant(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        user_id: &str,
+        role: Role,
+    ) -> Result<()> {
+        self.mission_for(
+            actor,
+            mission_id,
+            MissionAction::Manage,
+            "mission.participant_add",
+        )
+        .await?;
+        match users::get(&self.db, user_id).await? {
+            Some(u) if u.disabled == 0 => {}
+            _ => {
+                return Err(invalid(
+                    "Ce compte n'existe pas ou est désactivé.",
+                    "This account does not exist or is disabled.",
+                ))
+            }
+        }
+        store::add_participant(
+            &self.db,
+            mission_id,
+            user_id,
+            role.as_str(),
+            to_millis(self.clock.now()),
+        )
+        .await?;
+        self.audit
+            .record(
+                mission_event("mission.participant_add", actor, mission_id)
+                    .target(user_id)
+                    .detail(serde_json::json!({ "role": role.as_str() })),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Removes every role of a user in a mission; its access ends at once.
+    pub async fn remove_participant(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        user_id: &str,
+    ) -> Result<()> {
+        self.mission_for(
+            actor,
+            mission_id,
+            MissionAction::Manage,
+            "mission.participant_remove",
+        )
+        .await?;
+        if !store::remove_participant(&self.db, mission_id, user_id).await? {
+            return Err(Error::NotFound);
+        }
+        self.audit
+            .record(
+                mission_event("mission.participant_remove", actor, mission_id).target(user_id),
+                Outcome::Success,
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Suspends (every file operation answers "suspended") or resumes a mission.
+    pub async fn set_suspended(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        suspended: bool,
+    ) -> Result<()> {
+        let action = if suspended {
+            "mission.suspend"
+        } else {
+            "mission.resume"
+        };
+        let (mut mission, _) = self
+            .mission_for(actor, mission_id, MissionAction::Manage, action)
+            .await?;
+        match (mission.status.as_str(), suspended) {
+            ("active", true) => mission.status = "suspended".to_owned(),
+            ("suspended", false) => mission.status = "active".to_owned(),
+            ("active", false) | ("suspended", true) => {}
+            _ => {
+                return Err(Error::Conflict(Text::new(
+                    "La mission est terminée : elle ne peut plus être suspendue ni reprise.",
+                    "The mission has ended: it can no longer be suspended or resumed.",
+                )))
+            }
+        }
+        store::update(&self.db, &mission).await?;
+        self.audit
+            .record(mission_event(action, actor, mission_id), Outcome::Success)
+            .await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn access_window_follows_paris_time_and_days() {
+        let w = AccessWindow {
+            days: vec![1, 2, 3, 4, 5],
+            from: "08:00".into(),
+            to: "19:00".into(),
+        };
+        w.validate().unwrap();
+        // Friday 15 January 2027, 07:30 UTC = 08:30 in Paris (UTC+1).
+        assert!(w.contains(Utc.with_ymd_and_hms(2027, 1, 15, 7, 30, 0).unwrap()));
+        assert!(!w.contains(Utc.with_ymd_and_hms(2027, 1, 15, 6, 30, 0).unwrap()));
+        assert!(
+            !w.contains(Utc.with_ymd_and_hms(2027, 1, 15, 18, 0, 0).unwrap()),
+            "19:00 Paris is closed"
+        );
+        assert!(
+            !w.contains(Utc.with_ymd_and_hms(2027, 1, 16, 10, 0, 0).unwrap()),
+            "Saturday"
+        );
+        // Summer time: 1 July 2027, 06:30 UTC = 08:30 in Paris (UTC+2).
+        assert!(w.contains(Utc.with_ymd_and_hms(2027, 7, 1, 6, 30, 0).unwrap()));
+        let bad = AccessWindow {
+            days: vec![0],
+            from: "19:00".into(),
+            to: "08:00".into(),
+        };
+        assert!(bad.validate().is_err());
+    }
+}

@@ -1,0 +1,307 @@
+//! The permission table: the one place that decides who may see and do what in a mission.
+//!
+//! Handlers and services ask [`Viewer`]; nothing else encodes the role table of the contract:
+//!
+//! | role | deposits folder | results folder |
+//! |---|---|---|
+//! | depositor | upload; list, download, delete its own organisation's deposits | list, download released results |
+//! | processor | list, download every deposit | upload, list, download, release, delete |
+//! | recipient | nothing (invisible) | list, download released results |
+//! | manager | nothing | nothing |
+//!
+//! Platform admins see every mission and the metadata of every file, and read content only
+//! through a participant role. What a caller cannot see is `Hidden` (404); what it sees but may
+//! not do is `Forbidden` (403).
+
+/// A role in a mission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Manages participants, dates and suspension.
+    Manager,
+    /// Deposits raw files (bailleur staff).
+    Depositor,
+    /// Processes deposits and produces results (consultancy).
+    Processor,
+    /// Receives released results (EPCI).
+    Recipient,
+}
+
+impl Role {
+    /// Every role, in display order.
+    pub const ALL: [Role; 4] = [
+        Role::Manager,
+        Role::Depositor,
+        Role::Processor,
+        Role::Recipient,
+    ];
+
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Manager => "manager",
+            Role::Depositor => "depositor",
+            Role::Processor => "processor",
+            Role::Recipient => "recipient",
+        }
+    }
+
+    /// The role for a stored word.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A mission folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Folder {
+    /// Raw files from depositors.
+    Deposits,
+    /// Aggregated results from processors.
+    Results,
+}
+
+impl Folder {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Folder::Deposits => "deposits",
+            Folder::Results => "results",
+        }
+    }
+
+    /// The folder for a stored word.
+    pub fn parse(s: &str) -> Option<Folder> {
+        match s {
+            "deposits" => Some(Folder::Deposits),
+            "results" => Some(Folder::Results),
+            _ => None,
+        }
+    }
+}
+
+/// What is known of a file for deciding access.
+#[derive(Debug, Clone, Copy)]
+pub struct FileFacts<'a> {
+    /// Its folder.
+    pub folder: Folder,
+    /// The uploader's organisation.
+    pub organisation_id: &'a str,
+    /// Released to recipients.
+    pub released: bool,
+}
+
+/// Something done to a mission as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MissionAction {
+    /// See the mission and its participants.
+    View,
+    /// Change dates, participants, suspension; close.
+    Manage,
+    /// Read the mission's audit events and register.
+    Audit,
+    /// List the files the caller may see.
+    ListFiles,
+    /// Upload into the caller's organisation's deposits folder.
+    UploadDeposit,
+    /// Upload into the results folder.
+    UploadResult,
+}
+
+/// Something done to one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileAction {
+    /// Read its metadata.
+    Inspect,
+    /// Read its content.
+    Download,
+    /// Delete it.
+    Delete,
+    /// Release it to recipients.
+    Release,
+}
+
+/// The outcome of a decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    /// Go ahead.
+    Allow,
+    /// Visible, but not allowed: 403.
+    Forbidden,
+    /// Not visible: 404.
+    Hidden,
+}
+
+/// The caller as the table sees it: its roles in one mission, its organisation, admin or not.
+#[derive(Debug, Clone, Default)]
+pub struct Viewer {
+    /// Roles held in the mission.
+    pub roles: Vec<Role>,
+    /// Platform administrator.
+    pub platform_admin: bool,
+    /// The caller's organisation.
+    pub organisation_id: String,
+}
+
+impl Viewer {
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Whether the caller sees the file's content as a participant (admins excluded).
+    fn reads_as_participant(&self, f: &FileFacts<'_>) -> bool {
+        match f.folder {
+            Folder::Deposits => {
+                self.has(Role::Processor)
+                    || (self.has(Role::Depositor) && f.organisation_id == self.organisation_id)
+            }
+            Folder::Results => {
+                self.has(Role::Processor)
+                    || (f.released && (self.has(Role::Depositor) || self.has(Role::Recipient)))
+            }
+        }
+    }
+
+    /// Whether the mission exists for the caller at all.
+    pub fn sees_mission(&self) -> bool {
+        self.platform_admin || !self.roles.is_empty()
+    }
+
+    /// Whether the file appears in the caller's listings.
+    pub fn sees_file(&self, f: &FileFacts<'_>) -> bool {
+        self.platform_admin || self.reads_as_participant(f)
+    }
+
+    /// Decides an action on the mission.
+    pub fn mission(&self, action: MissionAction) -> Decision {
+        if !self.sees_mission() {
+            return Decision::Hidden;
+        }
+        let allowed = match action {
+            MissionAction::View | MissionAction::ListFiles => true,
+            MissionAction::Manage | MissionAction::Audit => {
+                self.platform_admin || self.has(Role::Manager)
+            }
+            MissionAction::UploadDeposit => self.has(Role::Depositor),
+            MissionAction::UploadResult => self.has(Role::Processor),
+        };
+        if allowed {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        }
+    }
+
+    /// Decides an action on a file of the mission.
+    pub fn file(&self, f: &FileFacts<'_>, action: FileAction) -> Decision {
+        if !self.sees_mission() || !self.sees_file(f) {
+            return Decision::Hidden;
+        }
+        let allowed = match action {
+            FileAction::Inspect => true,
+            FileAction::Download => self.reads_as_participant(f),
+            FileAction::Delete => match f.folder {
+                Folder::Deposits => {
+                    self.has(Role::Depositor) && f.organisation_id == self.organisation_id
+                }
+                Folder::Results => self.has(Role::Processor),
+            },
+            FileAction::Release => f.folder == Folder::Results && self.has(Role::Processor),
+        };
+        if allowed {
+            Decision::Allow
+        } else {
+            Decision::Forbidden
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(roles: &[Role], admin: bool, org: &str) -> Viewer {
+        Viewer {
+            roles: roles.to_vec(),
+            platform_admin: admin,
+            organisation_id: org.to_owned(),
+        }
+    }
+
+    const DEPOSIT_A: FileFacts<'static> = FileFacts {
+        folder: Folder::Deposits,
+        organisation_id: "A",
+        released: false,
+    };
+    const RESULT: FileFacts<'static> = FileFacts {
+        folder: Folder::Results,
+        organisation_id: "C",
+        released: false,
+    };
+    const RELEASED: FileFacts<'static> = FileFacts {
+        folder: Folder::Results,
+        organisation_id: "C",
+        released: true,
+    };
+
+    #[test]
+    fn depositors_see_their_organisation_only() {
+        let a = viewer(&[Role::Depositor], false, "A");
+        let b = viewer(&[Role::Depositor], false, "B");
+        assert_eq!(a.file(&DEPOSIT_A, FileAction::Download), Decision::Allow);
+        assert_eq!(a.file(&DEPOSIT_A, FileAction::Delete), Decision::Allow);
+        assert_eq!(b.file(&DEPOSIT_A, FileAction::Download), Decision::Hidden);
+        assert_eq!(a.file(&RESULT, FileAction::Inspect), Decision::Hidden);
+        assert_eq!(a.file(&RELEASED, FileAction::Download), Decision::Allow);
+        assert_eq!(a.file(&RELEASED, FileAction::Release), Decision::Forbidden);
+    }
+
+    #[test]
+    fn recipients_get_released_results_only() {
+        let r = viewer(&[Role::Recipient], false, "E");
+        assert_eq!(r.file(&DEPOSIT_A, FileAction::Inspect), Decision::Hidden);
+        assert_eq!(r.file(&RESULT, FileAction::Inspect), Decision::Hidden);
+        assert_eq!(r.file(&RELEASED, FileAction::Download), Decision::Allow);
+        assert_eq!(r.file(&RELEASED, FileAction::Delete), Decision::Forbidden);
+        assert_eq!(r.mission(MissionAction::UploadDeposit), Decision::Forbidden);
+    }
+
+    #[test]
+    fn processors_work_on_everything_but_release_only_results() {
+        let p = viewer(&[Role::Processor], false, "C");
+        assert_eq!(p.file(&DEPOSIT_A, FileAction::Download), Decision::Allow);
+        assert_eq!(p.file(&DEPOSIT_A, FileAction::Delete), Decision::Forbidden);
+        assert_eq!(p.file(&DEPOSIT_A, FileAction::Release), Decision::Forbidden);
+        assert_eq!(p.file(&RESULT, FileAction::Release), Decision::Allow);
+        assert_eq!(p.file(&RESULT, FileAction::Delete), Decision::Allow);
+    }
+
+    #[test]
+    fn admins_manage_and_list_but_read_nothing_and_managers_see_no_files() {
+        let admin = viewer(&[], true, "OPS");
+        assert_eq!(admin.mission(MissionAction::Manage), Decision::Allow);
+        assert_eq!(admin.file(&DEPOSIT_A, FileAction::Inspect), Decision::Allow);
+        assert_eq!(
+            admin.file(&DEPOSIT_A, FileAction::Download),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            admin.mission(MissionAction::UploadDeposit),
+            Decision::Forbidden
+        );
+        let manager = viewer(&[Role::Manager], false, "A");
+        assert_eq!(manager.mission(MissionAction::Manage), Decision::Allow);
+        assert_eq!(
+            manager.file(&DEPOSIT_A, FileAction::Inspect),
+            Decision::Hidden
+        );
+        assert_eq!(
+            manager.file(&RELEASED, FileAction::Inspect),
+            Decision::Hidden
+        );
+        let outsider = viewer(&[], false, "A");
+        assert_eq!(outsider.mission(MissionAction::View), Decision::Hidden);
+        let both = viewer(&[Role::Manager, Role::Recipient], false, "E");
+        assert_eq!(both.file(&RELEASED, FileAction::Download), Decision::Allow);
+    }
+}
