@@ -16,6 +16,7 @@ use tokio::net::TcpListener;
 /// Do not change.
 const TOTP_KEY: &str = "gateway-totp-secrets";
 const AUDIT_KEY: &str = "gateway-audit-chain";
+const SIGNING_KEY: &str = "gateway-certificate-signing";
 
 /// Everything the CLI and the server need, opened from the configuration.
 #[derive(Debug, Clone)]
@@ -70,6 +71,8 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigEr
     keys.verify().map_err(key_error)?;
     let totp_key = keys.service_key(TOTP_KEY).map_err(key_error)?;
     let audit_key = keys.service_key(AUDIT_KEY).map_err(key_error)?;
+    let signing_seed = keys.service_key(SIGNING_KEY).map_err(key_error)?;
+    let mailer = crate::service::mailer::Mailer::from_config(&config)?;
     let backend = storage::LocalBackend::open(config.blob_dir(), &config.storage.country)
         .map_err(|e| ConfigError(format!("storage: {e}")))?;
     let blobs = storage::BlobStore::new(Arc::new(backend), keys)
@@ -89,6 +92,9 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigEr
         secrets: Arc::new(storage::SecretBox::new(&totp_key)),
         passwords,
         blobs: blobs.clone(),
+        signer: crate::service::certificate::Signer::from_seed(&signing_seed),
+        mailer,
+        destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
     };
     Ok(Opened { core, blobs })
 }
@@ -160,6 +166,9 @@ async fn housekeeping(core: Core) {
     ));
     loop {
         tick.tick().await;
+        if let Err(e) = core.sweep().await {
+            tracing::error!(error = %e, "expiry sweep failed");
+        }
         if let Err(e) = core.purge_sessions().await {
             tracing::warn!(error = %e, "session clean-up failed");
         }

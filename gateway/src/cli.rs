@@ -36,6 +36,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Check destruction certificates.
+    Certificate {
+        /// What to do.
+        #[command(subcommand)]
+        command: CertificateCommand,
+    },
     /// Manage encryption keys.
     Keys {
         /// What to do.
@@ -71,6 +77,20 @@ pub enum AuditCommand {
     Verify,
 }
 
+/// `passerelle certificate ...`
+#[derive(Debug, Subcommand)]
+pub enum CertificateCommand {
+    /// Verify a destruction certificate's signature, offline.
+    Verify {
+        /// The certificate (JSON, as served by GET /api/v1/missions/{id}/certificate).
+        file: PathBuf,
+        /// The expected public key: base64 of the 32 raw bytes, or a file holding the JSON served at
+        /// /.well-known/passerelle-signing-key. Without it, the key named inside the certificate is used.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
+}
+
 /// `passerelle keys ...`
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -104,7 +124,63 @@ fn fail(message: impl Into<String>) -> Failure {
 }
 
 /// Runs a parsed command line.
+fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> Result<(), Failure> {
+    use base64::Engine as _;
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| fail(format!("{} cannot be read: {e}", file.display())))?;
+    let document: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| fail(format!("{} is not JSON: {e}", file.display())))?;
+    let key = match public_key {
+        None => None,
+        Some(given) => {
+            let b64 = match std::fs::read_to_string(given) {
+                Ok(json) => serde_json::from_str::<serde_json::Value>(&json)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("public_key")
+                            .and_then(|k| k.as_str())
+                            .map(str::to_owned)
+                    })
+                    .ok_or_else(|| fail(format!("{given} holds no \"public_key\"")))?,
+                Err(_) => given.to_owned(),
+            };
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64.trim())
+                .ok()
+                .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+                .ok_or_else(|| fail("--public-key is not the base64 of a 32-byte Ed25519 key"))?;
+            Some(
+                ed25519_dalek::VerifyingKey::from_bytes(&bytes)
+                    .map_err(|_| fail("--public-key is not a valid Ed25519 key"))?,
+            )
+        }
+    };
+    match crate::service::certificate::verify(&document, key.as_ref()) {
+        Ok(key_id) => {
+            let mission = document
+                .pointer("/payload/mission/name")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?");
+            let files = document
+                .pointer("/payload/files")
+                .and_then(|v| v.as_array())
+                .map_or(0, Vec::len);
+            println!("certificate valid: mission \"{mission}\", {files} file(s) destroyed, signed by key {key_id}");
+            Ok(())
+        }
+        Err(e) => Err(fail(format!("certificate NOT valid: {e}"))),
+    }
+}
+
+/// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::Certificate {
+        command: CertificateCommand::Verify { file, public_key },
+    } = &cli.command
+    {
+        // Offline: needs neither the configuration nor the data directory.
+        return verify_certificate(file, public_key.as_deref());
+    }
     let config = Config::load(cli.config.as_deref())?;
     let clock: SharedClock = Arc::new(SystemClock);
     match cli.command {
@@ -173,6 +249,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 Err(broken) => Err(fail(format!("audit trail broken: {broken}"))),
             }
         }
+        Command::Certificate { .. } => Ok(()),
         Command::Keys {
             command: KeysCommand::RotateMaster,
         } => {

@@ -44,6 +44,43 @@ pub struct Config {
     pub uploads: UploadConfig,
     /// Audit entries older than this many days are purged (the chain stays verifiable).
     pub audit_retention_days: u32,
+    /// Key exports older than this many days are refused by `passerelle restore`; destruction
+    /// certificates state that destroyed content is unreadable from any key export after this delay.
+    pub key_export_retention_days: u32,
+    /// A mission may be extended to at most this many days after its initial end date.
+    pub max_extension_days: u32,
+    /// This instance's name in destruction certificates.
+    pub instance_name: String,
+    /// Outgoing e-mail (end-of-mission warnings).
+    pub mail: MailConfig,
+}
+
+/// Outgoing e-mail. Without `smtp_host`, messages are written as `.eml` files to `<data_dir>/outbox`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// Sender address, e.g. `Passerelle <passerelle@example.fr>`.
+    pub from: String,
+    /// SMTP relay host (STARTTLS on `smtp_port`); none means the outbox folder.
+    pub smtp_host: Option<String>,
+    /// SMTP port.
+    pub smtp_port: u16,
+    /// SMTP user name, if the relay requires authentication.
+    pub smtp_username: Option<String>,
+    /// File holding the SMTP password (mode 0600).
+    pub smtp_password_file: Option<PathBuf>,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            from: "Passerelle <passerelle@localhost>".to_owned(),
+            smtp_host: None,
+            smtp_port: 587,
+            smtp_username: None,
+            smtp_password_file: None,
+        }
+    }
 }
 
 /// Accepted file types per folder (extensions, case-insensitive).
@@ -150,6 +187,10 @@ impl Default for Config {
             totp_issuer: "Passerelle".to_owned(),
             uploads: UploadConfig::default(),
             audit_retention_days: 365,
+            key_export_retention_days: 30,
+            max_extension_days: 365,
+            instance_name: "passerelle".to_owned(),
+            mail: MailConfig::default(),
         }
     }
 }

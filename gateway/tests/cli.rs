@@ -295,3 +295,65 @@ fn serve_with_zero_configuration_listens_over_https() {
         assert_eq!(mode & 0o077, 0, "{secret} is private");
     }
 }
+
+#[test]
+fn certificate_verify_checks_the_signature_offline() {
+    use base64::Engine as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let signer = gateway::service::certificate::Signer::from_seed(&[42u8; 32]);
+    let public = base64::engine::general_purpose::STANDARD.encode(signer.public().as_bytes());
+    let payload = serde_json::json!({
+        "type": "passerelle-destruction-certificate",
+        "mission": {"name": "Étude OPS 2027"},
+        "files": [{"name": "ops.csv", "size": 1234, "sha256": "ab"}],
+        "instance": {"name": "test", "key_id": signer.key_id(), "public_key": public},
+    });
+    let cert = signer.sign(payload).unwrap();
+    let good = dir.join("certificat.json");
+    std::fs::write(&good, serde_json::to_vec_pretty(&cert).unwrap()).unwrap();
+    let out = passerelle(dir, &["certificate", "verify", good.to_str().unwrap()], &[]);
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("certificate valid"));
+    // Pinning the published key works; another key does not.
+    std::fs::write(
+        dir.join("key.json"),
+        serde_json::to_vec(&signer.public_document()).unwrap(),
+    )
+    .unwrap();
+    let out = passerelle(
+        dir,
+        &[
+            "certificate",
+            "verify",
+            good.to_str().unwrap(),
+            "--public-key",
+            dir.join("key.json").to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(out.status.success(), "{out:?}");
+    let other = gateway::service::certificate::Signer::from_seed(&[1u8; 32]);
+    let other_b64 = base64::engine::general_purpose::STANDARD.encode(other.public().as_bytes());
+    let out = passerelle(
+        dir,
+        &[
+            "certificate",
+            "verify",
+            good.to_str().unwrap(),
+            "--public-key",
+            &other_b64,
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    // One byte changed anywhere in the payload: refused.
+    let text = std::fs::read_to_string(&good)
+        .unwrap()
+        .replace("1234", "1235");
+    let bad = dir.join("altere.json");
+    std::fs::write(&bad, text).unwrap();
+    let out = passerelle(dir, &["certificate", "verify", bad.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("NOT valid"));
+}

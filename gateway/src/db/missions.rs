@@ -29,7 +29,7 @@ const COLUMNS: &str =
 /// Inserts a mission.
 pub async fn insert(db: &Db, m: &MissionRow, now_ms: i64) -> Result<(), DbError> {
     sqlx::query(&format!(
-        "INSERT INTO missions ({COLUMNS}, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        "INSERT INTO missions ({COLUMNS}, created_at, initial_ends_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $5)"
     ))
     .bind(&m.id)
     .bind(&m.name)

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod files;
 pub mod missions;
 pub mod orgs;
+pub mod retention;
 pub mod sessions;
 pub mod users;
 

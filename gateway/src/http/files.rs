@@ -280,3 +280,21 @@ mod tests {
         );
     }
 }
+
+/// `PATCH /api/v1/files/{id}`.
+#[derive(serde::Deserialize)]
+pub struct FilePatch {
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Sets or clears a file's own destruction date (for instance the day after the allocation committee).
+pub async fn patch(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+    super::extract::ApiJson(b): super::extract::ApiJson<FilePatch>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(file_json(
+        &s.core.set_file_expiry(&a.actor, &id, b.expires_at).await?,
+    )))
+}

@@ -40,6 +40,8 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 pub struct PatchBody {
     #[serde(default)]
     ends_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    reason: Option<String>,
     #[serde(default, deserialize_with = "present")]
     results_retained_until: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "present")]
@@ -155,6 +157,7 @@ pub async fn patch(
     }
     let patch = MissionPatch {
         ends_at: b.ends_at,
+        reason: b.reason,
         results_retained_until: b.results_retained_until,
         access_window: b.access_window,
     };
@@ -206,4 +209,28 @@ pub async fn resume(
 ) -> ApiResult<impl IntoResponse> {
     s.core.set_suspended(&a.actor, &id, false).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends a mission now and destroys what it may not keep.
+pub async fn close(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    s.core.close_mission(&a.actor, &id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// The signed destruction certificate of a destroyed mission.
+pub async fn certificate(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(s.core.certificate(&a.actor, &id).await?))
+}
+
+/// The instance's certificate-signing public key (no authentication).
+pub async fn signing_key(State(s): State<AppState>) -> Json<Value> {
+    Json(s.core.signer.public_document())
 }

@@ -60,6 +60,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/missions/{id}/suspend", post(missions::suspend))
         .route("/missions/{id}/resume", post(missions::resume))
+        .route("/missions/{id}/close", post(missions::close))
+        .route("/missions/{id}/certificate", get(missions::certificate))
         .route("/missions/{id}/files", get(files::list))
         // Uploads stream into the store; their limit is enforced while reading, by the service.
         .route(
@@ -71,7 +73,10 @@ pub fn router(state: AppState) -> Router {
             post(files::upload_result).layer(DefaultBodyLimit::disable()),
         )
         .route("/missions/{id}/register.csv", get(audit::register))
-        .route("/files/{id}", get(files::get).delete(files::delete))
+        .route(
+            "/files/{id}",
+            get(files::get).delete(files::delete).patch(files::patch),
+        )
         .route("/files/{id}/content", get(files::content))
         .route("/files/{id}/release", post(files::release))
         .route("/audit", get(audit::events))
@@ -79,6 +84,10 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(64 * 1024));
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/.well-known/passerelle-signing-key",
+            get(missions::signing_key),
+        )
         .nest("/api/v1", api)
         .merge(web::router())
         .fallback(not_found)

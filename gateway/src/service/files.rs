@@ -53,7 +53,7 @@ impl Core {
     async fn file_gate(&self, mission: &MissionRow, event: Event) -> Result<()> {
         let refusal = if mission.status == "suspended" {
             Some(Error::MissionSuspended)
-        } else if mission.status != "active" {
+        } else if !matches!(mission.status.as_str(), "active" | "ended") {
             Some(Error::NotFound)
         } else if stored_window(mission).is_some_and(|w| !w.contains(self.clock.now())) {
             Some(Error::OutsideAccessHours)

@@ -86,6 +86,8 @@ pub struct NewMission {
 pub struct MissionPatch {
     /// New end date.
     pub ends_at: Option<DateTime<Utc>>,
+    /// Why the end date moves (required to extend).
+    pub reason: Option<String>,
     /// New retention date (`Some(None)` clears it).
     pub results_retained_until: Option<Option<DateTime<Utc>>>,
     /// New access window (`Some(None)` removes it).
@@ -132,11 +134,27 @@ impl Core {
         let mission = store::get(&self.db, mission_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let roles = store::roles_of(&self.db, mission_id, &actor.user_id)
+        let mut roles: Vec<Role> = store::roles_of(&self.db, mission_id, &actor.user_id)
             .await?
             .iter()
             .filter_map(|r| Role::parse(r))
             .collect();
+        match mission.status.as_str() {
+            // After the end, only recipients and the controller organisation's participants keep
+            // read access, to released results, until their retention date.
+            "ended" => {
+                let keeps = roles.contains(&Role::Recipient)
+                    || (!roles.is_empty()
+                        && actor.organisation_id == mission.controller_organisation_id);
+                roles = if keeps {
+                    vec![Role::Recipient]
+                } else {
+                    Vec::new()
+                };
+            }
+            "destroyed" => roles.clear(),
+            _ => {}
+        }
         let viewer = Viewer {
             roles,
             platform_admin: actor.platform_admin,
@@ -170,6 +188,14 @@ impl Core {
             mission_event(audit_action, actor, mission_id),
         )
         .await?;
+        if action == MissionAction::Manage
+            && !matches!(mission.status.as_str(), "active" | "suspended")
+        {
+            return Err(Error::Conflict(Text::new(
+                "La mission est terminée : elle ne peut plus être modifiée.",
+                "The mission has ended: it can no longer be changed.",
+            )));
+        }
         Ok((mission, viewer))
     }
 
@@ -245,16 +271,15 @@ impl Core {
             store::list_for_user(&self.db, &actor.user_id).await?
         };
         let mut out = Vec::with_capacity(rows.len());
-        for mission in rows {
-            let my_roles = store::roles_of(&self.db, &mission.id, &actor.user_id)
-                .await?
-                .iter()
-                .filter_map(|r| Role::parse(r))
-                .collect();
+        for row in rows {
+            let (mission, viewer) = self.viewer(actor, &row.id).await?;
+            if !viewer.sees_mission() {
+                continue;
+            }
             let access_window = stored_window(&mission);
             out.push(MissionView {
                 mission,
-                my_roles,
+                my_roles: viewer.roles,
                 access_window,
             });
         }
@@ -299,6 +324,29 @@ impl Core {
                     "La date de fin doit être dans le futur.",
                     "The end date must be in the future.",
                 ));
+            }
+            let reason = patch.reason.as_deref().map(str::trim).unwrap_or_default();
+            if to_millis(ends_at) > mission.ends_at {
+                if reason.is_empty() {
+                    return Err(invalid(
+                        "Indiquez le motif de la prolongation (champ « reason »).",
+                        "Give the reason for the extension (field \"reason\").",
+                    ));
+                }
+                let initial = crate::db::retention::dates(&self.db, mission_id)
+                    .await?
+                    .and_then(|d| d.initial_ends_at)
+                    .unwrap_or(mission.ends_at);
+                let max_days = i64::from(self.config.max_extension_days);
+                if to_millis(ends_at) > initial + max_days * 86_400_000 {
+                    return Err(invalid(
+                        &format!("La prolongation dépasse le maximum autorisé ({max_days} jours après la date de fin initiale)."),
+                        &format!("The extension exceeds the maximum allowed ({max_days} days after the initial end date)."),
+                    ));
+                }
+            }
+            if !reason.is_empty() {
+                changes.insert("reason".into(), serde_json::json!(reason));
             }
             changes.insert(
                 "ends_at".into(),

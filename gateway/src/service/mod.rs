@@ -2,13 +2,16 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod certificate;
 pub mod files;
 pub mod login;
+pub mod mailer;
 pub mod missions;
 pub mod password_policy;
 pub mod passwords;
 pub mod permissions;
 pub mod register;
+pub mod retention;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;
@@ -36,6 +39,12 @@ pub struct Core {
     pub passwords: passwords::Hasher,
     /// The encrypted blob store.
     pub blobs: storage::BlobStore,
+    /// Signs destruction certificates.
+    pub signer: certificate::Signer,
+    /// Sends end-of-mission warnings.
+    pub mailer: mailer::Mailer,
+    /// Serialises destructions within this process (PostgreSQL adds an advisory lock across instances).
+    pub destruction_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Core {

@@ -6,5 +6,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod destruction;
+mod files;
 mod hardening;
 mod web;

@@ -1,0 +1,223 @@
+//! Queries of the expiry sweeper: what is due, tombstones, warnings, certificates.
+
+use super::files::FileRow;
+use super::missions::MissionRow;
+use super::{Db, DbError};
+
+/// Facts of a mission the destruction needs beyond [`MissionRow`].
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MissionDates {
+    /// The end date set at creation.
+    pub initial_ends_at: Option<i64>,
+    /// When a manager closed it, if so.
+    pub closed_at: Option<i64>,
+    /// When its key was destroyed.
+    pub key_destroyed_at: Option<i64>,
+    /// When it reached `destroyed`.
+    pub destroyed_at: Option<i64>,
+}
+
+/// The extra dates of a mission.
+pub async fn dates(db: &Db, mission_id: &str) -> Result<Option<MissionDates>, DbError> {
+    Ok(sqlx::query_as::<_, MissionDates>(
+        "SELECT initial_ends_at, closed_at, key_destroyed_at, destroyed_at FROM missions WHERE id = $1",
+    )
+    .bind(mission_id)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
+/// Ids of missions whose end has passed but that are still active or suspended.
+pub async fn due_to_end(db: &Db, now_ms: i64) -> Result<Vec<String>, DbError> {
+    Ok(sqlx::query_scalar("SELECT id FROM missions WHERE status IN ('active', 'suspended') AND ends_at <= $1 ORDER BY ends_at")
+        .bind(now_ms)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// Ids of ended missions (destruction in progress or results retained).
+pub async fn ended(db: &Db) -> Result<Vec<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM missions WHERE status = 'ended' ORDER BY ends_at")
+            .fetch_all(&db.pool)
+            .await?,
+    )
+}
+
+/// Stored files whose own expiry date has passed.
+pub async fn expired_files(db: &Db, now_ms: i64) -> Result<Vec<(String, String)>, DbError> {
+    Ok(sqlx::query_as("SELECT id, mission_id FROM files WHERE state = 'stored' AND expires_at IS NOT NULL AND expires_at <= $1")
+        .bind(now_ms)
+        .fetch_all(&db.pool)
+        .await?)
+}
+
+/// Every file row of a mission, whatever its state.
+pub async fn all_files(db: &Db, mission_id: &str) -> Result<Vec<FileRow>, DbError> {
+    Ok(sqlx::query_as::<_, FileRow>(
+        "SELECT id, mission_id, folder, organisation_id, name, size, sha256, uploaded_by, uploaded_at, \
+         released, released_at, expires_at, state FROM files WHERE mission_id = $1 ORDER BY uploaded_at, id",
+    )
+    .bind(mission_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Replaces a file row by its tombstone, in one transaction.
+pub async fn bury(db: &Db, f: &FileRow, now_ms: i64, reason: &str) -> Result<(), DbError> {
+    let mut tx = db.pool.begin().await?;
+    if f.state == "stored" {
+        sqlx::query(
+            "INSERT INTO file_tombstones (id, mission_id, folder, organisation_id, name, size, sha256, uploaded_by, \
+             uploaded_at, released, destroyed_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&f.id)
+        .bind(&f.mission_id)
+        .bind(&f.folder)
+        .bind(&f.organisation_id)
+        .bind(&f.name)
+        .bind(f.size)
+        .bind(&f.sha256)
+        .bind(&f.uploaded_by)
+        .bind(f.uploaded_at)
+        .bind(f.released)
+        .bind(now_ms)
+        .bind(reason)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("DELETE FROM files WHERE id = $1")
+        .bind(&f.id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A tombstone.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TombstoneRow {
+    /// File id.
+    pub id: String,
+    /// Folder.
+    pub folder: String,
+    /// Uploader's organisation.
+    pub organisation_id: String,
+    /// Display name.
+    pub name: String,
+    /// Size.
+    pub size: i64,
+    /// SHA-256.
+    pub sha256: String,
+    /// Uploader.
+    pub uploaded_by: String,
+    /// Upload instant.
+    pub uploaded_at: i64,
+    /// Released to recipients.
+    pub released: i64,
+    /// Destruction instant.
+    pub destroyed_at: i64,
+    /// Why.
+    pub reason: String,
+}
+
+/// The tombstones of a mission.
+pub async fn tombstones(db: &Db, mission_id: &str) -> Result<Vec<TombstoneRow>, DbError> {
+    Ok(sqlx::query_as::<_, TombstoneRow>(
+        "SELECT id, folder, organisation_id, name, size, sha256, uploaded_by, uploaded_at, released, destroyed_at, reason \
+         FROM file_tombstones WHERE mission_id = $1 ORDER BY uploaded_at, id",
+    )
+    .bind(mission_id)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Sets a mission's status and the destruction dates (each date only once).
+pub async fn set_state(
+    db: &Db,
+    m: &MissionRow,
+    closed_at: Option<i64>,
+    key_destroyed_at: Option<i64>,
+    destroyed_at: Option<i64>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE missions SET status = $1, ends_at = $2, closed_at = COALESCE(closed_at, $3), \
+         key_destroyed_at = COALESCE(key_destroyed_at, $4), destroyed_at = COALESCE(destroyed_at, $5) WHERE id = $6",
+    )
+    .bind(&m.status)
+    .bind(m.ends_at)
+    .bind(closed_at)
+    .bind(key_destroyed_at)
+    .bind(destroyed_at)
+    .bind(&m.id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Records a warning as sent; `false` when it already was.
+pub async fn mark_warning(
+    db: &Db,
+    mission_id: &str,
+    kind: &str,
+    now_ms: i64,
+) -> Result<bool, DbError> {
+    let r = sqlx::query("INSERT INTO mission_warnings (mission_id, kind, sent_at) VALUES ($1, $2, $3) ON CONFLICT (mission_id, kind) DO NOTHING")
+        .bind(mission_id)
+        .bind(kind)
+        .bind(now_ms)
+        .execute(&db.pool)
+        .await?;
+    Ok(super::changed(&r))
+}
+
+/// Active missions ending before `until_ms`.
+pub async fn ending_before(db: &Db, until_ms: i64) -> Result<Vec<String>, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM missions WHERE status IN ('active', 'suspended') AND ends_at <= $1",
+    )
+    .bind(until_ms)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Stores a certificate; `false` when the mission already has one.
+pub async fn insert_certificate(
+    db: &Db,
+    mission_id: &str,
+    body: &str,
+    now_ms: i64,
+) -> Result<bool, DbError> {
+    let r = sqlx::query("INSERT INTO certificates (mission_id, body, issued_at) VALUES ($1, $2, $3) ON CONFLICT (mission_id) DO NOTHING")
+        .bind(mission_id)
+        .bind(body)
+        .bind(now_ms)
+        .execute(&db.pool)
+        .await?;
+    Ok(super::changed(&r))
+}
+
+/// A mission's certificate.
+pub async fn certificate(db: &Db, mission_id: &str) -> Result<Option<String>, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT body FROM certificates WHERE mission_id = $1")
+            .bind(mission_id)
+            .fetch_optional(&db.pool)
+            .await?,
+    )
+}
+
+/// Sets a file's own expiry date.
+pub async fn set_file_expiry(
+    db: &Db,
+    file_id: &str,
+    expires_at: Option<i64>,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET expires_at = $1 WHERE id = $2")
+        .bind(expires_at)
+        .bind(file_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,509 @@
+//! Expiry-driven destruction: the sweeper, closing a mission, per-file expiry, end-of-mission
+//! warnings and the signed destruction certificate.
+//!
+//! Order of a mission's destruction: its key is shredded first (from that instant no copy of its
+//! content can be read anywhere), then its blobs are deleted, then its file rows are replaced by
+//! tombstones; the mission becomes `destroyed` and its certificate is signed. Every step is
+//! idempotent, so a restart after a crash finishes the work. Each mission is handled under a
+//! lock (an advisory lock on PostgreSQL), so several instances never destroy the same mission twice.
+
+use super::audit::{Event, Outcome};
+use super::permissions::{Decision, MissionAction};
+use super::{Actor, Core, Error, Result, Text};
+use crate::clock::{from_millis, rfc3339, to_millis};
+use crate::db::files::FileRow;
+use crate::db::missions::{self as missions_db, MissionRow};
+use crate::db::retention as store;
+use crate::db::{orgs, users, Engine};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use sha2::Digest as _;
+use std::collections::HashMap;
+
+/// The destruction method stated in certificates.
+pub const METHOD: &str = "cryptographic erase (NIST SP 800-88) followed by deletion";
+
+/// What one sweep did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SweepReport {
+    /// Missions that ended.
+    pub ended: usize,
+    /// Files destroyed.
+    pub files_destroyed: usize,
+    /// Missions that reached `destroyed`.
+    pub missions_destroyed: usize,
+    /// Warnings sent (one per participant and kind).
+    pub warnings_sent: usize,
+}
+
+fn system_event(action: &'static str, mission_id: &str) -> Event {
+    let mut e = Event::new(action, None);
+    e.mission_id = Some(mission_id.to_owned());
+    e
+}
+
+fn lock_key(mission_id: &str) -> i64 {
+    let digest = sha2::Sha256::digest(format!("passerelle destruction {mission_id}").as_bytes());
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
+}
+
+impl Core {
+    /// Runs `work` for a mission unless another instance is already working on it.
+    async fn locked<T, F, Fut>(&self, mission_id: &str, work: F) -> Result<Option<T>>
+    where
+        T: Send + 'static,
+        F: FnOnce(Core) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<T>> + Send,
+    {
+        let core = self.clone();
+        let mission_id = mission_id.to_owned();
+        // A task of its own: a cancelled request cannot leave a lock held on a pooled connection.
+        let task = tokio::spawn(async move {
+            let local = core.destruction_lock.clone();
+            let _local = local.lock().await;
+            if core.db.engine != Engine::Postgres {
+                return work(core).await.map(Some);
+            }
+            let mut conn = core
+                .db
+                .pool
+                .acquire()
+                .await
+                .map_err(crate::db::DbError::from)?;
+            let key = lock_key(&mission_id);
+            let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(key)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(crate::db::DbError::from)?;
+            if !got {
+                return Ok(None);
+            }
+            let result = work(core).await;
+            if sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(key)
+                .execute(&mut *conn)
+                .await
+                .is_err()
+            {
+                drop(conn.detach());
+            }
+            result.map(Some)
+        });
+        task.await
+            .map_err(|e| Error::Unexpected(anyhow::anyhow!("destruction task: {e}")))?
+    }
+
+    /// One pass of the sweeper: warnings, missions whose end has passed, files past their own
+    /// expiry, retained results past their date, abandoned uploads.
+    pub async fn sweep(&self) -> Result<SweepReport> {
+        let mut report = SweepReport {
+            warnings_sent: self.send_warnings().await?,
+            ..Default::default()
+        };
+        let now = to_millis(self.clock.now());
+        for id in store::due_to_end(&self.db, now).await? {
+            let key = id.clone();
+            if let Some((files, destroyed)) = self
+                .locked(&key, move |core| async move {
+                    core.end_mission_locked(&id, None).await
+                })
+                .await?
+            {
+                report.ended += 1;
+                report.files_destroyed += files;
+                report.missions_destroyed += usize::from(destroyed);
+            }
+        }
+        for (file_id, mission_id) in store::expired_files(&self.db, now).await? {
+            let done = self
+                .locked(&mission_id.clone(), move |core| async move {
+                    core.destroy_file_by_id(&file_id, "file expiry date reached")
+                        .await
+                })
+                .await?;
+            report.files_destroyed += done.map_or(0, usize::from);
+        }
+        for id in store::ended(&self.db).await? {
+            let key = id.clone();
+            if let Some((files, destroyed)) = self
+                .locked(
+                    &key,
+                    move |core| async move { core.progress_ended(&id).await },
+                )
+                .await?
+            {
+                report.files_destroyed += files;
+                report.missions_destroyed += usize::from(destroyed);
+            }
+        }
+        self.sweep_abandoned_uploads().await?;
+        Ok(report)
+    }
+
+    /// Ends a mission now and starts its destruction (managers and platform admins).
+    pub async fn close_mission(&self, actor: &Actor, mission_id: &str) -> Result<()> {
+        let (mission, viewer) = self.viewer(actor, mission_id).await?;
+        let mut event = Event::new("mission.close", Some(actor));
+        event.mission_id = Some(mission_id.to_owned());
+        self.decide(viewer.mission(MissionAction::Manage), event)
+            .await?;
+        if !matches!(mission.status.as_str(), "active" | "suspended") {
+            return Err(Error::Conflict(Text::new(
+                "La mission est déjà terminée.",
+                "The mission has already ended.",
+            )));
+        }
+        let actor = actor.clone();
+        let id = mission_id.to_owned();
+        self.locked(mission_id, move |core| async move {
+            core.end_mission_locked(&id, Some(&actor)).await
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// Ends a mission: access ends, deposits and unreleased results are destroyed, released
+    /// results stay until their retention date. Returns (files destroyed, mission destroyed).
+    async fn end_mission_locked(
+        &self,
+        mission_id: &str,
+        actor: Option<&Actor>,
+    ) -> Result<(usize, bool)> {
+        let Some(mut mission) = missions_db::get(&self.db, mission_id).await? else {
+            return Ok((0, false));
+        };
+        if !matches!(mission.status.as_str(), "active" | "suspended") {
+            return Ok((0, false));
+        }
+        let now = to_millis(self.clock.now());
+        let closed_at = actor.map(|_| now);
+        if actor.is_some() {
+            mission.ends_at = mission.ends_at.min(now);
+        }
+        mission.status = "ended".to_owned();
+        store::set_state(&self.db, &mission, closed_at, None, None).await?;
+        let mut event = match actor {
+            Some(a) => Event::new("mission.close", Some(a)),
+            None => Event::new("mission.end", None),
+        };
+        event.mission_id = Some(mission_id.to_owned());
+        self.audit.record(event, Outcome::Success).await?;
+        self.progress_ended(mission_id).await
+    }
+
+    /// Destroys what an ended mission may no longer keep, and the mission itself once nothing is left.
+    async fn progress_ended(&self, mission_id: &str) -> Result<(usize, bool)> {
+        let Some(mission) = missions_db::get(&self.db, mission_id).await? else {
+            return Ok((0, false));
+        };
+        if mission.status != "ended" {
+            return Ok((0, false));
+        }
+        let now = to_millis(self.clock.now());
+        let retention_over = mission.results_retained_until.is_none_or(|t| t <= now);
+        let files = store::all_files(&self.db, mission_id).await?;
+        let keeps_something = !retention_over
+            && files
+                .iter()
+                .any(|f| f.state == "stored" && f.released != 0 && f.folder == "results");
+        if keeps_something {
+            let mut destroyed = 0;
+            for f in files
+                .iter()
+                .filter(|f| !(f.state == "stored" && f.released != 0 && f.folder == "results"))
+            {
+                self.destroy_file(f, "mission ended").await?;
+                destroyed += 1;
+            }
+            return Ok((destroyed, false));
+        }
+        // Nothing may be kept: shred the key first, then delete everything, then certify.
+        let count = files.len();
+        self.finalize(&mission, files).await?;
+        Ok((count, true))
+    }
+
+    /// Deletes one file's blob and replaces its row by a tombstone.
+    async fn destroy_file(&self, f: &FileRow, reason: &str) -> Result<()> {
+        self.blobs
+            .delete(&f.mission_id, &f.id)
+            .await
+            .map_err(|e| Error::Unexpected(anyhow::anyhow!("deleting blob {}: {e}", f.id)))?;
+        store::bury(&self.db, f, to_millis(self.clock.now()), reason).await?;
+        if f.state == "stored" {
+            let mut event = system_event("file.destroy", &f.mission_id);
+            event.file_id = Some(f.id.clone());
+            event.detail = Some(
+                json!({ "name": f.name, "folder": f.folder, "size": f.size, "sha256": f.sha256, "reason": reason }),
+            );
+            self.audit.record(event, Outcome::Success).await?;
+        }
+        Ok(())
+    }
+
+    async fn destroy_file_by_id(&self, file_id: &str, reason: &str) -> Result<bool> {
+        match crate::db::files::get(&self.db, file_id).await? {
+            Some(f)
+                if f.expires_at
+                    .is_some_and(|t| t <= to_millis(self.clock.now())) =>
+            {
+                self.destroy_file(&f, reason).await?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    /// Shreds the mission key, deletes what is left, marks the mission destroyed, signs the certificate.
+    async fn finalize(&self, mission: &MissionRow, files: Vec<FileRow>) -> Result<()> {
+        self.blobs
+            .keys()
+            .destroy_mission_key(&mission.id)
+            .map_err(|e| {
+                Error::Unexpected(anyhow::anyhow!(
+                    "shredding the key of mission {}: {e}",
+                    mission.id
+                ))
+            })?;
+        let key_time = to_millis(self.clock.now());
+        store::set_state(&self.db, mission, None, Some(key_time), None).await?;
+        for f in &files {
+            self.destroy_file(f, "mission destroyed").await?;
+        }
+        // Stray blobs (an upload cut at the wrong instant) go too.
+        self.blobs.purge_mission(&mission.id).await.map_err(|e| {
+            Error::Unexpected(anyhow::anyhow!(
+                "purging blobs of mission {}: {e}",
+                mission.id
+            ))
+        })?;
+        let mut destroyed = mission.clone();
+        destroyed.status = "destroyed".to_owned();
+        let now = to_millis(self.clock.now());
+        store::set_state(&self.db, &destroyed, None, None, Some(now)).await?;
+        let certificate = self.build_certificate(&mission.id).await?;
+        let body = serde_json::to_string(&certificate).map_err(|e| Error::Unexpected(e.into()))?;
+        if store::insert_certificate(&self.db, &mission.id, &body, now).await? {
+            self.audit
+                .record(
+                    system_event("mission.destroy", &mission.id)
+                        .detail(json!({ "files": files.len() })),
+                    Outcome::Success,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn build_certificate(&self, mission_id: &str) -> Result<Value> {
+        let mission = missions_db::get(&self.db, mission_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let dates = store::dates(&self.db, mission_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let org_names: HashMap<String, String> = orgs::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o.name))
+            .collect();
+        let people: HashMap<String, String> = users::list(&self.db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name))
+            .collect();
+        let org = |id: &str| json!({ "id": id, "name": org_names.get(id) });
+        let time = |ms: Option<i64>| ms.map(|t| rfc3339(from_millis(t)));
+        let files: Vec<Value> = store::tombstones(&self.db, mission_id)
+            .await?
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "size": t.size,
+                    "sha256": t.sha256,
+                    "folder": t.folder,
+                    "organisation": org(&t.organisation_id),
+                    "uploaded_by": { "id": t.uploaded_by, "display_name": people.get(&t.uploaded_by) },
+                    "uploaded_at": rfc3339(from_millis(t.uploaded_at)),
+                    "released": t.released != 0,
+                    "destroyed_at": rfc3339(from_millis(t.destroyed_at)),
+                })
+            })
+            .collect();
+        let key_destroyed = dates
+            .key_destroyed_at
+            .unwrap_or_else(|| to_millis(self.clock.now()));
+        let export_days = i64::from(self.config.key_export_retention_days);
+        let payload = json!({
+            "type": "passerelle-destruction-certificate",
+            "version": 1,
+            "mission": {
+                "id": mission.id,
+                "name": mission.name,
+                "purpose": mission.purpose,
+                "controller_organisation": org(&mission.controller_organisation_id),
+                "initial_ends_at": time(dates.initial_ends_at),
+                "ends_at": rfc3339(from_millis(mission.ends_at)),
+                "closed_at": time(dates.closed_at),
+                "results_retained_until": time(mission.results_retained_until),
+            },
+            "files": files,
+            "method": METHOD,
+            "key_destroyed_at": rfc3339(from_millis(key_destroyed)),
+            "unreadable_in_live_gateway_from": rfc3339(from_millis(key_destroyed)),
+            "unreadable_from_key_exports_from": rfc3339(from_millis(key_destroyed) + chrono::Duration::days(export_days)),
+            "key_export_retention_days": export_days,
+            "destroyed_at": time(dates.destroyed_at),
+            "issued_at": rfc3339(self.clock.now()),
+            "instance": {
+                "name": self.config.instance_name,
+                "key_id": self.signer.key_id(),
+                "public_key": base64::engine::general_purpose::STANDARD.encode(self.signer.public().as_bytes()),
+            },
+        });
+        self.signer
+            .sign(payload)
+            .map_err(|e| Error::Unexpected(e.into()))
+    }
+
+    /// A destroyed mission's certificate: platform admins and members of the controller organisation.
+    pub async fn certificate(&self, actor: &Actor, mission_id: &str) -> Result<Value> {
+        let mission = missions_db::get(&self.db, mission_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !actor.platform_admin && actor.organisation_id != mission.controller_organisation_id {
+            return Err(Error::NotFound);
+        }
+        let body = store::certificate(&self.db, mission_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        serde_json::from_str(&body).map_err(|e| Error::Unexpected(e.into()))
+    }
+
+    /// Sets or clears a file's own destruction date (whoever may delete it).
+    pub async fn set_file_expiry(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+        expires_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<FileRow> {
+        let file = crate::db::files::get(&self.db, file_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let (_, viewer) = self.viewer(actor, &file.mission_id).await?;
+        let facts = super::permissions::FileFacts {
+            folder: super::permissions::Folder::parse(&file.folder)
+                .unwrap_or(super::permissions::Folder::Deposits),
+            organisation_id: &file.organisation_id,
+            released: file.released != 0,
+        };
+        let mut event = Event::new("file.expiry", Some(actor));
+        event.mission_id = Some(file.mission_id.clone());
+        event.file_id = Some(file.id.clone());
+        match viewer.file(&facts, super::permissions::FileAction::Delete) {
+            Decision::Allow => {}
+            d => self.decide(d, event.clone()).await?,
+        }
+        if matches!(expires_at, Some(t) if t <= self.clock.now()) {
+            return Err(Error::InvalidRequest(Text::new(
+                "La date de destruction doit être dans le futur.",
+                "The destruction date must be in the future.",
+            )));
+        }
+        store::set_file_expiry(&self.db, file_id, expires_at.map(to_millis)).await?;
+        self.audit
+            .record(
+                event.detail(json!({ "expires_at": expires_at.map(rfc3339) })),
+                Outcome::Success,
+            )
+            .await?;
+        crate::db::files::get(&self.db, file_id)
+            .await?
+            .ok_or(Error::NotFound)
+    }
+
+    /// Tells participants 7 days and 1 day before a mission ends (once each).
+    async fn send_warnings(&self) -> Result<usize> {
+        let now = self.clock.now();
+        let mut sent = 0;
+        for (kind, days) in [("7d", 7), ("1d", 1)] {
+            let horizon = to_millis(now + chrono::Duration::days(days));
+            for id in store::ending_before(&self.db, horizon).await? {
+                let Some(mission) = missions_db::get(&self.db, &id).await? else {
+                    continue;
+                };
+                if mission.ends_at <= to_millis(now)
+                    || !store::mark_warning(&self.db, &id, kind, to_millis(now)).await?
+                {
+                    continue;
+                }
+                sent += self.warn_participants(&mission, days).await?;
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn warn_participants(&self, mission: &MissionRow, days: i64) -> Result<usize> {
+        let ends = from_millis(mission.ends_at).with_timezone(&chrono_tz::Europe::Paris);
+        let when_fr = ends.format("%d/%m/%Y à %H:%M").to_string();
+        let when_en = ends.format("%Y-%m-%d at %H:%M (Paris time)").to_string();
+        let mut seen = std::collections::HashSet::new();
+        let mut sent = 0;
+        for p in missions_db::participants(&self.db, &mission.id).await? {
+            if !seen.insert(p.user_id.clone()) {
+                continue;
+            }
+            let Some(user) = users::get(&self.db, &p.user_id).await? else {
+                continue;
+            };
+            if user.disabled != 0 {
+                continue;
+            }
+            let (left_fr, left_en) = if days == 1 {
+                ("demain".to_owned(), "tomorrow".to_owned())
+            } else {
+                (format!("dans {days} jours"), format!("in {days} days"))
+            };
+            let subject = format!(
+                "[Passerelle] La mission « {} » se termine {left_fr}",
+                mission.name
+            );
+            let body = format!(
+                "Bonjour {name},\n\nLa mission « {m} » se termine {left_fr}, le {when_fr}.\n\
+                 À cette date, les dépôts et les résultats non mis à disposition seront détruits, \
+                 ainsi que tous les accès. Les résultats mis à disposition restent consultables par \
+                 les destinataires jusqu'à leur date de conservation.\n\
+                 Si la mission doit être prolongée, adressez-vous à son responsable.\n\n\
+                 ---\n\nHello {name},\n\nThe mission \"{m}\" ends {left_en}, on {when_en}.\n\
+                 On that date, deposits and unreleased results will be destroyed, along with every access. \
+                 Released results remain available to recipients until their retention date.\n\
+                 If the mission must be extended, contact its manager.\n\n-- Passerelle\n",
+                name = user.display_name,
+                m = mission.name,
+            );
+            self.mailer
+                .send(&user.display_name, &user.email, &subject, body)
+                .await
+                .map_err(Error::Unexpected)?;
+            sent += 1;
+        }
+        let mut event = system_event("mission.warning", &mission.id);
+        event.detail = Some(json!({ "days_left": days, "recipients": sent }));
+        self.audit.record(event, Outcome::Success).await?;
+        Ok(sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn lock_keys_differ_per_mission() {
+        assert_ne!(super::lock_key("a"), super::lock_key("b"));
+        assert_eq!(super::lock_key("a"), super::lock_key("a"));
+    }
+}

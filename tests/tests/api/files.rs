@@ -1,0 +1,1393 @@
+//! Uploads and downloads: fixtures, limits, names, ranges.
+
+use crate::helpers::*;
+use serde_json::{json, Value};
+use support::*;
+
+/// Helpers shared by the missions, files, permissions and register tests.
+pub(crate) mod support {
+    use crate::helpers::*;
+    use chrono::{DateTime, Duration, Utc};
+    use reqwest::Response;
+    use serde_json::{json, Value};
+    use sha2::Digest as _;
+
+    /// The shared fixtures directory.
+    pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/");
+
+    /// Bytes of a fixture file.
+    pub fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{FIXTURES}{name}")).unwrap()
+    }
+
+    /// Lowercase hex SHA-256.
+    pub fn sha256_hex(bytes: &[u8]) -> String {
+        hex::encode(sha2::Sha256::digest(bytes))
+    }
+
+    /// The boundary used by every hand-built multipart body.
+    pub const BOUNDARY: &str = "----passerelle-test-boundary-7f3a9c";
+
+    /// The bytes before a file's content in a one-part `multipart/form-data` body.
+    pub fn multipart_head(part_name: &str, filename: &[u8]) -> Vec<u8> {
+        let mut v = Vec::new();
+        v.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        v.extend_from_slice(
+            format!("Content-Disposition: form-data; name=\"{part_name}\"; filename=\"").as_bytes(),
+        );
+        v.extend_from_slice(filename);
+        v.extend_from_slice(b"\"\r\nContent-Type: application/octet-stream\r\n\r\n");
+        v
+    }
+
+    /// The bytes after a file's content.
+    pub fn multipart_tail() -> Vec<u8> {
+        format!("\r\n--{BOUNDARY}--\r\n").into_bytes()
+    }
+
+    /// A whole one-part body.
+    pub fn multipart_body(part_name: &str, filename: &[u8], content: &[u8]) -> Vec<u8> {
+        let mut v = multipart_head(part_name, filename);
+        v.extend_from_slice(content);
+        v.extend_from_slice(&multipart_tail());
+        v
+    }
+
+    /// The request's `Content-Type`.
+    pub fn multipart_type() -> String {
+        format!("multipart/form-data; boundary={BOUNDARY}")
+    }
+
+    /// POSTs a raw multipart body to `/api/v1/missions/{mission}/{folder}`.
+    pub async fn upload_raw(
+        app: &TestApp,
+        token: &str,
+        mission: &str,
+        folder: &str,
+        body: Vec<u8>,
+    ) -> Response {
+        app.client
+            .post(app.url(&format!("/api/v1/missions/{mission}/{folder}")))
+            .bearer_auth(token)
+            .header("content-type", multipart_type())
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Uploads `content` as `filename` into `folder` (`deposits` or `results`).
+    pub async fn upload(
+        app: &TestApp,
+        token: &str,
+        mission: &str,
+        folder: &str,
+        filename: &str,
+        content: &[u8],
+    ) -> Response {
+        upload_raw(
+            app,
+            token,
+            mission,
+            folder,
+            multipart_body("file", filename.as_bytes(), content),
+        )
+        .await
+    }
+
+    /// Uploads and expects 201; returns the file object.
+    pub async fn upload_ok(
+        app: &TestApp,
+        token: &str,
+        mission: &str,
+        folder: &str,
+        filename: &str,
+        content: &[u8],
+    ) -> Value {
+        let r = upload(app, token, mission, folder, filename, content).await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, 201, "upload of {filename:?} to {folder}: {text}");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// PATCH JSON with a bearer token.
+    pub async fn patch_as(app: &TestApp, token: &str, path: &str, body: Value) -> Response {
+        app.client
+            .patch(app.url(path))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// DELETE with a bearer token.
+    pub async fn delete_as(app: &TestApp, token: &str, path: &str) -> Response {
+        app.client
+            .delete(app.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// The JSON body of a response (panics with the text when it is not JSON).
+    pub async fn body(r: Response) -> Value {
+        let text = r.text().await.unwrap();
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+    }
+
+    /// RFC 3339 of the test start plus `days`.
+    pub fn in_days(days: i64) -> String {
+        (start_time() + Duration::days(days)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
+    /// Parses an RFC 3339 time.
+    pub fn parse_time(v: &Value) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("not a time: {v}")))
+            .unwrap_or_else(|e| panic!("not RFC 3339 ({e}): {v}"))
+            .with_timezone(&Utc)
+    }
+
+    /// Creates a mission ending in 30 days, as `admin`; returns its id.
+    pub async fn new_mission(
+        app: &TestApp,
+        admin: &Account,
+        name: &str,
+        controller: &str,
+    ) -> String {
+        let r = app
+            .post_as(
+                &admin.token,
+                "/api/v1/missions",
+                json!({"name": name, "purpose": "Étude de l'occupation du parc social",
+                       "controller_organisation_id": controller, "ends_at": in_days(30),
+                       "results_retained_until": in_days(90)}),
+            )
+            .await;
+        let status = r.status();
+        let v = body(r).await;
+        assert_eq!(status, 201, "{v}");
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Adds `user` with `role` to `mission` and expects 201.
+    pub async fn add_participant(
+        app: &TestApp,
+        token: &str,
+        mission: &str,
+        user: &str,
+        role: &str,
+    ) {
+        let r = app
+            .post_as(
+                token,
+                &format!("/api/v1/missions/{mission}/participants"),
+                json!({"user_id": user, "role": role}),
+            )
+            .await;
+        let status = r.status();
+        let text = r.text().await.unwrap();
+        assert_eq!(status, 201, "adding {user} as {role}: {text}");
+    }
+
+    /// The files listed for `token` in `mission` (expects 200).
+    pub async fn list_files(app: &TestApp, token: &str, mission: &str) -> Vec<Value> {
+        let r = app
+            .get_as(token, &format!("/api/v1/missions/{mission}/files"))
+            .await;
+        let status = r.status();
+        let v = body(r).await;
+        assert_eq!(status, 200, "{v}");
+        v["files"].as_array().unwrap().clone()
+    }
+
+    /// The ids of a file list.
+    pub fn ids(files: &[Value]) -> Vec<String> {
+        let mut v: Vec<String> = files
+            .iter()
+            .map(|f| f["id"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Downloads a file's content (expects 200).
+    pub async fn download(app: &TestApp, token: &str, file: &str) -> Vec<u8> {
+        let r = app
+            .get_as(token, &format!("/api/v1/files/{file}/content"))
+            .await;
+        let status = r.status();
+        let bytes = r.bytes().await.unwrap().to_vec();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+        bytes
+    }
+
+    /// A status and the error code of its body.
+    pub async fn status_and_code(r: Response) -> (u16, String) {
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        let code = serde_json::from_str::<Value>(&text)
+            .ok()
+            .and_then(|v| v["error"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        (status, code)
+    }
+
+    /// Asserts a status and an error code.
+    pub async fn assert_error(r: Response, status: u16, code: &str, what: &str) {
+        let (s, c) = status_and_code(r).await;
+        assert_eq!((s, c.as_str()), (status, code), "{what}");
+    }
+
+    /// A user created with a chosen display name, logged in.
+    pub async fn user_named(
+        app: &TestApp,
+        admin: &Account,
+        username: &str,
+        display_name: &str,
+        org: &str,
+    ) -> Account {
+        let r = app
+            .post_as(
+                &admin.token,
+                "/api/v1/users",
+                json!({"username": username, "display_name": display_name,
+                       "email": format!("{username}@example.fr"), "organisation_id": org}),
+            )
+            .await;
+        let status = r.status();
+        let v = body(r).await;
+        assert_eq!(status, 201, "{v}");
+        app.first_login(
+            v["id"].as_str().unwrap(),
+            username,
+            v["initial_password"].as_str().unwrap(),
+        )
+        .await
+    }
+
+    /// A bailleur depositor, a consultancy processor and an EPCI recipient and manager in one
+    /// mission.
+    pub struct Exchange {
+        /// Platform admin.
+        pub admin: Account,
+        /// Bailleur organisation.
+        pub bailleur: String,
+        /// Consultancy organisation.
+        pub consultancy: String,
+        /// EPCI organisation (controller).
+        pub epci: String,
+        /// Depositor of the bailleur.
+        pub depositor: Account,
+        /// Processor of the consultancy.
+        pub processor: Account,
+        /// Recipient of the EPCI.
+        pub recipient: Account,
+        /// Manager of the EPCI.
+        pub manager: Account,
+        /// Mission id.
+        pub mission: String,
+    }
+
+    /// Builds an [`Exchange`].
+    pub async fn exchange(app: &TestApp) -> Exchange {
+        let admin = app.admin("operateur").await;
+        let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+        let consultancy = app
+            .organisation(&admin, "Cabinet Études Urbaines", "consultancy")
+            .await;
+        let epci = app
+            .organisation(&admin, "Communauté d'agglomération Hénin-Carvin", "epci")
+            .await;
+        let depositor = app.user(&admin, "depot.henin", &bailleur).await;
+        let processor = app.user(&admin, "analyste", &consultancy).await;
+        let recipient = app.user(&admin, "destinataire", &epci).await;
+        let manager = app.user(&admin, "chef.projet", &epci).await;
+        let mission = new_mission(app, &admin, "OPS 2027", &epci).await;
+        add_participant(app, &admin.token, &mission, &depositor.id, "depositor").await;
+        add_participant(app, &admin.token, &mission, &processor.id, "processor").await;
+        add_participant(app, &admin.token, &mission, &recipient.id, "recipient").await;
+        add_participant(app, &admin.token, &mission, &manager.id, "manager").await;
+        Exchange {
+            admin,
+            bailleur,
+            consultancy,
+            epci,
+            depositor,
+            processor,
+            recipient,
+            manager,
+            mission,
+        }
+    }
+
+    /// An HTTP/1.1 TLS connection straight to the gateway, for requests reqwest cannot send.
+    pub async fn tls_stream(
+        app: &TestApp,
+    ) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in rustls_pemfile::certs(&mut app.cert_pem.as_slice()) {
+            roots.add(c.unwrap()).unwrap();
+        }
+        let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+        let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+        connector
+            .connect("localhost".try_into().unwrap(), tcp)
+            .await
+            .unwrap()
+    }
+
+    /// Sizes of the files under `dir`, except the SQLite database and its journals.
+    pub fn stored_files(
+        dir: &std::path::Path,
+    ) -> std::collections::BTreeMap<std::path::PathBuf, u64> {
+        let mut out = std::collections::BTreeMap::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            let Ok(entries) = std::fs::read_dir(&d) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                let path = e.path();
+                let Ok(meta) = e.metadata() else { continue };
+                if meta.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let name = path.file_name().unwrap().to_string_lossy().to_lowercase();
+                if name.contains("sqlite")
+                    || name.ends_with(".db")
+                    || name.ends_with("-wal")
+                    || name.ends_with("-shm")
+                    || name.ends_with("-journal")
+                {
+                    continue;
+                }
+                out.insert(path, meta.len());
+            }
+        }
+        out
+    }
+
+    /// Asserts that no file under the data directory appeared or grew by `threshold` bytes or more.
+    pub fn assert_nothing_stored(
+        before: &std::collections::BTreeMap<std::path::PathBuf, u64>,
+        after: &std::collections::BTreeMap<std::path::PathBuf, u64>,
+        threshold: u64,
+        what: &str,
+    ) {
+        for (path, size) in after {
+            let old = before.get(path).copied().unwrap_or(0);
+            assert!(
+                size.saturating_sub(old) < threshold,
+                "{what}: {} holds {size} bytes (was {old})",
+                path.display()
+            );
+        }
+    }
+
+    /// Splits a CSV text (`;`-separated, `"` quoting, CRLF or LF) into records of fields.
+    pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
+        let mut records = Vec::new();
+        let mut record = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut chars = text.chars().peekable();
+        let mut any = false;
+        while let Some(c) = chars.next() {
+            any = true;
+            if quoted {
+                if c == '"' {
+                    if chars.peek() == Some(&'"') {
+                        chars.next();
+                        field.push('"');
+                    } else {
+                        quoted = false;
+                    }
+                } else {
+                    field.push(c);
+                }
+                continue;
+            }
+            match c {
+                '"' if field.is_empty() => quoted = true,
+                ';' => record.push(std::mem::take(&mut field)),
+                '\r' if chars.peek() == Some(&'\n') => {}
+                '\n' => {
+                    record.push(std::mem::take(&mut field));
+                    records.push(std::mem::take(&mut record));
+                    any = false;
+                }
+                _ => field.push(c),
+            }
+        }
+        assert!(!quoted, "unterminated quoted field in CSV");
+        if any {
+            record.push(field);
+            records.push(record);
+        }
+        records
+    }
+}
+
+crate::on_every_backend!(
+    the_whole_exchange_with_the_fixtures,
+    a_hundred_mebibytes_round_trip,
+    uploads_over_the_limit_are_refused,
+    hostile_filenames_are_tamed,
+    refused_extensions_and_mismatched_content,
+    missing_file_part_and_extra_parts,
+    ranges_and_download_headers,
+    interrupted_uploads_leave_nothing,
+    same_name_twice_and_delete,
+);
+
+async fn the_whole_exchange_with_the_fixtures(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let carvin = app.organisation(&x.admin, "Logis Carvin", "bailleur").await;
+    let depositor_b = app.user(&x.admin, "depot.carvin", &carvin).await;
+    add_participant(
+        &app,
+        &x.admin.token,
+        &x.mission,
+        &depositor_b.id,
+        "depositor",
+    )
+    .await;
+
+    let mut deposits = Vec::new();
+    for (who, name) in [
+        (&x.depositor, "ops_habitat_henin.csv"),
+        (&x.depositor, "ops_habitat_henin.xlsx"),
+        (&x.depositor, "ops_habitat_henin.ods"),
+        (&depositor_b, "ops_logis_carvin_cp1252.csv"),
+    ] {
+        let bytes = fixture(name);
+        let f = upload_ok(&app, &who.token, &x.mission, "deposits", name, &bytes).await;
+        assert!(f["id"].as_str().is_some_and(|s| !s.is_empty()), "{f}");
+        assert_eq!(f["name"], name);
+        assert_eq!(f["size"], bytes.len() as u64, "{f}");
+        assert_eq!(f["sha256"], sha256_hex(&bytes), "{f}");
+        assert_eq!(f["folder"], "deposits");
+        assert_eq!(f["released"], false);
+        assert_eq!(f["uploaded_by"], who.id.as_str(), "{f}");
+        assert_eq!(f["expires_at"], Value::Null, "{f}");
+        assert_eq!(f["mission_id"], x.mission.as_str(), "{f}");
+        parse_time(&f["uploaded_at"]);
+        deposits.push((name, bytes, f));
+    }
+    assert_eq!(deposits[0].2["organisation_id"], x.bailleur.as_str());
+    assert_eq!(deposits[3].2["organisation_id"], carvin.as_str());
+
+    // The processor lists every deposit and downloads each byte for byte.
+    let listed = list_files(&app, &x.processor.token, &x.mission).await;
+    assert_eq!(listed.len(), 4, "{listed:?}");
+    for (name, bytes, f) in &deposits {
+        let id = f["id"].as_str().unwrap();
+        let entry = listed.iter().find(|e| e["id"] == id).unwrap();
+        for k in [
+            "name",
+            "size",
+            "sha256",
+            "folder",
+            "organisation_id",
+            "uploaded_by",
+            "released",
+            "expires_at",
+        ] {
+            assert_eq!(
+                entry[k], f[k],
+                "{name}: field {k} of the list differs from the upload answer"
+            );
+        }
+        assert_eq!(
+            parse_time(&entry["uploaded_at"]),
+            parse_time(&f["uploaded_at"])
+        );
+        let r = app
+            .get_as(&x.processor.token, &format!("/api/v1/files/{id}"))
+            .await;
+        assert_eq!(r.status(), 200);
+        let meta = body(r).await;
+        assert_eq!(meta["sha256"], f["sha256"]);
+        assert_eq!(meta["name"], *name);
+        let got = download(&app, &x.processor.token, id).await;
+        assert_eq!(got.len(), bytes.len(), "{name}");
+        assert_eq!(sha256_hex(&got), sha256_hex(bytes), "{name}");
+        assert!(got == *bytes, "{name} differs after the round trip");
+    }
+
+    // Results: one released, one not.
+    let ok = fixture("results_ok.csv");
+    let result = upload_ok(
+        &app,
+        &x.processor.token,
+        &x.mission,
+        "results",
+        "results_ok.csv",
+        &ok,
+    )
+    .await;
+    assert_eq!(result["folder"], "results");
+    assert_eq!(result["released"], false);
+    assert_eq!(result["sha256"], sha256_hex(&ok));
+    assert_eq!(result["organisation_id"], x.consultancy.as_str());
+    let result_id = result["id"].as_str().unwrap().to_owned();
+    let draft = upload_ok(
+        &app,
+        &x.processor.token,
+        &x.mission,
+        "results",
+        "brouillon.csv",
+        &ok,
+    )
+    .await;
+    let draft_id = draft["id"].as_str().unwrap().to_owned();
+
+    // Nothing released yet: the recipient sees nothing.
+    assert!(list_files(&app, &x.recipient.token, &x.mission)
+        .await
+        .is_empty());
+    let r = app
+        .get_as(
+            &x.recipient.token,
+            &format!("/api/v1/files/{result_id}/content"),
+        )
+        .await;
+    assert_error(
+        r,
+        404,
+        "not_found",
+        "an unreleased result is invisible to the recipient",
+    )
+    .await;
+
+    let r = app
+        .post_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{result_id}/release"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let released = body(r).await;
+    assert_eq!(released["released"], true);
+    assert_eq!(released["id"], result_id.as_str());
+    let r = app
+        .post_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{result_id}/release"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "releasing twice is harmless");
+
+    // The EPCI recipient sees only the released result.
+    let seen = list_files(&app, &x.recipient.token, &x.mission).await;
+    assert_eq!(ids(&seen), vec![result_id.clone()], "{seen:?}");
+    assert_eq!(seen[0]["released"], true);
+    assert_eq!(download(&app, &x.recipient.token, &result_id).await, ok);
+    for id in [draft_id.as_str(), deposits[0].2["id"].as_str().unwrap()] {
+        let r = app
+            .get_as(&x.recipient.token, &format!("/api/v1/files/{id}"))
+            .await;
+        assert_error(
+            r,
+            404,
+            "not_found",
+            "recipient: unreleased result or deposit",
+        )
+        .await;
+        let r = app
+            .get_as(&x.recipient.token, &format!("/api/v1/files/{id}/content"))
+            .await;
+        assert_error(
+            r,
+            404,
+            "not_found",
+            "recipient: unreleased result or deposit content",
+        )
+        .await;
+    }
+
+    // Each bailleur sees its own deposits and the released result.
+    let a = list_files(&app, &x.depositor.token, &x.mission).await;
+    let mut want: Vec<String> = deposits[..3]
+        .iter()
+        .map(|d| d.2["id"].as_str().unwrap().to_owned())
+        .chain([result_id.clone()])
+        .collect();
+    want.sort();
+    assert_eq!(ids(&a), want);
+    let b_list = list_files(&app, &depositor_b.token, &x.mission).await;
+    let mut want_b = vec![
+        deposits[3].2["id"].as_str().unwrap().to_owned(),
+        result_id.clone(),
+    ];
+    want_b.sort();
+    assert_eq!(ids(&b_list), want_b);
+    let henin = deposits[0].2["id"].as_str().unwrap();
+    let r = app
+        .get_as(
+            &depositor_b.token,
+            &format!("/api/v1/files/{henin}/content"),
+        )
+        .await;
+    assert_error(r, 404, "not_found", "another bailleur's deposit").await;
+    assert_eq!(download(&app, &depositor_b.token, &result_id).await, ok);
+
+    // The processor still sees everything.
+    assert_eq!(
+        list_files(&app, &x.processor.token, &x.mission).await.len(),
+        6
+    );
+}
+
+/// A deterministic CSV-like megabyte of text, different for every `i`.
+fn big_chunk(i: u64) -> Vec<u8> {
+    const MIB: usize = 1024 * 1024;
+    let mut out = Vec::with_capacity(MIB);
+    let mut state = i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03;
+    while out.len() < MIB {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let line = format!("{};{};{}\n", i, state % 1_000_003, state >> 40);
+        out.extend_from_slice(line.as_bytes());
+    }
+    out.truncate(MIB);
+    out
+}
+
+async fn a_hundred_mebibytes_round_trip(b: Backend) {
+    use futures::StreamExt as _;
+    use sha2::Digest as _;
+    const CHUNKS: u64 = 100;
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let mut expected = sha2::Sha256::new();
+    for i in 0..CHUNKS {
+        expected.update(big_chunk(i));
+    }
+    let expected = hex::encode(expected.finalize());
+
+    let head = multipart_head("file", b"gros_export.csv");
+    let tail = multipart_tail();
+    let total = head.len() as u64 + CHUNKS * 1024 * 1024 + tail.len() as u64;
+    let parts = futures::stream::iter(0..CHUNKS + 2).map(move |i| {
+        Ok::<Vec<u8>, std::io::Error>(if i == 0 {
+            head.clone()
+        } else if i == CHUNKS + 1 {
+            tail.clone()
+        } else {
+            big_chunk(i - 1)
+        })
+    });
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/missions/{}/deposits", x.mission)))
+        .bearer_auth(&x.depositor.token)
+        .header("content-type", multipart_type())
+        .header("content-length", total)
+        .body(reqwest::Body::wrap_stream(parts))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let f = body(r).await;
+    assert_eq!(status, 201, "{f}");
+    assert_eq!(f["size"], CHUNKS * 1024 * 1024);
+    assert_eq!(f["sha256"], expected.as_str());
+
+    let mut r = app
+        .get_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{}/content", f["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut got = sha2::Sha256::new();
+    let mut len = 0u64;
+    while let Some(c) = r.chunk().await.unwrap() {
+        len += c.len() as u64;
+        got.update(&c);
+    }
+    assert_eq!(len, CHUNKS * 1024 * 1024);
+    assert_eq!(hex::encode(got.finalize()), expected);
+}
+
+async fn uploads_over_the_limit_are_refused(b: Backend) {
+    const MIB: usize = 1024 * 1024;
+    let app = spawn_app_with(b, |c| c.max_upload_bytes = MIB as u64).await;
+    let x = exchange(&app).await;
+    let stored = stored_files(app.data.path());
+    let two = vec![b'7'; 2 * MIB];
+    let r = upload(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "trop_gros.csv",
+        &two,
+    )
+    .await;
+    assert_error(r, 413, "too_large", "a 2 MiB deposit with a 1 MiB limit").await;
+    let r = upload(
+        &app,
+        &x.processor.token,
+        &x.mission,
+        "results",
+        "trop_gros.csv",
+        &two,
+    )
+    .await;
+    assert_error(r, 413, "too_large", "a 2 MiB result with a 1 MiB limit").await;
+    // One byte over the limit is over the limit.
+    let over = vec![b'7'; MIB + 1];
+    let r = upload(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "juste_trop.csv",
+        &over,
+    )
+    .await;
+    assert_error(r, 413, "too_large", "limit + 1 byte").await;
+    assert!(list_files(&app, &x.processor.token, &x.mission)
+        .await
+        .is_empty());
+    assert!(list_files(&app, &x.depositor.token, &x.mission)
+        .await
+        .is_empty());
+    assert_nothing_stored(
+        &stored,
+        &stored_files(app.data.path()),
+        64 * 1024,
+        "refused uploads",
+    );
+    // A file of exactly the limit does not exceed it.
+    let exact = vec![b'7'; MIB];
+    let f = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "pile.csv",
+        &exact,
+    )
+    .await;
+    assert_eq!(f["size"], MIB as u64);
+    assert_eq!(
+        list_files(&app, &x.processor.token, &x.mission).await.len(),
+        1
+    );
+}
+
+async fn hostile_filenames_are_tamed(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let content = b"commune;logements\nHenin;12\n";
+    let long_ascii = format!("{}.csv", "a".repeat(296));
+    let long_accents = format!("{}.csv", "é".repeat(296));
+    let cases: Vec<(String, &str)> = vec![
+        ("../../etc/passwd.csv".into(), "passwd.csv"),
+        ("C:\\Users\\x\\évaluation.csv".into(), "évaluation.csv"),
+        ("/var/lib/passerelle/blobs/../x.csv".into(), "x.csv"),
+        ("rapport\tfinal.csv".into(), "rapportfinal.csv"),
+        ("rapport\u{85}final\u{9b}.csv".into(), "rapportfinal.csv"),
+        ("e\u{301}tude.csv".into(), "\u{e9}tude.csv"),
+        (" ..rapport.csv. ".into(), "rapport.csv"),
+        ("RAPPORT.CSV".into(), "RAPPORT.CSV"),
+    ];
+    for (sent, stored) in &cases {
+        let f = upload_ok(
+            &app,
+            &x.depositor.token,
+            &x.mission,
+            "deposits",
+            sent,
+            content,
+        )
+        .await;
+        assert_eq!(f["name"], *stored, "sent {sent:?}");
+        let id = f["id"].as_str().unwrap();
+        let meta = body(
+            app.get_as(&x.depositor.token, &format!("/api/v1/files/{id}"))
+                .await,
+        )
+        .await;
+        assert_eq!(meta["name"], *stored, "sent {sent:?}");
+    }
+    for long in [&long_ascii, &long_accents] {
+        let f = upload_ok(
+            &app,
+            &x.depositor.token,
+            &x.mission,
+            "deposits",
+            long,
+            content,
+        )
+        .await;
+        let name = f["name"].as_str().unwrap();
+        assert!(
+            name.chars().count() <= 200,
+            "{} characters",
+            name.chars().count()
+        );
+        assert!(name.chars().count() >= 100, "truncated too much: {name}");
+        assert!(name.ends_with(".csv"), "extension kept: {name}");
+        assert!(long.starts_with(name.trim_end_matches(".csv")), "{name}");
+    }
+    // Nothing left once the path and the dots are gone.
+    for sent in ["../", "..", "dossier/", "C:\\", " . "] {
+        let r = upload(
+            &app,
+            &x.depositor.token,
+            &x.mission,
+            "deposits",
+            sent,
+            content,
+        )
+        .await;
+        assert_error(r, 422, "invalid_request", &format!("{sent:?}")).await;
+    }
+    // ".csv" alone: either refused, or stored without its leading dot.
+    let r = upload(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        ".csv",
+        content,
+    )
+    .await;
+    let status = r.status().as_u16();
+    let v = body(r).await;
+    match status {
+        422 => assert_eq!(v["error"], "invalid_request"),
+        201 => assert!(!v["name"].as_str().unwrap().starts_with('.'), "{v}"),
+        other => panic!("\".csv\": {other} {v}"),
+    }
+    // Every stored name is clean.
+    for f in list_files(&app, &x.processor.token, &x.mission).await {
+        let name = f["name"].as_str().unwrap();
+        assert!(
+            !name.contains('/') && !name.contains('\\') && !name.chars().any(char::is_control),
+            "{name:?}"
+        );
+    }
+}
+
+async fn refused_extensions_and_mismatched_content(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let text = b"commune;logements\nHenin;12\n".to_vec();
+    let xlsx = fixture("ops_habitat_henin.xlsx");
+    let ods = fixture("ops_habitat_henin.ods");
+    let pdf = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n".to_vec();
+    let xls = {
+        let mut v = vec![0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
+        v.extend_from_slice(&[0u8; 504]);
+        v
+    };
+    // Extensions refused, with the extension named in the message.
+    for (folder, who, name, content, ext) in [
+        ("deposits", &x.depositor, "programme.exe", &text, "exe"),
+        ("deposits", &x.depositor, "ops.csv.exe", &text, "exe"),
+        ("deposits", &x.depositor, "rapport.pdf", &pdf, "pdf"),
+        ("deposits", &x.depositor, "notes.txt", &text, "txt"),
+        ("results", &x.processor, "ancien.xls", &xls, "xls"),
+        ("results", &x.processor, "script.sh", &text, "sh"),
+    ] {
+        let r = upload(&app, &who.token, &x.mission, folder, name, content).await;
+        assert_eq!(r.status(), 422, "{folder}/{name}");
+        let v = body(r).await;
+        assert_eq!(v["error"], "invalid_request", "{v}");
+        assert!(
+            v["message"].as_str().unwrap().to_lowercase().contains(ext),
+            "the message names the extension {ext}: {v}"
+        );
+    }
+    let r = upload(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "sans_extension",
+        &text,
+    )
+    .await;
+    assert_error(r, 422, "invalid_request", "no extension").await;
+
+    // Content that does not match the extension.
+    for (folder, who, name, content) in [
+        ("deposits", &x.depositor, "faux.xlsx", &text),
+        ("deposits", &x.depositor, "faux.ods", &text),
+        ("deposits", &x.depositor, "faux.zip", &text),
+        ("deposits", &x.depositor, "faux.xls", &xlsx),
+        ("results", &x.processor, "faux.pdf", &text),
+        ("results", &x.processor, "faux.xlsx", &pdf),
+    ] {
+        let r = upload(&app, &who.token, &x.mission, folder, name, content).await;
+        assert_error(r, 422, "invalid_request", &format!("{folder}/{name}")).await;
+    }
+    assert!(list_files(&app, &x.processor.token, &x.mission)
+        .await
+        .is_empty());
+
+    // Accepted, whatever the case of the extension.
+    for (folder, who, name, content) in [
+        ("deposits", &x.depositor, "ops.CSV", &text),
+        ("deposits", &x.depositor, "ops.XLSX", &xlsx),
+        ("deposits", &x.depositor, "ops.ods", &ods),
+        ("deposits", &x.depositor, "ops.Xls", &xls),
+        ("deposits", &x.depositor, "archive.zip", &xlsx),
+        ("results", &x.processor, "indicateurs.csv", &text),
+        ("results", &x.processor, "indicateurs.xlsx", &xlsx),
+        ("results", &x.processor, "indicateurs.ods", &ods),
+        ("results", &x.processor, "rapport.PDF", &pdf),
+        ("results", &x.processor, "annexes.zip", &ods),
+    ] {
+        let f = upload_ok(&app, &who.token, &x.mission, folder, name, content).await;
+        assert_eq!(f["name"], name);
+        assert_eq!(f["folder"], folder);
+    }
+    assert_eq!(
+        list_files(&app, &x.processor.token, &x.mission).await.len(),
+        10
+    );
+}
+
+async fn missing_file_part_and_extra_parts(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let content = b"commune;logements\nHenin;12\n";
+    let r = upload_raw(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        multipart_body("fichier", b"ops.csv", content),
+    )
+    .await;
+    assert_error(r, 422, "invalid_request", "no part named file").await;
+    let r = upload_raw(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        format!("--{BOUNDARY}--\r\n").into_bytes(),
+    )
+    .await;
+    assert_error(r, 422, "invalid_request", "no part at all").await;
+    assert!(list_files(&app, &x.processor.token, &x.mission)
+        .await
+        .is_empty());
+
+    // Another part before the file is ignored.
+    let mut two = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"commentaire\"\r\n\r\nenvoi de janvier\r\n"
+    )
+    .into_bytes();
+    two.extend_from_slice(&multipart_body("file", b"ops.csv", content));
+    let r = upload_raw(&app, &x.depositor.token, &x.mission, "deposits", two).await;
+    assert_eq!(r.status(), 201);
+    let f = body(r).await;
+    assert_eq!(f["name"], "ops.csv");
+    assert_eq!(f["size"], content.len());
+    assert_eq!(f["sha256"], sha256_hex(content));
+
+    // Not multipart at all.
+    let r = app
+        .post_as(
+            &x.depositor.token,
+            &format!("/api/v1/missions/{}/deposits", x.mission),
+            json!({"file": "ops.csv"}),
+        )
+        .await;
+    let (status, code) = status_and_code(r).await;
+    assert!(
+        matches!(status, 400 | 415 | 422) && code == "invalid_request",
+        "{status} {code}"
+    );
+    assert_eq!(
+        list_files(&app, &x.processor.token, &x.mission).await.len(),
+        1
+    );
+}
+
+/// Percent-decodes an RFC 5987 value.
+fn percent_decode(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Splits a `Content-Disposition` value into its type and its parameters (quoted strings unescaped).
+fn disposition_params(cd: &str) -> (String, Vec<(String, String)>) {
+    let mut chars = cd.chars().peekable();
+    let mut kind = String::new();
+    while let Some(&c) = chars.peek() {
+        if c == ';' {
+            break;
+        }
+        kind.push(c);
+        chars.next();
+    }
+    let mut params = Vec::new();
+    while chars.peek() == Some(&';') {
+        chars.next();
+        while chars.peek() == Some(&' ') {
+            chars.next();
+        }
+        let mut name = String::new();
+        while let Some(&c) = chars.peek() {
+            if c == '=' {
+                break;
+            }
+            name.push(c);
+            chars.next();
+        }
+        assert_eq!(chars.next(), Some('='), "parameter without a value: {cd}");
+        let mut value = String::new();
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('\\') => value.push(chars.next().unwrap()),
+                    Some('"') => break,
+                    Some(c) => value.push(c),
+                    None => panic!("unterminated quoted string: {cd}"),
+                }
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ';' {
+                    break;
+                }
+                value.push(c);
+                chars.next();
+            }
+        }
+        params.push((
+            name.trim().to_ascii_lowercase(),
+            value.trim_end().to_owned(),
+        ));
+    }
+    assert!(chars.next().is_none(), "trailing garbage: {cd}");
+    (kind.trim().to_owned(), params)
+}
+
+/// Checks an RFC 6266 `Content-Disposition: attachment` naming `name`.
+fn check_disposition(cd: &str, name: &str) {
+    assert!(
+        !cd.contains(['\r', '\n']) && cd.is_ascii(),
+        "header value must be plain ASCII: {cd:?}"
+    );
+    let (kind, params) = disposition_params(cd);
+    assert_eq!(kind, "attachment", "{cd}");
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {k}: {cd}"))
+    };
+    let fallback = get("filename");
+    assert!(
+        fallback.is_ascii() && !fallback.chars().any(char::is_control),
+        "{cd}"
+    );
+    assert!(
+        fallback.ends_with(".csv"),
+        "fallback keeps the extension: {cd}"
+    );
+    let star = get("filename*");
+    let encoded = star
+        .strip_prefix("UTF-8''")
+        .or_else(|| star.strip_prefix("utf-8''"))
+        .unwrap_or_else(|| panic!("filename* is not UTF-8'': {cd}"));
+    assert!(
+        encoded
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b"!#$&+-.^_`|~%".contains(&c)),
+        "only RFC 5987 attr-chars and %XX: {cd}"
+    );
+    assert_eq!(
+        String::from_utf8(percent_decode(encoded)).unwrap(),
+        name,
+        "{cd}"
+    );
+}
+
+async fn ranges_and_download_headers(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let content: Vec<u8> = (0..1000u32)
+        .map(|i| b"0123456789;\n"[(i % 12) as usize])
+        .collect();
+    let f = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "évaluation été.csv",
+        &content,
+    )
+    .await;
+    assert_eq!(f["name"], "évaluation été.csv");
+    let id = f["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/files/{id}/content");
+
+    let r = app.get_as(&x.processor.token, &path).await;
+    assert_eq!(r.status(), 200);
+    let h = r.headers().clone();
+    assert_eq!(
+        h["etag"].to_str().unwrap(),
+        format!("\"{}\"", sha256_hex(&content))
+    );
+    assert_eq!(h["accept-ranges"], "bytes");
+    assert_eq!(h["cache-control"], "no-store");
+    check_disposition(
+        h["content-disposition"].to_str().unwrap(),
+        "évaluation été.csv",
+    );
+    assert_eq!(r.bytes().await.unwrap().as_ref(), content.as_slice());
+
+    let n = content.len();
+    for (range, from, to) in [
+        ("bytes=0-9", 0usize, 9usize),
+        ("bytes=100-199", 100, 199),
+        ("bytes=990-", 990, n - 1),
+        ("bytes=-5", n - 5, n - 1),
+        ("bytes=995-5000", 995, n - 1),
+        ("bytes=999-999", 999, 999),
+    ] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&x.processor.token)
+            .header("range", range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 206, "{range}");
+        assert_eq!(
+            r.headers()["content-range"].to_str().unwrap(),
+            format!("bytes {from}-{to}/{n}"),
+            "{range}"
+        );
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            &content[from..=to],
+            "{range}"
+        );
+    }
+    // Quotes, a semicolon and accents in the name cannot break the header.
+    let tricky = "rapport \"final\"; v2 été.csv";
+    let f = upload_raw(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        multipart_body(
+            "file",
+            "rapport \\\"final\\\"; v2 été.csv".as_bytes(),
+            b"a;b\n",
+        ),
+    )
+    .await;
+    assert_eq!(f.status(), 201);
+    let f = body(f).await;
+    assert_eq!(f["name"], tricky);
+    let r = app
+        .get_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{}/content", f["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    check_disposition(r.headers()["content-disposition"].to_str().unwrap(), tricky);
+
+    for range in ["bytes=1000-", "bytes=5000-6000"] {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&x.processor.token)
+            .header("range", range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 416, "{range}");
+        assert_eq!(
+            r.headers()["content-range"].to_str().unwrap(),
+            format!("bytes */{n}"),
+            "{range}"
+        );
+    }
+}
+
+async fn interrupted_uploads_leave_nothing(b: Backend) {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let stored = stored_files(app.data.path());
+
+    // A declared length larger than what is sent, then the connection drops.
+    let mut tls = tls_stream(&app).await;
+    let head = format!(
+        "POST /api/v1/missions/{}/deposits HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: {}\r\nContent-Length: 4000000\r\n\r\n",
+        x.mission,
+        x.depositor.token,
+        multipart_type()
+    );
+    tls.write_all(head.as_bytes()).await.unwrap();
+    tls.write_all(&multipart_head("file", b"coupe.csv"))
+        .await
+        .unwrap();
+    tls.write_all(&vec![b'1'; 500_000]).await.unwrap();
+    tls.flush().await.unwrap();
+    drop(tls);
+
+    // A body stream that fails half-way.
+    let parts = futures::stream::iter(vec![
+        Ok::<Vec<u8>, std::io::Error>(multipart_head("file", b"coupe2.csv")),
+        Ok(vec![b'2'; 300_000]),
+        Err(std::io::Error::other("the client gives up")),
+    ]);
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/missions/{}/deposits", x.mission)))
+        .bearer_auth(&x.depositor.token)
+        .header("content-type", multipart_type())
+        .body(reqwest::Body::wrap_stream(parts))
+        .send()
+        .await;
+    if let Ok(r) = r {
+        assert!(
+            !r.status().is_success(),
+            "a cut-off upload succeeded: {}",
+            r.status()
+        );
+    }
+
+    for _ in 0..10 {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        let files = list_files(&app, &x.processor.token, &x.mission).await;
+        assert!(files.is_empty(), "{files:?}");
+        let files = list_files(&app, &x.depositor.token, &x.mission).await;
+        assert!(files.is_empty(), "{files:?}");
+    }
+    assert_nothing_stored(
+        &stored,
+        &stored_files(app.data.path()),
+        64 * 1024,
+        "cut-off uploads",
+    );
+    // The gateway is still fine.
+    upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "complet.csv",
+        b"a;b\n1;2\n",
+    )
+    .await;
+    assert_eq!(
+        list_files(&app, &x.processor.token, &x.mission).await.len(),
+        1
+    );
+}
+
+async fn same_name_twice_and_delete(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let one = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "ops.csv",
+        b"a;b\n1;2\n",
+    )
+    .await;
+    let two = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "ops.csv",
+        b"a;b\n3;4\n",
+    )
+    .await;
+    assert_ne!(one["id"], two["id"]);
+    let listed = list_files(&app, &x.processor.token, &x.mission).await;
+    assert_eq!(listed.len(), 2);
+    assert!(listed.iter().all(|f| f["name"] == "ops.csv"));
+
+    let id = one["id"].as_str().unwrap();
+    let r = delete_as(&app, &x.depositor.token, &format!("/api/v1/files/{id}")).await;
+    assert_eq!(r.status(), 204);
+    for path in [
+        format!("/api/v1/files/{id}"),
+        format!("/api/v1/files/{id}/content"),
+    ] {
+        for who in [&x.depositor, &x.processor] {
+            let r = app.get_as(&who.token, &path).await;
+            assert_error(r, 404, "not_found", &path).await;
+        }
+    }
+    let r = delete_as(&app, &x.depositor.token, &format!("/api/v1/files/{id}")).await;
+    assert_error(r, 404, "not_found", "deleting twice").await;
+    let listed = list_files(&app, &x.processor.token, &x.mission).await;
+    assert_eq!(ids(&listed), vec![two["id"].as_str().unwrap().to_owned()]);
+    assert_eq!(
+        download(&app, &x.processor.token, two["id"].as_str().unwrap()).await,
+        b"a;b\n3;4\n"
+    );
+
+    // A processor deletes results, not deposits.
+    let two_id = two["id"].as_str().unwrap();
+    let r = delete_as(&app, &x.processor.token, &format!("/api/v1/files/{two_id}")).await;
+    assert_error(r, 403, "forbidden", "a processor deleting a deposit").await;
+    let res = upload_ok(
+        &app,
+        &x.processor.token,
+        &x.mission,
+        "results",
+        "r.csv",
+        b"a;b\n1;2\n",
+    )
+    .await;
+    let res_id = res["id"].as_str().unwrap();
+    let r = delete_as(&app, &x.processor.token, &format!("/api/v1/files/{res_id}")).await;
+    assert_eq!(r.status(), 204);
+    let r = app
+        .get_as(&x.processor.token, &format!("/api/v1/files/{res_id}"))
+        .await;
+    assert_error(r, 404, "not_found", "a deleted result").await;
+    let _ = (&x.epci, &x.recipient, &x.manager);
+}
