@@ -14,8 +14,8 @@ pub mod pages;
 pub use askama::Template;
 pub use i18n::{Lang, Strings};
 pub use pages::{
-    ChangePasswordPage, EnrollKey, EnrollPage, ErrorPage, HomePage, Layout, LoginPage,
-    RecoveryCodesPage, SignedOutPage, TotpPage, FALLBACK_ERROR_HTML,
+    CertificateFile, CertificatePage, ChangePasswordPage, EnrollKey, EnrollPage, ErrorPage,
+    HomePage, Layout, LoginPage, RecoveryCodesPage, SignedOutPage, TotpPage, FALLBACK_ERROR_HTML,
 };
 
 /// The embedded static files: name under `/static/`, content type, bytes.

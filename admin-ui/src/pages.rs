@@ -439,3 +439,60 @@ mod tests {
         assert_eq!(group_by_four(""), "");
     }
 }
+
+/// One destroyed file in [`CertificatePage`].
+#[derive(Debug, Clone, Default)]
+pub struct CertificateFile {
+    /// Display name.
+    pub name: String,
+    /// « dépôts » or « résultats ».
+    pub folder: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Who deposited it.
+    pub uploaded_by: String,
+    /// When (Paris time, French format).
+    pub uploaded_at: String,
+    /// When it was destroyed.
+    pub destroyed_at: String,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// The printable French rendering of a signed destruction certificate.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "certificate.html")]
+pub struct CertificatePage {
+    /// Language of the page (the certificate itself is in French).
+    pub lang: Lang,
+    /// Mission name.
+    pub mission_name: String,
+    /// Purpose.
+    pub purpose: String,
+    /// Controller organisation.
+    pub controller: String,
+    /// End of the mission.
+    pub ends_at: String,
+    /// Early closure, if any.
+    pub closed_at: Option<String>,
+    /// Retention date of released results, if any.
+    pub retained_until: Option<String>,
+    /// Key destruction instant.
+    pub key_destroyed_at: String,
+    /// From when key exports can no longer read the content.
+    pub exports_from: String,
+    /// When the mission reached `destroyed`.
+    pub destroyed_at: String,
+    /// Issue instant.
+    pub issued_at: String,
+    /// Signing instance.
+    pub instance: String,
+    /// Signing key id.
+    pub key_id: String,
+    /// Base64 signature.
+    pub signature: String,
+    /// The destroyed files.
+    pub files: Vec<CertificateFile>,
+}
+
+impl Layout for CertificatePage {}

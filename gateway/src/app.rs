@@ -50,7 +50,7 @@ fn ensure_data_dir(dir: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn master_key(config: &Config) -> Result<storage::MasterKey, ConfigError> {
+pub(crate) fn master_key(config: &Config) -> Result<storage::MasterKey, ConfigError> {
     let result = match (&config.master_key.env, &config.master_key.file) {
         (Some(var), _) => storage::MasterKey::from_env(var),
         (None, Some(path)) => storage::MasterKey::from_file(path),

@@ -36,6 +36,20 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Write a backup (database and encrypted blobs, never a key) into a new folder.
+    Backup {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+    /// Restore a backup and a key export into a new data directory and database.
+    Restore {
+        /// The backup folder.
+        #[arg(long)]
+        backup: PathBuf,
+        /// The key export file (refused when older than key_export_retention_days).
+        #[arg(long)]
+        keys: PathBuf,
+    },
     /// Check destruction certificates.
     Certificate {
         /// What to do.
@@ -96,6 +110,11 @@ pub enum CertificateCommand {
 pub enum KeysCommand {
     /// Rewrap every mission key under a new master key (blobs are not touched).
     RotateMaster,
+    /// Write the key store, sealed under the master key and dated, to FILE.
+    Export {
+        /// The file to create (mode 0600).
+        file: PathBuf,
+    },
 }
 
 /// A command's failure: the sentence to print and the exit code.
@@ -248,6 +267,26 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 Err(broken) => Err(fail(format!("audit trail broken: {broken}"))),
             }
+        }
+        Command::Backup { dir } => {
+            println!("{}", crate::backup::backup(config, clock, &dir).await?);
+            Ok(())
+        }
+        Command::Restore { backup, keys } => {
+            println!(
+                "{}",
+                crate::backup::restore(config, clock, &backup, &keys).await?
+            );
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Export { file },
+        } => {
+            println!(
+                "{}",
+                crate::backup::export_keys(config, clock, &file).await?
+            );
+            Ok(())
         }
         Command::Certificate { .. } => Ok(()),
         Command::Keys {

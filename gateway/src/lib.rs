@@ -4,6 +4,7 @@
 //! `storage` crate (encrypted blobs). Time comes from a [`clock::Clock`].
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -234,3 +234,70 @@ pub async fn certificate(
 pub async fn signing_key(State(s): State<AppState>) -> Json<Value> {
     Json(s.core.signer.public_document())
 }
+
+fn paris(value: &Value) -> String {
+    value
+        .as_str()
+        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Europe::Paris)
+                .format("%d/%m/%Y à %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The certificate as a printable French page, for the same people as the JSON.
+pub async fn certificate_html(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    use admin_ui::Template as _;
+    let cert = s.core.certificate(&a.actor, &id).await?;
+    let p = &cert["payload"];
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let page = admin_ui::CertificatePage {
+        lang: admin_ui::Lang::Fr,
+        mission_name: text(&p["mission"]["name"]),
+        purpose: text(&p["mission"]["purpose"]),
+        controller: text(&p["mission"]["controller_organisation"]["name"]),
+        ends_at: paris(&p["mission"]["ends_at"]),
+        closed_at: p["mission"]["closed_at"]
+            .as_str()
+            .map(|_| paris(&p["mission"]["closed_at"])),
+        retained_until: p["mission"]["results_retained_until"]
+            .as_str()
+            .map(|_| paris(&p["mission"]["results_retained_until"])),
+        key_destroyed_at: paris(&p["key_destroyed_at"]),
+        exports_from: paris(&p["unreadable_from_key_exports_from"]),
+        destroyed_at: paris(&p["destroyed_at"]),
+        issued_at: paris(&p["issued_at"]),
+        instance: text(&p["instance"]["name"]),
+        key_id: text(&cert["key_id"]),
+        signature: text(&cert["signature"]),
+        files: p["files"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|f| admin_ui::CertificateFile {
+                name: text(&f["name"]),
+                folder: if f["folder"] == "deposits" {
+                    "dépôts".into()
+                } else {
+                    "résultats".into()
+                },
+                size: f["size"].as_i64().unwrap_or_default(),
+                uploaded_by: text(&f["uploaded_by"]["display_name"]),
+                uploaded_at: paris(&f["uploaded_at"]),
+                destroyed_at: paris(&f["destroyed_at"]),
+                sha256: text(&f["sha256"]),
+            })
+            .collect(),
+    };
+    let html = page.render().map_err(|e| {
+        crate::service::Error::Unexpected(anyhow::anyhow!("rendering the certificate: {e}"))
+    })?;
+    Ok(axum::response::Html(html).into_response())
+}

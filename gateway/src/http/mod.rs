@@ -62,6 +62,10 @@ pub fn router(state: AppState) -> Router {
         .route("/missions/{id}/resume", post(missions::resume))
         .route("/missions/{id}/close", post(missions::close))
         .route("/missions/{id}/certificate", get(missions::certificate))
+        .route(
+            "/missions/{id}/certificate.html",
+            get(missions::certificate_html),
+        )
         .route("/missions/{id}/files", get(files::list))
         // Uploads stream into the store; their limit is enforced while reading, by the service.
         .route(

@@ -1,0 +1,258 @@
+//! Backups that never hold a key, dated key exports, and restoring from both.
+//!
+//! A backup (`passerelle backup DIR`) holds a consistent snapshot of the database and the
+//! encrypted blobs, and no key at all: kept for years, it can never revive a destroyed mission.
+//! Keys travel separately in a key export (`passerelle keys export FILE`), sealed under the master
+//! key with its date authenticated; `passerelle restore` refuses an export older than the
+//! key-export retention. So destroyed content is unreadable in the live gateway from its
+//! destruction, and from any copy whatsoever once the retention has passed.
+
+use crate::app::{master_key, open, Opened};
+use crate::clock::{rfc3339, SharedClock};
+use crate::config::{Config, ConfigError};
+use crate::db::{backup as snapshot, Db};
+use base64::Engine as _;
+use serde_json::{json, Value};
+use std::path::Path;
+
+const EXPORT_SUBKEY: &str = "passerelle key export v1";
+
+fn fail(what: impl std::fmt::Display) -> ConfigError {
+    ConfigError(what.to_string())
+}
+
+fn copy_tree(from: &Path, to: &Path, skip_tmp: bool) -> Result<u64, ConfigError> {
+    let mut copied = 0;
+    let Ok(entries) = std::fs::read_dir(from) else {
+        return Ok(0);
+    };
+    std::fs::create_dir_all(to)
+        .map_err(|e| fail(format!("{} cannot be created: {e}", to.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| fail(format!("reading {}: {e}", from.display())))?;
+        let name = entry.file_name();
+        if skip_tmp && name.to_string_lossy().starts_with(".tmp-") {
+            continue;
+        }
+        let (src, dst) = (entry.path(), to.join(&name));
+        if src.is_dir() {
+            copied += copy_tree(&src, &dst, skip_tmp)?;
+        } else {
+            std::fs::copy(&src, &dst)
+                .map_err(|e| fail(format!("copying {}: {e}", src.display())))?;
+            copied += 1;
+        }
+    }
+    Ok(copied)
+}
+
+fn ensure_empty_dir(dir: &Path) -> Result<(), ConfigError> {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(true)
+    {
+        return Err(fail(format!(
+            "{} already exists and is not empty: choose a new folder",
+            dir.display()
+        )));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| fail(format!("{} cannot be created: {e}", dir.display())))
+}
+
+/// Writes a backup of the database and the blobs into `dir` (new or empty). Returns a summary.
+pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<String, ConfigError> {
+    ensure_empty_dir(dir)?;
+    let Opened { core, .. } = open(config.clone(), clock.clone()).await?;
+    // The database first: a blob deleted afterwards is merely missing, one added afterwards unused.
+    let data = snapshot::export(&core.db).await.map_err(fail)?;
+    let rows: usize = data.as_object().map_or(0, |o| {
+        o.values()
+            .map(|t| t["rows"].as_array().map_or(0, Vec::len))
+            .sum()
+    });
+    let bytes = serde_json::to_vec(&data).map_err(fail)?;
+    std::fs::write(dir.join("database.json"), bytes)
+        .map_err(|e| fail(format!("writing the backup: {e}")))?;
+    let blobs = copy_tree(&config.blob_dir(), &dir.join("blobs"), true)?;
+    let manifest = json!({
+        "format": "passerelle-backup",
+        "version": 1,
+        "created_at": rfc3339(clock.now()),
+        "rows": rows,
+        "blobs": blobs,
+        "keys": "none: restore needs a key export made less than key_export_retention_days ago",
+    });
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_vec_pretty(&manifest).map_err(fail)?,
+    )
+    .map_err(|e| fail(format!("writing the backup: {e}")))?;
+    Ok(format!(
+        "backup written to {}: {rows} rows, {blobs} encrypted blobs, no key",
+        dir.display()
+    ))
+}
+
+/// Writes the key store, sealed under the master key and stamped with its date, to `file`.
+pub async fn export_keys(
+    config: Config,
+    clock: SharedClock,
+    file: &Path,
+) -> Result<String, ConfigError> {
+    // Opening verifies the key store against the master key before anything is exported.
+    open(config.clone(), clock.clone()).await?;
+    let master = master_key(&config)?;
+    let mut keys = serde_json::Map::new();
+    let dir = config.key_dir();
+    for entry in
+        std::fs::read_dir(&dir).map_err(|e| fail(format!("reading {}: {e}", dir.display())))?
+    {
+        let entry = entry.map_err(fail)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.ends_with(".key") || name.ends_with(".service") {
+            let bytes = std::fs::read(entry.path()).map_err(fail)?;
+            keys.insert(
+                name,
+                json!(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            );
+        }
+    }
+    let count = keys.len();
+    let exported_at = rfc3339(clock.now());
+    let sealer = storage::SecretBox::new(&master.derive_subkey(EXPORT_SUBKEY));
+    let plain = zeroize::Zeroizing::new(serde_json::to_vec(&Value::Object(keys)).map_err(fail)?);
+    let sealed = sealer.seal(exported_at.as_bytes(), &plain).map_err(fail)?;
+    let doc = json!({
+        "format": "passerelle-key-export",
+        "version": 1,
+        "exported_at": exported_at,
+        "master_key_id": master.id(),
+        "sealed": base64::engine::general_purpose::STANDARD.encode(sealed),
+    });
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options
+        .open(file)
+        .map_err(|e| fail(format!("{} cannot be created: {e}", file.display())))?;
+    std::io::Write::write_all(&mut out, &serde_json::to_vec_pretty(&doc).map_err(fail)?)
+        .map_err(fail)?;
+    Ok(format!(
+        "{count} key(s) exported to {} at {exported_at}",
+        file.display()
+    ))
+}
+
+/// Restores a backup and a key export into the configured (empty) data directory and database.
+pub async fn restore(
+    config: Config,
+    clock: SharedClock,
+    backup_dir: &Path,
+    keys_file: &Path,
+) -> Result<String, ConfigError> {
+    let text = std::fs::read_to_string(keys_file).map_err(|e| {
+        fail(format!(
+            "the key export {} cannot be read: {e}",
+            keys_file.display()
+        ))
+    })?;
+    let doc: Value = serde_json::from_str(&text).map_err(|_| {
+        fail(format!(
+            "{} is not a Passerelle key export",
+            keys_file.display()
+        ))
+    })?;
+    let exported_at = doc["exported_at"].as_str().unwrap_or_default().to_owned();
+    let when = chrono::DateTime::parse_from_rfc3339(&exported_at)
+        .map_err(|_| {
+            fail(format!(
+                "{} is not a Passerelle key export",
+                keys_file.display()
+            ))
+        })?
+        .with_timezone(&chrono::Utc);
+    let limit = i64::from(config.key_export_retention_days);
+    if clock.now() - when > chrono::Duration::days(limit) {
+        return Err(fail(format!(
+            "the key export of {exported_at} is older than the key-export retention ({limit} days) and is refused: \
+             missions destroyed since then must stay unreadable; use a more recent key export"
+        )));
+    }
+    let master = master_key(&config)?;
+    let sealer = storage::SecretBox::new(&master.derive_subkey(EXPORT_SUBKEY));
+    let sealed = doc["sealed"]
+        .as_str()
+        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+        .unwrap_or_default();
+    let plain = sealer.open(exported_at.as_bytes(), &sealed).map_err(|_| {
+        fail("the key export was not made with the configured master key, or it has been altered")
+    })?;
+    let keys: serde_json::Map<String, Value> = serde_json::from_slice(&plain).map_err(fail)?;
+
+    // The target must be new: restoring over live data would mix two histories.
+    let key_dir = config.key_dir();
+    if std::fs::read_dir(&key_dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false)
+    {
+        return Err(fail(format!(
+            "the key store {} is not empty: restore into a new data directory",
+            key_dir.display()
+        )));
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(fail)?;
+    let db = Db::connect(&config.database_url()).await.map_err(fail)?;
+    if !snapshot::is_empty(&db).await.map_err(fail)? {
+        return Err(fail(
+            "the database already holds accounts: restore into a new database",
+        ));
+    }
+    std::fs::create_dir_all(&key_dir).map_err(fail)?;
+    for (name, b64) in &keys {
+        if name.contains('/') || name.contains("..") {
+            continue;
+        }
+        let bytes = b64
+            .as_str()
+            .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+            .unwrap_or_default();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut f = options.open(key_dir.join(name)).map_err(fail)?;
+        std::io::Write::write_all(&mut f, &bytes).map_err(fail)?;
+        f.sync_all().map_err(fail)?;
+    }
+    let blobs = copy_tree(&backup_dir.join("blobs"), &config.blob_dir(), true)?;
+    let data: Value = serde_json::from_slice(
+        &std::fs::read(backup_dir.join("database.json")).map_err(|e| {
+            fail(format!(
+                "{} is not a Passerelle backup: {e}",
+                backup_dir.display()
+            ))
+        })?,
+    )
+    .map_err(fail)?;
+    let rows = snapshot::import(&db, &data).await.map_err(fail)?;
+    drop(db);
+    let Opened { core, .. } = open(config.clone(), clock).await?;
+    // A mission destroyed before the backup stays destroyed, whatever the export held.
+    let mut shredded = 0;
+    for m in crate::db::missions::list_all(&core.db)
+        .await
+        .map_err(fail)?
+    {
+        if m.status == "destroyed" {
+            core.blobs.keys().destroy_mission_key(&m.id).map_err(fail)?;
+            shredded += 1;
+        }
+    }
+    Ok(format!(
+        "restored {rows} rows and {blobs} blobs with {} key(s) exported at {exported_at}; {shredded} destroyed mission(s) kept destroyed",
+        keys.len()
+    ))
+}

@@ -1,0 +1,140 @@
+//! Portable table snapshots for backups: every column is TEXT or BIGINT, so rows travel as JSON
+//! between SQLite and PostgreSQL.
+
+use super::{Db, DbError, Engine};
+use serde_json::{Map, Value};
+use sqlx::{Column as _, Executor as _, Row as _};
+
+/// The tables a backup keeps, parents before children. Sessions, login challenges and throttling
+/// counters are left out on purpose: they are short-lived and tied to the running instance.
+pub const TABLES: &[&str] = &[
+    "organisations",
+    "users",
+    "recovery_codes",
+    "missions",
+    "participants",
+    "files",
+    "file_tombstones",
+    "mission_warnings",
+    "certificates",
+    "audit_anchor",
+    "audit_events",
+];
+
+/// Which columns of a table hold integers.
+async fn integer_columns(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    table: &str,
+) -> Result<Vec<String>, DbError> {
+    let rows: Vec<(String, String)> = match engine {
+        Engine::Sqlite => sqlx::query_as(&format!("SELECT name, type FROM pragma_table_info('{table}')")).fetch_all(&mut *conn).await?,
+        Engine::Postgres => {
+            sqlx::query_as("SELECT column_name::text, data_type::text FROM information_schema.columns WHERE table_name = $1")
+                .bind(table)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .filter(|(_, t)| t.to_lowercase().contains("int"))
+        .map(|(n, _)| n)
+        .collect())
+}
+
+/// A consistent snapshot of every kept table: `{"table": {"integer_columns": [...], "rows": [{...}]}}`.
+pub async fn export(db: &Db) -> Result<Value, DbError> {
+    let mut conn = db.pool.acquire().await?;
+    // One read transaction: every table is read as of the same instant.
+    match db.engine {
+        Engine::Sqlite => conn.execute("BEGIN").await?,
+        Engine::Postgres => {
+            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                .await?
+        }
+    };
+    let result: Result<Value, DbError> = async {
+        let mut out = Map::new();
+        for table in TABLES {
+            let ints = integer_columns(&mut conn, db.engine, table).await?;
+            let rows = sqlx::query(&format!("SELECT * FROM {table}"))
+                .fetch_all(&mut *conn)
+                .await?;
+            let mut list = Vec::with_capacity(rows.len());
+            for row in rows {
+                let mut obj = Map::new();
+                for col in row.columns() {
+                    let name = col.name();
+                    let value = if ints.iter().any(|c| c == name) {
+                        row.try_get::<Option<i64>, _>(col.ordinal())?
+                            .map_or(Value::Null, Value::from)
+                    } else {
+                        row.try_get::<Option<String>, _>(col.ordinal())?
+                            .map_or(Value::Null, Value::from)
+                    };
+                    obj.insert(name.to_owned(), value);
+                }
+                list.push(Value::Object(obj));
+            }
+            out.insert(
+                (*table).to_owned(),
+                serde_json::json!({ "integer_columns": ints, "rows": list }),
+            );
+        }
+        Ok(Value::Object(out))
+    }
+    .await;
+    let _ = conn.execute("ROLLBACK").await;
+    result
+}
+
+/// Loads a snapshot into an empty, migrated database, in one transaction.
+pub async fn import(db: &Db, snapshot: &Value) -> Result<u64, DbError> {
+    let mut tx = db.pool.begin().await?;
+    let mut count = 0;
+    for table in TABLES {
+        let Some(t) = snapshot.get(*table) else {
+            continue;
+        };
+        let ints: Vec<&str> = t["integer_columns"]
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for row in t["rows"].as_array().map(Vec::as_slice).unwrap_or_default() {
+            let Some(obj) = row.as_object() else { continue };
+            let columns: Vec<&String> = obj.keys().collect();
+            let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                columns
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for c in &columns {
+                let v = &obj[c.as_str()];
+                q = if ints.contains(&c.as_str()) {
+                    q.bind(v.as_i64())
+                } else {
+                    q.bind(v.as_str().map(str::to_owned))
+                };
+            }
+            q.execute(&mut *tx).await?;
+            count += 1;
+        }
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// True when the database holds no account yet (a restore target must be empty).
+pub async fn is_empty(db: &Db) -> Result<bool, DbError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&db.pool)
+        .await?;
+    Ok(n == 0)
+}
