@@ -6,6 +6,7 @@ use super::extract::Authed;
 use super::AppState;
 use crate::clock::{from_millis, rfc3339};
 use crate::db::files::FileRow;
+use crate::service::files::RangeSpec;
 use crate::service::permissions::Folder;
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
@@ -156,38 +157,23 @@ pub async fn get(
     Ok(Json(file_json(&s.core.file(&a.actor, &id).await?)))
 }
 
-/// A single byte range from a `Range` header, resolved against the size; `None` means the whole
-/// file (no header, several ranges, or a syntax we ignore as RFC 9110 allows).
-pub fn parse_range(value: Option<&HeaderValue>, size: u64) -> Result<Option<(u64, u64)>, ()> {
-    let Some(spec) = value
+/// The single byte range a `Range` header asks for; `None` means the whole file (no header,
+/// several ranges, or a syntax ignored as RFC 9110 allows).
+pub fn parse_range(value: Option<&HeaderValue>) -> Option<RangeSpec> {
+    let spec = value
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().strip_prefix("bytes="))
-    else {
-        return Ok(None);
-    };
+        .and_then(|v| v.trim().strip_prefix("bytes="))?;
     if spec.contains(',') {
-        return Ok(None);
+        return None;
     }
-    let Some((a, b)) = spec.split_once('-') else {
-        return Ok(None);
-    };
+    let (a, b) = spec.split_once('-')?;
     let (a, b) = (a.trim(), b.trim());
-    let range = match (a.parse::<u64>(), b.parse::<u64>()) {
-        (Ok(start), Ok(end)) if start <= end => (start, end.min(size.saturating_sub(1))),
-        (Ok(_), Ok(_)) => return Ok(None),
-        (Ok(start), Err(_)) if b.is_empty() => (start, size.saturating_sub(1)),
-        (Err(_), Ok(n)) if a.is_empty() => {
-            if n == 0 {
-                return Err(());
-            }
-            (size.saturating_sub(n), size.saturating_sub(1))
-        }
-        _ => return Ok(None),
-    };
-    if size == 0 || range.0 >= size {
-        return Err(());
+    match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(start), Ok(end)) if start <= end => Some(RangeSpec::FromTo(start, end)),
+        (Ok(start), Err(_)) if b.is_empty() => Some(RangeSpec::From(start)),
+        (Err(_), Ok(n)) if a.is_empty() => Some(RangeSpec::Last(n)),
+        _ => None,
     }
-    Ok(Some(range))
 }
 
 /// Streams a file's content (or a range of it), decrypting on the way.
@@ -197,12 +183,11 @@ pub async fn content(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let meta = s.core.file(&a.actor, &id).await?;
-    let size = u64::try_from(meta.size).unwrap_or(0);
-    let range = parse_range(headers.get(header::RANGE), size)
-        .map_err(|()| AppError::from(crate::service::Error::RangeNotSatisfiable(size)))?;
-    let (file, reader) = s.core.download(&a.actor, &id, range).await?;
+    let spec = parse_range(headers.get(header::RANGE));
+    let (file, reader) = s.core.download(&a.actor, &id, spec).await?;
+    let size = u64::try_from(file.size).unwrap_or(0);
     let length = reader.content_len();
+    let range = reader.range().filter(|_| spec.is_some());
     let status = if range.is_some() {
         StatusCode::PARTIAL_CONTENT
     } else {
@@ -257,19 +242,18 @@ mod tests {
     #[test]
     fn ranges_follow_rfc_9110() {
         let h = |s: &str| HeaderValue::from_str(s).unwrap();
-        assert_eq!(parse_range(None, 100), Ok(None));
-        assert_eq!(parse_range(Some(&h("bytes=0-9")), 100), Ok(Some((0, 9))));
-        assert_eq!(parse_range(Some(&h("bytes=90-")), 100), Ok(Some((90, 99))));
-        assert_eq!(parse_range(Some(&h("bytes=-10")), 100), Ok(Some((90, 99))));
-        assert_eq!(
-            parse_range(Some(&h("bytes=50-500")), 100),
-            Ok(Some((50, 99)))
-        );
-        assert_eq!(parse_range(Some(&h("bytes=100-")), 100), Err(()));
-        assert_eq!(parse_range(Some(&h("bytes=-0")), 100), Err(()));
-        assert_eq!(parse_range(Some(&h("bytes=0-1,5-6")), 100), Ok(None));
-        assert_eq!(parse_range(Some(&h("items=0-1")), 100), Ok(None));
-        assert_eq!(parse_range(Some(&h("bytes=9-2")), 100), Ok(None));
+        let r = |s: &str, size: u64| parse_range(Some(&h(s))).map(|spec| spec.resolve(size));
+        assert_eq!(parse_range(None), None);
+        assert_eq!(r("bytes=0-9", 100), Some(Ok((0, 9))));
+        assert_eq!(r("bytes=90-", 100), Some(Ok((90, 99))));
+        assert_eq!(r("bytes=-10", 100), Some(Ok((90, 99))));
+        assert_eq!(r("bytes=-500", 100), Some(Ok((0, 99))));
+        assert_eq!(r("bytes=50-500", 100), Some(Ok((50, 99))));
+        assert_eq!(r("bytes=100-", 100), Some(Err(())));
+        assert_eq!(r("bytes=-0", 100), Some(Err(())));
+        assert_eq!(r("bytes=0-1,5-6", 100), None);
+        assert_eq!(r("items=0-1", 100), None);
+        assert_eq!(r("bytes=9-2", 100), None);
     }
 
     #[test]

@@ -37,6 +37,34 @@ fn file_event(
     e
 }
 
+/// A single byte range as asked, before the file's size is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RangeSpec {
+    /// `bytes=a-b`.
+    FromTo(u64, u64),
+    /// `bytes=a-`.
+    From(u64),
+    /// `bytes=-n`: the last n bytes.
+    Last(u64),
+}
+
+impl RangeSpec {
+    /// The inclusive range within a file of `size` bytes; `Err` when it lies outside.
+    pub fn resolve(self, size: u64) -> std::result::Result<(u64, u64), ()> {
+        let last = size.checked_sub(1).ok_or(())?;
+        let (start, end) = match self {
+            RangeSpec::FromTo(a, b) => (a, b.min(last)),
+            RangeSpec::From(a) => (a, last),
+            RangeSpec::Last(0) => return Err(()),
+            RangeSpec::Last(n) => (size.saturating_sub(n), last),
+        };
+        if start > last {
+            return Err(());
+        }
+        Ok((start, end))
+    }
+}
+
 impl Core {
     fn accepted_extensions(&self, folder: Folder) -> Vec<String> {
         let configured = match folder {
@@ -236,16 +264,21 @@ impl Core {
             .2)
     }
 
-    /// Opens a file's content (all of it, or an inclusive byte range) and records the download.
+    /// Opens a file's content (all of it, or one byte range) and records the download.
     pub async fn download(
         &self,
         actor: &Actor,
         file_id: &str,
-        range: Option<(u64, u64)>,
+        range: Option<RangeSpec>,
     ) -> Result<(FileRow, storage::BlobReader)> {
         let (mission, _, file) = self
             .file_for(actor, file_id, FileAction::Download, "file.download")
             .await?;
+        let size = u64::try_from(file.size).unwrap_or(0);
+        let range = range
+            .map(|r| r.resolve(size))
+            .transpose()
+            .map_err(|()| Error::RangeNotSatisfiable(size))?;
         let reader = match range {
             None => self.blobs.read(&mission.id, &file.id).await,
             Some((start, end)) => {

@@ -86,7 +86,7 @@ pub struct NewMission {
 pub struct MissionPatch {
     /// New end date.
     pub ends_at: Option<DateTime<Utc>>,
-    /// Why the end date moves (required to extend).
+    /// Why the end date moves (recorded in the audit trail when given; the contract keeps it optional).
     pub reason: Option<String>,
     /// New retention date (`Some(None)` clears it).
     pub results_retained_until: Option<Option<DateTime<Utc>>>,
@@ -327,12 +327,6 @@ impl Core {
             }
             let reason = patch.reason.as_deref().map(str::trim).unwrap_or_default();
             if to_millis(ends_at) > mission.ends_at {
-                if reason.is_empty() {
-                    return Err(invalid(
-                        "Indiquez le motif de la prolongation (champ « reason »).",
-                        "Give the reason for the extension (field \"reason\").",
-                    ));
-                }
                 let initial = crate::db::retention::dates(&self.db, mission_id)
                     .await?
                     .and_then(|d| d.initial_ends_at)
