@@ -449,6 +449,8 @@ crate::on_every_backend!(
     ranges_and_download_headers,
     interrupted_uploads_leave_nothing,
     same_name_twice_and_delete,
+    colleagues_share_their_organisation_deposits,
+    roles_add_up,
 );
 
 async fn the_whole_exchange_with_the_fixtures(b: Backend) {
@@ -724,6 +726,65 @@ async fn a_hundred_mebibytes_round_trip(b: Backend) {
     }
     assert_eq!(len, CHUNKS * 1024 * 1024);
     assert_eq!(hex::encode(got.finalize()), expected);
+
+    // Ranges anywhere in the big file, across every plausible chunk boundary of the storage.
+    const MIB: u64 = 1024 * 1024;
+    let total = CHUNKS * MIB;
+    let slice = |from: u64, to: u64| -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut at = from;
+        while at <= to {
+            let chunk = big_chunk(at / MIB);
+            let start = (at % MIB) as usize;
+            let end = ((to - (at - at % MIB)).min(MIB - 1)) as usize;
+            out.extend_from_slice(&chunk[start..=end]);
+            at = at - at % MIB + MIB;
+        }
+        out
+    };
+    let path = format!("/api/v1/files/{}/content", f["id"].as_str().unwrap());
+    let mut cases: Vec<(String, u64, u64)> = Vec::new();
+    for boundary in [4096u64, 16384, 65536, 262_144, MIB, 4 * MIB, 16 * MIB] {
+        cases.push((
+            format!("bytes={}-{}", boundary - 5, boundary + 4),
+            boundary - 5,
+            boundary + 4,
+        ));
+        cases.push((format!("bytes={boundary}-{boundary}"), boundary, boundary));
+    }
+    let mid = 50 * MIB + 12_345;
+    cases.push((
+        format!("bytes={}-{}", mid, mid + 3 * MIB),
+        mid,
+        mid + 3 * MIB,
+    ));
+    cases.push(("bytes=-7".to_owned(), total - 7, total - 1));
+    cases.push((
+        format!("bytes={}-", total - MIB - 3),
+        total - MIB - 3,
+        total - 1,
+    ));
+    for (range, from, to) in cases {
+        let r = app
+            .client
+            .get(app.url(&path))
+            .bearer_auth(&x.processor.token)
+            .header("range", &range)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 206, "{range}");
+        assert_eq!(
+            r.headers()["content-range"].to_str().unwrap(),
+            format!("bytes {from}-{to}/{total}"),
+            "{range}"
+        );
+        let got = r.bytes().await.unwrap();
+        assert!(
+            got.as_ref() == slice(from, to).as_slice(),
+            "{range}: wrong bytes"
+        );
+    }
 }
 
 async fn uploads_over_the_limit_are_refused(b: Backend) {
@@ -764,6 +825,25 @@ async fn uploads_over_the_limit_are_refused(b: Backend) {
     )
     .await;
     assert_error(r, 413, "too_large", "limit + 1 byte").await;
+    // Without a declared length (chunked), the limit holds while streaming.
+    let parts = futures::stream::iter(vec![
+        Ok::<Vec<u8>, std::io::Error>(multipart_head("file", b"flux.csv")),
+        Ok(vec![b'7'; MIB]),
+        Ok(vec![b'7'; MIB]),
+        Ok(multipart_tail()),
+    ]);
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/missions/{}/deposits", x.mission)))
+        .bearer_auth(&x.depositor.token)
+        .header("content-type", multipart_type())
+        .body(reqwest::Body::wrap_stream(parts))
+        .send()
+        .await;
+    // The gateway may answer 413 before reading the whole body and close the connection.
+    if let Ok(r) = r {
+        assert_error(r, 413, "too_large", "a 2 MiB streamed upload").await;
+    }
     assert!(list_files(&app, &x.processor.token, &x.mission)
         .await
         .is_empty());
@@ -849,6 +929,38 @@ async fn hostile_filenames_are_tamed(b: Backend) {
         assert!(name.ends_with(".csv"), "extension kept: {name}");
         assert!(long.starts_with(name.trim_end_matches(".csv")), "{name}");
     }
+    // Exactly 200 characters is within the limit: kept as sent; 201 is cut to 200 at most.
+    let exact = format!("{}.csv", "é".repeat(196));
+    let f = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        &exact,
+        content,
+    )
+    .await;
+    assert_eq!(
+        f["name"],
+        exact.as_str(),
+        "a 200-character name is not shortened"
+    );
+    let over = format!("{}.xlsx", "b".repeat(196));
+    let f = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        &over,
+        &fixture("ops_habitat_henin.xlsx"),
+    )
+    .await;
+    let name = f["name"].as_str().unwrap();
+    assert!(
+        name.chars().count() <= 200 && name.ends_with(".xlsx"),
+        "{name}"
+    );
+    assert!(name.starts_with(&"b".repeat(150)), "{name}");
     // Nothing left once the path and the dots are gone.
     for sent in ["../", "..", "dossier/", "C:\\", " . "] {
         let r = upload(
@@ -1007,6 +1119,20 @@ async fn missing_file_part_and_extra_parts(b: Backend) {
     assert_eq!(f["name"], "ops.csv");
     assert_eq!(f["size"], content.len());
     assert_eq!(f["sha256"], sha256_hex(content));
+    // And one after it.
+    let mut after = multipart_head("file", b"ops2.csv");
+    after.extend_from_slice(content);
+    after.extend_from_slice(
+        format!(
+            "\r\n--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"commentaire\"\r\n\r\nfin\r\n--{BOUNDARY}--\r\n"
+        )
+        .as_bytes(),
+    );
+    let r = upload_raw(&app, &x.depositor.token, &x.mission, "deposits", after).await;
+    assert_eq!(r.status(), 201);
+    let f = body(r).await;
+    assert_eq!(f["name"], "ops2.csv");
+    assert_eq!(f["sha256"], sha256_hex(content));
 
     // Not multipart at all.
     let r = app
@@ -1023,7 +1149,7 @@ async fn missing_file_part_and_extra_parts(b: Backend) {
     );
     assert_eq!(
         list_files(&app, &x.processor.token, &x.mission).await.len(),
-        1
+        2
     );
 }
 
@@ -1390,4 +1516,172 @@ async fn same_name_twice_and_delete(b: Backend) {
         .await;
     assert_error(r, 404, "not_found", "a deleted result").await;
     let _ = (&x.epci, &x.recipient, &x.manager);
+}
+
+async fn colleagues_share_their_organisation_deposits(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    // Same bailleur, another person: "its own organisation's deposits".
+    let colleague = app.user(&x.admin, "depot.henin.2", &x.bailleur).await;
+    add_participant(&app, &x.admin.token, &x.mission, &colleague.id, "depositor").await;
+    let csv = fixture("ops_habitat_henin.csv");
+    let f = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "ops.csv",
+        &csv,
+    )
+    .await;
+    let id = f["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        ids(&list_files(&app, &colleague.token, &x.mission).await),
+        vec![id.clone()]
+    );
+    assert_eq!(
+        body(
+            app.get_as(&colleague.token, &format!("/api/v1/files/{id}"))
+                .await
+        )
+        .await["id"],
+        id.as_str()
+    );
+    assert_eq!(download(&app, &colleague.token, &id).await, csv);
+    let r = delete_as(&app, &colleague.token, &format!("/api/v1/files/{id}")).await;
+    assert_eq!(
+        r.status(),
+        204,
+        "a colleague deletes the organisation's deposit"
+    );
+    assert!(list_files(&app, &x.depositor.token, &x.mission)
+        .await
+        .is_empty());
+}
+
+async fn roles_add_up(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let ok = fixture("results_ok.csv");
+    let deposit = upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "ops.csv",
+        b"a;b\n1;2\n",
+    )
+    .await;
+    let deposit = deposit["id"].as_str().unwrap().to_owned();
+    let released = upload_ok(
+        &app,
+        &x.processor.token,
+        &x.mission,
+        "results",
+        "final.csv",
+        &ok,
+    )
+    .await;
+    let released = released["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{released}/release"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let draft = upload_ok(
+        &app,
+        &x.processor.token,
+        &x.mission,
+        "results",
+        "brouillon.csv",
+        &ok,
+    )
+    .await;
+    let draft = draft["id"].as_str().unwrap().to_owned();
+
+    // Manager alone: nothing.
+    assert!(list_files(&app, &x.manager.token, &x.mission)
+        .await
+        .is_empty());
+    let r = app
+        .get_as(&x.manager.token, &format!("/api/v1/files/{released}"))
+        .await;
+    assert_error(r, 404, "not_found", "a manager alone").await;
+    // Manager and recipient: the released results.
+    add_participant(&app, &x.admin.token, &x.mission, &x.manager.id, "recipient").await;
+    assert_eq!(
+        ids(&list_files(&app, &x.manager.token, &x.mission).await),
+        vec![released.clone()]
+    );
+    assert_eq!(download(&app, &x.manager.token, &released).await, ok);
+    let r = app
+        .get_as(&x.manager.token, &format!("/api/v1/files/{draft}"))
+        .await;
+    assert_error(
+        r,
+        404,
+        "not_found",
+        "manager and recipient: an unreleased result",
+    )
+    .await;
+
+    // Depositor and processor: both folders, both uploads.
+    add_participant(
+        &app,
+        &x.admin.token,
+        &x.mission,
+        &x.depositor.id,
+        "processor",
+    )
+    .await;
+    let mut all = vec![deposit.clone(), released.clone(), draft.clone()];
+    all.sort();
+    assert_eq!(
+        ids(&list_files(&app, &x.depositor.token, &x.mission).await),
+        all
+    );
+    upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "results",
+        "mien.csv",
+        &ok,
+    )
+    .await;
+    upload_ok(
+        &app,
+        &x.depositor.token,
+        &x.mission,
+        "deposits",
+        "mien.csv",
+        b"a;b\n1;2\n",
+    )
+    .await;
+    let r = app
+        .post_as(
+            &x.depositor.token,
+            &format!("/api/v1/files/{draft}/release"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200, "the processor role releases");
+
+    // A platform admin who takes part with a role that reads content may read it.
+    let admin2 = app.admin("operateur2").await;
+    let r = app
+        .get_as(&admin2.token, &format!("/api/v1/files/{deposit}/content"))
+        .await;
+    assert_error(r, 403, "forbidden", "an admin taking no part").await;
+    add_participant(&app, &x.admin.token, &x.mission, &admin2.id, "processor").await;
+    assert_eq!(download(&app, &admin2.token, &deposit).await, b"a;b\n1;2\n");
+    let v = body(
+        app.get_as(&admin2.token, &format!("/api/v1/missions/{}", x.mission))
+            .await,
+    )
+    .await;
+    assert_eq!(v["my_roles"], json!(["processor"]));
 }

@@ -9,4 +9,7 @@ mod auth;
 mod destruction;
 mod files;
 mod hardening;
+mod missions;
+mod permissions;
+mod register;
 mod web;
