@@ -53,6 +53,27 @@ pub struct Config {
     pub instance_name: String,
     /// Outgoing e-mail (end-of-mission warnings).
     pub mail: MailConfig,
+    /// Statistical disclosure control of results.
+    pub checks: ChecksConfig,
+}
+
+/// Thresholds of the disclosure check (INSEE rules of the OPS conventions).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChecksConfig {
+    /// Smallest count that may be published: counts from 1 to this minus one fail.
+    pub min_count: u32,
+    /// Lowest response rate that may be published, in percent.
+    pub min_response_rate: f64,
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        Self {
+            min_count: 11,
+            min_response_rate: 60.0,
+        }
+    }
 }
 
 /// Outgoing e-mail. Without `smtp_host`, messages are written as `.eml` files to `<data_dir>/outbox`.
@@ -191,6 +212,7 @@ impl Default for Config {
             max_extension_days: 365,
             instance_name: "passerelle".to_owned(),
             mail: MailConfig::default(),
+            checks: ChecksConfig::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod app;
 pub mod backup;
+pub mod checks;
 pub mod cli;
 pub mod clock;
 pub mod config;

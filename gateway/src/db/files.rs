@@ -31,16 +31,23 @@ pub struct FileRow {
     pub expires_at: Option<i64>,
     /// `uploading` or `stored`.
     pub state: String,
+    /// Content check: `clean`, `quarantined`, `confirmed` (deposits); `passed`, `failed`, `overridden` (results).
+    pub check_status: Option<String>,
+    /// The findings or violations, as JSON.
+    pub check_report: Option<String>,
+    /// Who confirmed or overrode, when and why, as JSON.
+    pub check_decision: Option<String>,
 }
 
-const COLUMNS: &str =
+/// The columns of a file row, in [`FileRow`] order.
+pub const COLUMNS: &str =
     "id, mission_id, folder, organisation_id, name, size, sha256, uploaded_by, uploaded_at, \
-    released, released_at, expires_at, state";
+    released, released_at, expires_at, state, check_status, check_report, check_decision";
 
 /// Records an upload about to start (state `uploading`), before any byte is stored.
 pub async fn insert_uploading(db: &Db, f: &FileRow) -> Result<(), DbError> {
     sqlx::query(&format!(
-        "INSERT INTO files ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7, 0, NULL, NULL, 'uploading')"
+        "INSERT INTO files ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7, 0, NULL, NULL, 'uploading', NULL, NULL, NULL)"
     ))
     .bind(&f.id)
     .bind(&f.mission_id)
@@ -54,11 +61,21 @@ pub async fn insert_uploading(db: &Db, f: &FileRow) -> Result<(), DbError> {
     Ok(())
 }
 
-/// Marks an upload complete with its size and digest.
-pub async fn mark_stored(db: &Db, id: &str, size: i64, sha256: &str) -> Result<(), DbError> {
-    sqlx::query("UPDATE files SET size = $1, sha256 = $2, state = 'stored' WHERE id = $3")
+/// Marks an upload complete with its size, digest and check verdict, in one statement: the file
+/// never shows without its verdict.
+pub async fn mark_stored(
+    db: &Db,
+    id: &str,
+    size: i64,
+    sha256: &str,
+    check_status: Option<&str>,
+    check_report: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE files SET size = $1, sha256 = $2, state = 'stored', check_status = $3, check_report = $4 WHERE id = $5")
         .bind(size)
         .bind(sha256)
+        .bind(check_status)
+        .bind(check_report)
         .bind(id)
         .execute(&db.pool)
         .await?;
@@ -114,4 +131,25 @@ pub async fn stale_uploads(db: &Db, before_ms: i64) -> Result<Vec<FileRow>, DbEr
     .bind(before_ms)
     .fetch_all(&db.pool)
     .await?)
+}
+
+/// Records a check verdict, its report and, when given, the person's decision.
+pub async fn set_check(
+    db: &Db,
+    id: &str,
+    status: &str,
+    report: Option<&str>,
+    decision: Option<&str>,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE files SET check_status = $1, check_report = COALESCE($2, check_report), \
+         check_decision = COALESCE($3, check_decision) WHERE id = $4",
+    )
+    .bind(status)
+    .bind(report)
+    .bind(decision)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }

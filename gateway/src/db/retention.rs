@@ -54,10 +54,10 @@ pub async fn expired_files(db: &Db, now_ms: i64) -> Result<Vec<(String, String)>
 
 /// Every file row of a mission, whatever its state.
 pub async fn all_files(db: &Db, mission_id: &str) -> Result<Vec<FileRow>, DbError> {
-    Ok(sqlx::query_as::<_, FileRow>(
-        "SELECT id, mission_id, folder, organisation_id, name, size, sha256, uploaded_by, uploaded_at, \
-         released, released_at, expires_at, state FROM files WHERE mission_id = $1 ORDER BY uploaded_at, id",
-    )
+    Ok(sqlx::query_as::<_, FileRow>(&format!(
+        "SELECT {} FROM files WHERE mission_id = $1 ORDER BY uploaded_at, id",
+        super::files::COLUMNS
+    ))
     .bind(mission_id)
     .fetch_all(&db.pool)
     .await?)

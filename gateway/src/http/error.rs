@@ -25,6 +25,7 @@ pub struct AppError {
     message: Text,
     retry_after: Option<u64>,
     content_range: Option<String>,
+    violations: Option<Vec<serde_json::Value>>,
 }
 
 impl AppError {
@@ -36,6 +37,7 @@ impl AppError {
             message,
             retry_after: None,
             content_range: None,
+            violations: None,
         }
     }
 
@@ -173,6 +175,19 @@ impl From<Error> for AppError {
                 err.content_range = Some(format!("bytes */{size}"));
                 return err;
             }
+            Error::DisclosureCheckFailed(violations) => {
+                let n = violations.len();
+                let mut err = AppError::new(
+                    S::CONFLICT,
+                    "disclosure_check_failed",
+                    Text::new(
+                        format!("Le contrôle de confidentialité a échoué ({n} cellule(s) en cause) : ce résultat ne peut pas être mis à disposition en l'état."),
+                        format!("The disclosure check failed ({n} cell(s) at fault): this result cannot be released as it stands."),
+                    ),
+                );
+                err.violations = Some(violations);
+                return err;
+            }
             Error::InvalidRequest(text) => (S::UNPROCESSABLE_ENTITY, "invalid_request", text),
             Error::Conflict(text) => (S::CONFLICT, "conflict", text),
             Error::Unexpected(e) => {
@@ -193,10 +208,13 @@ impl From<Error> for AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({
+        let mut body = serde_json::json!({
             "error": self.code,
             "message": self.message.get(current_lang()),
         });
+        if let Some(violations) = self.violations {
+            body["violations"] = serde_json::Value::Array(violations);
+        }
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {

@@ -47,6 +47,7 @@ pub fn file_json(f: &FileRow) -> Value {
         "released_at": f.released_at.map(|t| rfc3339(from_millis(t))),
         "expires_at": f.expires_at.map(|t| rfc3339(from_millis(t))),
         "mission_id": f.mission_id,
+        "checks": crate::service::content::checks_json(f),
     })
 }
 
@@ -216,13 +217,55 @@ pub async fn content(
     Ok(response)
 }
 
-/// Releases a result to recipients.
+/// `POST /api/v1/files/{id}/release` body (optional).
+#[derive(serde::Deserialize, Default)]
+pub struct ReleaseBody {
+    #[serde(default)]
+    override_justification: Option<String>,
+}
+
+/// Releases a result to recipients (after its disclosure check, or by override).
 pub async fn release(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
+    body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
-    Ok(Json(file_json(&s.core.release(&a.actor, &id).await?)))
+    let b: ReleaseBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ReleaseBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| {
+            AppError::bad_request(
+                "Le corps de la requête n'est pas du JSON valide.",
+                "The request body is not valid JSON.",
+            )
+        })?
+    };
+    Ok(Json(file_json(
+        &s.core
+            .release(&a.actor, &id, b.override_justification.as_deref())
+            .await?,
+    )))
+}
+
+/// `POST /api/v1/files/{id}/confirm`.
+#[derive(serde::Deserialize)]
+pub struct ConfirmBody {
+    justification: String,
+}
+
+/// Lets a quarantined deposit through, with a justification.
+pub async fn confirm(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+    super::extract::ApiJson(b): super::extract::ApiJson<ConfirmBody>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(file_json(
+        &s.core
+            .confirm_deposit(&a.actor, &id, &b.justification)
+            .await?,
+    )))
 }
 
 /// Deletes a file.
@@ -244,13 +287,13 @@ mod tests {
         let h = |s: &str| HeaderValue::from_str(s).unwrap();
         let r = |s: &str, size: u64| parse_range(Some(&h(s))).map(|spec| spec.resolve(size));
         assert_eq!(parse_range(None), None);
-        assert_eq!(r("bytes=0-9", 100), Some(Ok((0, 9))));
-        assert_eq!(r("bytes=90-", 100), Some(Ok((90, 99))));
-        assert_eq!(r("bytes=-10", 100), Some(Ok((90, 99))));
-        assert_eq!(r("bytes=-500", 100), Some(Ok((0, 99))));
-        assert_eq!(r("bytes=50-500", 100), Some(Ok((50, 99))));
-        assert_eq!(r("bytes=100-", 100), Some(Err(())));
-        assert_eq!(r("bytes=-0", 100), Some(Err(())));
+        assert_eq!(r("bytes=0-9", 100), Some(Some((0, 9))));
+        assert_eq!(r("bytes=90-", 100), Some(Some((90, 99))));
+        assert_eq!(r("bytes=-10", 100), Some(Some((90, 99))));
+        assert_eq!(r("bytes=-500", 100), Some(Some((0, 99))));
+        assert_eq!(r("bytes=50-500", 100), Some(Some((50, 99))));
+        assert_eq!(r("bytes=100-", 100), Some(None));
+        assert_eq!(r("bytes=-0", 100), Some(None));
         assert_eq!(r("bytes=0-1,5-6", 100), None);
         assert_eq!(r("items=0-1", 100), None);
         assert_eq!(r("bytes=9-2", 100), None);

@@ -83,6 +83,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/files/{id}/content", get(files::content))
         .route("/files/{id}/release", post(files::release))
+        .route("/files/{id}/confirm", post(files::confirm))
         .route("/audit", get(audit::events))
         // JSON bodies are small; uploads get their own limit on their own routes.
         .layer(DefaultBodyLimit::max(64 * 1024));

@@ -12,15 +12,18 @@ use bytes::Bytes;
 use futures::Stream;
 use std::io;
 
-fn facts(f: &FileRow) -> FileFacts<'_> {
+/// What the permission table needs to know of a file.
+pub(crate) fn facts(f: &FileRow) -> FileFacts<'_> {
     FileFacts {
         folder: Folder::parse(&f.folder).unwrap_or(Folder::Deposits),
         organisation_id: &f.organisation_id,
         released: f.released != 0,
+        quarantined: f.check_status.as_deref() == Some("quarantined"),
+        disclosure_failed: f.check_status.as_deref() == Some("failed"),
     }
 }
 
-fn file_event(
+pub(crate) fn file_event(
     action: &'static str,
     actor: &Actor,
     mission_id: &str,
@@ -49,19 +52,16 @@ pub enum RangeSpec {
 }
 
 impl RangeSpec {
-    /// The inclusive range within a file of `size` bytes; `Err` when it lies outside.
-    pub fn resolve(self, size: u64) -> std::result::Result<(u64, u64), ()> {
-        let last = size.checked_sub(1).ok_or(())?;
+    /// The inclusive range within a file of `size` bytes; `None` when it lies outside.
+    pub fn resolve(self, size: u64) -> Option<(u64, u64)> {
+        let last = size.checked_sub(1)?;
         let (start, end) = match self {
             RangeSpec::FromTo(a, b) => (a, b.min(last)),
             RangeSpec::From(a) => (a, last),
-            RangeSpec::Last(0) => return Err(()),
+            RangeSpec::Last(0) => return None,
             RangeSpec::Last(n) => (size.saturating_sub(n), last),
         };
-        if start > last {
-            return Err(());
-        }
-        Ok((start, end))
+        (start <= last).then_some((start, end))
     }
 }
 
@@ -78,7 +78,7 @@ impl Core {
     }
 
     /// Refuses file operations on a suspended mission or outside its access window.
-    async fn file_gate(&self, mission: &MissionRow, event: Event) -> Result<()> {
+    pub(crate) async fn file_gate(&self, mission: &MissionRow, event: Event) -> Result<()> {
         let refusal = if mission.status == "suspended" {
             Some(Error::MissionSuspended)
         } else if !matches!(mission.status.as_str(), "active" | "ended") {
@@ -97,7 +97,7 @@ impl Core {
         }
     }
 
-    async fn file_for(
+    pub(crate) async fn file_for(
         &self,
         actor: &Actor,
         file_id: &str,
@@ -182,6 +182,9 @@ impl Core {
             released_at: None,
             expires_at: None,
             state: "uploading".to_owned(),
+            check_status: None,
+            check_report: None,
+            check_decision: None,
         };
         // The row comes first: should the process die mid-upload, the sweeper finds the row.
         store::insert_uploading(&self.db, &row).await?;
@@ -232,13 +235,35 @@ impl Core {
         row.size = i64::try_from(receipt.plaintext_len).unwrap_or(i64::MAX);
         row.sha256 = hex::encode(receipt.sha256);
         row.state = "stored".to_owned();
-        store::mark_stored(&self.db, &row.id, row.size, &row.sha256).await?;
+        // A deposit is scanned for direct identifiers before anyone else can see it.
+        if folder == Folder::Deposits {
+            let (status, report) = self.scan_deposit(&row).await?;
+            row.check_status = Some(status.to_owned());
+            row.check_report = Some(report);
+        }
+        store::mark_stored(
+            &self.db,
+            &row.id,
+            row.size,
+            &row.sha256,
+            row.check_status.as_deref(),
+            row.check_report.as_deref(),
+        )
+        .await?;
         self.audit
             .record(
                 file_event("file.upload", actor, mission_id, Some(&row)),
                 Outcome::Success,
             )
             .await?;
+        if row.check_status.as_deref() == Some("quarantined") {
+            let mut held = file_event("file.quarantine", actor, mission_id, Some(&row));
+            if let Some(d) = held.detail.as_mut() {
+                d["findings"] = serde_json::from_str(row.check_report.as_deref().unwrap_or("[]"))
+                    .unwrap_or_default();
+            }
+            self.audit.record(held, Outcome::Denied).await?;
+        }
         Ok(row)
     }
 
@@ -276,9 +301,8 @@ impl Core {
             .await?;
         let size = u64::try_from(file.size).unwrap_or(0);
         let range = range
-            .map(|r| r.resolve(size))
-            .transpose()
-            .map_err(|()| Error::RangeNotSatisfiable(size))?;
+            .map(|r| r.resolve(size).ok_or(Error::RangeNotSatisfiable(size)))
+            .transpose()?;
         let reader = match range {
             None => self.blobs.read(&mission.id, &file.id).await,
             Some((start, end)) => {
@@ -305,26 +329,6 @@ impl Core {
         }
         self.audit.record(event, Outcome::Success).await?;
         Ok((file, reader))
-    }
-
-    /// Releases a result to the recipients.
-    pub async fn release(&self, actor: &Actor, file_id: &str) -> Result<FileRow> {
-        let (mission, _, mut file) = self
-            .file_for(actor, file_id, FileAction::Release, "file.release")
-            .await?;
-        if file.released == 0 {
-            let now = to_millis(self.clock.now());
-            store::release(&self.db, &file.id, now).await?;
-            file.released = 1;
-            file.released_at = Some(now);
-        }
-        self.audit
-            .record(
-                file_event("file.release", actor, &mission.id, Some(&file)),
-                Outcome::Success,
-            )
-            .await?;
-        Ok(file)
     }
 
     /// Deletes a file: its blob, then its row.

@@ -159,6 +159,7 @@ impl Core {
             roles,
             platform_admin: actor.platform_admin,
             organisation_id: actor.organisation_id.clone(),
+            controller: actor.organisation_id == mission.controller_organisation_id,
         };
         Ok((mission, viewer))
     }

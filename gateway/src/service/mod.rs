@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod certificate;
+pub mod content;
 pub mod files;
 pub mod login;
 pub mod mailer;
@@ -153,6 +154,9 @@ pub enum Error {
     /// The upload exceeds the limit (bytes).
     #[error("too large (limit {0} bytes)")]
     TooLarge(u64),
+    /// The disclosure check found cells that may not be published (the violations, as the contract shapes them).
+    #[error("disclosure check failed ({} violations)", .0.len())]
+    DisclosureCheckFailed(Vec<serde_json::Value>),
     /// The byte range asked for lies outside the file (its size).
     #[error("range not satisfiable (size {0})")]
     RangeNotSatisfiable(u64),

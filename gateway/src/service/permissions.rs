@@ -89,6 +89,10 @@ pub struct FileFacts<'a> {
     pub organisation_id: &'a str,
     /// Released to recipients.
     pub released: bool,
+    /// A deposit held by the identifier scan: only its organisation sees it.
+    pub quarantined: bool,
+    /// A result whose disclosure check failed (the controller's manager may override).
+    pub disclosure_failed: bool,
 }
 
 /// Something done to a mission as a whole.
@@ -119,6 +123,10 @@ pub enum FileAction {
     Delete,
     /// Release it to recipients.
     Release,
+    /// Release a result despite a failed disclosure check (controller organisation's manager).
+    OverrideRelease,
+    /// Let a quarantined deposit through after reading its report (its organisation's depositors).
+    Confirm,
 }
 
 /// The outcome of a decision.
@@ -141,6 +149,8 @@ pub struct Viewer {
     pub platform_admin: bool,
     /// The caller's organisation.
     pub organisation_id: String,
+    /// The caller belongs to the mission's controller organisation.
+    pub controller: bool,
 }
 
 impl Viewer {
@@ -152,7 +162,7 @@ impl Viewer {
     fn reads_as_participant(&self, f: &FileFacts<'_>) -> bool {
         match f.folder {
             Folder::Deposits => {
-                self.has(Role::Processor)
+                (self.has(Role::Processor) && !f.quarantined)
                     || (self.has(Role::Depositor) && f.organisation_id == self.organisation_id)
             }
             Folder::Results => {
@@ -162,6 +172,11 @@ impl Viewer {
         }
     }
 
+    /// The controller organisation's manager, who may override a failed disclosure check.
+    fn overrides(&self, f: &FileFacts<'_>) -> bool {
+        f.folder == Folder::Results && self.controller && self.has(Role::Manager)
+    }
+
     /// Whether the mission exists for the caller at all.
     pub fn sees_mission(&self) -> bool {
         self.platform_admin || !self.roles.is_empty()
@@ -169,7 +184,10 @@ impl Viewer {
 
     /// Whether the file appears in the caller's listings.
     pub fn sees_file(&self, f: &FileFacts<'_>) -> bool {
-        self.platform_admin || self.reads_as_participant(f)
+        // A quarantined deposit is visible to its organisation only, administrators included.
+        let admin_sees =
+            self.platform_admin && !(f.quarantined && f.organisation_id != self.organisation_id);
+        admin_sees || self.reads_as_participant(f) || (f.disclosure_failed && self.overrides(f))
     }
 
     /// Decides an action on the mission.
@@ -207,6 +225,12 @@ impl Viewer {
                 Folder::Results => self.has(Role::Processor),
             },
             FileAction::Release => f.folder == Folder::Results && self.has(Role::Processor),
+            FileAction::OverrideRelease => self.overrides(f),
+            FileAction::Confirm => {
+                f.folder == Folder::Deposits
+                    && self.has(Role::Depositor)
+                    && f.organisation_id == self.organisation_id
+            }
         };
         if allowed {
             Decision::Allow
@@ -225,6 +249,7 @@ mod tests {
             roles: roles.to_vec(),
             platform_admin: admin,
             organisation_id: org.to_owned(),
+            controller: org == "A",
         }
     }
 
@@ -303,5 +328,60 @@ mod tests {
         assert_eq!(outsider.mission(MissionAction::View), Decision::Hidden);
         let both = viewer(&[Role::Manager, Role::Recipient], false, "E");
         assert_eq!(both.file(&RELEASED, FileAction::Download), Decision::Allow);
+    }
+
+    #[test]
+    fn quarantine_and_overrides() {
+        let held = FileFacts {
+            folder: Folder::Deposits,
+            organisation_id: "A",
+            released: false,
+            quarantined: true,
+            disclosure_failed: false,
+        };
+        assert_eq!(
+            viewer(&[Role::Processor], false, "C").file(&held, FileAction::Inspect),
+            Decision::Hidden
+        );
+        assert_eq!(
+            viewer(&[], true, "OPS").file(&held, FileAction::Inspect),
+            Decision::Hidden
+        );
+        let colleague = viewer(&[Role::Depositor], false, "A");
+        assert_eq!(colleague.file(&held, FileAction::Download), Decision::Allow);
+        assert_eq!(colleague.file(&held, FileAction::Confirm), Decision::Allow);
+        assert_eq!(
+            viewer(&[Role::Depositor], false, "B").file(&held, FileAction::Confirm),
+            Decision::Hidden
+        );
+        let failed = FileFacts {
+            folder: Folder::Results,
+            organisation_id: "C",
+            released: false,
+            quarantined: false,
+            disclosure_failed: true,
+        };
+        let controller_manager = viewer(&[Role::Manager], false, "A");
+        assert_eq!(
+            controller_manager.file(&failed, FileAction::OverrideRelease),
+            Decision::Allow
+        );
+        assert_eq!(
+            controller_manager.file(&failed, FileAction::Download),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            controller_manager.file(&RESULT, FileAction::Inspect),
+            Decision::Hidden,
+            "only failed results"
+        );
+        assert_eq!(
+            viewer(&[Role::Manager], false, "B").file(&failed, FileAction::OverrideRelease),
+            Decision::Hidden
+        );
+        assert_eq!(
+            viewer(&[Role::Processor], false, "C").file(&failed, FileAction::OverrideRelease),
+            Decision::Forbidden
+        );
     }
 }

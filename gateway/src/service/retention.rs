@@ -396,12 +396,7 @@ impl Core {
             .await?
             .ok_or(Error::NotFound)?;
         let (_, viewer) = self.viewer(actor, &file.mission_id).await?;
-        let facts = super::permissions::FileFacts {
-            folder: super::permissions::Folder::parse(&file.folder)
-                .unwrap_or(super::permissions::Folder::Deposits),
-            organisation_id: &file.organisation_id,
-            released: file.released != 0,
-        };
+        let facts = super::files::facts(&file);
         let mut event = Event::new("file.expiry", Some(actor));
         event.mission_id = Some(file.mission_id.clone());
         event.file_id = Some(file.id.clone());

@@ -6,6 +6,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod checks;
 mod destruction;
 mod files;
 mod hardening;

@@ -1,0 +1,158 @@
+//! Scan benchmark (issue 7): builds a ~100 MB OPS-like CSV in a temporary file, then times
+//! `scan_identifiers` and `check_disclosure` on it and prints seconds, MB/s and the peak resident memory
+//! (VmHWM). Run with `cargo bench -p gateway --bench scan`; `PASSERELLE_BENCH_MB` changes the size.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use gateway::checks::{
+    check_disclosure, scan_identifiers, DisclosureRules, Format, IdentifierRules,
+};
+
+/// The shared fixtures, from the gateway crate or from the work tree.
+fn fixtures() -> PathBuf {
+    let near = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures");
+    if near.join("README.md").exists() {
+        near
+    } else {
+        PathBuf::from("/work/shared/fixtures")
+    }
+}
+
+/// Peak resident set size of this process, in MiB, from /proc (0 where there is none).
+fn peak_rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Writes an OPS-like CSV of about `target` bytes: the fixture's rows, repeated with fresh ids and
+/// varied figures, so that every cell is scanned for real.
+fn build(path: &PathBuf, target: u64) -> std::io::Result<u64> {
+    let source = BufReader::new(File::open(fixtures().join("ops_habitat_henin.csv"))?);
+    let mut lines = source.lines();
+    let header = lines.next().transpose()?.unwrap_or_default();
+    let rows: Vec<Vec<String>> = lines
+        .map_while(Result::ok)
+        .map(|l| l.split(';').map(str::to_owned).collect())
+        .collect();
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    writeln!(out, "{header}")?;
+    let mut written = header.len() as u64 + 1;
+    let mut n: u64 = 0;
+    while written < target {
+        for row in &rows {
+            n += 1;
+            let mut line = String::with_capacity(400);
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    line.push(';');
+                }
+                match i {
+                    1 => line.push_str(&format!("HAB-{}", 100_000 + n)),
+                    2 => line.push_str(&format!("{:011}", (n * 7_919_993) % 100_000_000_000)),
+                    19 if !cell.is_empty() => {
+                        line.push_str(&format!("{}", 5_000 + (n * 37) % 45_000))
+                    }
+                    _ => line.push_str(cell),
+                }
+            }
+            line.push_str("\r\n");
+            out.write_all(line.as_bytes())?;
+            written += line.len() as u64;
+            if written >= target {
+                break;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mb: u64 = std::env::var("PASSERELLE_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100);
+    let path =
+        std::env::temp_dir().join(format!("passerelle-scan-bench-{}.csv", std::process::id()));
+    let size = build(&path, mb * 1_000_000)?;
+    let size_mb = size as f64 / 1e6;
+    println!(
+        "file: {} ({size_mb:.1} MB), peak RSS after writing it: {:.1} MiB",
+        path.display(),
+        peak_rss_mib()
+    );
+
+    let start = Instant::now();
+    let findings = scan_identifiers(File::open(&path)?, Format::Csv, &IdentifierRules::default())?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "scan_identifiers: {secs:.2} s, {:.0} MB/s, {} findings, peak RSS {:.1} MiB",
+        size_mb / secs,
+        findings.len(),
+        peak_rss_mib()
+    );
+
+    let start = Instant::now();
+    let violations =
+        check_disclosure(File::open(&path)?, Format::Csv, &DisclosureRules::default())?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "check_disclosure: {secs:.2} s, {:.0} MB/s, {} violations (capped), peak RSS {:.1} MiB",
+        size_mb / secs,
+        violations.len(),
+        peak_rss_mib()
+    );
+
+    // The same file in Windows-1252, as many French exports are: one more decoding step.
+    let cp1252 = path.with_extension("cp1252.csv");
+    {
+        let mut out = BufWriter::with_capacity(1 << 20, File::create(&cp1252)?);
+        for line in BufReader::new(File::open(&path)?).lines() {
+            let line = line?;
+            let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&line);
+            out.write_all(&bytes)?;
+            out.write_all(b"\r\n")?;
+        }
+        out.flush()?;
+    }
+    std::fs::remove_file(&path)?;
+    let start = Instant::now();
+    let findings = scan_identifiers(
+        File::open(&cp1252)?,
+        Format::Csv,
+        &IdentifierRules::default(),
+    )?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "scan_identifiers (Windows-1252): {secs:.2} s, {:.0} MB/s, {} findings, peak RSS {:.1} MiB",
+        size_mb / secs,
+        findings.len(),
+        peak_rss_mib()
+    );
+    std::fs::remove_file(&cp1252)?;
+
+    // The spreadsheet fixtures (2,000 dwellings each), for scale.
+    for name in ["ops_habitat_henin.xlsx", "ops_habitat_henin.ods"] {
+        let path = fixtures().join(name);
+        let format = Format::from_path(&path).ok_or("unknown format")?;
+        let start = Instant::now();
+        let findings = scan_identifiers(File::open(&path)?, format, &IdentifierRules::default())?;
+        println!(
+            "scan_identifiers {name}: {:.3} s, {} findings, peak RSS {:.1} MiB",
+            start.elapsed().as_secs_f64(),
+            findings.len(),
+            peak_rss_mib()
+        );
+    }
+    Ok(())
+}

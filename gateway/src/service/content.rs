@@ -1,0 +1,243 @@
+//! Content checks in the exchange: deposits are scanned for direct identifiers before anyone else
+//! sees them (quarantine until their organisation confirms), and results pass the statistical
+//! disclosure check before release (unless the controller organisation's manager overrides it,
+//! with a justification).
+//!
+//! Files are checked from their encrypted copy: decrypted into an unnamed temporary file (no name
+//! on disk, gone when closed, even after a crash), read by [`crate::checks`], then closed.
+
+use super::audit::Outcome;
+use super::files::file_event;
+use super::permissions::FileAction;
+use super::upload::extension;
+use super::{Actor, Core, Error, Result, Text};
+use crate::checks::{self, CheckError, Format};
+use crate::clock::rfc3339;
+use crate::db::files::{self as store, FileRow};
+use futures::StreamExt as _;
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt as _;
+
+/// Why a file could not be checked, worded for people.
+fn unreadable(e: &CheckError) -> Text {
+    Text::new(e.message_fr(), e.message_en())
+}
+
+impl Core {
+    /// Decrypts a stored file into an unnamed temporary file and runs `check` on it off the async threads.
+    async fn check_blob<T, F>(
+        &self,
+        file: &FileRow,
+        check: F,
+    ) -> Result<Option<std::result::Result<T, CheckError>>>
+    where
+        T: Send + 'static,
+        F: FnOnce(std::fs::File, Format) -> std::result::Result<T, CheckError> + Send + 'static,
+    {
+        let Some(format) = extension(&file.name).and_then(|e| Format::from_extension(&e)) else {
+            return Ok(None);
+        };
+        let dir = self.config.data_dir.join("scan");
+        tokio::fs::create_dir_all(&dir)
+            .await
+            .map_err(|e| Error::Unexpected(e.into()))?;
+        let spool = tokio::task::spawn_blocking(move || tempfile::tempfile_in(dir))
+            .await
+            .map_err(|e| Error::Unexpected(e.into()))?
+            .map_err(|e| Error::Unexpected(e.into()))?;
+        let reader_file = spool.try_clone().map_err(|e| Error::Unexpected(e.into()))?;
+        let mut out = tokio::fs::File::from_std(spool);
+        let mut blob = self
+            .blobs
+            .read(&file.mission_id, &file.id)
+            .await
+            .map_err(|e| {
+                Error::Unexpected(anyhow::anyhow!("reading {} for its check: {e}", file.id))
+            })?;
+        while let Some(chunk) = blob.next().await {
+            let chunk = chunk.map_err(|e| {
+                Error::Unexpected(anyhow::anyhow!("reading {} for its check: {e}", file.id))
+            })?;
+            out.write_all(&chunk)
+                .await
+                .map_err(|e| Error::Unexpected(e.into()))?;
+        }
+        out.flush().await.map_err(|e| Error::Unexpected(e.into()))?;
+        drop(out);
+        let result = tokio::task::spawn_blocking(move || {
+            let mut input = reader_file;
+            std::io::Seek::rewind(&mut input)?;
+            check(input, format)
+        })
+        .await
+        .map_err(|e| Error::Unexpected(e.into()))?;
+        Ok(Some(result))
+    }
+
+    /// Scans a just-stored deposit: `("clean" | "quarantined", findings as JSON)`.
+    pub(crate) async fn scan_deposit(&self, file: &FileRow) -> Result<(&'static str, String)> {
+        let rules = checks::IdentifierRules::default();
+        let outcome = self
+            .check_blob(file, move |input, format| {
+                checks::scan_identifiers(input, format, &rules)
+            })
+            .await?;
+        let findings: Vec<Value> = match outcome {
+            None => Vec::new(),
+            Some(Ok(findings)) => findings
+                .iter()
+                .map(|f| json!({ "sheet": f.sheet, "column": f.column, "kind": f.kind.code(), "count": f.count, "example": f.example }))
+                .collect(),
+            // A file the scan cannot read is held too: nobody else should receive what nobody checked.
+            Some(Err(e)) => vec![json!({ "sheet": null, "column": "", "kind": "unreadable", "count": 0, "example": unreadable(&e).fr })],
+        };
+        let status = if findings.is_empty() {
+            "clean"
+        } else {
+            "quarantined"
+        };
+        Ok((status, Value::Array(findings).to_string()))
+    }
+
+    /// Lets a quarantined deposit through, with the depositor's written justification.
+    pub async fn confirm_deposit(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+        justification: &str,
+    ) -> Result<FileRow> {
+        let (mission, _, file) = self
+            .file_for(actor, file_id, FileAction::Confirm, "file.confirm")
+            .await?;
+        if file.check_status.as_deref() != Some("quarantined") {
+            return Err(Error::Conflict(Text::new(
+                "Ce dépôt n'est pas en quarantaine.",
+                "This deposit is not in quarantine.",
+            )));
+        }
+        let justification = justification.trim();
+        if justification.is_empty() || justification.chars().count() > 2000 {
+            return Err(Error::InvalidRequest(Text::new(
+                "Expliquez pourquoi ce dépôt doit être transmis malgré les identifiants relevés (2000 caractères au plus).",
+                "Explain why this deposit should go through despite the identifiers found (2000 characters at most).",
+            )));
+        }
+        let decision = json!({ "by": actor.user_id, "at": rfc3339(self.clock.now()), "justification": justification }).to_string();
+        store::set_check(&self.db, &file.id, "confirmed", None, Some(&decision)).await?;
+        let mut event = file_event("file.confirm", actor, &mission.id, Some(&file));
+        if let Some(d) = event.detail.as_mut() {
+            d["justification"] = json!(justification);
+        }
+        self.audit.record(event, Outcome::Success).await?;
+        store::get(&self.db, file_id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Releases a result to the recipients after its disclosure check, or despite a failed check
+    /// when the controller organisation's manager gives a justification.
+    pub async fn release(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+        override_justification: Option<&str>,
+    ) -> Result<FileRow> {
+        let now = crate::clock::to_millis(self.clock.now());
+        if let Some(justification) = override_justification {
+            let (mission, _, file) = self
+                .file_for(actor, file_id, FileAction::OverrideRelease, "file.release")
+                .await?;
+            let justification = justification.trim();
+            if justification.is_empty() || justification.chars().count() > 2000 {
+                return Err(Error::InvalidRequest(Text::new(
+                    "La justification de la dérogation est obligatoire (2000 caractères au plus).",
+                    "The justification of the override is required (2000 characters at most).",
+                )));
+            }
+            if file.check_status.as_deref() != Some("failed") {
+                return Err(Error::Conflict(Text::new(
+                    "Seul un résultat qui a échoué au contrôle de confidentialité peut être mis à disposition par dérogation.",
+                    "Only a result that failed the disclosure check can be released by override.",
+                )));
+            }
+            let decision = json!({ "by": actor.user_id, "at": rfc3339(self.clock.now()), "justification": justification }).to_string();
+            store::set_check(&self.db, &file.id, "overridden", None, Some(&decision)).await?;
+            store::release(&self.db, &file.id, now).await?;
+            let mut event = file_event("file.release", actor, &mission.id, Some(&file));
+            if let Some(d) = event.detail.as_mut() {
+                d["override_justification"] = json!(justification);
+            }
+            self.audit.record(event, Outcome::Success).await?;
+            return store::get(&self.db, file_id).await?.ok_or(Error::NotFound);
+        }
+        let (mission, _, file) = self
+            .file_for(actor, file_id, FileAction::Release, "file.release")
+            .await?;
+        if file.released != 0 {
+            return Ok(file);
+        }
+        let rules = checks::DisclosureRules {
+            min_count: self.config.checks.min_count,
+            min_response_rate: self.config.checks.min_response_rate,
+            ..checks::DisclosureRules::default()
+        };
+        let outcome = self
+            .check_blob(&file, move |input, format| {
+                checks::check_disclosure(input, format, &rules)
+            })
+            .await?;
+        let violations = match outcome {
+            None => Vec::new(),
+            Some(Ok(v)) => v,
+            Some(Err(e)) => {
+                let mut event = file_event("file.release", actor, &mission.id, Some(&file));
+                if let Some(d) = event.detail.as_mut() {
+                    d["reason"] = json!(e.message_en());
+                }
+                self.audit.record(event, Outcome::Failed).await?;
+                return Err(Error::InvalidRequest(unreadable(&e)));
+            }
+        };
+        if !violations.is_empty() {
+            let list: Vec<Value> = violations
+                .iter()
+                .map(|v| json!({ "sheet": v.sheet, "row": v.row, "column": v.column, "value": v.value, "rule": v.rule.code() }))
+                .collect();
+            let report = Value::Array(list.clone()).to_string();
+            store::set_check(&self.db, &file.id, "failed", Some(&report), None).await?;
+            let mut event = file_event("file.release", actor, &mission.id, Some(&file));
+            if let Some(d) = event.detail.as_mut() {
+                d["violations"] = json!(list.len());
+            }
+            self.audit.record(event, Outcome::Denied).await?;
+            return Err(Error::DisclosureCheckFailed(list));
+        }
+        store::set_check(&self.db, &file.id, "passed", Some("[]"), None).await?;
+        store::release(&self.db, &file.id, now).await?;
+        self.audit
+            .record(
+                file_event("file.release", actor, &mission.id, Some(&file)),
+                Outcome::Success,
+            )
+            .await?;
+        store::get(&self.db, file_id).await?.ok_or(Error::NotFound)
+    }
+}
+
+/// The `checks` object of a file, as the API shows it (`None` before any check).
+pub fn checks_json(file: &FileRow) -> Option<Value> {
+    let status = file.check_status.as_deref()?;
+    let report: Value = file
+        .check_report
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(json!([]));
+    let decision: Value = file
+        .check_decision
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or(Value::Null);
+    Some(if file.folder == "deposits" {
+        json!({ "status": status, "findings": report, "confirmation": decision })
+    } else {
+        json!({ "status": status, "violations": report, "override": decision })
+    })
+}
