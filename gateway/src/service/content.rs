@@ -3,8 +3,8 @@
 //! disclosure check before release (unless the controller organisation's manager overrides it,
 //! with a justification).
 //!
-//! Files are checked from their encrypted copy: decrypted into an unnamed temporary file (no name
-//! on disk, gone when closed, even after a crash), read by [`crate::checks`], then closed.
+//! Files are checked from their encrypted copy through [`BlobSeekReader`], which decrypts only the
+//! blocks the checker asks for: no plaintext copy is ever written, and memory stays at one block.
 
 use super::audit::Outcome;
 use super::files::file_event;
@@ -16,7 +16,81 @@ use crate::clock::rfc3339;
 use crate::db::files::{self as store, FileRow};
 use futures::StreamExt as _;
 use serde_json::{json, Value};
-use tokio::io::AsyncWriteExt as _;
+use std::io::{Read, Seek, SeekFrom};
+
+/// Plaintext fetched per read from the store (a multiple of the 64 KiB segment).
+const FETCH: u64 = 1024 * 1024;
+
+/// A blocking `Read + Seek` view of a stored file for the checkers (which run on the blocking
+/// pool): each miss decrypts one block with a range read; sequential reads decrypt each byte once.
+pub struct BlobSeekReader {
+    blobs: storage::BlobStore,
+    mission_id: String,
+    blob_id: String,
+    len: u64,
+    pos: u64,
+    buf: bytes::Bytes,
+    buf_start: u64,
+    runtime: tokio::runtime::Handle,
+}
+
+impl BlobSeekReader {
+    fn fetch(&mut self) -> std::io::Result<()> {
+        let start = self.pos;
+        let end = (start + FETCH).min(self.len) - 1;
+        let (blobs, m, b) = (
+            self.blobs.clone(),
+            self.mission_id.clone(),
+            self.blob_id.clone(),
+        );
+        let block = self.runtime.block_on(async move {
+            let mut reader = blobs
+                .read_range(&m, &b, start, end)
+                .await
+                .map_err(std::io::Error::other)?;
+            let mut out = bytes::BytesMut::with_capacity((end - start + 1) as usize);
+            while let Some(chunk) = reader.next().await {
+                out.extend_from_slice(&chunk.map_err(std::io::Error::other)?);
+            }
+            Ok::<_, std::io::Error>(out.freeze())
+        })?;
+        self.buf = block;
+        self.buf_start = start;
+        Ok(())
+    }
+}
+
+impl Read for BlobSeekReader {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if self.pos >= self.len || out.is_empty() {
+            return Ok(0);
+        }
+        let in_buf =
+            self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
+        if !in_buf {
+            self.fetch()?;
+        }
+        let offset = (self.pos - self.buf_start) as usize;
+        let n = out.len().min(self.buf.len() - offset);
+        out[..n].copy_from_slice(&self.buf[offset..offset + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for BlobSeekReader {
+    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
+        })?;
+        Ok(self.pos)
+    }
+}
 
 /// Why a file could not be checked, worded for people.
 fn unreadable(e: &CheckError) -> Text {
@@ -24,7 +98,8 @@ fn unreadable(e: &CheckError) -> Text {
 }
 
 impl Core {
-    /// Decrypts a stored file into an unnamed temporary file and runs `check` on it off the async threads.
+    /// Runs `check` off the async threads on a stored file, read through [`BlobSeekReader`]:
+    /// decrypted block by block from the encrypted store, never written anywhere in clear.
     async fn check_blob<T, F>(
         &self,
         file: &FileRow,
@@ -32,45 +107,24 @@ impl Core {
     ) -> Result<Option<std::result::Result<T, CheckError>>>
     where
         T: Send + 'static,
-        F: FnOnce(std::fs::File, Format) -> std::result::Result<T, CheckError> + Send + 'static,
+        F: FnOnce(BlobSeekReader, Format) -> std::result::Result<T, CheckError> + Send + 'static,
     {
         let Some(format) = extension(&file.name).and_then(|e| Format::from_extension(&e)) else {
             return Ok(None);
         };
-        let dir = self.config.data_dir.join("scan");
-        tokio::fs::create_dir_all(&dir)
+        let reader = BlobSeekReader {
+            blobs: self.blobs.clone(),
+            mission_id: file.mission_id.clone(),
+            blob_id: file.id.clone(),
+            len: u64::try_from(file.size).unwrap_or(0),
+            pos: 0,
+            buf: bytes::Bytes::new(),
+            buf_start: 0,
+            runtime: tokio::runtime::Handle::current(),
+        };
+        let result = tokio::task::spawn_blocking(move || check(reader, format))
             .await
             .map_err(|e| Error::Unexpected(e.into()))?;
-        let spool = tokio::task::spawn_blocking(move || tempfile::tempfile_in(dir))
-            .await
-            .map_err(|e| Error::Unexpected(e.into()))?
-            .map_err(|e| Error::Unexpected(e.into()))?;
-        let reader_file = spool.try_clone().map_err(|e| Error::Unexpected(e.into()))?;
-        let mut out = tokio::fs::File::from_std(spool);
-        let mut blob = self
-            .blobs
-            .read(&file.mission_id, &file.id)
-            .await
-            .map_err(|e| {
-                Error::Unexpected(anyhow::anyhow!("reading {} for its check: {e}", file.id))
-            })?;
-        while let Some(chunk) = blob.next().await {
-            let chunk = chunk.map_err(|e| {
-                Error::Unexpected(anyhow::anyhow!("reading {} for its check: {e}", file.id))
-            })?;
-            out.write_all(&chunk)
-                .await
-                .map_err(|e| Error::Unexpected(e.into()))?;
-        }
-        out.flush().await.map_err(|e| Error::Unexpected(e.into()))?;
-        drop(out);
-        let result = tokio::task::spawn_blocking(move || {
-            let mut input = reader_file;
-            std::io::Seek::rewind(&mut input)?;
-            check(input, format)
-        })
-        .await
-        .map_err(|e| Error::Unexpected(e.into()))?;
         Ok(Some(result))
     }
 
