@@ -14,7 +14,6 @@ use tokio::task::JoinHandle;
 use crate::backend::BlobSource;
 use crate::error::{Result, StorageError};
 use crate::format::{FileCipher, Layout, TAG_LEN};
-use crate::writer::BLOCK_SEGMENTS;
 
 /// Plaintext of a blob (or of a byte range of it) as a stream of `Bytes` of about 1 MiB.
 ///
@@ -135,9 +134,9 @@ impl Opened {
         Ok(buf)
     }
 
-    /// Starts reading and decrypting segments `first..=min(first + 15, last)`.
+    /// Starts reading and decrypting segments `first..=min(first + READ_BLOCK_SEGMENTS - 1, last)`.
     fn spawn_read(self: &Arc<Self>, first: u64, last: u64) -> Inflight {
-        let last = last.min(first + BLOCK_SEGMENTS as u64 - 1);
+        let last = last.min(first + READ_BLOCK_SEGMENTS as u64 - 1);
         let offset = self.layout.segment_offset(first);
         let end = self.layout.segment_offset(last) + self.layout.segment_cipher_len(last);
         let len = (end - offset) as usize;
@@ -192,8 +191,12 @@ impl Opened {
     }
 }
 
-/// Blocks of ciphertext requested ahead of the one being decrypted (memory: about
-/// `READ_AHEAD + 1` MiB per reader).
+/// Segments read and decrypted per block: 256 KiB, large enough for throughput (one read and one
+/// hop to the blocking pool per 256 KiB) and small enough that many concurrent downloads keep
+/// memory flat.
+const READ_BLOCK_SEGMENTS: usize = 4;
+
+/// Blocks requested ahead of the one being sent (memory: about `(READ_AHEAD + 1) × 256 KiB` per reader).
 const READ_AHEAD: usize = 2;
 
 struct State {

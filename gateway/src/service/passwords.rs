@@ -10,8 +10,9 @@ use tokio::sync::Semaphore;
 const M_COST_KIB: u32 = 19_456;
 const T_COST: u32 = 2;
 const P_COST: u32 = 1;
-/// At most this many hashes run at once: each takes 19 MiB, and a flood of logins must not take the memory.
-const CONCURRENT_HASHES: usize = 4;
+/// At most this many hashes run at once: each takes 19 MiB, and a flood of logins must not take
+/// the memory (the gateway stays under 64 MiB whatever the load).
+const CONCURRENT_HASHES: usize = 2;
 
 /// Hashes and verifies passwords.
 #[derive(Clone, Debug)]
