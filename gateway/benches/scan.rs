@@ -36,14 +36,20 @@ fn peak_rss_mib() -> f64 {
 
 /// Writes an OPS-like CSV of about `target` bytes: the fixture's rows, repeated with fresh ids and
 /// varied figures, so that every cell is scanned for real.
-fn build(path: &PathBuf, target: u64) -> std::io::Result<u64> {
-    let source = BufReader::new(File::open(fixtures().join("ops_habitat_henin.csv"))?);
+fn build(path: &PathBuf, fixture: &str, target: u64) -> std::io::Result<u64> {
+    let source = BufReader::new(File::open(fixtures().join(fixture))?);
     let mut lines = source.lines();
     let header = lines.next().transpose()?.unwrap_or_default();
     let rows: Vec<Vec<String>> = lines
         .map_while(Result::ok)
         .map(|l| l.split(';').map(str::to_owned).collect())
         .collect();
+    let column = |name: &str| header.split(';').position(|h| h == name);
+    let (id, rpls, income) = (
+        column("id_logement_bailleur"),
+        column("id_logement_rpls"),
+        column("revenu_fiscal_reference"),
+    );
     let mut out = BufWriter::with_capacity(1 << 20, File::create(path)?);
     writeln!(out, "{header}")?;
     let mut written = header.len() as u64 + 1;
@@ -57,9 +63,11 @@ fn build(path: &PathBuf, target: u64) -> std::io::Result<u64> {
                     line.push(';');
                 }
                 match i {
-                    1 => line.push_str(&format!("HAB-{}", 100_000 + n)),
-                    2 => line.push_str(&format!("{:011}", (n * 7_919_993) % 100_000_000_000)),
-                    19 if !cell.is_empty() => {
+                    _ if Some(i) == id => line.push_str(&format!("HAB-{}", 100_000 + n)),
+                    _ if Some(i) == rpls => {
+                        line.push_str(&format!("{:011}", (n * 7_919_993) % 100_000_000_000))
+                    }
+                    _ if Some(i) == income && !cell.is_empty() => {
                         line.push_str(&format!("{}", 5_000 + (n * 37) % 45_000))
                     }
                     _ => line.push_str(cell),
@@ -84,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or(100);
     let path =
         std::env::temp_dir().join(format!("passerelle-scan-bench-{}.csv", std::process::id()));
-    let size = build(&path, mb * 1_000_000)?;
+    let size = build(&path, "ops_habitat_henin.csv", mb * 1_000_000)?;
     let size_mb = size as f64 / 1e6;
     println!(
         "file: {} ({size_mb:.1} MB), peak RSS after writing it: {:.1} MiB",
@@ -140,6 +148,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         peak_rss_mib()
     );
     std::fs::remove_file(&cp1252)?;
+
+    // Worst case for the scan: names, first names and a NIR on every row (findings everywhere).
+    let worst = path.with_extension("identifiers.csv");
+    let size = build(&worst, "ops_with_identifiers.csv", mb * 1_000_000)?;
+    let start = Instant::now();
+    let findings = scan_identifiers(
+        File::open(&worst)?,
+        Format::Csv,
+        &IdentifierRules::default(),
+    )?;
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "scan_identifiers (identifiers on every row): {secs:.2} s, {:.0} MB/s, {} findings, peak RSS {:.1} MiB",
+        size as f64 / 1e6 / secs,
+        findings.len(),
+        peak_rss_mib()
+    );
+    std::fs::remove_file(&worst)?;
 
     // The spreadsheet fixtures (2,000 dwellings each), for scale.
     for name in ["ops_habitat_henin.xlsx", "ops_habitat_henin.ods"] {

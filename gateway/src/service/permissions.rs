@@ -257,16 +257,22 @@ mod tests {
         folder: Folder::Deposits,
         organisation_id: "A",
         released: false,
+        quarantined: false,
+        disclosure_failed: false,
     };
     const RESULT: FileFacts<'static> = FileFacts {
         folder: Folder::Results,
         organisation_id: "C",
         released: false,
+        quarantined: false,
+        disclosure_failed: false,
     };
     const RELEASED: FileFacts<'static> = FileFacts {
         folder: Folder::Results,
         organisation_id: "C",
         released: true,
+        quarantined: false,
+        disclosure_failed: false,
     };
 
     #[test]
