@@ -65,6 +65,13 @@ pub struct ChecksConfig {
     pub min_count: u32,
     /// Lowest response rate that may be published, in percent.
     pub min_response_rate: f64,
+    /// Headers of count columns (globs on the lowercased, accent-stripped header); none: the defaults
+    /// `nb_*`, `nombre*`, `effectif*`, `n`, `count*`.
+    pub count_patterns: Option<Vec<String>>,
+    /// Headers of share columns; none: `part_*`, `pct*`, `taux*`, `*%*`.
+    pub share_patterns: Option<Vec<String>>,
+    /// Headers of response-rate columns; none: `taux_reponse*`, `taux_de_reponse*`.
+    pub response_rate_patterns: Option<Vec<String>>,
 }
 
 impl Default for ChecksConfig {
@@ -72,6 +79,9 @@ impl Default for ChecksConfig {
         Self {
             min_count: 11,
             min_response_rate: 60.0,
+            count_patterns: None,
+            share_patterns: None,
+            response_rate_patterns: None,
         }
     }
 }

@@ -140,7 +140,12 @@ impl Core {
             None => Vec::new(),
             Some(Ok(findings)) => findings
                 .iter()
-                .map(|f| json!({ "sheet": f.sheet, "column": f.column, "kind": f.kind.code(), "count": f.count, "example": f.example }))
+                .map(|f| {
+                    json!({
+                        "sheet": f.sheet, "column": f.column, "kind": f.kind.code(), "count": f.count, "example": f.example,
+                        "message": { "fr": f.message_fr(), "en": f.message_en() },
+                    })
+                })
                 .collect(),
             // A file the scan cannot read is held too: nobody else should receive what nobody checked.
             Some(Err(e)) => vec![json!({ "sheet": null, "column": "", "kind": "unreadable", "count": 0, "example": unreadable(&e).fr })],
@@ -228,10 +233,24 @@ impl Core {
         if file.released != 0 {
             return Ok(file);
         }
+        let configured = &self.config.checks;
+        let defaults = checks::DisclosureRules::default();
         let rules = checks::DisclosureRules {
-            min_count: self.config.checks.min_count,
-            min_response_rate: self.config.checks.min_response_rate,
-            ..checks::DisclosureRules::default()
+            min_count: configured.min_count,
+            min_response_rate: configured.min_response_rate,
+            count_patterns: configured
+                .count_patterns
+                .clone()
+                .unwrap_or(defaults.count_patterns.clone()),
+            share_patterns: configured
+                .share_patterns
+                .clone()
+                .unwrap_or(defaults.share_patterns.clone()),
+            response_rate_patterns: configured
+                .response_rate_patterns
+                .clone()
+                .unwrap_or(defaults.response_rate_patterns.clone()),
+            ..defaults
         };
         let outcome = self
             .check_blob(&file, move |input, format| {
@@ -253,7 +272,12 @@ impl Core {
         if !violations.is_empty() {
             let list: Vec<Value> = violations
                 .iter()
-                .map(|v| json!({ "sheet": v.sheet, "row": v.row, "column": v.column, "value": v.value, "rule": v.rule.code() }))
+                .map(|v| {
+                    json!({
+                        "sheet": v.sheet, "row": v.row, "column": v.column, "value": v.value, "rule": v.rule.code(),
+                        "message": { "fr": v.message_fr(), "en": v.message_en() },
+                    })
+                })
                 .collect();
             let report = Value::Array(list.clone()).to_string();
             store::set_check(&self.db, &file.id, "failed", Some(&report), None).await?;

@@ -4,6 +4,7 @@ use crate::helpers::*;
 use serde_json::{json, Value};
 
 crate::on_every_backend!(
+    count_patterns_are_configurable,
     deposits_with_identifiers_are_quarantined_until_confirmed,
     plain_ops_files_go_straight_through,
     results_are_checked_before_release_and_overrides_are_recorded,
@@ -27,7 +28,11 @@ struct Exchange {
 }
 
 async fn exchange(b: Backend) -> Exchange {
-    let app = spawn_app(b).await;
+    exchange_with(b, |_| {}).await
+}
+
+async fn exchange_with(b: Backend, tweak: impl FnOnce(&mut gateway::Config)) -> Exchange {
+    let app = spawn_app_with(b, tweak).await;
     let admin = app.admin("operateur").await;
     let henin = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let carvin = app.organisation(&admin, "Logis Carvin", "bailleur").await;
@@ -133,6 +138,10 @@ async fn deposits_with_identifiers_are_quarantined_until_confirmed(b: Backend) {
         assert!(kinds.contains(&kind), "{kind} missing from {findings:?}");
     }
     let nir = findings.iter().find(|f| f["kind"] == "nir").unwrap();
+    assert!(
+        !nir["message"]["fr"].as_str().unwrap().is_empty()
+            && !nir["message"]["en"].as_str().unwrap().is_empty()
+    );
     assert_eq!(nir["column"], "nir");
     assert_eq!(nir["count"], 50, "one NIR per dwelling row");
     let example = nir["example"].as_str().unwrap();
@@ -423,4 +432,37 @@ async fn results_are_checked_before_release_and_overrides_are_recorded(b: Backen
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["error"], "invalid_request");
     assert!(!v["message"].as_str().unwrap().is_empty());
+}
+
+async fn count_patterns_are_configurable(b: Backend) {
+    // "menages" is no count under the default patterns; a deployment may declare it one.
+    let table = b"commune;menages\nCarvin;3\n".to_vec();
+    let x = exchange(b.clone()).await;
+    let f = upload(&x, &x.processor.token, "results", "t.csv", table.clone()).await;
+    let r = x
+        .app
+        .post_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{}/release", f["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let x = exchange_with(b, |c| {
+        c.checks.count_patterns = Some(vec!["menages*".to_owned()])
+    })
+    .await;
+    let f = upload(&x, &x.processor.token, "results", "t.csv", table).await;
+    let r = x
+        .app
+        .post_as(
+            &x.processor.token,
+            &format!("/api/v1/files/{}/release", f["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 409);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["violations"][0]["column"], "menages");
+    assert_eq!(v["violations"][0]["rule"], "min_count");
 }
