@@ -112,7 +112,13 @@ async fn upload(
                     .into(),
                 )
             }
-            Err(_) => return Err(bad_multipart()),
+            Err(e) => {
+                tracing::info!(error = %e, "multipart body refused");
+                return Err(AppError::bad_request(
+                    format!("Le corps multipart/form-data est invalide ({e}) : envoyez le fichier dans une partie nommée « file »."),
+                    format!("The multipart/form-data body is invalid ({e}): send the file in a part named \"file\"."),
+                ));
+            }
         }
     }
 }
