@@ -18,15 +18,6 @@ const TOTP_KEY: &str = "gateway-totp-secrets";
 const AUDIT_KEY: &str = "gateway-audit-chain";
 const SIGNING_KEY: &str = "gateway-certificate-signing";
 
-/// Everything the CLI and the server need, opened from the configuration.
-#[derive(Debug, Clone)]
-pub struct Opened {
-    /// The services.
-    pub core: Core,
-    /// The encrypted blob store (also reachable as `core.blobs`).
-    pub blobs: storage::BlobStore,
-}
-
 fn ensure_data_dir(dir: &Path) -> Result<(), ConfigError> {
     let fail = |e: std::io::Error| {
         ConfigError(format!(
@@ -59,8 +50,9 @@ pub(crate) fn master_key(config: &Config) -> Result<storage::MasterKey, ConfigEr
     result.map_err(|e| ConfigError(format!("master_key: {e}")))
 }
 
-/// Opens the data directory, keys, blob store and database (migrating it).
-pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigError> {
+/// Opens the data directory, keys, blob store and database (migrating it): everything the CLI
+/// and the server need.
+pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigError> {
     ensure_data_dir(&config.data_dir)?;
     let master = master_key(&config)?;
     let key_dir = config.key_dir();
@@ -91,12 +83,12 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Opened, ConfigEr
         audit,
         secrets: Arc::new(storage::SecretBox::new(&totp_key)),
         passwords,
-        blobs: blobs.clone(),
+        blobs,
         signer: crate::service::certificate::Signer::from_seed(&signing_seed),
         mailer,
         destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
     };
-    Ok(Opened { core, blobs })
+    Ok(core)
 }
 
 /// A gateway bound to its port, ready to serve.
@@ -134,7 +126,7 @@ impl Application {
         Ok(Self {
             listener,
             tls: tls_config,
-            state: AppState { core: opened.core },
+            state: AppState { core: opened },
         })
     }
 

@@ -7,7 +7,7 @@
 //! key-export retention. So destroyed content is unreadable in the live gateway from its
 //! destruction, and from any copy whatsoever once the retention has passed.
 
-use crate::app::{master_key, open, Opened};
+use crate::app::{master_key, open};
 use crate::clock::{rfc3339, SharedClock};
 use crate::config::{Config, ConfigError};
 use crate::db::{backup as snapshot, Db};
@@ -64,7 +64,7 @@ fn ensure_empty_dir(dir: &Path) -> Result<(), ConfigError> {
 /// Writes a backup of the database and the blobs into `dir` (new or empty). Returns a summary.
 pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<String, ConfigError> {
     ensure_empty_dir(dir)?;
-    let Opened { core, .. } = open(config.clone(), clock.clone()).await?;
+    let core = open(config.clone(), clock.clone()).await?;
     // The database first: a blob deleted afterwards is merely missing, one added afterwards unused.
     let data = snapshot::export(&core.db).await.map_err(fail)?;
     let rows: usize = data.as_object().map_or(0, |o| {
@@ -239,7 +239,7 @@ pub async fn restore(
     .map_err(fail)?;
     let rows = snapshot::import(&db, &data).await.map_err(fail)?;
     drop(db);
-    let Opened { core, .. } = open(config.clone(), clock).await?;
+    let core = open(config.clone(), clock).await?;
     // A mission destroyed before the backup stays destroyed, whatever the export held.
     let mut shredded = 0;
     for m in crate::db::missions::list_all(&core.db)

@@ -224,7 +224,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let opened = open(config, clock).await?;
             let created = opened
-                .core
                 .bootstrap_admin(&username, &display_name, &email)
                 .await
                 .map_err(|e| match e {
@@ -252,7 +251,6 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let opened = open(config, clock).await?;
             match opened
-                .core
                 .audit
                 .verify()
                 .await

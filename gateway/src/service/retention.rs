@@ -494,6 +494,27 @@ impl Core {
     }
 }
 
+/// Housekeeping the sweeper also runs.
+impl Core {
+    /// Purges audit entries past the configured retention.
+    pub async fn purge_audit(&self) -> Result<u64> {
+        let before =
+            self.clock.now() - chrono::Duration::days(i64::from(self.config.audit_retention_days));
+        Ok(self.audit.purge_before(before).await?)
+    }
+
+    /// Removes uploads left unfinished for more than a day (a crash, a cut connection).
+    pub async fn sweep_abandoned_uploads(&self) -> Result<usize> {
+        let before = to_millis(self.clock.now() - chrono::Duration::days(1));
+        let stale = crate::db::files::stale_uploads(&self.db, before).await?;
+        for f in &stale {
+            let _ = self.blobs.delete(&f.mission_id, &f.id).await;
+            crate::db::files::delete(&self.db, &f.id).await?;
+        }
+        Ok(stale.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
