@@ -89,7 +89,20 @@ async fn upload(
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| multer::parse_boundary(ct).ok())
         .ok_or_else(bad_multipart)?;
-    let mut multipart = multer::Multipart::new(request.into_body().into_data_stream(), boundary);
+    // The file part is bounded while it streams (by the service); every other part, and the body as
+    // a whole, are bounded here, so that no request can keep the server reading forever.
+    let limit = s.core.config.max_upload_bytes;
+    let constraints = multer::Constraints::new().size_limit(
+        multer::SizeLimit::new()
+            .whole_stream(limit.saturating_add(1024 * 1024))
+            .per_field(64 * 1024)
+            .for_field("file", u64::MAX),
+    );
+    let mut multipart = multer::Multipart::with_constraints(
+        request.into_body().into_data_stream(),
+        boundary,
+        constraints,
+    );
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("file") => {
@@ -111,6 +124,11 @@ async fn upload(
                     ))
                     .into(),
                 )
+            }
+            Err(
+                multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. },
+            ) => {
+                return Err(crate::service::Error::TooLarge(limit).into());
             }
             Err(e) => {
                 tracing::info!(error = %e, "multipart body refused");

@@ -440,6 +440,7 @@ pub(crate) mod support {
 }
 
 crate::on_every_backend!(
+    other_parts_are_bounded_too,
     the_whole_exchange_with_the_fixtures,
     a_hundred_mebibytes_round_trip,
     uploads_over_the_limit_are_refused,
@@ -1694,4 +1695,35 @@ async fn roles_add_up(b: Backend) {
     )
     .await;
     assert_eq!(v["my_roles"], json!(["processor"]));
+}
+
+// Parts other than "file" are skipped, but never read without bound: a huge one answers 413.
+async fn other_parts_are_bounded_too(b: Backend) {
+    let app = spawn_app(b).await;
+    let x = exchange(&app).await;
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\n")
+            .as_bytes(),
+    );
+    body.extend(std::iter::repeat_n(b'x', 200 * 1024));
+    body.extend_from_slice(b"\r\n");
+    body.extend_from_slice(&multipart_body("file", b"ops.csv", b"a;b\n1;2\n"));
+    let r = upload_raw(&app, &x.depositor.token, &x.mission, "deposits", body).await;
+    assert_eq!(r.status(), 413);
+    assert_eq!(error_code(r).await, "too_large");
+    assert!(list_files(&app, &x.processor.token, &x.mission)
+        .await
+        .is_empty());
+    // A small extra part is fine.
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"notes\"\r\n\r\ncommentaire\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(&multipart_body("file", b"ops.csv", b"a;b\n1;2\n"));
+    let r = upload_raw(&app, &x.depositor.token, &x.mission, "deposits", body).await;
+    assert_eq!(r.status(), 201);
 }
