@@ -84,6 +84,95 @@ impl Lang {
             (Lang::En, m) => format!("Without activity, your session will end in {m} minutes."),
         }
     }
+
+    /// A mission role's name, from its stored word (`manager`, `depositor`, `processor`, `recipient`).
+    pub fn role_name(self, role: &str) -> &'static str {
+        match (self, role) {
+            (Lang::Fr, "manager") => "responsable",
+            (Lang::Fr, "depositor") => "dépositaire",
+            (Lang::Fr, "processor") => "chargé d'études",
+            (Lang::Fr, "recipient") => "destinataire",
+            (Lang::En, "manager") => "manager",
+            (Lang::En, "depositor") => "depositor",
+            (Lang::En, "processor") => "processor",
+            (Lang::En, "recipient") => "recipient",
+            (Lang::Fr, _) => "rôle inconnu",
+            (Lang::En, _) => "unknown role",
+        }
+    }
+
+    /// A mission status's name, from its stored word (`active`, `suspended`, `ended`, `destroyed`).
+    pub fn mission_status(self, status: &str) -> &'static str {
+        match (self, status) {
+            (Lang::Fr, "active") => "en cours",
+            (Lang::Fr, "suspended") => "suspendue",
+            (Lang::Fr, "ended") => "terminée",
+            (Lang::Fr, "destroyed") => "détruite",
+            (Lang::En, "active") => "in progress",
+            (Lang::En, "suspended") => "suspended",
+            (Lang::En, "ended") => "ended",
+            (Lang::En, "destroyed") => "destroyed",
+            (Lang::Fr, _) => "état inconnu",
+            (Lang::En, _) => "unknown status",
+        }
+    }
+
+    /// The time left before a mission's end, in words: under a day in whole hours, beyond in days
+    /// rounded to the nearest; `ended` (or no time left) says the mission is over.
+    pub fn time_left(self, seconds_left: i64, ended: bool) -> String {
+        const HOUR: i64 = 3600;
+        const DAY: i64 = 24 * HOUR;
+        if ended || seconds_left <= 0 {
+            return match self {
+                Lang::Fr => "terminée".to_owned(),
+                Lang::En => "ended".to_owned(),
+            };
+        }
+        if seconds_left < HOUR {
+            return match self {
+                Lang::Fr => "se termine dans moins d'une heure".to_owned(),
+                Lang::En => "ends in less than an hour".to_owned(),
+            };
+        }
+        let (n, fr_unit, en_unit) = if seconds_left < DAY {
+            (seconds_left / HOUR, "heure", "hour")
+        } else {
+            ((seconds_left + DAY / 2) / DAY, "jour", "day")
+        };
+        let plural = if n > 1 { "s" } else { "" };
+        match self {
+            Lang::Fr => format!("se termine dans {n} {fr_unit}{plural}"),
+            Lang::En => format!("ends in {n} {en_unit}{plural}"),
+        }
+    }
+
+    /// A file size in words: octets / bytes, then Ko, Mo, Go (KB, MB, GB) with one decimal.
+    pub fn file_size(self, bytes: i64) -> String {
+        let units: [&str; 3] = match self {
+            Lang::Fr => ["Ko", "Mo", "Go"],
+            Lang::En => ["KB", "MB", "GB"],
+        };
+        if bytes < 1024 {
+            return match self {
+                Lang::Fr => format!("{bytes} octets"),
+                Lang::En => format!("{bytes} bytes"),
+            };
+        }
+        let mut value = bytes as f64 / 1024.0;
+        let mut unit = units[0];
+        for next in &units[1..] {
+            if value < 1024.0 {
+                break;
+            }
+            value /= 1024.0;
+            unit = next;
+        }
+        let number = format!("{value:.1}");
+        match self {
+            Lang::Fr => format!("{} {unit}", number.replace('.', ",")),
+            Lang::En => format!("{number} {unit}"),
+        }
+    }
 }
 
 /// Every text of the interface in one language.
@@ -221,6 +310,58 @@ pub struct Strings {
     pub missions_note: &'static str,
     /// Session heading.
     pub session_heading: &'static str,
+    /// Label of the caller's roles in a mission.
+    pub my_roles_label: &'static str,
+    /// Label of a mission's status.
+    pub mission_status_label: &'static str,
+    /// Label of a mission's end date.
+    pub ends_at_label: &'static str,
+    /// Label of the time left before a mission's end.
+    pub time_left_label: &'static str,
+    /// Prefix of the time left of a mission ending within a week.
+    pub soon_prefix: &'static str,
+    /// Purpose label on the mission page.
+    pub purpose_label: &'static str,
+    /// Files heading on the mission page.
+    pub files_heading: &'static str,
+    /// Caption of the files table.
+    pub files_caption: &'static str,
+    /// No visible file.
+    pub no_files: &'static str,
+    /// Files table: name column.
+    pub file_name_col: &'static str,
+    /// Files table: folder column.
+    pub file_folder_col: &'static str,
+    /// Files table: size column.
+    pub file_size_col: &'static str,
+    /// Files table: upload date column.
+    pub file_uploaded_col: &'static str,
+    /// Files table: state column.
+    pub file_state_col: &'static str,
+    /// Files table: download column.
+    pub file_download_col: &'static str,
+    /// Download link text.
+    pub download: &'static str,
+    /// The deposits folder.
+    pub folder_deposits: &'static str,
+    /// The results folder.
+    pub folder_results: &'static str,
+    /// A deposit held in quarantine.
+    pub state_quarantined: &'static str,
+    /// A file available to those who may read it.
+    pub state_available: &'static str,
+    /// A result released to recipients.
+    pub state_released: &'static str,
+    /// A result not yet released.
+    pub state_unreleased: &'static str,
+    /// Suspended mission title.
+    pub suspended_title: &'static str,
+    /// Suspended mission message.
+    pub suspended_message: &'static str,
+    /// Outside access hours title.
+    pub outside_hours_title: &'static str,
+    /// Outside access hours message.
+    pub outside_hours_message: &'static str,
 
     /// Signed-out page title.
     pub signed_out_title: &'static str,
@@ -324,6 +465,32 @@ pub static FR: Strings = Strings {
     missions_heading: "Vos missions",
     missions_note: "Vos missions apparaîtront ici.",
     session_heading: "Votre session",
+    my_roles_label: "Mes rôles",
+    mission_status_label: "État",
+    ends_at_label: "Fin de la mission",
+    time_left_label: "Temps restant",
+    soon_prefix: "Bientôt :",
+    purpose_label: "Finalité",
+    files_heading: "Fichiers",
+    files_caption: "Fichiers de la mission que vous pouvez consulter",
+    no_files: "Aucun fichier ne vous est accessible dans cette mission pour l'instant.",
+    file_name_col: "Fichier",
+    file_folder_col: "Dossier",
+    file_size_col: "Taille",
+    file_uploaded_col: "Déposé le",
+    file_state_col: "État",
+    file_download_col: "Téléchargement",
+    download: "Télécharger",
+    folder_deposits: "dépôts",
+    folder_results: "résultats",
+    state_quarantined: "en quarantaine",
+    state_available: "disponible",
+    state_released: "diffusé",
+    state_unreleased: "non diffusé",
+    suspended_title: "Mission suspendue",
+    suspended_message: "La mission est suspendue : ses fichiers ne sont pas accessibles pour l'instant.",
+    outside_hours_title: "Hors des heures d'accès",
+    outside_hours_message: "Les fichiers de cette mission ne sont accessibles qu'aux jours et heures fixés par la convention.",
 
     signed_out_title: "Déconnexion",
     signed_out_message: "Vous avez été déconnecté.",
@@ -413,6 +580,32 @@ pub static EN: Strings = Strings {
     missions_heading: "Your missions",
     missions_note: "Your missions will appear here.",
     session_heading: "Your session",
+    my_roles_label: "My roles",
+    mission_status_label: "Status",
+    ends_at_label: "End of the mission",
+    time_left_label: "Time left",
+    soon_prefix: "Soon:",
+    purpose_label: "Purpose",
+    files_heading: "Files",
+    files_caption: "Files of the mission you may see",
+    no_files: "No file of this mission is available to you yet.",
+    file_name_col: "File",
+    file_folder_col: "Folder",
+    file_size_col: "Size",
+    file_uploaded_col: "Uploaded on",
+    file_state_col: "State",
+    file_download_col: "Download",
+    download: "Download",
+    folder_deposits: "deposits",
+    folder_results: "results",
+    state_quarantined: "in quarantine",
+    state_available: "available",
+    state_released: "released",
+    state_unreleased: "not released",
+    suspended_title: "Mission suspended",
+    suspended_message: "The mission is suspended: its files are not available for now.",
+    outside_hours_title: "Outside access hours",
+    outside_hours_message: "This mission's files are only accessible on the days and hours set by the agreement.",
 
     signed_out_title: "Signed out",
     signed_out_message: "You have been signed out.",
@@ -451,6 +644,39 @@ mod tests {
         assert!(Lang::Fr.too_many_attempts(5).contains("1 minute."));
         assert!(Lang::En.idle_note(30).contains("30 minutes"));
         assert!(Lang::En.idle_note(1).contains("1 minute."));
+    }
+
+    #[test]
+    fn time_left_in_words() {
+        const H: i64 = 3600;
+        assert_eq!(
+            Lang::Fr.time_left(10 * 24 * H - 120, false),
+            "se termine dans 10 jours"
+        );
+        assert_eq!(
+            Lang::Fr.time_left(5 * H + 10, false),
+            "se termine dans 5 heures"
+        );
+        assert_eq!(Lang::Fr.time_left(H, false), "se termine dans 1 heure");
+        assert_eq!(Lang::Fr.time_left(24 * H, false), "se termine dans 1 jour");
+        assert_eq!(
+            Lang::Fr.time_left(59 * 60, false),
+            "se termine dans moins d'une heure"
+        );
+        assert_eq!(Lang::Fr.time_left(0, false), "terminée");
+        assert_eq!(Lang::Fr.time_left(5 * H, true), "terminée");
+        assert_eq!(Lang::En.time_left(12 * 24 * H, false), "ends in 12 days");
+        assert_eq!(Lang::En.time_left(-5, false), "ended");
+    }
+
+    #[test]
+    fn roles_statuses_and_sizes() {
+        assert_eq!(Lang::Fr.role_name("processor"), "chargé d'études");
+        assert_eq!(Lang::Fr.mission_status("suspended"), "suspendue");
+        assert_eq!(Lang::En.mission_status("destroyed"), "destroyed");
+        assert_eq!(Lang::Fr.file_size(12), "12 octets");
+        assert_eq!(Lang::Fr.file_size(1536), "1,5 Ko");
+        assert_eq!(Lang::En.file_size(3 * 1024 * 1024), "3.0 MB");
     }
 
     #[test]

@@ -15,7 +15,8 @@ pub use askama::Template;
 pub use i18n::{Lang, Strings};
 pub use pages::{
     CertificateFile, CertificatePage, ChangePasswordPage, EnrollKey, EnrollPage, ErrorPage,
-    HomePage, Layout, LoginPage, RecoveryCodesPage, SignedOutPage, TotpPage, FALLBACK_ERROR_HTML,
+    HomePage, Layout, LoginPage, MissionFile, MissionPage, MissionSummary, RecoveryCodesPage,
+    SignedOutPage, TotpPage, FALLBACK_ERROR_HTML,
 };
 
 /// The embedded static files: name under `/static/`, content type, bytes.

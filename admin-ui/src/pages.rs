@@ -185,6 +185,8 @@ pub struct HomePage {
     pub idle_minutes: i64,
     /// The session's CSRF token.
     pub csrf_token: String,
+    /// The user's missions, in the order the service gives them.
+    pub missions: Vec<MissionSummary>,
 }
 
 impl HomePage {
@@ -197,6 +199,69 @@ impl HomePage {
 impl Layout for HomePage {
     fn retour(&self) -> Option<&str> {
         Some("/accueil")
+    }
+    fn csrf_token(&self) -> Option<&str> {
+        Some(&self.csrf_token)
+    }
+}
+
+/// One mission as the home and mission pages show it; every text already in the page's language.
+#[derive(Debug, Clone, Default)]
+pub struct MissionSummary {
+    /// Opaque id, for the link to `/missions/{id}`.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The caller's roles, in words, comma-separated.
+    pub roles: String,
+    /// The status, in words.
+    pub status: String,
+    /// End date (Paris time).
+    pub ends_at: String,
+    /// Time left, in words.
+    pub time_left: String,
+    /// Ends within a week: shown with the « Bientôt : » prefix.
+    pub soon: bool,
+}
+
+/// One file of the mission page.
+#[derive(Debug, Clone, Default)]
+pub struct MissionFile {
+    /// Opaque id, for the download link.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Folder, in words.
+    pub folder: String,
+    /// Size, in words.
+    pub size: String,
+    /// Upload date (Paris time).
+    pub uploaded_at: String,
+    /// State, in words (« en quarantaine » for a quarantined deposit).
+    pub state: String,
+}
+
+/// `GET /missions/{id}`: one mission and the files the caller may see (read-only).
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "mission.html")]
+pub struct MissionPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The page's own path, for the language switch.
+    pub path: String,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// The mission.
+    pub mission: MissionSummary,
+    /// Its purpose.
+    pub purpose: String,
+    /// The files the caller may see.
+    pub files: Vec<MissionFile>,
+}
+
+impl Layout for MissionPage {
+    fn retour(&self) -> Option<&str> {
+        Some(&self.path)
     }
     fn csrf_token(&self) -> Option<&str> {
         Some(&self.csrf_token)
@@ -254,6 +319,18 @@ impl ErrorPage {
     pub fn not_found(lang: Lang) -> Self {
         let t = lang.t();
         Self::with(lang, t.not_found_title, t.not_found_message)
+    }
+
+    /// 423: the mission is suspended.
+    pub fn mission_suspended(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.suspended_title, t.suspended_message)
+    }
+
+    /// 403: outside the mission's access hours.
+    pub fn outside_access_hours(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.outside_hours_title, t.outside_hours_message)
     }
 
     /// 400 with a reason.
@@ -402,6 +479,7 @@ mod tests {
             organisation: "Habitat & Co".to_owned(),
             idle_minutes: 30,
             csrf_token: "jeton".to_owned(),
+            missions: Vec::new(),
         }
         .render()
         .unwrap();
@@ -413,6 +491,67 @@ mod tests {
         assert!(html.contains("30 minutes"));
     }
 
+    fn summary(soon: bool) -> MissionSummary {
+        MissionSummary {
+            id: "m1".to_owned(),
+            name: "Étude <OPS>".to_owned(),
+            roles: "dépositaire".to_owned(),
+            status: "en cours".to_owned(),
+            ends_at: "25/01/2027 à 09:00".to_owned(),
+            time_left: "se termine dans 10 jours".to_owned(),
+            soon,
+        }
+    }
+
+    #[test]
+    fn home_page_lists_missions() {
+        let page = HomePage {
+            lang: Lang::Fr,
+            csrf_token: "jeton".to_owned(),
+            missions: vec![summary(false), summary(true)],
+            ..Default::default()
+        };
+        let html = page.render().unwrap();
+        common(&html, "fr");
+        assert!(html.contains("href=\"/missions/m1\""), "{html}");
+        assert!(!html.contains("<OPS>"));
+        assert_eq!(html.matches("Bientôt :").count(), 1, "{html}");
+        assert!(!html.contains("Vos missions apparaîtront ici."));
+        let empty = HomePage::default().render().unwrap();
+        assert!(empty.contains("Vos missions apparaîtront ici."));
+    }
+
+    #[test]
+    fn mission_page_has_an_accessible_table() {
+        let page = MissionPage {
+            lang: Lang::En,
+            path: "/missions/m1".to_owned(),
+            csrf_token: "jeton".to_owned(),
+            mission: summary(true),
+            purpose: "Diagnostic".to_owned(),
+            files: vec![MissionFile {
+                id: "f1".to_owned(),
+                name: "ops.csv".to_owned(),
+                folder: "deposits".to_owned(),
+                size: "12 bytes".to_owned(),
+                uploaded_at: "15/01/2027 at 09:00".to_owned(),
+                state: "in quarantine".to_owned(),
+            }],
+        };
+        let html = page.render().unwrap();
+        common(&html, "en");
+        assert!(html.contains("<caption>"), "{html}");
+        assert!(html.contains("<th scope=\"col\">"), "{html}");
+        assert!(html.contains("<th scope=\"row\">ops.csv</th>"), "{html}");
+        assert!(html.contains("href=\"/api/v1/files/f1/content\""), "{html}");
+        assert!(html.contains("Soon:"), "{html}");
+        assert_eq!(
+            html.matches("<form").count(),
+            2,
+            "language switch and logout only"
+        );
+    }
+
     #[test]
     fn other_pages_render() {
         for html in [
@@ -421,6 +560,8 @@ mod tests {
             SignedOutPage::default().render().unwrap(),
             ErrorPage::csrf(Lang::Fr).render().unwrap(),
             ErrorPage::internal(Lang::En).render().unwrap(),
+            ErrorPage::mission_suspended(Lang::Fr).render().unwrap(),
+            ErrorPage::outside_access_hours(Lang::En).render().unwrap(),
         ] {
             let lang = if html.contains("<html lang=\"en\"") {
                 "en"

@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .route("/connexion/mot-de-passe", post(login::change_password))
         .route("/connexion/code", post(login::second_factor))
         .route("/accueil", get(session::home))
+        .route("/missions/{id}", get(session::mission))
         .route("/deconnexion", post(session::logout))
         .route("/deconnecte", get(session::signed_out))
         .route("/langue", post(session::language))

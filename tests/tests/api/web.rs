@@ -23,6 +23,8 @@ crate::on_every_backend!(
     wrong_passwords_are_throttled,
     cross_site_posts_are_refused,
     static_assets_and_unknown_files,
+    home_lists_missions_with_the_time_left,
+    mission_page_lists_files_with_download_links,
 );
 
 /// A page as the tests see it.
@@ -793,4 +795,173 @@ async fn static_assets_and_unknown_files(b: Backend) {
     let p = get(&app, "/static/inconnu.css").await;
     assert_eq!(p.status, 404);
     p.assert_contains("Page introuvable");
+}
+
+/// Creates a mission ending `days` after the clock, as `admin`; returns its id.
+async fn mission_ending_in(
+    app: &TestApp,
+    admin: &Account,
+    name: &str,
+    org: &str,
+    days: i64,
+) -> String {
+    use gateway::clock::Clock as _;
+    let ends = app.clock.now() + chrono::Duration::days(days);
+    let r = app
+        .post_as(
+            &admin.token,
+            "/api/v1/missions",
+            serde_json::json!({"name": name, "purpose": "Diagnostic de l'occupation du parc",
+                   "controller_organisation_id": org, "ends_at": gateway::clock::rfc3339(ends)}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Adds `user` to `mission` with `role`, as `admin`.
+async fn join(app: &TestApp, admin: &Account, mission: &str, user: &Account, role: &str) {
+    let r = app
+        .post_as(
+            &admin.token,
+            &format!("/api/v1/missions/{mission}/participants"),
+            serde_json::json!({"user_id": user.id, "role": role}),
+        )
+        .await;
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+}
+
+async fn home_lists_missions_with_the_time_left(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let marie = app.user(&admin, "marie", &org).await;
+    let mission = mission_ending_in(&app, &admin, "Étude OPS 2027", &org, 10).await;
+    join(&app, &admin, &mission, &marie, "depositor").await;
+    join(&app, &admin, &mission, &marie, "manager").await;
+    web_sign_in(&app, &marie).await;
+
+    let p = get(&app, "/accueil").await;
+    assert_eq!(p.status, 200, "{}", p.html);
+    p.assert_contains(&format!(
+        "<a href=\"/missions/{mission}\">Étude OPS 2027</a>"
+    ));
+    p.assert_contains("se termine dans 10 jours");
+    p.assert_contains("en cours");
+    p.assert_contains("responsable");
+    p.assert_contains("dépositaire");
+    // 08:00 UTC in January is 09:00 in Paris.
+    p.assert_contains("25/01/2027 à 09:0");
+    assert!(!p.html.contains("Bientôt"), "{}", p.html);
+    assert!(!p.html.contains("Vos missions apparaîtront ici."));
+
+    // Four days later, the session long expired: a new sign-in, and the warning shows.
+    app.clock.advance(chrono::Duration::days(4));
+    web_sign_in(&app, &marie).await;
+    let p = get(&app, "/accueil").await;
+    assert_eq!(p.status, 200, "{}", p.html);
+    p.assert_contains("<strong class=\"bientot\">Bientôt :</strong> se termine dans 6 jours");
+
+    // In English.
+    let p = post_form(&app, "/langue", &[("lang", "en"), ("retour", "/accueil")]).await;
+    assert_eq!(p.status, 303);
+    let p = get(&app, "/accueil").await;
+    p.assert_contains("Soon:</strong> ends in 6 days");
+    p.assert_contains("in progress");
+
+    // Signed out, the mission page sends to the login page.
+    let fresh = client_for(&app.cert_pem, app.addr);
+    let r = fresh
+        .get(app.url(&format!("/missions/{mission}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    assert_eq!(r.headers()["location"], "/connexion");
+}
+
+async fn mission_page_lists_files_with_download_links(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let other_org = app.organisation(&admin, "Logis Nord", "bailleur").await;
+    let marie = app.user(&admin, "marie", &org).await;
+    let paul = app.user(&admin, "paul", &other_org).await;
+    let mission = mission_ending_in(&app, &admin, "Étude OPS 2027", &org, 30).await;
+    join(&app, &admin, &mission, &marie, "depositor").await;
+    let elsewhere = mission_ending_in(&app, &admin, "Autre étude", &other_org, 30).await;
+    join(&app, &admin, &elsewhere, &paul, "depositor").await;
+
+    let part = reqwest::multipart::Part::bytes(b"logement;occupants\n1;3\n".to_vec())
+        .file_name("ops_2027.csv");
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/missions/{mission}/deposits")))
+        .bearer_auth(&marie.token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let file = r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    web_sign_in(&app, &marie).await;
+    let p = get(&app, &format!("/missions/{mission}")).await;
+    assert_eq!(p.status, 200, "{}", p.html);
+    p.assert_contains("<h1>Étude OPS 2027</h1>");
+    p.assert_contains("Diagnostic de l&#39;occupation du parc");
+    p.assert_contains("se termine dans 30 jours");
+    p.assert_contains("<caption>");
+    p.assert_contains("<th scope=\"col\">Fichier</th>");
+    p.assert_contains("<th scope=\"row\">ops_2027.csv</th>");
+    p.assert_contains(&format!("href=\"/api/v1/files/{file}/content\""));
+    p.assert_contains(&format!("name=\"retour\" value=\"/missions/{mission}\""));
+    assert_eq!(
+        p.html.matches("<form").count(),
+        2,
+        "language switch and logout only:\n{}",
+        p.html
+    );
+
+    // The link works with the session cookie.
+    let r = app
+        .client
+        .get(app.url(&format!("/api/v1/files/{file}/content")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.bytes().await.unwrap().as_ref(),
+        b"logement;occupants\n1;3\n"
+    );
+
+    // Another organisation's mission, and a mission that does not exist: 404.
+    for path in [
+        format!("/missions/{elsewhere}"),
+        "/missions/inconnue".to_owned(),
+    ] {
+        let p = get(&app, &path).await;
+        assert_eq!(p.status, 404, "{path}");
+        p.assert_contains("Page introuvable");
+    }
+
+    // A suspended mission: its files are out of reach, the page says why.
+    let r = app
+        .post_as(
+            &admin.token,
+            &format!("/api/v1/missions/{mission}/suspend"),
+            serde_json::json!({"reason": "Vérification"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let p = get(&app, &format!("/missions/{mission}")).await;
+    assert_eq!(p.status, 423, "{}", p.html);
+    p.assert_contains("Mission suspendue");
 }

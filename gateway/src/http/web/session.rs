@@ -1,18 +1,100 @@
-//! The signed-in pages, the logout, the signed-out page and the language switch.
+//! The signed-in pages (home, one mission), the logout, the signed-out page and the language switch.
 
 use super::{
     cleared, internal, lang, page, see_other, to_login, visitor, with_cookies, Visitor, WebForm,
     LANG_COOKIE,
 };
+use crate::clock::from_millis;
+use crate::db::files::FileRow;
+use crate::db::missions::MissionRow;
 use crate::http::extract::{same_token, ClientIp, SESSION_COOKIE};
 use crate::http::AppState;
-use admin_ui::{ErrorPage, HomePage, Lang, SignedOutPage};
-use axum::extract::State;
+use crate::service::permissions::Role;
+use crate::service::Error;
+use admin_ui::{
+    ErrorPage, HomePage, Lang, MissionFile, MissionPage, MissionSummary, SignedOutPage,
+};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// The language cookie lasts a year.
 const LANG_COOKIE_SECS: u32 = 365 * 24 * 3600;
+/// A mission ending within this many seconds is flagged « Bientôt : ».
+const SOON_SECS: i64 = 7 * 24 * 3600;
+
+/// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
+fn paris(lang: Lang, ms: i64) -> String {
+    let format = match lang {
+        Lang::Fr => "%d/%m/%Y à %H:%M",
+        Lang::En => "%d/%m/%Y at %H:%M",
+    };
+    from_millis(ms)
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format(format)
+        .to_string()
+}
+
+/// A mission as the pages show it, its time left counted on the gateway's clock.
+fn summary(lang: Lang, now_ms: i64, mission: &MissionRow, roles: &[Role]) -> MissionSummary {
+    let left_secs = (mission.ends_at - now_ms) / 1000;
+    let over = matches!(mission.status.as_str(), "ended" | "destroyed") || left_secs <= 0;
+    MissionSummary {
+        id: mission.id.clone(),
+        name: mission.name.clone(),
+        roles: roles
+            .iter()
+            .map(|r| lang.role_name(r.as_str()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        status: lang.mission_status(&mission.status).to_owned(),
+        ends_at: paris(lang, mission.ends_at),
+        time_left: lang.time_left(left_secs, over),
+        soon: !over && left_secs <= SOON_SECS,
+    }
+}
+
+/// A file as the mission page shows it.
+fn file_line(lang: Lang, f: &FileRow) -> MissionFile {
+    let t = lang.t();
+    let results = f.folder == "results";
+    let state = if f.check_status.as_deref() == Some("quarantined") {
+        t.state_quarantined
+    } else if results && f.released != 0 {
+        t.state_released
+    } else if results {
+        t.state_unreleased
+    } else {
+        t.state_available
+    };
+    MissionFile {
+        id: f.id.clone(),
+        name: f.name.clone(),
+        folder: if results {
+            t.folder_results
+        } else {
+            t.folder_deposits
+        }
+        .to_owned(),
+        size: lang.file_size(f.size),
+        uploaded_at: paris(lang, f.uploaded_at),
+        state: state.to_owned(),
+    }
+}
+
+/// The page answering a service refusal on a mission page.
+fn refusal(e: &Error) -> Response {
+    let lang = lang();
+    match e {
+        Error::NotFound => page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang)),
+        Error::MissionSuspended => page(StatusCode::LOCKED, &ErrorPage::mission_suspended(lang)),
+        Error::OutsideAccessHours => page(
+            StatusCode::FORBIDDEN,
+            &ErrorPage::outside_access_hours(lang),
+        ),
+        other => internal(other),
+    }
+}
 
 /// `GET /`: the home page when signed in, else the login page.
 pub(super) async fn root(
@@ -27,7 +109,8 @@ pub(super) async fn root(
     }
 }
 
-/// `GET /accueil`: greeting, organisation, the session's remaining idle time, logout.
+/// `GET /accueil`: greeting, organisation, the user's missions, the session's remaining idle
+/// time, logout.
 pub(super) async fn home(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -42,10 +125,14 @@ pub(super) async fn home(
         Ok(found) => found,
         Err(e) => return internal(&e),
     };
-    let left = (session.idle_deadline - s.core.clock.now())
-        .num_seconds()
-        .max(0);
+    let missions = match s.core.list_missions(&session.actor).await {
+        Ok(found) => found,
+        Err(e) => return internal(&e),
+    };
+    let now = s.core.clock.now();
+    let left = (session.idle_deadline - now).num_seconds().max(0);
     let lang = lang();
+    let now_ms = now.timestamp_millis();
     page(
         StatusCode::OK,
         &HomePage {
@@ -54,6 +141,50 @@ pub(super) async fn home(
             organisation: org.name,
             idle_minutes: (left + 59) / 60,
             csrf_token: session.csrf_token,
+            missions: missions
+                .iter()
+                .map(|m| summary(lang, now_ms, &m.mission, &m.my_roles))
+                .collect(),
+        },
+    )
+}
+
+/// `GET /missions/{id}`: one mission and the files the user may see, read-only.
+pub(super) async fn mission(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let session = match visitor(&s, &headers, &ip).await {
+        Ok(Visitor::SignedIn(session)) => session,
+        Ok(other) => return to_login(&other),
+        Err(response) => return response,
+    };
+    let (view, _) = match s.core.mission(&session.actor, &id).await {
+        Ok(found) => found,
+        Err(e) => return refusal(&e),
+    };
+    // A destroyed mission has no files left: the service answers it as absent.
+    let files = if view.mission.status == "destroyed" {
+        Vec::new()
+    } else {
+        match s.core.list_files(&session.actor, &id).await {
+            Ok(files) => files,
+            Err(e) => return refusal(&e),
+        }
+    };
+    let lang = lang();
+    let now_ms = s.core.clock.now().timestamp_millis();
+    page(
+        StatusCode::OK,
+        &MissionPage {
+            lang,
+            path: format!("/missions/{}", view.mission.id),
+            csrf_token: session.csrf_token,
+            mission: summary(lang, now_ms, &view.mission, &view.my_roles),
+            purpose: view.mission.purpose.clone(),
+            files: files.iter().map(|f| file_line(lang, f)).collect(),
         },
     )
 }
