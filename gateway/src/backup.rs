@@ -11,6 +11,7 @@ use crate::app::{master_key, open};
 use crate::clock::{rfc3339, SharedClock};
 use crate::config::{Config, ConfigError};
 use crate::db::{backup as snapshot, Db};
+use crate::secret_files::write_private;
 use base64::Engine as _;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -131,15 +132,9 @@ pub async fn export_keys(
         "master_key_id": master.id(),
         "sealed": base64::engine::general_purpose::STANDARD.encode(sealed),
     });
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut out = options
-        .open(file)
+    let bytes = serde_json::to_vec_pretty(&doc).map_err(fail)?;
+    write_private(file, &bytes)
         .map_err(|e| fail(format!("{} cannot be created: {e}", file.display())))?;
-    std::io::Write::write_all(&mut out, &serde_json::to_vec_pretty(&doc).map_err(fail)?)
-        .map_err(fail)?;
     Ok(format!(
         "{count} key(s) exported to {} at {exported_at}",
         file.display()
@@ -219,13 +214,7 @@ pub async fn restore(
             .as_str()
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
             .unwrap_or_default();
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut f = options.open(key_dir.join(name)).map_err(fail)?;
-        std::io::Write::write_all(&mut f, &bytes).map_err(fail)?;
-        f.sync_all().map_err(fail)?;
+        write_private(&key_dir.join(name), &bytes).map_err(fail)?;
     }
     let blobs = copy_tree(&backup_dir.join("blobs"), &config.blob_dir(), true)?;
     let data: Value = serde_json::from_slice(

@@ -67,6 +67,20 @@ pub fn from_millis(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
 }
 
+/// An instant in Paris time as the French interface writes it: `15/01/2027 à 09:00`.
+pub fn paris_fr(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y à %H:%M")
+        .to_string()
+}
+
+/// An instant in Paris time as the English interface writes it: `15/01/2027 at 09:00`.
+pub fn paris_en(t: DateTime<Utc>) -> String {
+    t.with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y at %H:%M")
+        .to_string()
+}
+
 /// RFC 3339 in UTC with a `Z` suffix and whole seconds, as the API writes times.
 pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)

@@ -1,36 +1,11 @@
 //! TLS material: the operator's certificate, or a generated self-signed one for development.
 
 use crate::config::{Config, ConfigError};
+use crate::secret_files::{check_private, write_private};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConfig;
 use std::path::Path;
 use std::sync::Arc;
-
-/// Refuses a secret file that group or others may read.
-#[cfg(unix)]
-pub fn check_private(path: &Path, setting: &str) -> Result<(), ConfigError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let meta = std::fs::metadata(path).map_err(|e| {
-        ConfigError(format!(
-            "{setting}: the file {} cannot be read: {e}",
-            path.display()
-        ))
-    })?;
-    if meta.permissions().mode() & 0o077 != 0 {
-        return Err(ConfigError(format!(
-            "{setting}: the file {} is readable by other users; restrict it with `chmod 600 {}`",
-            path.display(),
-            path.display()
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses a secret file that group or others may read (no-op where modes do not exist).
-#[cfg(not(unix))]
-pub fn check_private(_path: &Path, _setting: &str) -> Result<(), ConfigError> {
-    Ok(())
-}
 
 fn read_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, ConfigError> {
     const SETTING: &str = "tls.cert_file (PASSERELLE_TLS_CERT)";
@@ -79,17 +54,6 @@ fn read_key(path: &Path) -> Result<PrivateKeyDer<'static>, ConfigError> {
                 path.display()
             ))
         })
-}
-
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut f = options.open(path)?;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 /// Generates a self-signed certificate for localhost under `dir` unless one is already there.

@@ -119,6 +119,19 @@ pub async fn set_password(db: &Db, id: &str, hash: &str, now_ms: i64) -> Result<
     Ok(())
 }
 
+/// Ends a user's sessions and pending logins, inside the caller's transaction.
+async fn end_sessions(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<(), DbError> {
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM auth_challenges WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// An administrator's reset: a new one-time password, TOTP and recovery codes cleared.
 pub async fn reset(db: &Db, id: &str, hash: &str, now_ms: i64) -> Result<bool, DbError> {
     let mut tx = db.pool.begin().await?;
@@ -135,14 +148,7 @@ pub async fn reset(db: &Db, id: &str, hash: &str, now_ms: i64) -> Result<bool, D
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM auth_challenges WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    end_sessions(&mut tx, id).await?;
     tx.commit().await?;
     Ok(super::changed(&r))
 }
@@ -154,14 +160,7 @@ pub async fn disable(db: &Db, id: &str) -> Result<bool, DbError> {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM auth_challenges WHERE user_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    end_sessions(&mut tx, id).await?;
     tx.commit().await?;
     Ok(super::changed(&r))
 }

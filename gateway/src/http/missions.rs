@@ -239,11 +239,7 @@ fn paris(value: &Value) -> String {
     value
         .as_str()
         .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| {
-            t.with_timezone(&chrono_tz::Europe::Paris)
-                .format("%d/%m/%Y à %H:%M")
-                .to_string()
-        })
+        .map(|t| crate::clock::paris_fr(t.with_timezone(&chrono::Utc)))
         .unwrap_or_default()
 }
 

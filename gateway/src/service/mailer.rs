@@ -51,7 +51,7 @@ impl Mailer {
         if let (Some(user), Some(file)) =
             (&config.mail.smtp_username, &config.mail.smtp_password_file)
         {
-            crate::tls::check_private(file, "mail.smtp_password_file")?;
+            crate::secret_files::check_private(file, "mail.smtp_password_file")?;
             let password = std::fs::read_to_string(file).map_err(|e| {
                 ConfigError(format!("mail.smtp_password_file {}: {e}", file.display()))
             })?;

@@ -444,9 +444,9 @@ impl Core {
     }
 
     async fn warn_participants(&self, mission: &MissionRow, days: i64) -> Result<usize> {
-        let ends = from_millis(mission.ends_at).with_timezone(&chrono_tz::Europe::Paris);
-        let when_fr = ends.format("%d/%m/%Y à %H:%M").to_string();
-        let when_en = ends.format("%Y-%m-%d at %H:%M (Paris time)").to_string();
+        let ends = from_millis(mission.ends_at);
+        let when_fr = crate::clock::paris_fr(ends);
+        let when_en = format!("{} (Paris time)", crate::clock::paris_en(ends));
         let mut seen = std::collections::HashSet::new();
         let mut sent = 0;
         for p in missions_db::participants(&self.db, &mission.id).await? {

@@ -85,21 +85,7 @@ async fn exchange_with(b: Backend, tweak: impl FnOnce(&mut gateway::Config)) -> 
 }
 
 async fn upload(x: &Exchange, token: &str, folder: &str, name: &str, bytes: Vec<u8>) -> Value {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let r = x
-        .app
-        .client
-        .post(
-            x.app
-                .url(&format!("/api/v1/missions/{}/{folder}", x.mission)),
-        )
-        .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    r.json().await.unwrap()
+    upload_file(&x.app, token, &x.mission, folder, name, bytes).await
 }
 
 async fn file_ids(x: &Exchange, token: &str) -> Vec<String> {

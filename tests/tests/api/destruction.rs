@@ -101,22 +101,16 @@ async fn upload(
     name: &str,
     content: &str,
 ) -> String {
-    let part =
-        reqwest::multipart::Part::bytes(content.as_bytes().to_vec()).file_name(name.to_owned());
-    let form = reqwest::multipart::Form::new().part("file", part);
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/missions/{mission}/{folder}")))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
-    r.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+    let file = upload_file(
+        app,
+        token,
+        mission,
+        folder,
+        name,
+        content.as_bytes().to_vec(),
+    )
+    .await;
+    file["id"].as_str().unwrap().to_owned()
 }
 
 async fn release(app: &TestApp, token: &str, file: &str) {

@@ -407,3 +407,28 @@ pub async fn error_code(r: Response) -> String {
     let v: Value = r.json().await.unwrap();
     v["error"].as_str().unwrap_or_default().to_owned()
 }
+
+/// Uploads `bytes` as `name` into a mission's folder (`deposits` or `results`) as a multipart
+/// form, expects 201 and returns the file object.
+pub async fn upload_file(
+    app: &TestApp,
+    token: &str,
+    mission: &str,
+    folder: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Value {
+    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+    let r = app
+        .client
+        .post(app.url(&format!("/api/v1/missions/{mission}/{folder}")))
+        .bearer_auth(token)
+        .multipart(reqwest::multipart::Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    assert_eq!(status, 201, "upload of {name:?} to {folder}: {text}");
+    serde_json::from_str(&text).unwrap()
+}

@@ -25,14 +25,10 @@ const SOON_SECS: i64 = 7 * 24 * 3600;
 
 /// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
 fn paris(lang: Lang, ms: i64) -> String {
-    let format = match lang {
-        Lang::Fr => "%d/%m/%Y à %H:%M",
-        Lang::En => "%d/%m/%Y at %H:%M",
-    };
-    from_millis(ms)
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .format(format)
-        .to_string()
+    match lang {
+        Lang::Fr => crate::clock::paris_fr(from_millis(ms)),
+        Lang::En => crate::clock::paris_en(from_millis(ms)),
+    }
 }
 
 /// A mission as the pages show it, its time left counted on the gateway's clock.
