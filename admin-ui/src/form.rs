@@ -22,6 +22,14 @@ impl FormFields {
             .map(|(_, v)| v.as_str())
     }
 
+    /// Every value of a repeated field (ticked boxes), in order.
+    pub fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.0
+            .iter()
+            .filter(move |(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The first value of a field, or `""`.
     pub fn value(&self, name: &str) -> &str {
         self.get(name).unwrap_or_default()
@@ -38,6 +46,7 @@ mod tests {
         assert_eq!(f.value("username"), "marie");
         assert_eq!(f.value("password"), "une phrase été");
         assert_eq!(f.value("x"), "1");
+        assert_eq!(f.all("x").collect::<Vec<_>>(), ["1", "2"]);
         assert_eq!(f.get("absent"), None);
         assert_eq!(f.value("absent"), "");
     }

@@ -146,6 +146,76 @@ impl Lang {
         }
     }
 
+    /// The hint under an upload field: accepted formats and size limit.
+    pub fn upload_hint(self, formats: &str, max_size: &str) -> String {
+        match self {
+            Lang::Fr => format!("Formats acceptés : {formats}. Taille maximale : {max_size}."),
+            Lang::En => format!("Accepted formats: {formats}. Maximum size: {max_size}."),
+        }
+    }
+
+    /// A file over the size limit, refused before it is sent.
+    pub fn upload_too_large(self, max_size: &str) -> String {
+        match self {
+            Lang::Fr => format!(
+                "Ce fichier dépasse la taille maximale autorisée ({max_size}) : il n'a pas été envoyé."
+            ),
+            Lang::En => {
+                format!("This file exceeds the maximum size allowed ({max_size}): it was not sent.")
+            }
+        }
+    }
+
+    /// A file of a refused type, refused before it is sent.
+    pub fn upload_bad_type(self, formats: &str) -> String {
+        match self {
+            Lang::Fr => format!("Type de fichier refusé : formats acceptés : {formats}."),
+            Lang::En => format!("File type refused: accepted formats: {formats}."),
+        }
+    }
+
+    /// After an upload: stored, or held in quarantine by the identifier scan.
+    pub fn notice_uploaded(self, name: &str, quarantined: bool) -> String {
+        match (self, quarantined) {
+            (Lang::Fr, false) => format!("« {name} » a été déposé."),
+            (Lang::Fr, true) => format!(
+                "« {name} » a été déposé, mais le contrôle y a relevé des données directement identifiantes : il reste en quarantaine, visible de votre seul organisme, jusqu'à ce que vous le transmettiez ou le supprimiez."
+            ),
+            (Lang::En, false) => format!("“{name}” was uploaded."),
+            (Lang::En, true) => format!(
+                "“{name}” was uploaded, but the check found direct identifiers in it: it stays in quarantine, visible to your organisation only, until you send it on or delete it."
+            ),
+        }
+    }
+
+    /// After a release.
+    pub fn notice_released(self, name: &str) -> String {
+        match self {
+            Lang::Fr => format!("« {name} » est diffusé aux destinataires."),
+            Lang::En => format!("“{name}” is released to the recipients."),
+        }
+    }
+
+    /// After a quarantined deposit was sent on.
+    pub fn notice_confirmed(self, name: &str) -> String {
+        match self {
+            Lang::Fr => format!("« {name} » est transmis au bureau d'études."),
+            Lang::En => format!("“{name}” is sent on to the consultancy."),
+        }
+    }
+
+    /// The built-in retention sentence of the data-protection notice.
+    pub fn privacy_retention_default(self, audit_days: u32) -> String {
+        match self {
+            Lang::Fr => format!(
+                "Les fichiers sont gardés jusqu'à la fin de la mission, puis détruits avec un certificat de destruction. Le journal des opérations est gardé {audit_days} jours."
+            ),
+            Lang::En => format!(
+                "Files are kept until the mission ends, then destroyed with a certificate of destruction. The record of operations is kept for {audit_days} days."
+            ),
+        }
+    }
+
     /// A file size in words: octets / bytes, then Ko, Mo, Go (KB, MB, GB) with one decimal.
     pub fn file_size(self, bytes: i64) -> String {
         let units: [&str; 3] = match self {
@@ -392,6 +462,156 @@ pub struct Strings {
     pub internal_title: &'static str,
     /// Internal error message.
     pub internal_message: &'static str,
+    /// Caption of the enrolment QR code.
+    pub enroll_qr_caption: &'static str,
+    /// Heading of the deposits folder.
+    pub deposits_heading: &'static str,
+    /// Who sees the deposits.
+    pub deposits_intro: &'static str,
+    /// Empty deposits folder.
+    pub no_deposits: &'static str,
+    /// Heading of the results folder.
+    pub results_heading: &'static str,
+    /// Who sees the results.
+    pub results_intro: &'static str,
+    /// Empty results folder.
+    pub no_results: &'static str,
+    /// Uploader's organisation.
+    pub file_org_label: &'static str,
+    /// Label of the deposit file field.
+    pub upload_label_deposits: &'static str,
+    /// Label of the result file field.
+    pub upload_label_results: &'static str,
+    /// Drop zone text.
+    pub upload_drop: &'static str,
+    /// Upload button.
+    pub upload_submit: &'static str,
+    /// Label of the progress bar.
+    pub upload_progress_label: &'static str,
+    /// Progress text, {p} replaced by the percentage.
+    pub upload_progress: &'static str,
+    /// After the last byte, while the server checks.
+    pub upload_checking: &'static str,
+    /// The connection broke during an upload.
+    pub upload_network_error: &'static str,
+    /// Submit without a file.
+    pub upload_no_file: &'static str,
+    /// Before the findings of a scan.
+    pub findings_intro: &'static str,
+    /// Caption of the failed disclosure rules.
+    pub violations_caption: &'static str,
+    /// Column: sheet.
+    pub violation_sheet_col: &'static str,
+    /// Column: row.
+    pub violation_row_col: &'static str,
+    /// Column: column.
+    pub violation_column_col: &'static str,
+    /// Column: value.
+    pub violation_value_col: &'static str,
+    /// Column: rule.
+    pub violation_rule_col: &'static str,
+    /// Release button.
+    pub release_button: &'static str,
+    /// Opens the override form.
+    pub override_summary: &'static str,
+    /// Label of the override justification.
+    pub override_label: &'static str,
+    /// Override button.
+    pub override_submit: &'static str,
+    /// Hint under a justification.
+    pub justification_hint: &'static str,
+    /// Opens the quarantine confirmation form.
+    pub quarantine_summary: &'static str,
+    /// Label of the quarantine justification.
+    pub quarantine_label: &'static str,
+    /// Quarantine confirmation button.
+    pub quarantine_submit: &'static str,
+    /// Opens the deletion form.
+    pub delete_summary: &'static str,
+    /// Warning before a deletion.
+    pub delete_warning: &'static str,
+    /// Deletion button.
+    pub delete_submit: &'static str,
+    /// Heading of the participants.
+    pub participants_heading: &'static str,
+    /// Caption of the participants table.
+    pub participants_caption: &'static str,
+    /// Column: name.
+    pub participant_name_col: &'static str,
+    /// Column: organisation.
+    pub participant_org_col: &'static str,
+    /// Column: roles.
+    pub participant_roles_col: &'static str,
+    /// Column: action.
+    pub participant_action_col: &'static str,
+    /// Removal button.
+    pub participant_remove: &'static str,
+    /// Heading of the add form.
+    pub add_participant_heading: &'static str,
+    /// Label of the username field.
+    pub participant_username_label: &'static str,
+    /// Hint of the username field.
+    pub participant_username_hint: &'static str,
+    /// Legend of the role boxes.
+    pub participant_roles_legend: &'static str,
+    /// Add button.
+    pub add_participant_submit: &'static str,
+    /// No role ticked.
+    pub err_no_role: &'static str,
+    /// Unknown username.
+    pub err_unknown_user: &'static str,
+    /// After adding a participant.
+    pub notice_participant_added: &'static str,
+    /// After removing a participant.
+    pub notice_participant_removed: &'static str,
+    /// After a deletion.
+    pub notice_deleted: &'static str,
+    /// A result whose disclosure check failed.
+    pub state_check_failed: &'static str,
+    /// Warning before the idle timeout, {m} replaced by minutes.
+    pub session_warning: &'static str,
+    /// Button that keeps the session.
+    pub session_stay: &'static str,
+    /// Title of the usage charter page.
+    pub charter_title: &'static str,
+    /// Above the charter.
+    pub charter_intro: &'static str,
+    /// Before the charter's version.
+    pub charter_version_label: &'static str,
+    /// Accessible name of the charter's text.
+    pub charter_text_label: &'static str,
+    /// The acceptance checkbox.
+    pub charter_accept_label: &'static str,
+    /// The acceptance button.
+    pub charter_submit: &'static str,
+    /// Under the form.
+    pub charter_decline_hint: &'static str,
+    /// The box was not ticked.
+    pub err_charter_unticked: &'static str,
+    /// The charter changed while the page was open.
+    pub err_charter_changed: &'static str,
+    /// The built-in charter (paragraphs separated by blank lines).
+    pub charter_default: &'static str,
+    /// Heading of the data-protection notice on the login page.
+    pub privacy_heading: &'static str,
+    /// Label.
+    pub privacy_controller_label: &'static str,
+    /// Label.
+    pub privacy_purpose_label: &'static str,
+    /// Label.
+    pub privacy_retention_label: &'static str,
+    /// Label.
+    pub privacy_dpo_label: &'static str,
+    /// Label.
+    pub privacy_rights_label: &'static str,
+    /// Built-in text.
+    pub privacy_controller_default: &'static str,
+    /// Built-in text.
+    pub privacy_purpose_default: &'static str,
+    /// Built-in text.
+    pub privacy_dpo_default: &'static str,
+    /// Built-in text.
+    pub privacy_rights_default: &'static str,
 }
 
 /// French texts.
@@ -507,6 +727,81 @@ pub static FR: Strings = Strings {
     err_bad_language: "Langue inconnue.",
     internal_title: "Erreur interne",
     internal_message: "Une erreur interne est survenue ; elle a été consignée. Réessayez plus tard.",
+    enroll_qr_caption: "Ou scannez ce code QR avec l'application :",
+    deposits_heading: "Dépôts des bailleurs",
+    deposits_intro: "Chaque organisme ne voit que ses propres dépôts ; le bureau d'études les voit tous, sauf ceux retenus en quarantaine.",
+    no_deposits: "Aucun dépôt pour l'instant.",
+    results_heading: "Résultats",
+    results_intro: "Les destinataires ne voient que les résultats diffusés, après le contrôle du secret statistique.",
+    no_results: "Aucun résultat pour l'instant.",
+    file_org_label: "Organisme",
+    upload_label_deposits: "Fichier à déposer",
+    upload_label_results: "Fichier de résultats à déposer",
+    upload_drop: "Vous pouvez aussi glisser le fichier dans ce cadre.",
+    upload_submit: "Déposer le fichier",
+    upload_progress_label: "Progression de l'envoi",
+    upload_progress: "Envoi en cours : {p} %",
+    upload_checking: "Fichier reçu : vérification en cours…",
+    upload_network_error: "L'envoi a été interrompu (connexion perdue) : rien n'a été enregistré. Réessayez.",
+    upload_no_file: "Choisissez d'abord un fichier à envoyer.",
+    findings_intro: "Le contrôle a relevé :",
+    violations_caption: "Cases qui empêchent la diffusion",
+    violation_sheet_col: "Feuille",
+    violation_row_col: "Ligne",
+    violation_column_col: "Colonne",
+    violation_value_col: "Valeur",
+    violation_rule_col: "Règle",
+    release_button: "Diffuser aux destinataires",
+    override_summary: "Diffuser malgré le contrôle…",
+    override_label: "Justification de la dérogation",
+    override_submit: "Diffuser avec dérogation",
+    justification_hint: "Obligatoire, 2000 caractères au plus ; elle est enregistrée dans le journal de la mission.",
+    quarantine_summary: "Transmettre malgré tout…",
+    quarantine_label: "Pourquoi ce fichier peut-il être transmis ?",
+    quarantine_submit: "Transmettre au bureau d'études",
+    delete_summary: "Supprimer…",
+    delete_warning: "Le fichier sera supprimé définitivement ; la suppression est enregistrée dans le journal.",
+    delete_submit: "Supprimer définitivement",
+    participants_heading: "Participants",
+    participants_caption: "Personnes ayant accès à la mission",
+    participant_name_col: "Nom",
+    participant_org_col: "Organisme",
+    participant_roles_col: "Rôles",
+    participant_action_col: "Action",
+    participant_remove: "Retirer",
+    add_participant_heading: "Ajouter un participant",
+    participant_username_label: "Identifiant de la personne",
+    participant_username_hint: "L'identifiant avec lequel elle se connecte, par exemple marie.dupont.",
+    participant_roles_legend: "Rôles à lui donner",
+    add_participant_submit: "Ajouter à la mission",
+    err_no_role: "Cochez au moins un rôle.",
+    err_unknown_user: "Aucun compte actif ne porte cet identifiant.",
+    notice_participant_added: "Le participant a été ajouté ; son accès est immédiat.",
+    notice_participant_removed: "Le participant a été retiré ; son accès a pris fin.",
+    notice_deleted: "Le fichier a été supprimé.",
+    state_check_failed: "non diffusé : contrôle du secret statistique non satisfait",
+    session_warning: "Sans activité de votre part, votre session se fermera dans {m} min. Les envois en cours seraient interrompus.",
+    session_stay: "Rester connecté",
+    charter_title: "Charte d'utilisation",
+    charter_intro: "Avant votre première utilisation de Passerelle, lisez sa charte d'utilisation. Votre acceptation est enregistrée avec la version de la charte.",
+    charter_version_label: "Version de la charte :",
+    charter_text_label: "Texte de la charte",
+    charter_accept_label: "J'ai lu la charte d'utilisation et je m'engage à la respecter.",
+    charter_submit: "Accepter et continuer",
+    charter_decline_hint: "Si vous ne l'acceptez pas, déconnectez-vous : l'accès aux missions reste fermé tant que la charte n'est pas acceptée.",
+    err_charter_unticked: "Cochez la case pour accepter la charte d'utilisation.",
+    err_charter_changed: "La charte a changé pendant votre lecture : lisez la nouvelle version ci-dessous.",
+    charter_default: "Passerelle sert uniquement à échanger les fichiers des missions auxquelles vous participez, pour la finalité fixée par la convention de chaque mission.\n\nVotre compte est personnel et ne se prête pas. Ne communiquez à personne votre mot de passe, votre application d'authentification ni vos codes de secours. Signalez sans attendre toute perte ou tout usage suspect à l'administrateur de la plateforme.\n\nLes fichiers d'enquête contiennent des données personnelles de ménages. Ne les téléchargez que pour la mission, gardez-les sur un poste protégé, ne les transmettez qu'aux participants de la mission et effacez vos copies à la fin de celle-ci.\n\nSeuls des résultats agrégés peuvent être diffusés aux destinataires : aucun chiffre publié ne doit reposer sur moins de 11 ménages.\n\nChaque opération (connexion, dépôt, téléchargement, diffusion, suppression) est enregistrée avec sa date, la personne et le fichier concernés. Ce journal peut être consulté par le responsable du traitement et son délégué à la protection des données.",
+    privacy_heading: "Protection de vos données",
+    privacy_controller_label: "Responsable du traitement",
+    privacy_purpose_label: "Finalité",
+    privacy_retention_label: "Durée de conservation",
+    privacy_dpo_label: "Délégué à la protection des données",
+    privacy_rights_label: "Vos droits",
+    privacy_controller_default: "L'organisme qui exploite ce service pour les missions d'études OPS (voir la convention de votre mission).",
+    privacy_purpose_default: "Échanger de façon sécurisée les fichiers d'enquête OPS et leurs résultats agrégés entre bailleurs sociaux, bureaux d'études et intercommunalités, et garder la trace de chaque opération.",
+    privacy_dpo_default: "Le délégué à la protection des données du responsable du traitement, joignable par l'administrateur de la plateforme.",
+    privacy_rights_default: "Vous pouvez accéder aux données qui vous concernent, les faire rectifier ou effacer, en limiter le traitement ou vous y opposer, auprès du délégué à la protection des données. Vous pouvez aussi adresser une réclamation à la CNIL (www.cnil.fr).",
 };
 
 /// English texts.
@@ -622,6 +917,81 @@ pub static EN: Strings = Strings {
     err_bad_language: "Unknown language.",
     internal_title: "Internal error",
     internal_message: "An internal error occurred and was logged. Please try again later.",
+    enroll_qr_caption: "Or scan this QR code with the app:",
+    deposits_heading: "Landlords' deposits",
+    deposits_intro: "Each organisation sees only its own deposits; the consultancy sees them all, except those held in quarantine.",
+    no_deposits: "No deposits yet.",
+    results_heading: "Results",
+    results_intro: "Recipients see only released results, after the statistical disclosure check.",
+    no_results: "No results yet.",
+    file_org_label: "Organisation",
+    upload_label_deposits: "File to deposit",
+    upload_label_results: "Results file to upload",
+    upload_drop: "You can also drag the file into this box.",
+    upload_submit: "Upload the file",
+    upload_progress_label: "Upload progress",
+    upload_progress: "Uploading: {p}%",
+    upload_checking: "File received: checking…",
+    upload_network_error: "The upload was interrupted (connection lost): nothing was stored. Please try again.",
+    upload_no_file: "Choose a file to send first.",
+    findings_intro: "The check found:",
+    violations_caption: "Cells that prevent the release",
+    violation_sheet_col: "Sheet",
+    violation_row_col: "Row",
+    violation_column_col: "Column",
+    violation_value_col: "Value",
+    violation_rule_col: "Rule",
+    release_button: "Release to recipients",
+    override_summary: "Release despite the check…",
+    override_label: "Justification of the override",
+    override_submit: "Release with an override",
+    justification_hint: "Required, 2000 characters at most; it is recorded in the mission's log.",
+    quarantine_summary: "Send it on anyway…",
+    quarantine_label: "Why may this file be sent on?",
+    quarantine_submit: "Send it to the consultancy",
+    delete_summary: "Delete…",
+    delete_warning: "The file will be deleted for good; the deletion is recorded in the log.",
+    delete_submit: "Delete for good",
+    participants_heading: "Participants",
+    participants_caption: "People with access to the mission",
+    participant_name_col: "Name",
+    participant_org_col: "Organisation",
+    participant_roles_col: "Roles",
+    participant_action_col: "Action",
+    participant_remove: "Remove",
+    add_participant_heading: "Add a participant",
+    participant_username_label: "The person's username",
+    participant_username_hint: "The username they sign in with, for example marie.dupont.",
+    participant_roles_legend: "Roles to give",
+    add_participant_submit: "Add to the mission",
+    err_no_role: "Tick at least one role.",
+    err_unknown_user: "No active account has this username.",
+    notice_participant_added: "The participant was added; their access starts now.",
+    notice_participant_removed: "The participant was removed; their access has ended.",
+    notice_deleted: "The file was deleted.",
+    state_check_failed: "not released: statistical disclosure check failed",
+    session_warning: "Without activity, your session will end in {m} min. Uploads in progress would be interrupted.",
+    session_stay: "Stay signed in",
+    charter_title: "Terms of use",
+    charter_intro: "Before you first use Passerelle, read its terms of use. Your acceptance is recorded with the version of the terms.",
+    charter_version_label: "Version:",
+    charter_text_label: "Text of the terms of use",
+    charter_accept_label: "I have read the terms of use and agree to follow them.",
+    charter_submit: "Accept and continue",
+    charter_decline_hint: "If you do not accept them, sign out: missions stay closed until the terms are accepted.",
+    err_charter_unticked: "Tick the box to accept the terms of use.",
+    err_charter_changed: "The terms of use changed while you were reading: please read the new version below.",
+    charter_default: "Passerelle is only for exchanging the files of the missions you take part in, for the purpose set by each mission's agreement.\n\nYour account is personal and may not be lent. Never share your password, your authenticator app or your recovery codes. Report any loss or suspicious use to the platform administrator at once.\n\nSurvey files hold personal data about households. Download them only for the mission, keep them on a protected computer, pass them only to the mission's participants, and erase your copies when the mission ends.\n\nOnly aggregated results may be released to recipients: no published figure may rest on fewer than 11 households.\n\nEvery operation (sign-in, upload, download, release, deletion) is recorded with its date, the person and the file concerned. The controller and its data protection officer may read this record.",
+    privacy_heading: "How your data is protected",
+    privacy_controller_label: "Controller",
+    privacy_purpose_label: "Purpose",
+    privacy_retention_label: "Retention",
+    privacy_dpo_label: "Data protection officer",
+    privacy_rights_label: "Your rights",
+    privacy_controller_default: "The organisation operating this service for OPS survey missions (see your mission's agreement).",
+    privacy_purpose_default: "Exchanging OPS survey files and their aggregated results securely between social landlords, consultancies and inter-municipal bodies, and keeping a record of every operation.",
+    privacy_dpo_default: "The controller's data protection officer, reachable through the platform administrator.",
+    privacy_rights_default: "You may access the data about you, have it corrected or erased, restrict its processing or object to it, by writing to the data protection officer. You may also complain to the CNIL, the French data protection authority (www.cnil.fr).",
 };
 
 #[cfg(test)]

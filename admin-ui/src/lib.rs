@@ -7,16 +7,27 @@
 
 #![forbid(unsafe_code)]
 
+pub mod admin_i18n;
+pub mod admin_pages;
 pub mod form;
 pub mod i18n;
 pub mod pages;
+pub mod qr;
 
+pub use admin_i18n::AdminStrings;
+pub use admin_pages::{
+    AccountAction, AdminCertificatesPage, AdminConfirmPage, AdminIndexPage, AdminJournalPage,
+    AdminMission, AdminMissionsPage, AdminNewMissionPage, AdminNewUserPage, AdminOrg,
+    AdminOrganisationsPage, AdminPasswordPage, AdminReviewPage, AdminUser, AdminUsersPage, Choice,
+    DestroyedMission, JournalLine, ReviewLine,
+};
 pub use askama::Template;
 pub use i18n::{Lang, Strings};
 pub use pages::{
-    CertificateFile, CertificatePage, ChangePasswordPage, EnrollKey, EnrollPage, ErrorPage,
-    HomePage, Layout, LoginPage, MissionFile, MissionPage, MissionSummary, RecoveryCodesPage,
-    SignedOutPage, TotpPage, FALLBACK_ERROR_HTML,
+    CertificateFile, CertificatePage, ChangePasswordPage, CharterPage, EnrollKey, EnrollPage,
+    ErrorPage, FolderView, HomePage, Layout, LoginPage, MissionFile, MissionPage, MissionSummary,
+    Participant, ParticipantsView, PrivacyNotice, RecoveryCodesPage, SignedOutPage, TotpPage,
+    UploadForm, Violation, FALLBACK_ERROR_HTML,
 };
 
 /// The embedded static files: name under `/static/`, content type, bytes.
@@ -25,6 +36,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "passerelle.css",
         "text/css; charset=utf-8",
         include_bytes!("../static/passerelle.css"),
+    ),
+    (
+        "passerelle.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/passerelle.js"),
     ),
     (
         "favicon.svg",

@@ -40,6 +40,85 @@ pub struct LoginPage {
     pub username_error: Option<String>,
     /// Error tied to the password field (wrong credentials, throttling).
     pub password_error: Option<String>,
+    /// The data-protection notice (hidden while empty).
+    pub privacy: PrivacyNotice,
+}
+
+/// The data-protection notice of the login page, every item already in the page's language.
+#[derive(Debug, Clone, Default)]
+pub struct PrivacyNotice {
+    /// Who is responsible for the processing.
+    pub controller: String,
+    /// Why.
+    pub purpose: String,
+    /// For how long.
+    pub retention: String,
+    /// How to reach the data protection officer.
+    pub dpo_contact: String,
+    /// The user's rights.
+    pub rights: String,
+}
+
+impl PrivacyNotice {
+    /// The built-in notice, for the items the operator did not set.
+    pub fn built_in(lang: Lang, audit_days: u32) -> Self {
+        let t = lang.t();
+        Self {
+            controller: t.privacy_controller_default.to_owned(),
+            purpose: t.privacy_purpose_default.to_owned(),
+            retention: lang.privacy_retention_default(audit_days),
+            dpo_contact: t.privacy_dpo_default.to_owned(),
+            rights: t.privacy_rights_default.to_owned(),
+        }
+    }
+
+    /// Whether there is anything to show.
+    pub fn is_empty(&self) -> bool {
+        self.controller.is_empty()
+            && self.purpose.is_empty()
+            && self.retention.is_empty()
+            && self.dpo_contact.is_empty()
+            && self.rights.is_empty()
+    }
+}
+
+/// `GET /charte`: the usage charter to read and accept before anything else.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "charter.html")]
+pub struct CharterPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// The version in force, sent back with the acceptance.
+    pub version: String,
+    /// The charter's paragraphs.
+    pub paragraphs: Vec<String>,
+    /// Error tied to the checkbox.
+    pub error: Option<String>,
+}
+
+impl CharterPage {
+    /// Splits a charter text into paragraphs at blank lines.
+    pub fn paragraphs_of(text: &str) -> Vec<String> {
+        text.replace("\r\n", "\n")
+            .split("\n\n")
+            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+}
+
+impl Layout for CharterPage {
+    fn retour(&self) -> Option<&str> {
+        Some("/charte")
+    }
+    fn csrf_token(&self) -> Option<&str> {
+        Some(&self.csrf_token)
+    }
+    fn has_error(&self) -> bool {
+        self.error.is_some()
+    }
 }
 
 impl Layout for LoginPage {
@@ -97,6 +176,13 @@ impl EnrollPage {
             .as_ref()
             .map(|k| group_by_four(&k.secret_base32))
             .unwrap_or_default()
+    }
+
+    /// The `otpauth://` URI as an inline SVG QR code, labelled by the `qr-legende` caption.
+    pub fn qr_svg(&self) -> Option<String> {
+        self.key
+            .as_ref()
+            .and_then(|k| crate::qr::svg(&k.otpauth_uri, "qr-legende"))
     }
 }
 
@@ -187,6 +273,8 @@ pub struct HomePage {
     pub csrf_token: String,
     /// The user's missions, in the order the service gives them.
     pub missions: Vec<MissionSummary>,
+    /// A platform administrator: the page links to `/admin`.
+    pub platform_admin: bool,
 }
 
 impl HomePage {
@@ -224,30 +312,128 @@ pub struct MissionSummary {
     pub soon: bool,
 }
 
-/// One file of the mission page.
+/// One file of the mission page, with what the caller may do to it.
 #[derive(Debug, Clone, Default)]
 pub struct MissionFile {
-    /// Opaque id, for the download link.
+    /// Opaque id, for the links and forms.
     pub id: String,
     /// Display name.
     pub name: String,
-    /// Folder, in words.
-    pub folder: String,
+    /// The uploader's organisation.
+    pub organisation: String,
     /// Size, in words.
     pub size: String,
     /// Upload date (Paris time).
     pub uploaded_at: String,
     /// State, in words (« en quarantaine » for a quarantined deposit).
     pub state: String,
+    /// The caller may download it.
+    pub can_download: bool,
+    /// The caller may release it to the recipients (an unreleased result).
+    pub can_release: bool,
+    /// The caller may release it despite its failed disclosure check, with a justification.
+    pub can_override: bool,
+    /// The caller may let it through the quarantine, with a justification.
+    pub can_confirm: bool,
+    /// The caller may delete it.
+    pub can_delete: bool,
+    /// What the identifier scan or the disclosure check found, in words.
+    pub findings: Vec<String>,
+    /// The refusal of the last action on this file.
+    pub error: Option<String>,
+    /// The rules a refused release broke.
+    pub violations: Vec<Violation>,
+    /// The justification typed, given back after an error.
+    pub justification: String,
 }
 
-/// `GET /missions/{id}`: one mission and the files the caller may see (read-only).
+/// One broken rule of a refused release.
+#[derive(Debug, Clone, Default)]
+pub struct Violation {
+    /// Sheet (empty for CSV).
+    pub sheet: String,
+    /// Row as a spreadsheet numbers it.
+    pub row: String,
+    /// Column header.
+    pub column: String,
+    /// The cell as written.
+    pub value: String,
+    /// The rule, in words.
+    pub rule: String,
+}
+
+/// The upload form of one folder.
+#[derive(Debug, Clone, Default)]
+pub struct UploadForm {
+    /// `deposits` or `results`: names the form's ids.
+    pub folder: String,
+    /// Where the form posts without script.
+    pub action: String,
+    /// Where the script sends the file (the API).
+    pub api: String,
+    /// The `accept` attribute: `.csv,.xlsx,…`.
+    pub accept: String,
+    /// The accepted formats, in words.
+    pub formats: String,
+    /// The size limit in bytes, for the script's early check.
+    pub max_bytes: u64,
+    /// The size limit, in words.
+    pub max_size: String,
+    /// Refusal of the last upload.
+    pub error: Option<String>,
+}
+
+/// One folder of the mission page.
+#[derive(Debug, Clone, Default)]
+pub struct FolderView {
+    /// Its files.
+    pub files: Vec<MissionFile>,
+    /// Its upload form, when the caller may upload there.
+    pub upload: Option<UploadForm>,
+}
+
+/// One participant of the mission.
+#[derive(Debug, Clone, Default)]
+pub struct Participant {
+    /// Opaque user id, for the removal form.
+    pub user_id: String,
+    /// Name.
+    pub name: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Roles, in words.
+    pub roles: String,
+}
+
+/// The participants section.
+#[derive(Debug, Clone, Default)]
+pub struct ParticipantsView {
+    /// Everyone with a role.
+    pub list: Vec<Participant>,
+    /// The caller manages the mission (adds and removes participants).
+    pub manage: bool,
+    /// The username typed, given back after an error.
+    pub username: String,
+    /// The roles ticked, given back after an error.
+    pub roles: Vec<String>,
+    /// Refusal of the last change.
+    pub error: Option<String>,
+}
+
+impl ParticipantsView {
+    /// Whether a role's box is ticked.
+    pub fn ticked(&self, role: &str) -> bool {
+        self.roles.iter().any(|r| r == role)
+    }
+}
+
+/// `GET /missions/{id}`: one mission, its folders, its participants, and what the caller may do.
 #[derive(Debug, Clone, Default, Template)]
 #[template(path = "mission.html")]
 pub struct MissionPage {
     /// Language of the page.
     pub lang: Lang,
-    /// The page's own path, for the language switch.
+    /// The page's own path, for the language switch and the forms' return.
     pub path: String,
     /// The session's CSRF token.
     pub csrf_token: String,
@@ -255,8 +441,29 @@ pub struct MissionPage {
     pub mission: MissionSummary,
     /// Its purpose.
     pub purpose: String,
-    /// The files the caller may see.
-    pub files: Vec<MissionFile>,
+    /// What the last action did (« Le fichier a été déposé. »).
+    pub notice: Option<String>,
+    /// The deposits folder, when the caller has a role there.
+    pub deposits: Option<FolderView>,
+    /// The results folder.
+    pub results: FolderView,
+    /// The participants.
+    pub participants: ParticipantsView,
+}
+
+impl MissionPage {
+    /// Whether any error is shown (for the title).
+    fn any_error(&self) -> bool {
+        let folder_error = |f: &FolderView| {
+            f.upload.as_ref().is_some_and(|u| u.error.is_some())
+                || f.files
+                    .iter()
+                    .any(|x| x.error.is_some() || !x.violations.is_empty())
+        };
+        self.deposits.as_ref().is_some_and(folder_error)
+            || folder_error(&self.results)
+            || self.participants.error.is_some()
+    }
 }
 
 impl Layout for MissionPage {
@@ -265,6 +472,9 @@ impl Layout for MissionPage {
     }
     fn csrf_token(&self) -> Option<&str> {
         Some(&self.csrf_token)
+    }
+    fn has_error(&self) -> bool {
+        self.any_error()
     }
 }
 
@@ -363,7 +573,15 @@ mod tests {
     use super::*;
 
     fn no_inline_code(html: &str) {
-        assert!(!html.contains("<script"), "{html}");
+        // Scripts only from our own static files, never inline.
+        for (i, _) in html.match_indices("<script") {
+            let tag = &html[i..html[i..].find("</script>").map_or(html.len(), |e| i + e)];
+            assert!(
+                tag.starts_with("<script src=\"/static/"),
+                "inline script in {html}"
+            );
+            assert!(tag.ends_with('>'), "inline script in {html}");
+        }
         assert!(!html.contains("style="), "{html}");
         // No inline event handler (` onclick=` and the like).
         for (i, _) in html.match_indices(" on") {
@@ -434,6 +652,8 @@ mod tests {
         let html = page.render().unwrap();
         common(&html, "fr");
         assert!(html.contains("ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567"));
+        assert!(html.contains("<svg class=\"qr\""), "{html}");
+        assert!(html.contains("<figcaption id=\"qr-legende\">"), "{html}");
         assert!(
             html.contains("href=\"otpauth://totp/P:m?secret=ABCD&#38;issuer=P\"")
                 || html.contains("href=\"otpauth://totp/P:m?secret=ABCD&amp;issuer=P\""),
@@ -480,6 +700,7 @@ mod tests {
             idle_minutes: 30,
             csrf_token: "jeton".to_owned(),
             missions: Vec::new(),
+            platform_admin: false,
         }
         .render()
         .unwrap();
@@ -521,34 +742,119 @@ mod tests {
         assert!(empty.contains("Vos missions apparaîtront ici."));
     }
 
+    fn sample_file(id: &str) -> MissionFile {
+        MissionFile {
+            id: id.to_owned(),
+            name: "ops.csv".to_owned(),
+            organisation: "Habitat Sud".to_owned(),
+            size: "12 bytes".to_owned(),
+            uploaded_at: "15/01/2027 at 09:00".to_owned(),
+            state: "in quarantine".to_owned(),
+            can_download: true,
+            ..Default::default()
+        }
+    }
+
+    fn upload_form(folder: &str) -> UploadForm {
+        UploadForm {
+            folder: folder.to_owned(),
+            action: format!("/missions/m1/{folder}"),
+            api: "/api/v1/missions/m1/deposits".to_owned(),
+            accept: ".csv,.xlsx".to_owned(),
+            formats: "CSV, XLSX".to_owned(),
+            max_bytes: 1024,
+            max_size: "1 KiB".to_owned(),
+            error: None,
+        }
+    }
+
     #[test]
-    fn mission_page_has_an_accessible_table() {
+    fn mission_page_lists_files_with_their_actions() {
+        let mut result = sample_file("r1");
+        result.can_release = true;
+        result.can_delete = true;
+        let mut refused = sample_file("r2");
+        refused.can_override = true;
+        refused.error = Some("Refused <now>".to_owned());
+        refused.violations = vec![Violation {
+            sheet: String::new(),
+            row: "3".to_owned(),
+            column: "Households".to_owned(),
+            value: "4".to_owned(),
+            rule: "fewer than 11 households".to_owned(),
+        }];
         let page = MissionPage {
             lang: Lang::En,
             path: "/missions/m1".to_owned(),
             csrf_token: "jeton".to_owned(),
             mission: summary(true),
             purpose: "Diagnostic".to_owned(),
-            files: vec![MissionFile {
-                id: "f1".to_owned(),
-                name: "ops.csv".to_owned(),
-                folder: "deposits".to_owned(),
-                size: "12 bytes".to_owned(),
-                uploaded_at: "15/01/2027 at 09:00".to_owned(),
-                state: "in quarantine".to_owned(),
-            }],
+            notice: Some("The file was uploaded.".to_owned()),
+            deposits: Some(FolderView {
+                files: vec![sample_file("f1")],
+                upload: Some(upload_form("deposits")),
+            }),
+            results: FolderView {
+                files: vec![result, refused],
+                upload: None,
+            },
+            participants: ParticipantsView::default(),
         };
         let html = page.render().unwrap();
         common(&html, "en");
-        assert!(html.contains("<caption>"), "{html}");
-        assert!(html.contains("<th scope=\"col\">"), "{html}");
-        assert!(html.contains("<th scope=\"row\">ops.csv</th>"), "{html}");
         assert!(html.contains("href=\"/api/v1/files/f1/content\""), "{html}");
+        assert!(html.contains("id=\"fichier-deposits\""), "{html}");
+        assert!(!html.contains("id=\"fichier-results\""), "{html}");
+        assert!(html.contains("action=\"/fichiers/r1/diffusion\""), "{html}");
+        assert!(
+            html.contains("action=\"/fichiers/r1/suppression\""),
+            "{html}"
+        );
+        assert!(html.contains("Refused &#60;now&#62;"), "{html}");
+        assert!(html.contains("fewer than 11 households"), "{html}");
+        assert!(html.contains("The file was uploaded."), "{html}");
         assert!(html.contains("Soon:"), "{html}");
-        assert_eq!(
-            html.matches("<form").count(),
-            2,
-            "language switch and logout only"
+        // Every form posting anything carries the CSRF token.
+        // (The language switch only sets a cookie and carries none.)
+        let forms = html.matches("<form").count() - html.matches("<form class=\"langue\"").count();
+        let tokens = html.matches("name=\"csrf_token\"").count();
+        assert_eq!(forms, tokens, "{html}");
+        // A processor without management rights sees no participant form.
+        assert!(!html.contains("ajout-participant"), "{html}");
+    }
+
+    #[test]
+    fn managers_get_the_participant_form() {
+        let page = MissionPage {
+            lang: Lang::Fr,
+            path: "/missions/m1".to_owned(),
+            csrf_token: "jeton".to_owned(),
+            mission: summary(false),
+            participants: ParticipantsView {
+                list: vec![Participant {
+                    user_id: "u1".to_owned(),
+                    name: "Alice".to_owned(),
+                    organisation: "Habitat Sud".to_owned(),
+                    roles: "déposant".to_owned(),
+                }],
+                manage: true,
+                username: "bob".to_owned(),
+                roles: vec!["processor".to_owned()],
+                error: Some("Aucun compte actif ne porte cet identifiant.".to_owned()),
+            },
+            ..Default::default()
+        };
+        let html = page.render().unwrap();
+        common(&html, "fr");
+        assert!(html.contains("ajout-participant"), "{html}");
+        assert!(
+            html.contains("/missions/m1/participants/u1/retrait"),
+            "{html}"
+        );
+        assert!(html.contains("value=\"bob\""), "{html}");
+        assert!(
+            html.contains("aria-describedby=\"participant-identifiant-aide participant-erreur\""),
+            "{html}"
         );
     }
 

@@ -55,6 +55,68 @@ pub struct Config {
     pub mail: MailConfig,
     /// Statistical disclosure control of results.
     pub checks: ChecksConfig,
+    /// The usage charter every user accepts before using the service.
+    pub charter: CharterConfig,
+    /// The data-protection notice shown on the login page.
+    pub privacy_notice: PrivacyNoticeConfig,
+}
+
+/// The usage charter. Each user accepts it at first login, and again whenever its version
+/// changes; the acceptance and the version are recorded (and audited).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CharterConfig {
+    /// The version recorded with each acceptance; change it to have everyone accept again. When
+    /// unset it is derived from the texts, so that any change of a text asks again.
+    pub version: Option<String>,
+    /// The charter, paragraphs separated by blank lines; the built-in charter when unset.
+    pub text: Option<String>,
+    /// Its English version; when unset, `text` (or the built-in English charter).
+    pub text_en: Option<String>,
+}
+
+impl CharterConfig {
+    /// The version in force.
+    pub fn version(&self) -> String {
+        use sha2::Digest as _;
+        if let Some(v) = self
+            .version
+            .as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+        {
+            return v.to_owned();
+        }
+        if self.text.is_none() && self.text_en.is_none() {
+            return BUILT_IN_CHARTER_VERSION.to_owned();
+        }
+        let mut hash = sha2::Sha256::new();
+        hash.update(self.text.as_deref().unwrap_or_default());
+        hash.update([0]);
+        hash.update(self.text_en.as_deref().unwrap_or_default());
+        let digest = hex::encode(hash.finalize());
+        format!("texte-{}", &digest[..12])
+    }
+}
+
+/// The version of the built-in charter (bump it when admin-ui's default text changes).
+pub const BUILT_IN_CHARTER_VERSION: &str = "passerelle-2026-12";
+
+/// The data-protection notice of the login page (GDPR article 13): who processes the data, why,
+/// for how long, whom to contact, and the user's rights. Each unset item shows a built-in text.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PrivacyNoticeConfig {
+    /// The controller: the organisation responsible for the processing.
+    pub controller: Option<String>,
+    /// Why the data are processed.
+    pub purpose: Option<String>,
+    /// How long they are kept.
+    pub retention: Option<String>,
+    /// How to reach the data protection officer.
+    pub dpo_contact: Option<String>,
+    /// The user's rights and how to exercise them.
+    pub rights: Option<String>,
 }
 
 /// Thresholds of the disclosure check (INSEE rules of the OPS conventions).
@@ -223,6 +285,8 @@ impl Default for Config {
             instance_name: "passerelle".to_owned(),
             mail: MailConfig::default(),
             checks: ChecksConfig::default(),
+            charter: CharterConfig::default(),
+            privacy_notice: PrivacyNoticeConfig::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub const TABLES: &[&str] = &[
     "organisations",
     "users",
     "recovery_codes",
+    "charter_acceptances",
     "missions",
     "participants",
     "files",

@@ -4,12 +4,15 @@
 //! placeholders, TEXT and BIGINT columns).
 
 pub mod audit;
+pub mod audit_search;
 pub mod auth;
 pub mod backup;
+pub mod charter;
 pub mod files;
 pub mod missions;
 pub mod orgs;
 pub mod retention;
+pub mod review;
 pub mod sessions;
 pub mod users;
 

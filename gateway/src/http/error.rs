@@ -59,6 +59,21 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The message, in the current request's language.
+    pub fn message(&self) -> &str {
+        self.message.get(current_lang())
+    }
+
+    /// The failed disclosure rules, when a release was refused for them.
+    pub fn violations(&self) -> &[serde_json::Value] {
+        self.violations.as_deref().unwrap_or_default()
+    }
 }
 
 impl From<Error> for AppError {
@@ -152,17 +167,20 @@ impl From<Error> for AppError {
                     "This mission's files are only accessible on the days and hours set by the agreement.",
                 ),
             ),
-            Error::TooLarge(limit) => {
-                let mib = limit / (1024 * 1024);
-                (
-                    S::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    Text::new(
-                        format!("Le fichier dépasse la taille maximale autorisée ({mib} Mio) : rien n'a été enregistré."),
-                        format!("The file exceeds the maximum size allowed ({mib} MiB): nothing was stored."),
+            Error::TooLarge(limit) => (
+                S::PAYLOAD_TOO_LARGE,
+                "too_large",
+                Text::new(
+                    format!(
+                        "Le fichier dépasse la taille maximale autorisée ({}) : rien n'a été enregistré.",
+                        size_in_words(limit, "octets", ["Ko", "Mo", "Go"], ',')
                     ),
-                )
-            }
+                    format!(
+                        "The file exceeds the maximum size allowed ({}): nothing was stored.",
+                        size_in_words(limit, "bytes", ["KB", "MB", "GB"], '.')
+                    ),
+                ),
+            ),
             Error::RangeNotSatisfiable(size) => {
                 let mut err = AppError::new(
                     S::RANGE_NOT_SATISFIABLE,
@@ -238,3 +256,37 @@ impl IntoResponse for AppError {
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, AppError>;
+
+/// A size limit in words: `64 Ko`, `1,5 Mo`, `2 Go` (one decimal only when needed).
+fn size_in_words(bytes: u64, unit: &str, units: [&str; 3], decimal: char) -> String {
+    if bytes < 1024 {
+        return format!("{bytes} {unit}");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut name = units[0];
+    for next in &units[1..] {
+        if value < 1024.0 {
+            break;
+        }
+        value /= 1024.0;
+        name = next;
+    }
+    let number = if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}").replace('.', &decimal.to_string())
+    };
+    format!("{number} {name}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn size_limits_in_words() {
+        let fr = |b| super::size_in_words(b, "octets", ["Ko", "Mo", "Go"], ',');
+        assert_eq!(fr(500), "500 octets");
+        assert_eq!(fr(64 * 1024), "64 Ko");
+        assert_eq!(fr(1536 * 1024), "1,5 Mo");
+        assert_eq!(fr(2 * 1024 * 1024 * 1024), "2 Go");
+    }
+}

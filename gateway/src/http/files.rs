@@ -2,12 +2,13 @@
 //! release and deletion.
 
 use super::error::{ApiResult, AppError};
-use super::extract::Authed;
+use super::extract::{same_token, Authed};
 use super::AppState;
 use crate::clock::{from_millis, rfc3339};
 use crate::db::files::FileRow;
 use crate::service::files::RangeSpec;
 use crate::service::permissions::Folder;
+use crate::service::{Actor, Core};
 use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -76,22 +77,44 @@ fn bad_multipart() -> AppError {
     )
 }
 
-async fn upload(
-    s: AppState,
-    a: Authed,
-    mission_id: String,
+/// Where an upload's anti-forgery token comes from.
+pub enum UploadCsrf<'a> {
+    /// Already checked (bearer token, or the API's `X-CSRF-Token` header).
+    Checked,
+    /// Expected in a `csrf_token` part placed before the file (the web form without script).
+    InForm(&'a str),
+}
+
+/// A web form's token part that does not match, or is missing before the file part.
+pub fn csrf_refused() -> AppError {
+    AppError::new(
+        StatusCode::FORBIDDEN,
+        "forbidden",
+        crate::service::Text::new(
+            "Jeton anti-falsification (CSRF) absent ou invalide : rechargez la page.",
+            "Missing or invalid anti-forgery (CSRF) token: reload the page.",
+        ),
+    )
+}
+
+/// Streams the `file` part of a multipart body into a mission's folder, for the API and for the
+/// web form alike. The file part is bounded while it streams (by the service); every other part,
+/// and the body as a whole, are bounded here, so that no request can keep the server reading forever.
+pub async fn receive_upload(
+    core: &Core,
+    actor: &Actor,
+    mission_id: &str,
     folder: Folder,
     request: Request,
-) -> ApiResult<Response> {
+    csrf: UploadCsrf<'_>,
+) -> ApiResult<FileRow> {
     let boundary = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|ct| multer::parse_boundary(ct).ok())
         .ok_or_else(bad_multipart)?;
-    // The file part is bounded while it streams (by the service); every other part, and the body as
-    // a whole, are bounded here, so that no request can keep the server reading forever.
-    let limit = s.core.config.max_upload_bytes;
+    let limit = core.config.max_upload_bytes;
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
             .whole_stream(limit.saturating_add(1024 * 1024))
@@ -103,24 +126,32 @@ async fn upload(
         boundary,
         constraints,
     );
+    let mut token_ok = matches!(csrf, UploadCsrf::Checked);
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("file") => {
+                if !token_ok {
+                    return Err(csrf_refused());
+                }
                 let name = field.file_name().unwrap_or_default().to_owned();
                 let stream = Box::pin(field.map_err(std::io::Error::other));
-                let row = s
-                    .core
-                    .upload(&a.0.actor, &mission_id, folder, &name, stream)
-                    .await?;
-                return Ok((StatusCode::CREATED, Json(file_json(&row))).into_response());
+                return Ok(core
+                    .upload(actor, mission_id, folder, &name, stream)
+                    .await?);
+            }
+            Ok(Some(field)) if field.name() == Some("csrf_token") => {
+                if let UploadCsrf::InForm(expected) = csrf {
+                    let sent = field.text().await.unwrap_or_default();
+                    token_ok = same_token(sent.trim(), expected);
+                }
             }
             // Other parts are skipped (multer drains them).
             Ok(Some(_)) => continue,
             Ok(None) => {
                 return Err(
                     crate::service::Error::InvalidRequest(crate::service::Text::new(
-                        "Aucun fichier reçu : la partie « file » manque.",
-                        "No file received: the \"file\" part is missing.",
+                        "Aucun fichier reçu : choisissez un fichier à envoyer.",
+                        "No file received: choose a file to send.",
                     ))
                     .into(),
                 )
@@ -139,6 +170,25 @@ async fn upload(
             }
         }
     }
+}
+
+async fn upload(
+    s: AppState,
+    a: Authed,
+    mission_id: String,
+    folder: Folder,
+    request: Request,
+) -> ApiResult<Response> {
+    let row = receive_upload(
+        &s.core,
+        &a.0.actor,
+        &mission_id,
+        folder,
+        request,
+        UploadCsrf::Checked,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(file_json(&row))).into_response())
 }
 
 /// Uploads a deposit.

@@ -28,8 +28,14 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn not_found() -> error::AppError {
-    error::AppError::not_found()
+/// Unknown paths: the API's JSON 404 under `/api/`, the web page everywhere else.
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        error::AppError::not_found().into_response()
+    } else {
+        web::not_found_page()
+    }
 }
 
 /// The whole HTTP application.

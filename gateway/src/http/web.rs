@@ -5,7 +5,10 @@
 //! the login challenge travels in its own `__Host-` cookie (never in a form field), and the
 //! signed-in pages carry the session's CSRF token, checked on every state change.
 
+mod admin;
+mod charter;
 mod login;
+mod mission;
 mod session;
 
 use super::error::current_lang;
@@ -37,11 +40,35 @@ pub fn router() -> Router<AppState> {
         .route("/connexion/mot-de-passe", post(login::change_password))
         .route("/connexion/code", post(login::second_factor))
         .route("/accueil", get(session::home))
-        .route("/missions/{id}", get(session::mission))
+        .route("/charte", get(charter::form).post(charter::accept))
+        .route("/missions/{id}", get(mission::show))
+        // Uploads stream into the store; their limit is enforced while reading, by the service.
+        .route(
+            "/missions/{id}/depots",
+            post(mission::upload_deposit).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/missions/{id}/resultats",
+            post(mission::upload_result).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/missions/{id}/participants",
+            post(mission::add_participant),
+        )
+        .route(
+            "/missions/{id}/participants/{user_id}/retrait",
+            post(mission::remove_participant),
+        )
+        .route("/fichiers/{id}/diffusion", post(mission::release))
+        .route("/fichiers/{id}/confirmation", post(mission::confirm))
+        .route("/fichiers/{id}/suppression", post(mission::delete))
+        .route("/session/etat", get(session::status))
+        .route("/session/prolonger", get(session::extend))
         .route("/deconnexion", post(session::logout))
         .route("/deconnecte", get(session::signed_out))
         .route("/langue", post(session::language))
         .route("/static/{file}", get(asset))
+        .merge(admin::router())
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }
 
@@ -62,6 +89,11 @@ fn page<T: Template>(status: StatusCode, page: &T) -> Response {
             internal_page()
         }
     }
+}
+
+/// The "page not found" page, for paths nothing serves.
+pub(super) fn not_found_page() -> Response {
+    page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang()))
 }
 
 /// The generic 500 page.
@@ -117,9 +149,13 @@ fn cleared(name: &str) -> String {
 
 /// True when another site sent the request: an `Origin` other than ours, or a browser saying so.
 fn cross_site(headers: &HeaderMap, uri: &Uri) -> bool {
-    let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
-    if matches!(fetch_site, Some("cross-site" | "same-site")) {
-        return true;
+    // Browsers set `Sec-Fetch-Site` themselves (no script can): when present it decides. It
+    // matters because with our `Referrer-Policy: no-referrer` Chromium sends `Origin: null` even
+    // for a form on our own page.
+    match headers.get("sec-fetch-site").map(|v| v.to_str()) {
+        Some(Ok("same-origin")) => return false,
+        Some(_) => return true,
+        None => {}
     }
     let Some(origin) = headers.get(header::ORIGIN) else {
         return false;
@@ -172,6 +208,9 @@ enum Visitor {
     Expired,
     /// A live web session.
     SignedIn(Session),
+    /// A live web session whose user has yet to accept the usage charter in force: every page
+    /// but the charter (and logout) sends it there.
+    CharterPending(Session),
 }
 
 async fn visitor(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<Visitor, Response> {
@@ -179,7 +218,13 @@ async fn visitor(state: &AppState, headers: &HeaderMap, ip: &str) -> Result<Visi
         return Ok(Visitor::Anonymous);
     };
     match state.core.authenticate(token, ip).await {
-        Ok(session) if session.kind == SessionKind::Cookie => Ok(Visitor::SignedIn(session)),
+        Ok(session) if session.kind == SessionKind::Cookie => {
+            match state.core.charter_pending(&session.actor).await {
+                Ok(false) => Ok(Visitor::SignedIn(session)),
+                Ok(true) => Ok(Visitor::CharterPending(session)),
+                Err(e) => Err(internal(&e)),
+            }
+        }
         // A bearer token is not a web session, even when someone puts it in the cookie.
         Ok(_) | Err(Error::Unauthenticated) => Ok(Visitor::Expired),
         Err(e) => Err(internal(&e)),
@@ -192,6 +237,7 @@ fn to_login(visitor: &Visitor) -> Response {
         Visitor::Expired => {
             with_cookies(see_other("/connexion?expire=1"), &[cleared(SESSION_COOKIE)])
         }
+        Visitor::CharterPending(_) => see_other("/charte"),
         _ => see_other("/connexion"),
     }
 }
@@ -241,6 +287,18 @@ mod tests {
             &uri
         ));
         assert!(cross_site(&headers(&[host, ("origin", "null")]), &uri));
+        assert!(!cross_site(
+            &headers(&[host, ("origin", "null"), ("sec-fetch-site", "same-origin")]),
+            &uri
+        ));
+        assert!(cross_site(
+            &headers(&[
+                host,
+                ("origin", "https://passerelle.example:8443"),
+                ("sec-fetch-site", "none")
+            ]),
+            &uri
+        ));
         assert!(cross_site(
             &headers(&[host, ("sec-fetch-site", "cross-site")]),
             &uri

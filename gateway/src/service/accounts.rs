@@ -61,7 +61,8 @@ fn check_text(value: &str, max: usize, fr: &str, en: &str) -> Result<String> {
     Ok(v.to_owned())
 }
 
-fn check_email(raw: &str) -> Result<String> {
+/// Checks and normalises a professional e-mail address (lowercase, one `@`, a dotted domain).
+pub fn check_email(raw: &str) -> Result<String> {
     let e = raw.trim().to_lowercase();
     let ok = e.len() <= 254
         && matches!(e.split_once('@'), Some((l, d)) if !l.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.'))

@@ -66,7 +66,8 @@ impl RangeSpec {
 }
 
 impl Core {
-    fn accepted_extensions(&self, folder: Folder) -> Vec<String> {
+    /// The extensions a folder accepts, lower case, without the dot.
+    pub fn accepted_extensions(&self, folder: Folder) -> Vec<String> {
         let configured = match folder {
             Folder::Deposits => &self.config.uploads.deposit_extensions,
             Folder::Results => &self.config.uploads.result_extensions,

@@ -425,6 +425,47 @@ impl Core {
         Ok(())
     }
 
+    /// Gives the user named `username` one or more roles (managers and platform admins). Whether
+    /// the username exists is told to those who may manage the mission only.
+    pub async fn add_participant_by_username(
+        &self,
+        actor: &Actor,
+        mission_id: &str,
+        username: &str,
+        roles: &[Role],
+    ) -> Result<()> {
+        self.mission_for(
+            actor,
+            mission_id,
+            MissionAction::Manage,
+            "mission.participant_add",
+        )
+        .await?;
+        let unknown = || {
+            invalid(
+                "Aucun compte actif ne porte cet identifiant.",
+                "No active account has this username.",
+            )
+        };
+        let username =
+            crate::service::accounts::normalise_username(username).map_err(|_| unknown())?;
+        let user = match users::by_username(&self.db, &username).await? {
+            Some(u) if u.disabled == 0 => u,
+            _ => return Err(unknown()),
+        };
+        if roles.is_empty() {
+            return Err(invalid(
+                "Cochez au moins un rôle.",
+                "Tick at least one role.",
+            ));
+        }
+        for role in roles {
+            self.add_participant(actor, mission_id, &user.id, *role)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Removes every role of a user in a mission; its access ends at once.
     pub async fn remove_participant(
         &self,

@@ -3,8 +3,10 @@
 pub mod accounts;
 pub mod audit;
 pub mod certificate;
+pub mod charter;
 pub mod content;
 pub mod files;
+pub mod journal;
 pub mod login;
 pub mod mailer;
 pub mod missions;
@@ -13,6 +15,7 @@ pub mod passwords;
 pub mod permissions;
 pub mod register;
 pub mod retention;
+pub mod review;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;

@@ -16,6 +16,7 @@ fn operation_fr(action: &str) -> &str {
         "auth.login_failed" => "échec de connexion",
         "auth.logout" => "déconnexion",
         "auth.password_change" => "changement de mot de passe",
+        "charter.accept" => "acceptation de la charte d'utilisation",
         "file.upload" => "dépôt de fichier",
         "file.download" => "téléchargement",
         "file.delete" => "suppression de fichier",

@@ -86,6 +86,16 @@ impl Core {
 
     /// The session a token names, if it is alive; records the use.
     pub async fn authenticate(&self, token: &str, ip: &str) -> Result<Session> {
+        self.check_session(token, ip, true).await
+    }
+
+    /// The session a token opens, without counting this as activity: the idle deadline stays
+    /// where the person's last action put it (for the interface's expiry warning).
+    pub async fn peek_session(&self, token: &str, ip: &str) -> Result<Session> {
+        self.check_session(token, ip, false).await
+    }
+
+    async fn check_session(&self, token: &str, ip: &str, activity: bool) -> Result<Session> {
         let id_hash = token_hash(token);
         let row = store::get(&self.db, &id_hash)
             .await?
@@ -96,7 +106,7 @@ impl Core {
             store::delete(&self.db, &id_hash).await?;
             return Err(Error::Unauthenticated);
         }
-        let last_seen = if now - row.last_seen_at >= TOUCH_EVERY_MS {
+        let last_seen = if activity && now - row.last_seen_at >= TOUCH_EVERY_MS {
             store::touch(&self.db, &id_hash, now).await?;
             now
         } else {

@@ -14,8 +14,8 @@ use crate::service::sessions::SessionKind;
 use crate::service::Error;
 use admin_ui::form::FormFields;
 use admin_ui::{
-    ChangePasswordPage, EnrollKey, EnrollPage, Lang, Layout as _, LoginPage, RecoveryCodesPage,
-    TotpPage,
+    ChangePasswordPage, EnrollKey, EnrollPage, Lang, Layout as _, LoginPage, PrivacyNotice,
+    RecoveryCodesPage, TotpPage,
 };
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -48,6 +48,7 @@ pub(super) async fn form(
         .unwrap_or(false);
     let (expired_cookie, cookies) = match visitor(&s, &headers, &ip).await {
         Ok(Visitor::SignedIn(_)) => return see_other("/accueil"),
+        Ok(Visitor::CharterPending(_)) => return see_other("/charte"),
         Ok(Visitor::Expired) => (true, vec![cleared(SESSION_COOKIE)]),
         Ok(Visitor::Anonymous) => (false, Vec::new()),
         Err(response) => return response,
@@ -56,9 +57,32 @@ pub(super) async fn form(
     let login = LoginPage {
         lang,
         notice,
+        privacy: privacy_notice(&s, lang),
         ..Default::default()
     };
     with_cookies(page(StatusCode::OK, &login), &cookies)
+}
+
+/// The data-protection notice: the operator's texts, the built-in ones for what is unset.
+fn privacy_notice(s: &AppState, lang: Lang) -> PrivacyNotice {
+    let set = &s.core.config.privacy_notice;
+    let mut notice = PrivacyNotice::built_in(lang, s.core.config.audit_retention_days);
+    for (configured, shown) in [
+        (&set.controller, &mut notice.controller),
+        (&set.purpose, &mut notice.purpose),
+        (&set.retention, &mut notice.retention),
+        (&set.dpo_contact, &mut notice.dpo_contact),
+        (&set.rights, &mut notice.rights),
+    ] {
+        if let Some(text) = configured
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            text.clone_into(shown);
+        }
+    }
+    notice
 }
 
 /// The page of the next login step, with its challenge in the login cookie.
@@ -104,10 +128,11 @@ fn step_page(lang: Lang, issued: Issued) -> Response {
 }
 
 /// The login form again, after a step whose challenge expired, was used or is missing.
-fn step_expired(lang: Lang) -> Response {
+fn step_expired(s: &AppState, lang: Lang) -> Response {
     let login = LoginPage {
         lang,
         notice: Some(lang.t().err_step_expired.to_owned()),
+        privacy: privacy_notice(s, lang),
         ..Default::default()
     };
     with_cookies(page(INVALID, &login), &[cleared(LOGIN_COOKIE)])
@@ -126,6 +151,7 @@ pub(super) async fn password(
     let mut login = LoginPage {
         lang,
         username: username.to_owned(),
+        privacy: privacy_notice(&s, lang),
         ..Default::default()
     };
     if username.is_empty() {
@@ -164,7 +190,7 @@ pub(super) async fn change_password(
     let lang = lang();
     let t = lang.t();
     let Some(challenge) = cookie(&headers, LOGIN_COOKIE).filter(|c| !c.is_empty()) else {
-        return step_expired(lang);
+        return step_expired(&s, lang);
     };
     let new_password = f.value("new_password");
     let confirmation = f.value("confirmation");
@@ -204,7 +230,7 @@ pub(super) async fn change_password(
             form.password_error = Some(lang.too_many_attempts(retry_after_secs));
             retry_after(page(StatusCode::TOO_MANY_REQUESTS, &form), retry_after_secs)
         }
-        Err(Error::InvalidChallenge) => step_expired(lang),
+        Err(Error::InvalidChallenge) => step_expired(&s, lang),
         Err(e) => super::internal(&e),
     }
 }
@@ -261,7 +287,7 @@ pub(super) async fn second_factor(
     let lang = lang();
     let t = lang.t();
     let Some(challenge) = cookie(&headers, LOGIN_COOKIE).filter(|c| !c.is_empty()) else {
-        return step_expired(lang);
+        return step_expired(&s, lang);
     };
     // The hidden `etape` field only chooses which page shows an error; the service decides
     // what the challenge accepts.
@@ -306,7 +332,7 @@ pub(super) async fn second_factor(
             ),
             retry_after_secs,
         ),
-        Err(Error::InvalidChallenge) => step_expired(lang),
+        Err(Error::InvalidChallenge) => step_expired(&s, lang),
         Err(e) => super::internal(&e),
     }
 }

@@ -1,22 +1,23 @@
-//! The signed-in pages (home, one mission), the logout, the signed-out page and the language switch.
+//! The home page, the session's remaining time, the logout, the signed-out page and the language
+//! switch.
 
 use super::{
     cleared, internal, lang, page, see_other, to_login, visitor, with_cookies, Visitor, WebForm,
     LANG_COOKIE,
 };
 use crate::clock::from_millis;
-use crate::db::files::FileRow;
 use crate::db::missions::MissionRow;
-use crate::http::extract::{same_token, ClientIp, SESSION_COOKIE};
+use crate::http::extract::{cookie, same_token, ClientIp, SESSION_COOKIE};
 use crate::http::AppState;
 use crate::service::permissions::Role;
+use crate::service::sessions::SessionKind;
 use crate::service::Error;
-use admin_ui::{
-    ErrorPage, HomePage, Lang, MissionFile, MissionPage, MissionSummary, SignedOutPage,
-};
-use axum::extract::{Path, State};
+use admin_ui::{ErrorPage, HomePage, Lang, MissionSummary, SignedOutPage};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
 
 /// The language cookie lasts a year.
 const LANG_COOKIE_SECS: u32 = 365 * 24 * 3600;
@@ -24,7 +25,7 @@ const LANG_COOKIE_SECS: u32 = 365 * 24 * 3600;
 const SOON_SECS: i64 = 7 * 24 * 3600;
 
 /// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
-fn paris(lang: Lang, ms: i64) -> String {
+pub(super) fn paris(lang: Lang, ms: i64) -> String {
     match lang {
         Lang::Fr => crate::clock::paris_fr(from_millis(ms)),
         Lang::En => crate::clock::paris_en(from_millis(ms)),
@@ -32,7 +33,12 @@ fn paris(lang: Lang, ms: i64) -> String {
 }
 
 /// A mission as the pages show it, its time left counted on the gateway's clock.
-fn summary(lang: Lang, now_ms: i64, mission: &MissionRow, roles: &[Role]) -> MissionSummary {
+pub(super) fn summary(
+    lang: Lang,
+    now_ms: i64,
+    mission: &MissionRow,
+    roles: &[Role],
+) -> MissionSummary {
     let left_secs = (mission.ends_at - now_ms) / 1000;
     let over = matches!(mission.status.as_str(), "ended" | "destroyed") || left_secs <= 0;
     MissionSummary {
@@ -47,48 +53,6 @@ fn summary(lang: Lang, now_ms: i64, mission: &MissionRow, roles: &[Role]) -> Mis
         ends_at: paris(lang, mission.ends_at),
         time_left: lang.time_left(left_secs, over),
         soon: !over && left_secs <= SOON_SECS,
-    }
-}
-
-/// A file as the mission page shows it.
-fn file_line(lang: Lang, f: &FileRow) -> MissionFile {
-    let t = lang.t();
-    let results = f.folder == "results";
-    let state = if f.check_status.as_deref() == Some("quarantined") {
-        t.state_quarantined
-    } else if results && f.released != 0 {
-        t.state_released
-    } else if results {
-        t.state_unreleased
-    } else {
-        t.state_available
-    };
-    MissionFile {
-        id: f.id.clone(),
-        name: f.name.clone(),
-        folder: if results {
-            t.folder_results
-        } else {
-            t.folder_deposits
-        }
-        .to_owned(),
-        size: lang.file_size(f.size),
-        uploaded_at: paris(lang, f.uploaded_at),
-        state: state.to_owned(),
-    }
-}
-
-/// The page answering a service refusal on a mission page.
-fn refusal(e: &Error) -> Response {
-    let lang = lang();
-    match e {
-        Error::NotFound => page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang)),
-        Error::MissionSuspended => page(StatusCode::LOCKED, &ErrorPage::mission_suspended(lang)),
-        Error::OutsideAccessHours => page(
-            StatusCode::FORBIDDEN,
-            &ErrorPage::outside_access_hours(lang),
-        ),
-        other => internal(other),
     }
 }
 
@@ -141,46 +105,7 @@ pub(super) async fn home(
                 .iter()
                 .map(|m| summary(lang, now_ms, &m.mission, &m.my_roles))
                 .collect(),
-        },
-    )
-}
-
-/// `GET /missions/{id}`: one mission and the files the user may see, read-only.
-pub(super) async fn mission(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let session = match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::SignedIn(session)) => session,
-        Ok(other) => return to_login(&other),
-        Err(response) => return response,
-    };
-    let (view, _) = match s.core.mission(&session.actor, &id).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
-    // A destroyed mission has no files left: the service answers it as absent.
-    let files = if view.mission.status == "destroyed" {
-        Vec::new()
-    } else {
-        match s.core.list_files(&session.actor, &id).await {
-            Ok(files) => files,
-            Err(e) => return refusal(&e),
-        }
-    };
-    let lang = lang();
-    let now_ms = s.core.clock.now().timestamp_millis();
-    page(
-        StatusCode::OK,
-        &MissionPage {
-            lang,
-            path: format!("/missions/{}", view.mission.id),
-            csrf_token: session.csrf_token,
-            mission: summary(lang, now_ms, &view.mission, &view.my_roles),
-            purpose: view.mission.purpose.clone(),
-            files: files.iter().map(|f| file_line(lang, f)).collect(),
+            platform_admin: session.actor.platform_admin,
         },
     )
 }
@@ -193,7 +118,7 @@ pub(super) async fn logout(
     WebForm(f): WebForm,
 ) -> Response {
     let session = match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::SignedIn(session)) => session,
+        Ok(Visitor::SignedIn(session) | Visitor::CharterPending(session)) => session,
         // Nothing to end: no state changes, so the visitor just goes to the login page.
         Ok(other) => return to_login(&other),
         Err(response) => return response,
@@ -205,6 +130,57 @@ pub(super) async fn logout(
         return internal(&e);
     }
     with_cookies(see_other("/deconnecte"), &[cleared(SESSION_COOKIE)])
+}
+
+/// `GET /session/etat`: the seconds left before the session ends without activity, for the
+/// interface's warning. Asking does not count as activity.
+pub(super) async fn status(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    session_left(&s, &headers, &ip, false).await
+}
+
+/// `GET /session/prolonger`: counts as activity (« Rester connecté »), then answers as `status`.
+pub(super) async fn extend(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    session_left(&s, &headers, &ip, true).await
+}
+
+async fn session_left(s: &AppState, headers: &HeaderMap, ip: &str, activity: bool) -> Response {
+    let no_store = [(header::CACHE_CONTROL, "no-store")];
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            no_store,
+            Json(json!({ "restant": 0 })),
+        )
+            .into_response();
+    };
+    let found = if activity {
+        s.core.authenticate(token, ip).await
+    } else {
+        s.core.peek_session(token, ip).await
+    };
+    match found {
+        Ok(session) if session.kind == SessionKind::Cookie => {
+            let left = (session.idle_deadline - s.core.clock.now())
+                .num_seconds()
+                .max(0);
+            (StatusCode::OK, no_store, Json(json!({ "restant": left }))).into_response()
+        }
+        Ok(_) | Err(Error::Unauthenticated) => (
+            StatusCode::UNAUTHORIZED,
+            no_store,
+            Json(json!({ "restant": 0 })),
+        )
+            .into_response(),
+        Err(e) => internal(&e),
+    }
 }
 
 /// `GET /deconnecte`: after a logout.

@@ -1,0 +1,368 @@
+//! The platform administrators' pages under `/admin`.
+//!
+//! Only platform administrators see them: a signed-in user without the flag gets the 404 page,
+//! as the API answers 404 for what a caller may not see; a visitor without a session goes to the
+//! login page, like every signed-in page. Every action calls the same service as the API, so it
+//! lands in the audit trail the same way. Posts carry the session's CSRF token and come from our
+//! own origin ([`WebForm`]).
+
+mod journal;
+mod missions;
+mod review;
+mod users;
+
+use super::{internal, lang, page, to_login, visitor, Visitor, WebForm};
+use crate::clock::from_millis;
+use crate::http::extract::{same_token, ClientIp};
+use crate::http::AppState;
+use crate::service::accounts::ORG_KINDS;
+use crate::service::sessions::Session;
+use crate::service::{Error, Text};
+use admin_ui::form::FormFields;
+use admin_ui::{
+    AdminCertificatesPage, AdminIndexPage, AdminOrg, AdminOrganisationsPage, Choice,
+    DestroyedMission, ErrorPage, Lang, Layout as _,
+};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone as _, Utc};
+
+/// The status of a form shown again with errors to fix.
+const INVALID: StatusCode = StatusCode::UNPROCESSABLE_ENTITY;
+
+/// The administration routes, merged into the web router.
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(index))
+        .route("/admin/organisations", get(organisations).post(create_org))
+        .route("/admin/utilisateurs", get(users::list).post(users::create))
+        .route("/admin/utilisateurs/nouveau", get(users::new_form))
+        .route(
+            "/admin/utilisateurs/{id}/desactiver",
+            get(users::confirm_disable).post(users::disable),
+        )
+        .route(
+            "/admin/utilisateurs/{id}/reinitialiser",
+            get(users::confirm_reset).post(users::reset),
+        )
+        .route("/admin/revue-des-acces", get(review::show))
+        .route("/admin/revue-des-acces.csv", get(review::csv))
+        .route("/admin/journal", get(journal::show))
+        .route("/admin/journal.csv", get(journal::csv))
+        .route("/admin/certificats", get(certificates))
+        .route(
+            "/admin/missions",
+            get(missions::list).post(missions::create),
+        )
+        .route("/admin/missions/nouvelle", get(missions::new_form))
+}
+
+/// The session of a platform administrator, or the answer for anyone else: the login page for a
+/// visitor without a session, the 404 page for a signed-in user without the flag.
+async fn admin_session(s: &AppState, headers: &HeaderMap, ip: &str) -> Result<Session, Response> {
+    match visitor(s, headers, ip).await? {
+        Visitor::SignedIn(session) if session.actor.platform_admin => Ok(session),
+        Visitor::SignedIn(_) => Err(not_found()),
+        other => Err(to_login(&other)),
+    }
+}
+
+/// [`admin_session`] for a posted form, which must also carry the session's CSRF token.
+async fn admin_post(
+    s: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
+    form: &FormFields,
+) -> Result<Session, Response> {
+    let session = admin_session(s, headers, ip).await?;
+    if !same_token(form.value("csrf_token"), &session.csrf_token) {
+        return Err(page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang())));
+    }
+    Ok(session)
+}
+
+/// The 404 page.
+fn not_found() -> Response {
+    page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang()))
+}
+
+/// The page answering a service failure: what the caller may not see or touch is absent (404),
+/// anything else is unexpected.
+fn refusal(e: &Error) -> Response {
+    match e {
+        Error::NotFound | Error::Forbidden => not_found(),
+        other => internal(other),
+    }
+}
+
+/// `303 See Other` to a local path built at run time.
+fn see_other_to(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+        Err(_) => internal(&Error::Unexpected(anyhow::anyhow!(
+            "a redirection target was not a valid header"
+        ))),
+    }
+}
+
+/// A service message in the page's language.
+fn text(lang: Lang, t: &Text) -> String {
+    match lang {
+        Lang::Fr => t.fr.clone(),
+        Lang::En => t.en.clone(),
+    }
+}
+
+/// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
+fn paris(lang: Lang, ms: i64) -> String {
+    match lang {
+        Lang::Fr => crate::clock::paris_fr(from_millis(ms)),
+        Lang::En => crate::clock::paris_en(from_millis(ms)),
+    }
+}
+
+/// The query string's fields.
+fn query(uri: &Uri) -> FormFields {
+    uri.query()
+        .map(|q| FormFields::parse(q.as_bytes()))
+        .unwrap_or_default()
+}
+
+/// A date typed as `JJ/MM/AAAA` (day and month may have one digit) or `AAAA-MM-JJ`.
+fn parse_date(typed: &str) -> Option<NaiveDate> {
+    let typed = typed.trim();
+    NaiveDate::parse_from_str(typed, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(typed, "%Y-%m-%d"))
+        .ok()
+        // Four-digit years only: "1/1/27" is not the year 27.
+        .filter(|d| (1000..=9999).contains(&chrono::Datelike::year(d)))
+}
+
+/// The instant a Paris wall-clock time on `date` happens (the earlier one when the clocks go back).
+fn paris_instant(date: NaiveDate, time: NaiveTime) -> Option<DateTime<Utc>> {
+    chrono_tz::Europe::Paris
+        .from_local_datetime(&date.and_time(time))
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// Midnight at the start of `date` in Paris.
+fn paris_day_start(date: NaiveDate) -> Option<DateTime<Utc>> {
+    paris_instant(date, NaiveTime::MIN)
+}
+
+/// A CSV download.
+fn csv_response(body: String, filename: &str) -> Response {
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    response
+}
+
+/// Today's date in Paris as `AAAA-MM-JJ`, for export file names.
+fn paris_today(s: &AppState) -> String {
+    s.core
+        .clock
+        .now()
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+/// `GET /admin`: the sections.
+async fn index(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> Response {
+    let session = match admin_session(&s, &headers, &ip).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    page(
+        StatusCode::OK,
+        &AdminIndexPage {
+            lang: lang(),
+            csrf_token: session.csrf_token,
+        },
+    )
+}
+
+/// The organisations page, with the form's values and errors.
+async fn organisations_page(
+    s: &AppState,
+    session: &Session,
+    notice_of: Option<&str>,
+    mut form: AdminOrganisationsPage,
+) -> Response {
+    let lang = form.lang;
+    let orgs = match s.core.list_organisations(&session.actor).await {
+        Ok(orgs) => orgs,
+        Err(e) => return refusal(&e),
+    };
+    let chosen = form
+        .kinds
+        .iter()
+        .find(|c| c.selected)
+        .map(|c| c.value.clone())
+        .unwrap_or_default();
+    form.kinds = ORG_KINDS
+        .iter()
+        .map(|k| Choice::new(*k, lang.admin().org_kind(k), &chosen))
+        .collect();
+    form.notice = notice_of
+        .and_then(|id| orgs.iter().find(|o| o.id == id))
+        .map(|o| lang.admin().org_created(&o.name));
+    form.organisations = orgs
+        .iter()
+        .map(|o| AdminOrg {
+            name: o.name.clone(),
+            kind: lang.admin().org_kind(&o.kind).to_owned(),
+        })
+        .collect();
+    form.csrf_token.clone_from(&session.csrf_token);
+    let status = if form.has_error() {
+        INVALID
+    } else {
+        StatusCode::OK
+    };
+    page(status, &form)
+}
+
+/// `GET /admin/organisations`: the list and the creation form (`?cree=ID` after a creation).
+async fn organisations(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let session = match admin_session(&s, &headers, &ip).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let q = query(&uri);
+    let form = AdminOrganisationsPage {
+        lang: lang(),
+        ..Default::default()
+    };
+    organisations_page(&s, &session, q.get("cree"), form).await
+}
+
+/// `POST /admin/organisations`: creates an organisation, then back to the list.
+async fn create_org(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    WebForm(f): WebForm,
+) -> Response {
+    let session = match admin_post(&s, &headers, &ip, &f).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let lang = lang();
+    let a = lang.admin();
+    let name = f.value("name").trim();
+    let kind = f.value("kind");
+    let mut form = AdminOrganisationsPage {
+        lang,
+        name: name.to_owned(),
+        kinds: vec![Choice::new(kind, "", kind)],
+        ..Default::default()
+    };
+    if name.is_empty() {
+        form.name_error = Some(a.err_org_name_empty.to_owned());
+    }
+    if !ORG_KINDS.contains(&kind) {
+        form.kind_error = Some(a.err_org_kind.to_owned());
+    }
+    if form.has_error() {
+        return organisations_page(&s, &session, None, form).await;
+    }
+    match s.core.create_organisation(&session.actor, name, kind).await {
+        Ok(id) => see_other_to(&format!("/admin/organisations?cree={id}")),
+        // The kind was checked above: what the service still refuses is the name (too long,
+        // control characters, already taken).
+        Err(Error::InvalidRequest(t) | Error::Conflict(t)) => {
+            form.name_error = Some(text(lang, &t));
+            organisations_page(&s, &session, None, form).await
+        }
+        Err(e) => refusal(&e),
+    }
+}
+
+/// `GET /admin/certificats`: destroyed missions, with links to their certificates.
+async fn certificates(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    let session = match admin_session(&s, &headers, &ip).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let destroyed = match s.core.destroyed_missions(&session.actor).await {
+        Ok(found) => found,
+        Err(e) => return refusal(&e),
+    };
+    let lang = lang();
+    page(
+        StatusCode::OK,
+        &AdminCertificatesPage {
+            lang,
+            csrf_token: session.csrf_token,
+            missions: destroyed
+                .into_iter()
+                .map(|d| DestroyedMission {
+                    id: d.mission.id,
+                    name: d.mission.name,
+                    controller: d.controller,
+                    destroyed_at: d.destroyed_at.map(|t| paris(lang, t)).unwrap_or_default(),
+                })
+                .collect(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_in_both_forms_and_placed_in_paris() {
+        let d = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        assert_eq!(parse_date("15/01/2027"), Some(d));
+        assert_eq!(parse_date(" 15/1/2027 "), Some(d));
+        assert_eq!(parse_date("2027-01-15"), Some(d));
+        for bad in [
+            "",
+            "32/01/2027",
+            "15/13/2027",
+            "1/1/27",
+            "demain",
+            "2027-1-15x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad:?}");
+        }
+        // Winter: Paris is UTC+1; summer: UTC+2.
+        assert_eq!(
+            paris_day_start(d).unwrap().to_rfc3339(),
+            "2027-01-14T23:00:00+00:00"
+        );
+        let july = NaiveDate::from_ymd_opt(2027, 7, 1).unwrap();
+        assert_eq!(
+            paris_day_start(july).unwrap().to_rfc3339(),
+            "2027-06-30T22:00:00+00:00"
+        );
+        // The day the clocks go forward still starts at midnight.
+        let spring = NaiveDate::from_ymd_opt(2027, 3, 28).unwrap();
+        assert_eq!(
+            paris_day_start(spring).unwrap().to_rfc3339(),
+            "2027-03-27T23:00:00+00:00"
+        );
+    }
+}

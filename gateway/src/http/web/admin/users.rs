@@ -1,0 +1,327 @@
+//! Accounts: the list, creation (the temporary password shown once), disabling and reset, each
+//! behind a confirmation page.
+
+use super::{admin_post, admin_session, paris, query, refusal, see_other_to, text, INVALID};
+use crate::db::orgs::OrgRow;
+use crate::db::users::UserRow;
+use crate::http::extract::ClientIp;
+use crate::http::web::{lang, page, WebForm};
+use crate::http::AppState;
+use crate::service::accounts::{check_email, normalise_username, UserSpec};
+use crate::service::sessions::Session;
+use crate::service::Error;
+use admin_ui::{
+    AccountAction, AdminConfirmPage, AdminNewUserPage, AdminPasswordPage, AdminUser,
+    AdminUsersPage, Choice, Lang, Layout as _,
+};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+
+/// The organisations as choices, `chosen` selected.
+fn org_choices(orgs: &[OrgRow], chosen: &str) -> Vec<Choice> {
+    orgs.iter()
+        .map(|o| Choice::new(o.id.clone(), o.name.clone(), chosen))
+        .collect()
+}
+
+fn org_name(orgs: &[OrgRow], id: &str) -> String {
+    orgs.iter()
+        .find(|o| o.id == id)
+        .map(|o| o.name.clone())
+        .unwrap_or_default()
+}
+
+fn state(lang: Lang, u: &UserRow) -> String {
+    let a = lang.admin();
+    if u.disabled != 0 {
+        a.state_disabled
+    } else {
+        a.state_active
+    }
+    .to_owned()
+}
+
+/// Every account and organisation, as the administrator sees them.
+async fn accounts(
+    s: &AppState,
+    session: &Session,
+) -> Result<(Vec<UserRow>, Vec<OrgRow>), Response> {
+    let users = s
+        .core
+        .list_users(&session.actor)
+        .await
+        .map_err(|e| refusal(&e))?;
+    let orgs = s
+        .core
+        .list_organisations(&session.actor)
+        .await
+        .map_err(|e| refusal(&e))?;
+    Ok((users, orgs))
+}
+
+/// `GET /admin/utilisateurs`: every account (`?desactive=ID` after a disable).
+pub(super) async fn list(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let session = match admin_session(&s, &headers, &ip).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let (users, orgs) = match accounts(&s, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let lang = lang();
+    let a = lang.admin();
+    let q = query(&uri);
+    let notice = q
+        .get("desactive")
+        .and_then(|id| users.iter().find(|u| u.id == id))
+        .map(|u| a.user_disabled(&u.display_name));
+    page(
+        StatusCode::OK,
+        &AdminUsersPage {
+            lang,
+            csrf_token: session.csrf_token,
+            notice,
+            users: users
+                .iter()
+                .map(|u| AdminUser {
+                    id: u.id.clone(),
+                    username: u.username.clone(),
+                    display_name: u.display_name.clone(),
+                    organisation: org_name(&orgs, &u.organisation_id),
+                    state: state(lang, u),
+                    platform_admin: u.platform_admin != 0,
+                    disabled: u.disabled != 0,
+                    last_login: u
+                        .last_login_at
+                        .map(|t| paris(lang, t))
+                        .unwrap_or_else(|| a.never.to_owned()),
+                })
+                .collect(),
+        },
+    )
+}
+
+/// `GET /admin/utilisateurs/nouveau`: the creation form.
+pub(super) async fn new_form(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+) -> Response {
+    let session = match admin_session(&s, &headers, &ip).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let orgs = match s.core.list_organisations(&session.actor).await {
+        Ok(orgs) => orgs,
+        Err(e) => return refusal(&e),
+    };
+    page(
+        StatusCode::OK,
+        &AdminNewUserPage {
+            lang: lang(),
+            csrf_token: session.csrf_token,
+            organisations: org_choices(&orgs, ""),
+            ..Default::default()
+        },
+    )
+}
+
+/// `POST /admin/utilisateurs`: creates the account and shows its temporary password, once.
+pub(super) async fn create(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    WebForm(f): WebForm,
+) -> Response {
+    let session = match admin_post(&s, &headers, &ip, &f).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let orgs = match s.core.list_organisations(&session.actor).await {
+        Ok(orgs) => orgs,
+        Err(e) => return refusal(&e),
+    };
+    let lang = lang();
+    let a = lang.admin();
+    let spec = UserSpec {
+        username: f.value("username").trim().to_owned(),
+        display_name: f.value("display_name").trim().to_owned(),
+        email: f.value("email").trim().to_owned(),
+        organisation_id: f.value("organisation_id").to_owned(),
+        platform_admin: f.value("platform_admin") == "oui",
+    };
+    let mut form = AdminNewUserPage {
+        lang,
+        csrf_token: session.csrf_token.clone(),
+        username: spec.username.clone(),
+        display_name: spec.display_name.clone(),
+        email: spec.email.clone(),
+        organisations: org_choices(&orgs, &spec.organisation_id),
+        platform_admin: spec.platform_admin,
+        ..Default::default()
+    };
+    // Each field's own rules, from the service, so that each message sits by its field.
+    if spec.username.is_empty() {
+        form.username_error = Some(a.err_username_empty.to_owned());
+    } else if let Err(Error::InvalidRequest(t)) = normalise_username(&spec.username) {
+        form.username_error = Some(text(lang, &t));
+    }
+    if spec.display_name.is_empty() {
+        form.display_name_error = Some(a.err_display_name_empty.to_owned());
+    }
+    if spec.email.is_empty() {
+        form.email_error = Some(a.err_email_empty.to_owned());
+    } else if let Err(Error::InvalidRequest(t)) = check_email(&spec.email) {
+        form.email_error = Some(text(lang, &t));
+    }
+    if !orgs.iter().any(|o| o.id == spec.organisation_id) {
+        form.organisation_error = Some(a.err_org_choose.to_owned());
+    }
+    if form.has_error() {
+        return page(INVALID, &form);
+    }
+    match s.core.create_user(&session.actor, &spec).await {
+        Ok(created) => page(
+            StatusCode::OK,
+            &AdminPasswordPage {
+                lang,
+                csrf_token: session.csrf_token,
+                reset: false,
+                display_name: spec.display_name,
+                username: normalise_username(&spec.username).unwrap_or(spec.username),
+                password: created.initial_password,
+            },
+        ),
+        Err(Error::Conflict(t)) => {
+            form.username_error = Some(text(lang, &t));
+            page(INVALID, &form)
+        }
+        // What the fields' own checks above let through (a name too long, control characters).
+        Err(Error::InvalidRequest(t)) => {
+            form.form_error = Some(text(lang, &t));
+            page(INVALID, &form)
+        }
+        Err(e) => refusal(&e),
+    }
+}
+
+/// The confirmation page of `action` on account `id`.
+async fn confirmation(
+    s: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
+    id: &str,
+    action: AccountAction,
+) -> Response {
+    let session = match admin_session(s, headers, ip).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let (users, orgs) = match accounts(s, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let Some(user) = users.iter().find(|u| u.id == id) else {
+        return super::not_found();
+    };
+    let lang = lang();
+    let step = match action {
+        AccountAction::Disable => "desactiver",
+        AccountAction::Reset => "reinitialiser",
+    };
+    page(
+        StatusCode::OK,
+        &AdminConfirmPage {
+            lang,
+            csrf_token: session.csrf_token.clone(),
+            action,
+            path: format!("/admin/utilisateurs/{}/{step}", user.id),
+            username: user.username.clone(),
+            display_name: user.display_name.clone(),
+            organisation: org_name(&orgs, &user.organisation_id),
+            state: state(lang, user),
+            disabled: user.disabled != 0,
+            own_account: user.id == session.actor.user_id,
+        },
+    )
+}
+
+/// `GET /admin/utilisateurs/{id}/desactiver`: what disabling does, and the button.
+pub(super) async fn confirm_disable(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    confirmation(&s, &headers, &ip, &id, AccountAction::Disable).await
+}
+
+/// `GET /admin/utilisateurs/{id}/reinitialiser`: what a reset does, and the button.
+pub(super) async fn confirm_reset(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    confirmation(&s, &headers, &ip, &id, AccountAction::Reset).await
+}
+
+/// `POST /admin/utilisateurs/{id}/desactiver`: disables the account (its sessions end at once).
+pub(super) async fn disable(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    WebForm(f): WebForm,
+) -> Response {
+    let session = match admin_post(&s, &headers, &ip, &f).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    match s.core.disable_user(&session.actor, &id).await {
+        Ok(()) => see_other_to(&format!("/admin/utilisateurs?desactive={id}")),
+        Err(e) => refusal(&e),
+    }
+}
+
+/// `POST /admin/utilisateurs/{id}/reinitialiser`: resets the account and shows its new temporary
+/// password, once.
+pub(super) async fn reset(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    WebForm(f): WebForm,
+) -> Response {
+    let session = match admin_post(&s, &headers, &ip, &f).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let password = match s.core.reset_user(&session.actor, &id).await {
+        Ok(password) => password,
+        Err(e) => return refusal(&e),
+    };
+    let (users, _) = match accounts(&s, &session).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let user = users.iter().find(|u| u.id == id);
+    page(
+        StatusCode::OK,
+        &AdminPasswordPage {
+            lang: lang(),
+            csrf_token: session.csrf_token,
+            reset: true,
+            display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
+            username: user.map(|u| u.username.clone()).unwrap_or_default(),
+            password,
+        },
+    )
+}
