@@ -10,11 +10,6 @@ crate::on_every_backend!(
     results_are_checked_before_release_and_overrides_are_recorded,
 );
 
-fn fixture(name: &str) -> Vec<u8> {
-    std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/").to_owned() + name)
-        .unwrap()
-}
-
 struct Exchange {
     app: TestApp,
     admin: Account,

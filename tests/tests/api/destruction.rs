@@ -113,13 +113,6 @@ async fn upload(
     file["id"].as_str().unwrap().to_owned()
 }
 
-async fn release(app: &TestApp, token: &str, file: &str) {
-    let r = app
-        .post_as(token, &format!("/api/v1/files/{file}/release"), json!({}))
-        .await;
-    assert_eq!(r.status(), 200);
-}
-
 async fn status(app: &TestApp, admin_token: &str, mission: &str) -> String {
     let r = app
         .get_as(admin_token, &format!("/api/v1/missions/{mission}"))

@@ -432,3 +432,17 @@ pub async fn upload_file(
     assert_eq!(status, 201, "upload of {name:?} to {folder}: {text}");
     serde_json::from_str(&text).unwrap()
 }
+
+/// Releases a result to the mission's recipients, as `token`'s owner; expects 200.
+pub async fn release(app: &TestApp, token: &str, file: &str) {
+    let r = app
+        .post_as(token, &format!("/api/v1/files/{file}/release"), json!({}))
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+/// The bytes of a file of the shared fixtures (`../shared/fixtures/` beside the repository).
+pub fn fixture(name: &str) -> Vec<u8> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/fixtures/").to_owned() + name;
+    std::fs::read(&path).unwrap_or_else(|e| panic!("fixture {path}: {e}"))
+}

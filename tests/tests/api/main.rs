@@ -14,3 +14,5 @@ mod missions;
 mod permissions;
 mod register;
 mod web;
+mod web_admin;
+mod web_mission;

@@ -28,21 +28,21 @@ crate::on_every_backend!(
 );
 
 /// A page as the tests see it.
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    html: String,
+pub(crate) struct Page {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) html: String,
 }
 
 impl Page {
-    fn location(&self) -> &str {
+    pub(crate) fn location(&self) -> &str {
         self.headers
             .get("location")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
     }
 
-    fn set_cookies(&self) -> Vec<String> {
+    pub(crate) fn set_cookies(&self) -> Vec<String> {
         self.headers
             .get_all("set-cookie")
             .iter()
@@ -51,13 +51,13 @@ impl Page {
     }
 
     /// The `Set-Cookie` line that sets `name`.
-    fn cookie(&self, name: &str) -> Option<String> {
+    pub(crate) fn cookie(&self, name: &str) -> Option<String> {
         self.set_cookies()
             .into_iter()
             .find(|c| c.starts_with(&format!("{name}=")))
     }
 
-    fn assert_contains(&self, needle: &str) {
+    pub(crate) fn assert_contains(&self, needle: &str) {
         assert!(
             self.html.contains(needle),
             "{needle:?} not found in:\n{}",
@@ -67,7 +67,7 @@ impl Page {
 }
 
 /// Reads a response; an HTML page must carry the CSP and hold no inline script or style.
-async fn read(r: Response) -> Page {
+pub(crate) async fn read(r: Response) -> Page {
     let status = r.status();
     let headers = r.headers().clone();
     let html = r.text().await.unwrap();
@@ -84,9 +84,14 @@ async fn read(r: Response) -> Page {
         assert!(csp.contains("default-src 'self'"), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
+        // One script at most, our own file, on signed-in pages; never inline code.
+        let scripts = html.matches("<script").count();
+        let ours = html
+            .matches("<script src=\"/static/passerelle.js\" defer></script>")
+            .count();
         assert!(
-            !html.contains("<script"),
-            "inline or external script in:\n{html}"
+            scripts <= 1 && scripts == ours,
+            "inline or foreign script in:\n{html}"
         );
         assert!(!html.contains("style="), "inline style in:\n{html}");
         assert!(!html.contains("<style"), "style element in:\n{html}");
@@ -101,11 +106,11 @@ async fn read(r: Response) -> Page {
     }
 }
 
-async fn get(app: &TestApp, path: &str) -> Page {
+pub(crate) async fn get(app: &TestApp, path: &str) -> Page {
     read(app.client.get(app.url(path)).send().await.unwrap()).await
 }
 
-async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
+pub(crate) async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
     read(
         app.client
             .post(app.url(path))
@@ -118,7 +123,7 @@ async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
 }
 
 /// The text between `start` and the next `end`.
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+pub(crate) fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
     let from = html
         .find(start)
         .unwrap_or_else(|| panic!("{start:?} not in:\n{html}"))
@@ -128,12 +133,12 @@ fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
 }
 
 /// The CSRF token of a signed-in page.
-fn csrf_of(page: &Page) -> String {
+pub(crate) fn csrf_of(page: &Page) -> String {
     between(&page.html, "<meta name=\"csrf-token\" content=\"", "\"").to_owned()
 }
 
 /// The value of the cookie set by a `Set-Cookie` line.
-fn cookie_value(set_cookie: &str) -> &str {
+pub(crate) fn cookie_value(set_cookie: &str) -> &str {
     set_cookie
         .split(';')
         .next()
@@ -151,7 +156,7 @@ async fn enrolled_user(app: &TestApp) -> Account {
 }
 
 /// A later login through the pages: password, then the TOTP code. Returns the last answer (303).
-async fn web_sign_in(app: &TestApp, account: &Account) -> Page {
+pub(crate) async fn web_sign_in(app: &TestApp, account: &Account) -> Page {
     let p = post_form(
         app,
         "/connexion",
@@ -173,7 +178,31 @@ async fn web_sign_in(app: &TestApp, account: &Account) -> Page {
     app.next_step();
     assert_eq!(p.status, 303, "{}", p.html);
     assert_eq!(p.location(), "/accueil");
+    accept_charter(app).await;
     p
+}
+
+/// Accepts the usage charter when it is pending (the first sign-in of an account).
+pub(crate) async fn accept_charter(app: &TestApp) {
+    let p = get(app, "/charte").await;
+    if p.status == 303 {
+        assert_eq!(p.location(), "/accueil");
+        return;
+    }
+    assert_eq!(p.status, 200, "{}", p.html);
+    let version = between(&p.html, "name=\"version\" value=\"", "\"").to_owned();
+    let p = post_form(
+        app,
+        "/charte",
+        &[
+            ("csrf_token", &csrf_of(&p)),
+            ("version", &version),
+            ("accepte", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.html);
+    assert_eq!(p.location(), "/accueil");
 }
 
 async fn first_login_through_the_pages(b: Backend) {
@@ -351,7 +380,66 @@ async fn first_login_through_the_pages(b: Backend) {
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     assert!(p.cookie("__Host-passerelle-session").is_some());
 
-    // Signed in.
+    // Signed in, the usage charter comes first: every page leads to it until it is accepted.
+    for path in ["/accueil", "/", "/connexion", "/admin"] {
+        let p = get(&app, path).await;
+        assert_eq!(p.status, 303, "{path}");
+        assert_eq!(p.location(), "/charte", "{path}");
+    }
+    let p = get(&app, "/charte").await;
+    assert_eq!(p.status, 200, "{}", p.html);
+    p.assert_contains("<h1>Charte d&#39;utilisation</h1>");
+    p.assert_contains("Votre compte est personnel");
+    p.assert_contains("<label for=\"accepte\">");
+    p.assert_contains("name=\"version\" value=\"passerelle-2026-12\"");
+    assert_eq!(csrf_of(&p), csrf);
+    // Not ticked: the error is tied to the box.
+    let p = post_form(
+        &app,
+        "/charte",
+        &[("csrf_token", &csrf), ("version", "passerelle-2026-12")],
+    )
+    .await;
+    assert_eq!(p.status, 422, "{}", p.html);
+    p.assert_contains("aria-describedby=\"accepte-erreur\"");
+    p.assert_contains("Cochez la case pour accepter la charte d&#39;utilisation.");
+    // An older version read: not an acceptance of the one in force.
+    let p = post_form(
+        &app,
+        "/charte",
+        &[
+            ("csrf_token", &csrf),
+            ("version", "ancienne"),
+            ("accepte", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 409, "{}", p.html);
+    // Without the token: refused.
+    let p = post_form(
+        &app,
+        "/charte",
+        &[("version", "passerelle-2026-12"), ("accepte", "1")],
+    )
+    .await;
+    assert_eq!(p.status, 403, "{}", p.html);
+    assert_eq!(get(&app, "/accueil").await.location(), "/charte");
+    let p = post_form(
+        &app,
+        "/charte",
+        &[
+            ("csrf_token", &csrf),
+            ("version", "passerelle-2026-12"),
+            ("accepte", "1"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.html);
+    assert_eq!(p.location(), "/accueil");
+    let p = get(&app, "/charte").await;
+    assert_eq!(p.status, 303, "accepted once is enough");
+    assert_eq!(p.location(), "/accueil");
+
     let p = get(&app, "/accueil").await;
     assert_eq!(p.status, 200, "{}", p.html);
     p.assert_contains("<h1>Bonjour marie Test</h1>");
@@ -687,6 +775,7 @@ async fn later_login_with_a_recovery_code(b: Backend) {
     .await;
     assert_eq!(p.status, 303, "{}", p.html);
     assert_eq!(p.location(), "/accueil");
+    accept_charter(&app).await;
     let p = get(&app, "/accueil").await;
     assert_eq!(p.status, 200);
     p.assert_contains("Bonjour marie Test");
@@ -798,7 +887,7 @@ async fn static_assets_and_unknown_files(b: Backend) {
 }
 
 /// Creates a mission ending `days` after the clock, as `admin`; returns its id.
-async fn mission_ending_in(
+pub(crate) async fn mission_ending_in(
     app: &TestApp,
     admin: &Account,
     name: &str,
@@ -823,7 +912,13 @@ async fn mission_ending_in(
 }
 
 /// Adds `user` to `mission` with `role`, as `admin`.
-async fn join(app: &TestApp, admin: &Account, mission: &str, user: &Account, role: &str) {
+pub(crate) async fn join(
+    app: &TestApp,
+    admin: &Account,
+    mission: &str,
+    user: &Account,
+    role: &str,
+) {
     let r = app
         .post_as(
             &admin.token,
@@ -917,17 +1012,14 @@ async fn mission_page_lists_files_with_download_links(b: Backend) {
     p.assert_contains("<h1>Étude OPS 2027</h1>");
     p.assert_contains("Diagnostic de l&#39;occupation du parc");
     p.assert_contains("se termine dans 30 jours");
-    p.assert_contains("<caption>");
-    p.assert_contains("<th scope=\"col\">Fichier</th>");
-    p.assert_contains("<th scope=\"row\">ops_2027.csv</th>");
+    p.assert_contains(&format!("<li class=\"fichier\" id=\"fichier-{file}\">"));
+    p.assert_contains("ops_2027.csv");
     p.assert_contains(&format!("href=\"/api/v1/files/{file}/content\""));
     p.assert_contains(&format!("name=\"retour\" value=\"/missions/{mission}\""));
-    assert_eq!(
-        p.html.matches("<form").count(),
-        2,
-        "language switch and logout only:\n{}",
-        p.html
-    );
+    // A depositor: the deposit form, no results form, no participant management.
+    p.assert_contains(&format!("action=\"/missions/{mission}/depots\""));
+    assert!(!p.html.contains("/resultats\""), "{}", p.html);
+    assert!(!p.html.contains("ajout-participant"), "{}", p.html);
 
     // The link works with the session cookie.
     let r = app

@@ -1,0 +1,1048 @@
+//! The platform administrators' pages, driven as a browser would (cookie sessions, forms posted
+//! as `application/x-www-form-urlencoded`, redirects looked at one by one).
+//!
+//! Every HTML page is checked for the CSP header, the absence of inline scripts and styles, one
+//! `<h1>` and the skip link; every action taken through the pages is checked in the audit trail
+//! or through the API.
+
+// The test bodies run inside `on_every_backend!`, outside a `#[test]` function as clippy sees it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use crate::helpers::*;
+use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+crate::on_every_backend!(
+    non_admins_get_404_on_every_admin_page,
+    admin_creates_an_organisation_and_an_account,
+    disabling_ends_sessions_and_reset_shows_a_new_password,
+    access_review_flags_accounts_inactive_for_90_days,
+    audit_trail_filters_pages_and_exports,
+    admin_creates_a_mission_and_finds_its_certificate,
+    posts_without_the_csrf_token_are_refused,
+);
+
+/// A page as the tests see it.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    html: String,
+}
+
+impl Page {
+    fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+
+    fn assert_contains(&self, needle: &str) {
+        assert!(
+            self.html.contains(needle),
+            "{needle:?} not found in:\n{}",
+            self.html
+        );
+    }
+
+    fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// Reads a response; an HTML page must carry the CSP and hold no inline script or style.
+async fn read(r: reqwest::Response) -> Page {
+    let status = r.status();
+    let headers = r.headers().clone();
+    let html = r.text().await.unwrap();
+    let is_html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if is_html {
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'self'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        // One script at most, our own file, on signed-in pages; never inline code.
+        let scripts = html.matches("<script").count();
+        let ours = html
+            .matches("<script src=\"/static/passerelle.js\" defer></script>")
+            .count();
+        assert!(
+            scripts <= 1 && scripts == ours,
+            "inline or foreign script in:\n{html}"
+        );
+        assert!(!html.contains("style="), "inline style in:\n{html}");
+        assert!(!html.contains("<style"), "style element in:\n{html}");
+        assert_eq!(html.matches("<h1").count(), 1, "one h1 per page:\n{html}");
+        assert!(html.contains("<main id=\"contenu\""), "{html}");
+        assert!(html.contains("href=\"#contenu\""), "skip link:\n{html}");
+        assert_eq!(headers["cache-control"], "no-store");
+    }
+    Page {
+        status,
+        headers,
+        html,
+    }
+}
+
+async fn get(app: &TestApp, c: &Client, path: &str) -> Page {
+    read(c.get(app.url(path)).send().await.unwrap()).await
+}
+
+async fn post_form(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Page {
+    read(c.post(app.url(path)).form(fields).send().await.unwrap()).await
+}
+
+/// The text between `start` and the next `end`.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html
+        .find(start)
+        .unwrap_or_else(|| panic!("{start:?} not in:\n{html}"))
+        + start.len();
+    let len = html[from..].find(end).unwrap();
+    &html[from..from + len]
+}
+
+/// The table row holding `needle`.
+fn row_of<'a>(html: &'a str, needle: &str) -> &'a str {
+    let at = html
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in:\n{html}"));
+    let start = html[..at].rfind("<tr").unwrap();
+    let end = at + html[at..].find("</tr>").unwrap();
+    &html[start..end]
+}
+
+/// The CSRF token of a signed-in page.
+fn csrf_of(page: &Page) -> String {
+    between(&page.html, "<meta name=\"csrf-token\" content=\"", "\"").to_owned()
+}
+
+/// The temporary password shown on a creation or reset page.
+fn temporary_password(page: &Page) -> String {
+    let code = between(&page.html, "id=\"mot-de-passe-provisoire\"", "</code>");
+    code.split_once('>').unwrap().1.to_owned()
+}
+
+/// A later login through the pages with `c`'s cookie store: password, then the TOTP code.
+async fn sign_in(app: &TestApp, c: &Client, account: &Account) {
+    let p = post_form(
+        app,
+        c,
+        "/connexion",
+        &[
+            ("username", &account.username),
+            ("password", &account.password),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 200, "{}", p.html);
+    let code = app.code(&account.totp_secret);
+    let p = post_form(
+        app,
+        c,
+        "/connexion/code",
+        &[("etape", "code"), ("code", &code)],
+    )
+    .await;
+    app.next_step();
+    assert_eq!(p.status, 303, "{}", p.html);
+    assert_eq!(p.location(), "/accueil");
+    // The usage charter, at the account's first sign-in through the pages.
+    let p = get(app, c, "/charte").await;
+    let p = if p.status == 200 {
+        let version = between(&p.html, "name=\"version\" value=\"", "\"").to_owned();
+        let csrf = csrf_of(&p);
+        let fields = [
+            ("csrf_token", csrf.as_str()),
+            ("version", &version),
+            ("accepte", "1"),
+        ];
+        post_form(app, c, "/charte", &fields).await
+    } else {
+        p
+    };
+    assert_eq!(p.status, 303, "{}", p.html);
+    assert_eq!(p.location(), "/accueil");
+}
+
+/// A second browser, with its own cookies.
+fn browser(app: &TestApp) -> Client {
+    client_for(&app.cert_pem, app.addr)
+}
+
+/// Every audit event, through the API.
+async fn audit(app: &TestApp, token: &str) -> Vec<Value> {
+    let r = app.get_as(token, "/api/v1/audit").await;
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["events"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// An account's id, through the API.
+async fn user_id(app: &TestApp, token: &str, username: &str) -> String {
+    let v: Value = app
+        .get_as(token, "/api/v1/users")
+        .await
+        .json()
+        .await
+        .unwrap();
+    v["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == username)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// The cells of one CSV line (`;`-separated, `"`-quoted).
+fn csv_cells(line: &str) -> Vec<String> {
+    let mut cells = vec![String::new()];
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cells.last_mut().unwrap().push('"');
+            }
+            ('"', _) => quoted = !quoted,
+            (';', false) => cells.push(String::new()),
+            (c, _) => cells.last_mut().unwrap().push(c),
+        }
+    }
+    cells
+}
+
+/// Every path of the administration, with an account id for the per-account pages.
+fn admin_pages(id: &str) -> Vec<String> {
+    [
+        "/admin",
+        "/admin/organisations",
+        "/admin/utilisateurs",
+        "/admin/utilisateurs/nouveau",
+        "/admin/utilisateurs/{id}/desactiver",
+        "/admin/utilisateurs/{id}/reinitialiser",
+        "/admin/revue-des-acces",
+        "/admin/revue-des-acces.csv",
+        "/admin/journal",
+        "/admin/journal.csv",
+        "/admin/certificats",
+        "/admin/missions",
+        "/admin/missions/nouvelle",
+    ]
+    .iter()
+    .map(|p| p.replace("{id}", id))
+    .collect()
+}
+
+async fn non_admins_get_404_on_every_admin_page(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let marie = app.user(&admin, "marie", &org).await;
+
+    // Without a session: the login page, as for every signed-in page.
+    let p = get(&app, &app.client, "/admin").await;
+    assert_eq!(p.status, 303);
+    assert_eq!(p.location(), "/connexion");
+
+    sign_in(&app, &app.client, &marie).await;
+    let home = get(&app, &app.client, "/accueil").await;
+    assert_eq!(home.status, 200);
+    assert!(!home.html.contains("href=\"/admin\""), "{}", home.html);
+    let csrf = csrf_of(&home);
+    for path in admin_pages(&marie.id) {
+        let p = get(&app, &app.client, &path).await;
+        assert_eq!(p.status, 404, "GET {path}");
+        p.assert_contains("Page introuvable");
+    }
+    for path in [
+        "/admin/organisations".to_owned(),
+        "/admin/utilisateurs".to_owned(),
+        format!("/admin/utilisateurs/{}/desactiver", marie.id),
+        format!("/admin/utilisateurs/{}/reinitialiser", marie.id),
+        "/admin/missions".to_owned(),
+    ] {
+        let p = post_form(
+            &app,
+            &app.client,
+            &path,
+            &[("csrf_token", &csrf), ("name", "Intrus"), ("kind", "other")],
+        )
+        .await;
+        assert_eq!(p.status, 404, "POST {path}");
+    }
+    // Nothing happened: marie's session still works and no organisation was added.
+    assert_eq!(get(&app, &app.client, "/accueil").await.status, 200);
+    let orgs: Value = app
+        .get_as(&admin.token, "/api/v1/organisations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(orgs["organisations"].as_array().unwrap().len(), 2);
+
+    // The administrator's home links to the administration.
+    let c = browser(&app);
+    sign_in(&app, &c, &admin).await;
+    let home = get(&app, &c, "/accueil").await;
+    home.assert_contains("<a href=\"/admin\">Administration</a>");
+    let p = get(&app, &c, "/admin").await;
+    assert_eq!(p.status, 200);
+    p.assert_contains("<h1>Administration</h1>");
+    for section in [
+        "/admin/organisations",
+        "/admin/utilisateurs",
+        "/admin/revue-des-acces",
+        "/admin/journal",
+        "/admin/certificats",
+        "/admin/missions",
+    ] {
+        p.assert_contains(&format!("href=\"{section}\""));
+        assert_eq!(get(&app, &c, section).await.status, 200, "{section}");
+    }
+}
+
+async fn admin_creates_an_organisation_and_an_account(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let c = app.client.clone();
+    sign_in(&app, &c, &admin).await;
+
+    let p = get(&app, &c, "/admin/organisations").await;
+    assert_eq!(p.status, 200);
+    p.assert_contains(
+        "<form method=\"post\" action=\"/admin/organisations\" id=\"creer-organisme\"",
+    );
+    p.assert_contains("<label for=\"name\">Nom de l&#39;organisme</label>");
+    p.assert_contains("<option value=\"consultancy\">bureau d&#39;études</option>");
+    let csrf = csrf_of(&p);
+
+    // Empty fields: the form again, each error tied to its field.
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/organisations",
+        &[("csrf_token", &csrf), ("name", " "), ("kind", "")],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("<title>Erreur : Organismes");
+    p.assert_contains("aria-describedby=\"name-erreur\"");
+    p.assert_contains("id=\"name-erreur\"><span class=\"prefixe\">Erreur : </span>Saisissez le nom de l&#39;organisme.");
+    p.assert_contains("aria-describedby=\"kind-erreur\"");
+
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/organisations",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Habitat Sud"),
+            ("kind", "bailleur"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.html);
+    assert!(
+        p.location().starts_with("/admin/organisations?cree="),
+        "{}",
+        p.location()
+    );
+    let p = get(&app, &c, p.location()).await;
+    p.assert_contains(
+        "<p class=\"avis\" role=\"status\">L&#39;organisme « Habitat Sud » a été créé.</p>",
+    );
+    p.assert_contains("<tr><th scope=\"row\">Habitat Sud</th><td>bailleur social</td></tr>");
+
+    // The same name again: refused by the service, tied to the name field, typed values kept.
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/organisations",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Habitat Sud"),
+            ("kind", "epci"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("Erreur : </span>Un organisme porte déjà ce nom.");
+    p.assert_contains(
+        "value=\"Habitat Sud\" aria-invalid=\"true\" aria-describedby=\"name-erreur\"",
+    );
+    p.assert_contains("<option value=\"epci\" selected>");
+
+    // The account form lists the organisation.
+    let orgs: Value = app
+        .get_as(&admin.token, "/api/v1/organisations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let org = orgs["organisations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Habitat Sud")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let p = get(&app, &c, "/admin/utilisateurs/nouveau").await;
+    assert_eq!(p.status, 200);
+    p.assert_contains(&format!("<option value=\"{org}\">Habitat Sud</option>"));
+    p.assert_contains("id=\"platform_admin-non\" name=\"platform_admin\" value=\"non\" checked");
+
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/utilisateurs",
+        &[
+            ("csrf_token", &csrf),
+            ("username", "Marie"),
+            ("display_name", "Marie Curie"),
+            ("email", "pas-une-adresse"),
+            ("organisation_id", &org),
+            ("platform_admin", "non"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("id=\"email-erreur\"><span class=\"prefixe\">Erreur : </span>L&#39;adresse électronique n&#39;est pas valide.");
+    p.assert_contains("aria-describedby=\"email-erreur\"");
+    p.assert_contains("value=\"Marie Curie\"");
+    p.assert_contains(&format!("<option value=\"{org}\" selected>"));
+
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/utilisateurs",
+        &[
+            ("csrf_token", &csrf),
+            ("username", "Marie"),
+            ("display_name", "Marie Curie"),
+            ("email", "marie@habitat-sud.fr"),
+            ("organisation_id", &org),
+            ("platform_admin", "non"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 200, "{}", p.html);
+    p.assert_contains("<h1>Compte créé</h1>");
+    p.assert_contains("<code id=\"identifiant-cree\">marie</code>");
+    p.assert_contains("ne sera plus jamais affiché");
+    p.assert_contains("autre canal");
+    assert!(!p.html.contains("action=\"/langue\""), "no language switch");
+    let password = temporary_password(&p);
+    assert!(password.len() >= 12, "{password}");
+
+    // The password works once, at a first login, and is shown nowhere else.
+    let id = user_id(&app, &admin.token, "marie").await;
+    let marie = app.first_login(&id, "marie", &password).await;
+    let p = get(&app, &c, "/admin/utilisateurs").await;
+    assert!(!p.html.contains(&password));
+    let row = row_of(&p.html, "<th scope=\"row\">marie</th>");
+    assert!(
+        row.contains("Marie Curie") && row.contains("Habitat Sud") && row.contains("actif"),
+        "{row}"
+    );
+    assert!(
+        row.contains("15/01/2027 à 09:0"),
+        "last login in Paris time: {row}"
+    );
+
+    // The same username again.
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/utilisateurs",
+        &[
+            ("csrf_token", &csrf),
+            ("username", "marie"),
+            ("display_name", "Autre Marie"),
+            ("email", "autre@habitat-sud.fr"),
+            ("organisation_id", &org),
+            ("platform_admin", "non"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("id=\"username-erreur\"><span class=\"prefixe\">Erreur : </span>Cet identifiant est déjà pris.");
+
+    // Both creations are in the audit trail as the API records them.
+    let events = audit(&app, &admin.token).await;
+    for action in ["organisation.create", "user.create"] {
+        assert!(
+            events.iter().any(|e| e["action"] == action
+                && e["actor"] == admin.id.as_str()
+                && e["outcome"] == "success"),
+            "{action}"
+        );
+    }
+    assert!(events
+        .iter()
+        .any(|e| e["action"] == "user.create" && e["target"] == marie.id.as_str()));
+}
+
+async fn disabling_ends_sessions_and_reset_shows_a_new_password(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let marie = app.user(&admin, "marie", &org).await;
+    let paul = app.user(&admin, "paul", &org).await;
+    let c = app.client.clone();
+    sign_in(&app, &c, &admin).await;
+    let marie_browser = browser(&app);
+    sign_in(&app, &marie_browser, &marie).await;
+
+    let path = format!("/admin/utilisateurs/{}/desactiver", marie.id);
+    let p = get(&app, &c, &path).await;
+    assert_eq!(p.status, 200);
+    p.assert_contains("<h1>Désactiver un compte</h1>");
+    p.assert_contains(&format!(
+        "<form method=\"post\" action=\"{path}\" id=\"confirmer\""
+    ));
+    p.assert_contains("Désactiver le compte</button>");
+    p.assert_contains("<dd><code>marie</code></dd>");
+    let csrf = csrf_of(&p);
+
+    // Without the token: refused, nothing changes.
+    let p = post_form(&app, &c, &path, &[]).await;
+    assert_eq!(p.status, 403);
+    assert_eq!(get(&app, &marie_browser, "/accueil").await.status, 200);
+
+    let p = post_form(&app, &c, &path, &[("csrf_token", &csrf)]).await;
+    assert_eq!(p.status, 303);
+    assert_eq!(
+        p.location(),
+        format!("/admin/utilisateurs?desactive={}", marie.id)
+    );
+    let p = get(&app, &c, p.location()).await;
+    p.assert_contains(
+        "Le compte de marie Test est désactivé : ses sessions en cours ont été fermées.",
+    );
+    let row = row_of(&p.html, "<th scope=\"row\">marie</th>");
+    assert!(row.contains("désactivé"), "{row}");
+    assert!(!row.contains("/desactiver"), "no second disable: {row}");
+
+    // Every session of marie ended at once: the web one and the bearer one.
+    let p = get(&app, &marie_browser, "/accueil").await;
+    assert_eq!(p.status, 303);
+    assert_eq!(p.location(), "/connexion?expire=1");
+    assert_eq!(app.get_as(&marie.token, "/api/v1/me").await.status(), 401);
+    let p = get(&app, &c, &path).await;
+    p.assert_contains("Ce compte est déjà désactivé.");
+    assert!(!p.html.contains("<form method=\"post\" action=\"/admin"));
+
+    // Reset: a confirmation, then the new temporary password once.
+    let path = format!("/admin/utilisateurs/{}/reinitialiser", paul.id);
+    let p = get(&app, &c, &path).await;
+    p.assert_contains("<h1>Réinitialiser un compte</h1>");
+    let p = post_form(&app, &c, &path, &[("csrf_token", &csrf)]).await;
+    assert_eq!(p.status, 200);
+    p.assert_contains("<h1>Compte réinitialisé</h1>");
+    let password = temporary_password(&p);
+    assert_eq!(app.get_as(&paul.token, "/api/v1/me").await.status(), 401);
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "paul", "password": paul.password}),
+        )
+        .await;
+    assert_eq!(r.status(), 401, "the old password is gone");
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "paul", "password": password}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().await.unwrap()["step"], "change_password");
+
+    let events = audit(&app, &admin.token).await;
+    for (action, target) in [("user.disable", &marie.id), ("user.reset", &paul.id)] {
+        assert!(
+            events.iter().any(|e| e["action"] == action
+                && e["target"] == target.as_str()
+                && e["actor"] == admin.id.as_str()),
+            "{action}"
+        );
+    }
+    let p = get(&app, &c, "/admin/utilisateurs/inconnu/desactiver").await;
+    assert_eq!(p.status, 404);
+}
+
+async fn access_review_flags_accounts_inactive_for_90_days(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let marie = app.user(&admin, "marie", &org).await;
+    let paul = app.user(&admin, "paul", &org).await;
+    app.create_user(&admin, "nina", &org).await;
+    let (zoe, _) = app.create_user(&admin, "zoe", &org).await;
+    let r = app
+        .post_as(
+            &admin.token,
+            &format!("/api/v1/users/{zoe}/disable"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    use gateway::clock::Clock as _;
+    let ends = gateway::clock::rfc3339(app.clock.now() + chrono::Duration::days(200));
+    let r = app
+        .post_as(
+            &admin.token,
+            "/api/v1/missions",
+            json!({"name": "Étude OPS 2027", "purpose": "Diagnostic",
+                   "controller_organisation_id": org, "ends_at": ends}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let mission = r.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (user, role) in [(&marie.id, "depositor"), (&marie.id, "manager")] {
+        let r = app
+            .post_as(
+                &admin.token,
+                &format!("/api/v1/missions/{mission}/participants"),
+                json!({"user_id": user, "role": role}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+
+    // 91 days later, paul and the administrator sign in again; marie and nina do not.
+    app.clock.advance(chrono::Duration::days(91));
+    app.login(&paul).await;
+    let c = app.client.clone();
+    sign_in(&app, &c, &admin).await;
+
+    let p = get(&app, &c, "/admin/revue-des-acces").await;
+    assert_eq!(p.status, 200);
+    p.assert_contains("<h1>Revue des accès</h1>");
+    p.assert_contains("2 comptes actifs sont sans connexion depuis 90 jours ou plus.");
+    assert_eq!(
+        p.html.matches("<tr class=\"inactif\">").count(),
+        2,
+        "{}",
+        p.html
+    );
+    assert_eq!(p.html.matches("Inactif :").count(), 2);
+    let row = row_of(&p.html, "(marie)");
+    assert!(row.starts_with("<tr class=\"inactif\">"), "{row}");
+    assert!(
+        row.contains(
+            "<strong class=\"marque-inactif\">Inactif :</strong> sans connexion depuis 91 jours"
+        ),
+        "{row}"
+    );
+    assert!(
+        row.contains("Étude OPS 2027 (en cours) : dépositaire, responsable"),
+        "{row}"
+    );
+    assert!(row.contains("15/01/2027 à 09:0"), "{row}");
+    let row = row_of(&p.html, "(nina)");
+    assert!(
+        row.contains("jamais connecté, compte créé il y a 91 jours"),
+        "{row}"
+    );
+    let row = row_of(&p.html, "(paul)");
+    assert!(
+        !row.contains("inactif") && row.contains("connexion récente"),
+        "{row}"
+    );
+    assert!(row.contains("aucune mission"), "{row}");
+    let row = row_of(&p.html, "(zoe)");
+    assert!(
+        !row.contains("Inactif") && row.contains("compte désactivé"),
+        "{row}"
+    );
+    assert!(row_of(&p.html, "(admin)").contains("administrateur de la plateforme"));
+
+    let p = get(&app, &c, "/admin/revue-des-acces.csv").await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.header("content-type"), "text/csv; charset=utf-8");
+    assert!(
+        p.header("content-disposition")
+            .starts_with("attachment; filename=\"revue-des-acces-2027-04-16"),
+        "{}",
+        p.header("content-disposition")
+    );
+    let lines: Vec<&str> = p.html.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}identifiant;nom;organisme;etat;administrateur_plateforme;missions_et_roles;derniere_connexion;jours_sans_connexion;inactif_90_jours"
+    );
+    assert_eq!(lines.len(), 1 + 5);
+    let mut marie_line = csv_cells(lines.iter().find(|l| l.starts_with("marie;")).unwrap());
+    let last_login = marie_line.remove(6);
+    assert!(last_login.starts_with("15/01/2027 09:0"), "{last_login}");
+    assert_eq!(
+        marie_line,
+        [
+            "marie",
+            "marie Test",
+            "Habitat Sud",
+            "actif",
+            "non",
+            "Étude OPS 2027 (en cours) : dépositaire, responsable",
+            "91",
+            "oui"
+        ]
+    );
+    let zoe_line = csv_cells(lines.iter().find(|l| l.starts_with("zoe;")).unwrap());
+    assert_eq!(zoe_line[3], "désactivé");
+    assert_eq!(zoe_line[8], "non");
+}
+
+async fn audit_trail_filters_pages_and_exports(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let marie = app.user(&admin, "marie", &org).await;
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "marie", "password": "pas le bon mot de passe"}),
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+
+    // Two days later: more events, among them a person whose name a spreadsheet would run.
+    app.clock.advance(chrono::Duration::days(2));
+    let token = app.login(&admin).await;
+    let c = app.client.clone();
+    sign_in(&app, &c, &admin).await;
+    let r = app
+        .post_as(
+            &token,
+            "/api/v1/users",
+            json!({"username": "eve", "display_name": "=SOMME(A1)", "email": "eve@example.fr",
+                   "organisation_id": org}),
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": "eve", "password": "mauvais mot de passe"}),
+        )
+        .await;
+    assert_eq!(r.status(), 401);
+    for i in 0..55 {
+        let r = app
+            .post_as(
+                &token,
+                "/api/v1/organisations",
+                json!({"name": format!("Organisme {i:02}"), "kind": "other"}),
+            )
+            .await;
+        assert_eq!(r.status(), 201);
+    }
+    let total = audit(&app, &token).await.len();
+
+    // Unfiltered: newest first, 50 a page.
+    let p = get(&app, &c, "/admin/journal").await;
+    assert_eq!(p.status, 200);
+    p.assert_contains(&format!("{total} événements correspondent aux filtres."));
+    p.assert_contains("<form method=\"get\" action=\"/admin/journal\" id=\"filtres-journal\"");
+    let tbody = between(&p.html, "<tbody>", "</tbody>");
+    assert_eq!(tbody.matches("<th scope=\"row\">").count(), 50);
+    let first: i64 = between(tbody, "<th scope=\"row\">", "<").parse().unwrap();
+    assert_eq!(first, total as i64, "the newest event comes first");
+    p.assert_contains(&format!("page 1 sur {}", total.div_ceil(50)));
+    p.assert_contains("rel=\"next\"");
+    assert!(!p.html.contains("rel=\"prev\""));
+
+    // Outcome and person filters.
+    let p = get(&app, &c, "/admin/journal?outcome=failed").await;
+    p.assert_contains("2 événements correspondent aux filtres.");
+    p.assert_contains("<option value=\"failed\" selected>échec</option>");
+    let tbody = between(&p.html, "<tbody>", "</tbody>");
+    assert_eq!(tbody.matches("échec de connexion").count(), 2, "{tbody}");
+    let p = get(
+        &app,
+        &c,
+        &format!("/admin/journal?actor={}&outcome=failed", marie.id),
+    )
+    .await;
+    p.assert_contains("1 événement correspond aux filtres.");
+    let tbody = between(&p.html, "<tbody>", "</tbody>");
+    assert!(tbody.contains("marie Test (marie)"), "{tbody}");
+    let p = get(&app, &c, &format!("/admin/journal?actor={}", marie.id)).await;
+    let tbody = between(&p.html, "<tbody>", "</tbody>");
+    assert!(
+        !tbody.contains("Admin Test (admin)"),
+        "only marie's events: {tbody}"
+    );
+
+    // Action filter, across two pages.
+    let p = get(&app, &c, "/admin/journal?action=organisation.create").await;
+    p.assert_contains("56 événements correspondent aux filtres.");
+    p.assert_contains("page 1 sur 2");
+    let p = get(&app, &c, "/admin/journal?action=organisation.create&page=2").await;
+    p.assert_contains("page 2 sur 2");
+    p.assert_contains("rel=\"prev\"");
+    let tbody = between(&p.html, "<tbody>", "</tbody>");
+    assert_eq!(tbody.matches("<th scope=\"row\">").count(), 6);
+    assert!(
+        tbody.contains("Habitat Sud"),
+        "the oldest creation last: {tbody}"
+    );
+
+    // Paris dates, both included.
+    let p = get(&app, &c, "/admin/journal?to=15%2F01%2F2027&outcome=failed").await;
+    p.assert_contains("1 événement correspond aux filtres.");
+    let p = get(
+        &app,
+        &c,
+        "/admin/journal?from=17/01/2027&action=organisation.create",
+    )
+    .await;
+    p.assert_contains("55 événements correspondent aux filtres.");
+    let p = get(&app, &c, "/admin/journal?from=16/01/2027&to=16/01/2027").await;
+    p.assert_contains("0 événement correspond aux filtres.");
+    p.assert_contains("Aucun événement ne correspond à ces filtres.");
+    let p = get(&app, &c, "/admin/journal?from=31/02/2027").await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("aria-describedby=\"from-aide from-erreur\"");
+    p.assert_contains("Erreur : </span>Date illisible");
+    let p = get(&app, &c, "/admin/journal?from=20/01/2027&to=17/01/2027").await;
+    p.assert_contains("id=\"to-erreur\"");
+
+    // The CSV export of the filtered events.
+    let p = get(&app, &c, "/admin/journal.csv?outcome=failed").await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.header("content-type"), "text/csv; charset=utf-8");
+    assert!(p
+        .header("content-disposition")
+        .starts_with("attachment; filename=\"journal-audit-"));
+    let lines: Vec<&str> = p.html.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}numero;date;personne;organisme;adresse_ip;operation;code_operation;mission;donnees;resultat"
+    );
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    let marie_line = csv_cells(lines[1]);
+    assert_eq!(marie_line.len(), 10);
+    assert!(
+        marie_line[1].starts_with("15/01/2027 09:0"),
+        "{marie_line:?}"
+    );
+    assert_eq!(marie_line[2], "marie Test (marie)");
+    assert_eq!(marie_line[3], "Habitat Sud");
+    assert_eq!(marie_line[5], "échec de connexion");
+    assert_eq!(marie_line[6], "auth.login_failed");
+    assert_eq!(marie_line[9], "échec");
+    let eve_line = csv_cells(lines[2]);
+    assert_eq!(eve_line[2], "'=SOMME(A1) (eve)", "formula neutralised");
+    assert!(
+        marie_line[0].parse::<i64>().unwrap() < eve_line[0].parse::<i64>().unwrap(),
+        "oldest first"
+    );
+
+    let p = get(&app, &c, "/admin/journal.csv").await;
+    let lines: Vec<&str> = p.html.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 1 + total);
+    for l in &lines[1..] {
+        assert_eq!(csv_cells(l).len(), 10, "{l}");
+    }
+    assert_eq!(csv_cells(lines[1])[0], "1", "oldest first");
+    let p = get(&app, &c, "/admin/journal.csv?to=nimporte").await;
+    assert_eq!(p.status, 400);
+}
+
+async fn admin_creates_a_mission_and_finds_its_certificate(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    app.organisation(&admin, "Habitat Sud", "bailleur").await;
+    let c = app.client.clone();
+    sign_in(&app, &c, &admin).await;
+
+    let p = get(&app, &c, "/admin/missions/nouvelle").await;
+    assert_eq!(p.status, 200);
+    let csrf = csrf_of(&p);
+    let end = p.html.find("\">Habitat Sud</option>").unwrap();
+    let org = p.html[..end].rsplit("value=\"").next().unwrap().to_owned();
+    let p = post_form(&app, &c, "/admin/missions", &[("csrf_token", &csrf)]).await;
+    assert_eq!(p.status, 422);
+    for field in ["name", "purpose", "controller_organisation_id", "ends_at"] {
+        p.assert_contains(&format!("id=\"{field}-erreur\""));
+    }
+    assert!(!p.html.contains("id=\"results_retained_until-erreur\""));
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/missions",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Étude OPS 2027"),
+            ("purpose", "Diagnostic de l'occupation du parc"),
+            ("controller_organisation_id", &org),
+            ("ends_at", "14/01/2027"),
+            ("results_retained_until", "13/01/2027"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("id=\"ends_at-erreur\"><span class=\"prefixe\">Erreur : </span>La date de fin doit être dans le futur.");
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/missions",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Étude OPS 2027"),
+            ("purpose", "Diagnostic de l'occupation du parc"),
+            ("controller_organisation_id", &org),
+            ("ends_at", "31/01/2027"),
+            ("results_retained_until", "30/01/2027"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("id=\"results_retained_until-erreur\"");
+    p.assert_contains("value=\"31/01/2027\"");
+    let p = post_form(
+        &app,
+        &c,
+        "/admin/missions",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Étude OPS 2027"),
+            ("purpose", "Diagnostic de l'occupation du parc"),
+            ("controller_organisation_id", &org),
+            ("ends_at", "31/01/2027"),
+            ("results_retained_until", ""),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 303, "{}", p.html);
+    let id = p
+        .location()
+        .strip_prefix("/admin/missions?creee=")
+        .unwrap()
+        .to_owned();
+    let p = get(&app, &c, p.location()).await;
+    p.assert_contains("La mission « Étude OPS 2027 » a été créée.");
+    let row = row_of(&p.html, &format!("href=\"/missions/{id}\""));
+    assert!(
+        row.contains("31/01/2027 à 23:59") && row.contains("non conservés"),
+        "{row}"
+    );
+    let m: Value = app
+        .get_as(&admin.token, &format!("/api/v1/missions/{id}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["ends_at"], "2027-01-31T22:59:59Z");
+    assert!(audit(&app, &admin.token)
+        .await
+        .iter()
+        .any(|e| e["action"] == "mission.create" && e["mission_id"] == id.as_str()));
+
+    let p = get(&app, &c, "/admin/certificats").await;
+    p.assert_contains("Aucune mission n&#39;a encore été détruite.");
+    let r = app
+        .post_as(
+            &admin.token,
+            &format!("/api/v1/missions/{id}/close"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status(), 202);
+    let p = get(&app, &c, "/admin/certificats").await;
+    let row = row_of(&p.html, "<th scope=\"row\">Étude OPS 2027</th>");
+    assert!(
+        row.contains("Habitat Sud") && row.contains("15/01/2027 à 09:0"),
+        "{row}"
+    );
+    let printable = format!("/api/v1/missions/{id}/certificate.html");
+    assert!(row.contains(&format!("href=\"{printable}\"")), "{row}");
+    assert!(
+        row.contains(&format!("href=\"/api/v1/missions/{id}/certificate\"")),
+        "{row}"
+    );
+    // The links work with the administrator's web session.
+    let p = get(&app, &c, &printable).await;
+    assert_eq!(p.status, 200);
+    p.assert_contains("Certificat de destruction");
+    let r = c
+        .get(app.url(&format!("/api/v1/missions/{id}/certificate")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let cert: Value = r.json().await.unwrap();
+    gateway::service::certificate::verify(&cert, None).unwrap();
+}
+
+async fn posts_without_the_csrf_token_are_refused(b: Backend) {
+    let app = spawn_app(b).await;
+    let admin = app.admin("admin").await;
+    let c = app.client.clone();
+    sign_in(&app, &c, &admin).await;
+    let csrf = csrf_of(&get(&app, &c, "/admin/organisations").await);
+    let fields = [("name", "Habitat Sud"), ("kind", "bailleur")];
+    for token in [None, Some("faux")] {
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        if let Some(t) = token {
+            form.push(("csrf_token", t));
+        }
+        let p = post_form(&app, &c, "/admin/organisations", &form).await;
+        assert_eq!(p.status, 403, "{token:?}");
+        p.assert_contains("Jeton anti-falsification invalide : rechargez la page.");
+    }
+    // The right token from another site.
+    let mut form: Vec<(&str, &str)> = fields.to_vec();
+    form.push(("csrf_token", &csrf));
+    let p = read(
+        c.post(app.url("/admin/organisations"))
+            .header("origin", "https://evil.example")
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(p.status, 403);
+    let orgs: Value = app
+        .get_as(&admin.token, "/api/v1/organisations")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        orgs["organisations"].as_array().unwrap().len(),
+        1,
+        "only the operator's"
+    );
+    // The right token from our own origin goes through.
+    let p = read(
+        c.post(app.url("/admin/organisations"))
+            .header("origin", app.base.as_str())
+            .form(&form)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(p.status, 303);
+}

@@ -1,0 +1,26 @@
+//! Browser tests: Debian's chromium, headless, driven through chromedriver (WebDriver) against the
+//! real gateway over real TLS; every page visited is screenshotted at a desktop and a mobile width
+//! (`target/screenshots/`) and checked with axe-core (WCAG 2.1 A/AA).
+//!
+//! Needs `/usr/bin/chromium`, `/usr/bin/chromedriver` (`apt-get install chromium chromium-driver`)
+//! and axe-core (`npm ci --prefix tests/browser`); `.ci/run` installs them. Runs on SQLite only:
+//! the API tests already cover PostgreSQL.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+// The API tests' helpers, shared rather than copied; not every one is used here.
+#[allow(dead_code)]
+#[path = "../api/helpers.rs"]
+mod helpers;
+// The API tests' mission set-ups and request helpers, shared the same way.
+#[allow(dead_code)]
+#[path = "../api/support.rs"]
+mod support;
+
+mod harness;
+
+mod admin;
+mod harness_check;
+mod missions;
+mod sign_in;
+mod upload;
