@@ -147,11 +147,19 @@ impl AdminStrings {
     /// (the days then count from its creation).
     pub fn days_without_login(&self, days: i64, never: bool) -> String {
         let plural = if days > 1 { "s" } else { "" };
-        match (self.lang, never) {
-            (Lang::Fr, false) => format!("sans connexion depuis {days} jour{plural}"),
-            (Lang::Fr, true) => format!("jamais connecté, compte créé il y a {days} jour{plural}"),
-            (Lang::En, false) => format!("no sign-in for {days} day{plural}"),
-            (Lang::En, true) => format!("never signed in, account created {days} day{plural} ago"),
+        match (self.lang, never, days) {
+            (Lang::Fr, false, ..=0) => "connecté aujourd'hui".to_owned(),
+            (Lang::Fr, true, ..=0) => "jamais connecté, compte créé aujourd'hui".to_owned(),
+            (Lang::En, false, ..=0) => "signed in today".to_owned(),
+            (Lang::En, true, ..=0) => "never signed in, account created today".to_owned(),
+            (Lang::Fr, false, _) => format!("sans connexion depuis {days} jour{plural}"),
+            (Lang::Fr, true, _) => {
+                format!("jamais connecté, compte créé il y a {days} jour{plural}")
+            }
+            (Lang::En, false, _) => format!("no sign-in for {days} day{plural}"),
+            (Lang::En, true, _) => {
+                format!("never signed in, account created {days} day{plural} ago")
+            }
         }
     }
 
@@ -887,6 +895,14 @@ mod tests {
         assert_eq!(
             Lang::En.admin().days_without_login(1, true),
             "never signed in, account created 1 day ago"
+        );
+        assert_eq!(
+            Lang::Fr.admin().days_without_login(0, false),
+            "connecté aujourd'hui"
+        );
+        assert_eq!(
+            Lang::En.admin().days_without_login(0, true),
+            "never signed in, account created today"
         );
         assert_eq!(
             Lang::Fr.admin().events_count(1),

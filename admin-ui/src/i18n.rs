@@ -612,6 +612,14 @@ pub struct Strings {
     pub privacy_dpo_default: &'static str,
     /// Built-in text.
     pub privacy_rights_default: &'static str,
+    /// Text of the otpauth:// link.
+    pub enroll_link_text: &'static str,
+    /// Heading on a destroyed mission's page.
+    pub destroyed_heading: &'static str,
+    /// What destruction means.
+    pub destroyed_text: &'static str,
+    /// Link to the certificate.
+    pub destroyed_certificate_link: &'static str,
 }
 
 /// French texts.
@@ -651,7 +659,7 @@ pub static FR: Strings = Strings {
     enroll_step_app: "Installez une application d'authentification sur votre téléphone ou votre ordinateur (par exemple FreeOTP, Aegis, Microsoft Authenticator ou Google Authenticator).",
     enroll_step_key: "Dans l'application, ajoutez un compte en saisissant la clé ci-dessous (les espaces sont facultatifs).",
     enroll_key_caption: "Clé à saisir",
-    enroll_link_intro: "Sur un appareil où l'application est installée, vous pouvez aussi ouvrir ce lien :",
+    enroll_link_intro: "Sur un appareil où l'application est installée, vous pouvez aussi",
     enroll_step_code: "Saisissez le code à 6 chiffres que l'application affiche.",
     enroll_no_key: "Si vous n'avez pas enregistré la clé dans votre application, recommencez la connexion pour en obtenir une nouvelle.",
     restart_login: "Recommencer la connexion",
@@ -802,6 +810,10 @@ pub static FR: Strings = Strings {
     privacy_purpose_default: "Échanger de façon sécurisée les fichiers d'enquête OPS et leurs résultats agrégés entre bailleurs sociaux, bureaux d'études et intercommunalités, et garder la trace de chaque opération.",
     privacy_dpo_default: "Le délégué à la protection des données du responsable du traitement, joignable par l'administrateur de la plateforme.",
     privacy_rights_default: "Vous pouvez accéder aux données qui vous concernent, les faire rectifier ou effacer, en limiter le traitement ou vous y opposer, auprès du délégué à la protection des données. Vous pouvez aussi adresser une réclamation à la CNIL (www.cnil.fr).",
+    enroll_link_text: "ouvrir la clé directement dans l'application",
+    destroyed_heading: "Mission détruite",
+    destroyed_text: "Les fichiers de cette mission, ses clés de chiffrement et les accès de ses participants ont été détruits, sauvegardes comprises : plus rien ne peut en être lu. Le certificat de destruction signé en apporte la preuve.",
+    destroyed_certificate_link: "Voir le certificat de destruction",
 };
 
 /// English texts.
@@ -841,7 +853,7 @@ pub static EN: Strings = Strings {
     enroll_step_app: "Install an authenticator app on your phone or computer (for example FreeOTP, Aegis, Microsoft Authenticator or Google Authenticator).",
     enroll_step_key: "In the app, add an account by typing the key below (spaces are optional).",
     enroll_key_caption: "Key to type",
-    enroll_link_intro: "On a device where the app is installed, you can also open this link:",
+    enroll_link_intro: "On a device where the app is installed, you can also",
     enroll_step_code: "Enter the 6-digit code the app shows.",
     enroll_no_key: "If you did not save the key in your app, start the login again to get a new one.",
     restart_login: "Start the login again",
@@ -992,6 +1004,10 @@ pub static EN: Strings = Strings {
     privacy_purpose_default: "Exchanging OPS survey files and their aggregated results securely between social landlords, consultancies and inter-municipal bodies, and keeping a record of every operation.",
     privacy_dpo_default: "The controller's data protection officer, reachable through the platform administrator.",
     privacy_rights_default: "You may access the data about you, have it corrected or erased, restrict its processing or object to it, by writing to the data protection officer. You may also complain to the CNIL, the French data protection authority (www.cnil.fr).",
+    enroll_link_text: "open the key directly in the app",
+    destroyed_heading: "Mission destroyed",
+    destroyed_text: "This mission's files, its encryption keys and its participants' access have been destroyed, backups included: nothing can be read from them any more. The signed certificate of destruction is the proof.",
+    destroyed_certificate_link: "View the certificate of destruction",
 };
 
 #[cfg(test)]

@@ -149,7 +149,7 @@ impl Layout for ChangePasswordPage {
 }
 
 /// The key of a TOTP enrollment, shown only in the answer that created it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct EnrollKey {
     /// The secret in base32.
     pub secret_base32: String,
@@ -176,6 +176,13 @@ impl EnrollPage {
             .as_ref()
             .map(|k| group_by_four(&k.secret_base32))
             .unwrap_or_default()
+    }
+
+    /// The grouped secret in lines of four groups, so that it never wraps in the middle.
+    pub fn secret_lines(&self) -> Vec<String> {
+        let grouped = self.secret_grouped();
+        let groups: Vec<&str> = grouped.split(' ').filter(|g| !g.is_empty()).collect();
+        groups.chunks(4).map(|line| line.join(" ")).collect()
     }
 
     /// The `otpauth://` URI as an inline SVG QR code, labelled by the `qr-legende` caption.
@@ -449,6 +456,8 @@ pub struct MissionPage {
     pub results: FolderView,
     /// The participants.
     pub participants: ParticipantsView,
+    /// The mission was destroyed: no folders, no participants, a link to the certificate.
+    pub destroyed: bool,
 }
 
 impl MissionPage {
@@ -651,7 +660,14 @@ mod tests {
         };
         let html = page.render().unwrap();
         common(&html, "fr");
-        assert!(html.contains("ABCD EFGH IJKL MNOP QRST UVWX YZ23 4567"));
+        assert!(
+            html.contains("<span class=\"cle-ligne\">ABCD EFGH IJKL MNOP</span> <span class=\"cle-ligne\">QRST UVWX YZ23 4567</span>"),
+            "{html}"
+        );
+        assert!(
+            html.contains("ouvrir la clé directement dans l&#39;application</a>"),
+            "{html}"
+        );
         assert!(html.contains("<svg class=\"qr\""), "{html}");
         assert!(html.contains("<figcaption id=\"qr-legende\">"), "{html}");
         assert!(
@@ -799,6 +815,7 @@ mod tests {
                 upload: None,
             },
             participants: ParticipantsView::default(),
+            destroyed: false,
         };
         let html = page.render().unwrap();
         common(&html, "en");
@@ -883,6 +900,14 @@ mod tests {
     #[test]
     fn grouping() {
         assert_eq!(group_by_four("ABCDEFGHIJ"), "ABCD EFGH IJ");
+        let page = EnrollPage {
+            key: Some(EnrollKey {
+                secret_base32: "A".repeat(32),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(page.secret_lines(), vec!["AAAA AAAA AAAA AAAA"; 2]);
         assert_eq!(group_by_four(""), "");
     }
 }

@@ -465,8 +465,8 @@ impl Core {
                 (format!("dans {days} jours"), format!("in {days} days"))
             };
             let subject = format!(
-                "[Passerelle] La mission « {} » se termine {left_fr}",
-                mission.name
+                "[Passerelle] La mission « {m} » se termine {left_fr} / Mission \"{m}\" ends {left_en}",
+                m = mission.name
             );
             let body = format!(
                 "Bonjour {name},\n\nLa mission « {m} » se termine {left_fr}, le {when_fr}.\n\

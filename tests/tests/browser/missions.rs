@@ -165,7 +165,12 @@ async fn destroyed_mission_and_its_certificate() {
     b.login_as(&s.x.admin).await;
     b.goto(&format!("/missions/{}", s.x.mission)).await;
     b.expect_h1(MISSION).await;
+    let page = b.visible_text().await;
+    assert!(page.contains("Mission détruite"), "{page}");
+    assert!(!page.contains("Participants"), "{page}");
     b.check_page("mission-destroyed").await;
+    b.follow("Voir le certificat de destruction").await;
+    b.expect_h1("Certificat de destruction").await;
     b.close().await;
 }
 

@@ -117,17 +117,21 @@ fn state_words(lang: Lang, f: &FileRow) -> &'static str {
     }
 }
 
-/// What the scan or the check found, in words (from the stored report).
-fn findings(lang: Lang, f: &FileRow) -> Vec<String> {
-    if !matches!(f.check_status.as_deref(), Some("quarantined" | "failed")) {
-        return Vec::new();
-    }
-    let report: Vec<Value> = f
-        .check_report
+/// The stored report of the scan (deposits) or of the disclosure check (results).
+fn stored_report(f: &FileRow) -> Vec<Value> {
+    f.check_report
         .as_deref()
         .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or_default();
-    report
+        .unwrap_or_default()
+}
+
+/// What the identifier scan found in a quarantined deposit, in words. (A result's failed check
+/// is shown as its table of cells instead.)
+fn findings(lang: Lang, f: &FileRow) -> Vec<String> {
+    if f.check_status.as_deref() != Some("quarantined") {
+        return Vec::new();
+    }
+    stored_report(f)
         .iter()
         .map(|x| {
             let text = |key: &str| x.get(key).and_then(Value::as_str).unwrap_or_default();
@@ -361,6 +365,12 @@ async fn render(
                 .map(|v| violation(lang, &s.core.config.checks, v))
                 .collect();
             line.justification = e.justification.clone();
+        } else if failed && f.folder == "results" && f.released == 0 {
+            // The cells that stopped the last release, until the result is replaced or overridden.
+            line.violations = stored_report(f)
+                .iter()
+                .map(|v| violation(lang, &s.core.config.checks, v))
+                .collect();
         }
         line
     };
@@ -434,6 +444,7 @@ async fn render(
             deposits: show_deposits.then_some(deposits),
             results,
             participants: participants_view,
+            destroyed: status_word == "destroyed",
         },
     )
 }
