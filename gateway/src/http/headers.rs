@@ -12,14 +12,11 @@ pub const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; f
 
 /// The language a request asks for: the `lang` cookie, then `Accept-Language`, else French.
 pub fn negotiate(headers: &axum::http::HeaderMap) -> Lang {
-    if let Some(cookie) = headers.get(header::COOKIE).and_then(|v| v.to_str().ok()) {
-        for pair in cookie.split(';') {
-            match pair.trim() {
-                "lang=en" => return Lang::En,
-                "lang=fr" => return Lang::Fr,
-                _ => {}
-            }
-        }
+    // Every `Cookie` header: over HTTP/2 browsers send one per cookie.
+    match super::extract::cookie(headers, "lang") {
+        Some("en") => return Lang::En,
+        Some("fr") => return Lang::Fr,
+        _ => {}
     }
     let Some(accept) = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -122,5 +119,10 @@ mod tests {
         );
         assert_eq!(negotiate(&with(header::ACCEPT_LANGUAGE, "de")), Lang::Fr);
         assert_eq!(negotiate(&with(header::COOKIE, "a=b; lang=en")), Lang::En);
+        // HTTP/2: one header per cookie, the language not in the first.
+        let mut h2 = with(header::COOKIE, "__Host-passerelle-session=abc");
+        h2.append(header::COOKIE, HeaderValue::from_static("lang=en"));
+        h2.append(header::ACCEPT_LANGUAGE, HeaderValue::from_static("fr-FR"));
+        assert_eq!(negotiate(&h2), Lang::En);
     }
 }

@@ -317,3 +317,89 @@ async fn warning_before_the_session_ends() {
     b.expect_path("/accueil").await;
     b.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manager_adds_a_participant_and_a_depositor_confirms_a_held_file() {
+    let s = setup().await;
+    let newcomer = s
+        .app
+        .user(&s.x.admin, "nouvelle.analyste", &s.x.consultancy)
+        .await;
+    let b = Browser::launch(&s.app, "participants").await;
+    b.login_as(&s.x.manager).await;
+    b.goto(&s.mission_path()).await;
+    b.check_page("mission-manager").await;
+
+    // An unknown username: the message is tied to the field, what was ticked stays ticked.
+    b.fill("participant-identifiant", "personne").await;
+    b.press("#role-processor").await;
+    b.press("form.ajout-participant button[type=submit]").await;
+    b.wait_for("#participant-erreur").await;
+    assert_eq!(
+        b.attr("#participant-identifiant", "aria-invalid")
+            .await
+            .as_deref(),
+        Some("true")
+    );
+    assert!(b.attr("#role-processor", "checked").await.is_some());
+    b.check_page("participant-refused").await;
+
+    b.fill("participant-identifiant", "nouvelle.analyste").await;
+    b.press("form.ajout-participant button[type=submit]").await;
+    b.wait_for("p.avis-succes[role=status]").await;
+    assert!(b.visible_text().await.contains("nouvelle.analyste Test"));
+    let r = s
+        .app
+        .get_as(
+            &newcomer.token,
+            &format!("/api/v1/missions/{}", s.x.mission),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        200,
+        "the new participant reaches the mission at once"
+    );
+
+    // The same page in English.
+    b.switch_language().await;
+    b.expect_h1(MISSION).await;
+    assert!(b.visible_text().await.contains("Participants"));
+    b.check_page("mission-manager-en").await;
+    b.close().await;
+
+    // A deposit with names and social security numbers is held; its depositor lets it through
+    // with a justification.
+    let held = upload_file(
+        &s.app,
+        &s.x.depositor.token,
+        &s.x.mission,
+        "deposits",
+        "ops_avec_identifiants.csv",
+        fixture("ops_with_identifiers.csv"),
+    )
+    .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b = Browser::launch(&s.app, "quarantine").await;
+    b.login_as(&s.x.depositor).await;
+    b.goto(&s.mission_path()).await;
+    let page = b.visible_text().await;
+    assert!(page.contains("en quarantaine"), "{page}");
+    b.check_page("mission-quarantine").await;
+    b.press(&format!("#fichier-{held} details.action-detaillee summary"))
+        .await;
+    b.fill(
+        &format!("justification-{held}"),
+        "Colonnes prévues par l'avenant à la convention",
+    )
+    .await;
+    b.press(&format!(
+        "form[action='/fichiers/{held}/confirmation'] button[type=submit]"
+    ))
+    .await;
+    b.wait_for("p.avis-succes[role=status]").await;
+    assert!(b.path().await.contains(&format!("transmis={held}")));
+    b.close().await;
+}

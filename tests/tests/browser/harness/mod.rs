@@ -160,7 +160,15 @@ impl Browser {
 
     /// The `lang` attribute of the page's `<html>`.
     pub async fn lang(&self) -> String {
-        self.attr("html", "lang").await.unwrap_or_default()
+        // The page may be replaced between finding <html> and reading it: try again then.
+        for _ in 0..50 {
+            let html = self.find("html").await;
+            match html.attr("lang").await {
+                Ok(lang) => return lang.unwrap_or_default(),
+                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            }
+        }
+        panic!("the page kept changing under <html>");
     }
 
     /// The text of the first element matching `css`.
