@@ -94,6 +94,10 @@ fn main() -> BenchResult<()> {
             reset_hwm();
             rss_before_enc = vm_hwm_kib();
         }
+        // Like File::create for the plain copy (which truncates the previous file first), the
+        // previous blob goes before the new one is written, so both writes find the previous
+        // round's page-cache pages freed.
+        rt.block_on(store.delete("bench", "blob"))?;
         let t = Run::start();
         let input = futures::stream::iter((0..blocks).map(|_| Ok(block.clone())));
         let receipt = rt.block_on(store.write("bench", "blob", input))?;
