@@ -64,7 +64,12 @@ fn main() -> BenchResult<()> {
 
     // Plain and encrypted runs alternate, so both see the same machine load; each figure is
     // the best of `rounds`.
-    let best = |a: &mut Option<Duration>, d: Duration| *a = Some(a.map_or(d, |b| b.min(d)));
+    // Each figure keeps the wall time of its best run and the CPU time of that run.
+    let best = |a: &mut Option<Run>, r: Run| {
+        if a.is_none_or(|b| r.wall < b.wall) {
+            *a = Some(r);
+        }
+    };
     let (mut plain_write, mut enc_write) = (None, None);
     let (mut plain_read_warm, mut enc_read_warm) = (None, None);
     let (mut plain_read_cold, mut enc_read_cold) = (None, None);
@@ -72,7 +77,7 @@ fn main() -> BenchResult<()> {
     for round in 0..rounds {
         // Memory is measured in the first round, before allocator caches from earlier rounds.
         let first = round == 0;
-        let t = Instant::now();
+        let t = Run::start();
         {
             let mut f = File::create(&plain_path)?;
             for _ in 0..blocks {
@@ -80,7 +85,7 @@ fn main() -> BenchResult<()> {
             }
             f.sync_all()?;
         }
-        best(&mut plain_write, t.elapsed());
+        best(&mut plain_write, t.stop());
         best(&mut plain_read_warm, plain_read(&plain_path, total)?);
         drop_cache(&plain_path)?;
         best(&mut plain_read_cold, plain_read(&plain_path, total)?);
@@ -89,10 +94,14 @@ fn main() -> BenchResult<()> {
             reset_hwm();
             rss_before_enc = vm_hwm_kib();
         }
-        let t = Instant::now();
+        // Like File::create for the plain copy (which truncates the previous file first), the
+        // previous blob goes before the new one is written, so both writes find the previous
+        // round's page-cache pages freed.
+        rt.block_on(store.delete("bench", "blob"))?;
+        let t = Run::start();
         let input = futures::stream::iter((0..blocks).map(|_| Ok(block.clone())));
         let receipt = rt.block_on(store.write("bench", "blob", input))?;
-        best(&mut enc_write, t.elapsed());
+        best(&mut enc_write, t.stop());
         assert_eq!(receipt.plaintext_len, total);
         if first {
             hwm_enc_write = vm_hwm_kib();
@@ -106,13 +115,19 @@ fn main() -> BenchResult<()> {
         }
     }
     std::fs::remove_file(&plain_path)?;
-    let get = |d: Option<Duration>| d.unwrap_or(Duration::MAX);
+    let get = |d: Option<Run>| {
+        d.unwrap_or(Run {
+            wall: Duration::MAX,
+            cpu: 0.0,
+        })
+    };
     let (plain_write, enc_write) = (get(plain_write), get(enc_write));
     let (plain_read_warm, enc_read_warm) = (get(plain_read_warm), get(enc_read_warm));
     let (plain_read_cold, enc_read_cold) = (get(plain_read_cold), get(enc_read_cold));
     let mut results = Vec::new();
 
     let mbps = |d: Duration| total as f64 / d.as_secs_f64() / 1e6;
+    let gb = total as f64 / 1e9;
     results.push(("plain write+fsync", plain_write, None));
     results.push(("encrypted write (+fsync)", enc_write, Some(plain_write)));
     results.push(("plain read (page cache)", plain_read_warm, None));
@@ -128,16 +143,19 @@ fn main() -> BenchResult<()> {
         Some(plain_read_cold),
     ));
     println!();
-    for (name, d, base) in &results {
+    println!("{:34} {:>9}       {:>16}  {:>8}", "", "", "", "CPU s/GB");
+    for (name, r, base) in &results {
+        let cpu = r.cpu / gb;
         match base {
             Some(b) => println!(
-                "{name:34} {:9.1} MB/s  ({:5.1} % of plain)",
-                mbps(*d),
-                100.0 * b.as_secs_f64() / d.as_secs_f64()
+                "{name:34} {:9.1} MB/s  ({:5.1} % of plain)  {cpu:8.2}",
+                mbps(r.wall),
+                100.0 * b.wall.as_secs_f64() / r.wall.as_secs_f64()
             ),
-            None => println!("{name:34} {:9.1} MB/s", mbps(*d)),
+            None => println!("{name:34} {:9.1} MB/s  {:16}  {cpu:8.2}", mbps(r.wall), ""),
         }
     }
+    println!("(CPU s/GB: user + system time of all the process's threads, per GB moved)");
     println!();
     cpu_costs(&block, blocks)?;
     println!();
@@ -166,8 +184,54 @@ fn main() -> BenchResult<()> {
     Ok(())
 }
 
-fn plain_read(path: &Path, total: u64) -> BenchResult<Duration> {
-    let t = Instant::now();
+/// Wall and CPU time of one timed run.
+#[derive(Clone, Copy)]
+struct Run {
+    wall: Duration,
+    /// User + system CPU seconds of the whole process (all threads).
+    cpu: f64,
+}
+
+struct Started {
+    at: Instant,
+    cpu: f64,
+}
+
+impl Run {
+    fn start() -> Started {
+        Started {
+            at: Instant::now(),
+            cpu: process_cpu_secs(),
+        }
+    }
+}
+
+impl Started {
+    fn stop(self) -> Run {
+        Run {
+            wall: self.at.elapsed(),
+            cpu: process_cpu_secs() - self.cpu,
+        }
+    }
+}
+
+/// User + system CPU time of this process so far (all threads, also those that ended), from
+/// `/proc/self/stat` (clock ticks of 10 ms).
+fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may contain spaces) start at field 3.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|v| v.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 (1-based), i.e. 11 and 12 after the name.
+    let ticks = f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0);
+    ticks as f64 / 100.0
+}
+
+fn plain_read(path: &Path, total: u64) -> BenchResult<Run> {
+    let t = Run::start();
     let mut f = File::open(path)?;
     let mut buf = vec![0u8; BLOCK];
     let (mut n, mut check) = (0u64, 0u8);
@@ -181,11 +245,11 @@ fn plain_read(path: &Path, total: u64) -> BenchResult<Duration> {
     }
     std::hint::black_box(check);
     assert_eq!(n, total);
-    Ok(t.elapsed())
+    Ok(t.stop())
 }
 
-fn enc_read(rt: &tokio::runtime::Runtime, store: &BlobStore, total: u64) -> BenchResult<Duration> {
-    let t = Instant::now();
+fn enc_read(rt: &tokio::runtime::Runtime, store: &BlobStore, total: u64) -> BenchResult<Run> {
+    let t = Run::start();
     let n = rt.block_on(async {
         let mut r = store.read("bench", "blob").await?;
         let (mut n, mut check) = (0u64, 0u8);
@@ -198,7 +262,7 @@ fn enc_read(rt: &tokio::runtime::Runtime, store: &BlobStore, total: u64) -> Benc
         Ok::<u64, storage::StorageError>(n)
     })?;
     assert_eq!(n, total);
-    Ok(t.elapsed())
+    Ok(t.stop())
 }
 
 /// Evicts a (synced) file from the page cache so the next read comes from the disk.
@@ -236,6 +300,13 @@ fn cpu_costs(block: &[u8], blocks: u64) -> BenchResult<()> {
     }
     std::hint::black_box(h.finalize());
     let sha = t.elapsed();
+    let t = Instant::now();
+    let mut h = ring::digest::Context::new(&ring::digest::SHA256);
+    for _ in 0..blocks {
+        h.update(&buf);
+    }
+    std::hint::black_box(h.finish());
+    let ring_sha = t.elapsed();
     let key = LessSafeKey::new(UnboundKey::new(&AES_256_GCM, &[7u8; 32]).map_err(|_| "AES key")?);
     let t = Instant::now();
     for i in 0..blocks {
@@ -256,8 +327,9 @@ fn cpu_costs(block: &[u8], blocks: u64) -> BenchResult<()> {
     let copy = t.elapsed();
     let rate = |d: Duration| total / d.as_secs_f64() / 1e6;
     println!(
-        "in-memory, one thread: SHA-256 {:.0} MB/s, AES-256-GCM seal {:.0} MB/s, memcpy {:.0} MB/s",
+        "in-memory, one thread: SHA-256 {:.0} MB/s (ring: {:.0}), AES-256-GCM seal {:.0} MB/s, memcpy {:.0} MB/s",
         rate(sha),
+        rate(ring_sha),
         rate(seal),
         rate(copy)
     );

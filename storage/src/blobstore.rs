@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt};
+use futures::Stream;
 use rand::RngCore;
 
-use crate::backend::{Backend, BlobUpload};
+use crate::backend::Backend;
 use crate::error::{check_id, Result, StorageError};
 use crate::format::{
     commitment_matches, derive_file_key, FileCipher, Header, Layout, COMMIT_LEN, MAX_HEADER_LEN,
@@ -15,7 +15,7 @@ use crate::format::{
 use crate::keystore::{KeyStore, MissionKey};
 use crate::reader::{BlobReader, Opened};
 use crate::residency::ensure_eea;
-use crate::writer::{new_blob, Accumulator, SealCtx, SealJob, WriteReceipt};
+use crate::writer::{new_blob, WriteReceipt};
 
 /// Encrypted blobs on a backend, keyed per mission. Cheap to clone; `Send + Sync`.
 #[derive(Clone, Debug)]
@@ -86,10 +86,8 @@ impl BlobStore {
         rand::rngs::OsRng.fill_bytes(&mut prefix);
         let (header, cipher) = new_blob(&key.key, key.id, mission_id, blob_id, salt, prefix)?;
         drop(key);
-        let acc = Accumulator::new(&header);
-        let ctx = SealCtx::new(cipher);
         let mut upload = self.inner.backend.begin_put(mission_id, blob_id).await?;
-        match pump(acc, ctx, upload.as_mut(), &mut input).await {
+        match crate::pipeline::write(&header, cipher, upload.as_mut(), &mut input).await {
             Ok(receipt) => {
                 upload.commit().await?;
                 Ok(receipt)
@@ -224,67 +222,5 @@ impl BlobStore {
             }
         }
         Ok(n)
-    }
-}
-
-async fn pump<S>(
-    mut acc: Accumulator,
-    ctx: SealCtx,
-    upload: &mut dyn BlobUpload,
-    input: &mut S,
-) -> Result<WriteReceipt>
-where
-    S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
-{
-    let mut pipe = SealPipeline {
-        ctx: Some(ctx),
-        sealing: None,
-    };
-    while let Some(chunk) = input.next().await {
-        let chunk = chunk.map_err(StorageError::InputAborted)?;
-        let mut data: &[u8] = &chunk;
-        while !data.is_empty() {
-            if let Some(job) = acc.push(&mut data) {
-                pipe.submit(job, upload).await?;
-            }
-        }
-    }
-    pipe.submit(acc.finish(), upload).await?;
-    pipe.drain(upload).await?;
-    pipe.ctx
-        .take()
-        .map(SealCtx::receipt)
-        .ok_or_else(|| StorageError::io("sealing a blob", std::io::Error::other("lost state")))
-}
-
-/// One block sealed on a blocking thread at a time, in order; its result goes to the upload
-/// when the next block is submitted.
-struct SealPipeline {
-    ctx: Option<SealCtx>,
-    sealing: Option<tokio::task::JoinHandle<(SealCtx, Result<Bytes>)>>,
-}
-
-impl SealPipeline {
-    async fn drain(&mut self, upload: &mut dyn BlobUpload) -> Result<()> {
-        if let Some(handle) = self.sealing.take() {
-            let (ctx, sealed) = handle
-                .await
-                .map_err(|e| StorageError::io("sealing a blob", std::io::Error::other(e)))?;
-            self.ctx = Some(ctx);
-            upload.write(sealed?).await?;
-        }
-        Ok(())
-    }
-
-    async fn submit(&mut self, job: SealJob, upload: &mut dyn BlobUpload) -> Result<()> {
-        self.drain(upload).await?;
-        let mut ctx = self.ctx.take().ok_or_else(|| {
-            StorageError::io("sealing a blob", std::io::Error::other("lost state"))
-        })?;
-        self.sealing = Some(tokio::task::spawn_blocking(move || {
-            let sealed = ctx.seal(job);
-            (ctx, sealed)
-        }));
-        Ok(())
     }
 }

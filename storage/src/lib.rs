@@ -52,12 +52,13 @@ pub mod format;
 mod fsutil;
 mod keystore;
 mod master;
+mod pipeline;
 mod reader;
 mod residency;
 mod writer;
 
 pub use backend::local::LocalBackend;
-pub use backend::{Backend, BlobSource, BlobUpload};
+pub use backend::{Backend, BlobSource, BlobUpload, BlockWriter};
 pub use blobstore::BlobStore;
 pub use error::{Result, StorageError};
 pub use keystore::KeyStore;

@@ -1,7 +1,6 @@
-//! Encryption side: builds a blob header, lays plaintext out in blocks of 16 segments (1 MiB)
-//! and seals each block in place on a blocking-pool thread while the next one fills up.
+//! Encryption side: builds a blob header, lays plaintext out in blocks of 16 segments (1 MiB),
+//! hashes and seals each block in place. [`crate::pipeline`] runs these steps on their own threads.
 
-use bytes::{Bytes, BytesMut};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Result, StorageError};
@@ -50,145 +49,159 @@ pub(crate) fn new_blob(
     Ok((bytes, cipher))
 }
 
-/// Lays plaintext out in blocks on the async side (a copy, nothing more): the header (first
-/// block only), then up to 16 segments, each followed by a 16-byte gap for its tag.
+/// Lays plaintext out in blocks (a copy, nothing more): the header (first block only), then up
+/// to 16 segments, each followed by a 16-byte gap for its tag. Blocks live in caller-supplied
+/// buffers, so a write can recycle a few of them instead of allocating one per block.
 ///
 /// A segment that fills up is full, hence not the last; `finish` closes the block with what
 /// remains (0 to 64 KiB − 1 bytes) as the last segment. The last segment is thus always short,
 /// and no look-ahead is needed.
 pub(crate) struct Accumulator {
-    block: BytesMut,
-    body_start: usize,
+    block: Block,
     seg_start: usize,
-    full_segs: usize,
 }
 
-/// A block ready to be sealed by [`SealCtx::seal`].
-pub(crate) struct SealJob {
-    block: BytesMut,
+/// A block of plaintext laid out for sealing in place (see [`Accumulator`]), then sealed.
+#[derive(Debug)]
+pub(crate) struct Block {
+    /// Header (first block only), then segments each followed by its tag (a gap until sealed).
+    pub buf: Vec<u8>,
     body_start: usize,
     full_segs: usize,
     /// Plaintext length of the last segment, in the final block only.
     last: Option<usize>,
 }
 
+/// Capacity a block buffer needs (header of the first block included).
+pub(crate) fn block_capacity(header_len: usize) -> usize {
+    header_len + BLOCK_SEGMENTS * SEGMENT_CIPHER
+}
+
 const TAG_GAP: [u8; TAG_LEN] = [0; TAG_LEN];
 
-impl Accumulator {
-    /// An accumulator whose first block starts with `header`.
-    pub fn new(header: &[u8]) -> Accumulator {
-        let mut block = BytesMut::with_capacity(header.len() + BLOCK_SEGMENTS * SEGMENT_CIPHER);
-        block.extend_from_slice(header);
-        Accumulator {
-            body_start: block.len(),
-            seg_start: block.len(),
-            block,
+impl Block {
+    fn start(mut buf: Vec<u8>, header: &[u8]) -> Block {
+        buf.clear();
+        buf.extend_from_slice(header);
+        Block {
+            body_start: buf.len(),
+            buf,
             full_segs: 0,
+            last: None,
         }
     }
 
-    /// Consumes bytes from `data` until it is empty or a block is complete; returns the block.
-    pub fn push(&mut self, data: &mut &[u8]) -> Option<SealJob> {
-        while !data.is_empty() {
-            let filled = self.block.len() - self.seg_start;
-            let take = (SEGMENT_PLAIN - filled).min(data.len());
-            let (now, rest) = data.split_at(take);
-            self.block.extend_from_slice(now);
-            *data = rest;
-            if filled + take == SEGMENT_PLAIN {
-                self.block.extend_from_slice(&TAG_GAP);
-                self.full_segs += 1;
-                self.seg_start = self.block.len();
-                if self.full_segs == BLOCK_SEGMENTS {
-                    let job = SealJob {
-                        block: self.block.split(),
-                        body_start: self.body_start,
-                        full_segs: self.full_segs,
-                        last: None,
-                    };
-                    self.block.reserve(BLOCK_SEGMENTS * SEGMENT_CIPHER);
-                    self.body_start = 0;
-                    self.seg_start = 0;
-                    self.full_segs = 0;
-                    return Some(job);
-                }
+    /// True for the final block of a blob.
+    pub fn is_final(&self) -> bool {
+        self.last.is_some()
+    }
+
+    /// `(offset of the plaintext in buf, plaintext length, is the last segment)` of each segment.
+    fn segments(&self) -> impl Iterator<Item = (usize, usize, bool)> {
+        let full = std::iter::repeat_n((SEGMENT_PLAIN, false), self.full_segs);
+        let mut pos = self.body_start;
+        full.chain(self.last.map(|n| (n, true)))
+            .map(move |(len, is_last)| {
+                let at = pos;
+                pos += len + TAG_LEN;
+                (at, len, is_last)
+            })
+    }
+
+    /// Plaintext bytes in this block.
+    #[cfg(test)]
+    pub fn plaintext_len(&self) -> u64 {
+        (self.full_segs * SEGMENT_PLAIN + self.last.unwrap_or(0)) as u64
+    }
+
+    /// Feeds the plaintext of this (not yet sealed) block to `hasher`.
+    pub fn hash_into(&self, hasher: &mut Sha256) {
+        for (at, len, _) in self.segments() {
+            if let Some(seg) = self.buf.get(at..at + len) {
+                hasher.update(seg);
             }
         }
-        None
+    }
+}
+
+impl Accumulator {
+    /// An accumulator whose first block, in `buf`, starts with `header`.
+    pub fn new(header: &[u8], buf: Vec<u8>) -> Accumulator {
+        let block = Block::start(buf, header);
+        Accumulator {
+            seg_start: block.buf.len(),
+            block,
+        }
+    }
+
+    /// Copies bytes from `data` until it is empty or the current block is full; returns true
+    /// when the block is full (then [`Accumulator::take`] it before pushing more).
+    pub fn push(&mut self, data: &mut &[u8]) -> bool {
+        while !data.is_empty() && self.block.full_segs < BLOCK_SEGMENTS {
+            let filled = self.block.buf.len() - self.seg_start;
+            let take = (SEGMENT_PLAIN - filled).min(data.len());
+            let (now, rest) = data.split_at(take);
+            self.block.buf.extend_from_slice(now);
+            *data = rest;
+            if filled + take == SEGMENT_PLAIN {
+                self.block.buf.extend_from_slice(&TAG_GAP);
+                self.block.full_segs += 1;
+                self.seg_start = self.block.buf.len();
+            }
+        }
+        self.block.full_segs == BLOCK_SEGMENTS
+    }
+
+    /// The full current block; the next one is laid out in `next` (emptied first).
+    pub fn take(&mut self, next: Vec<u8>) -> Block {
+        let block = std::mem::replace(&mut self.block, Block::start(next, &[]));
+        self.seg_start = 0;
+        block
     }
 
     /// The final block, ending with the (short, possibly empty) last segment.
-    pub fn finish(mut self) -> SealJob {
-        let last = self.block.len() - self.seg_start;
-        self.block.extend_from_slice(&TAG_GAP);
-        SealJob {
-            block: self.block,
-            body_start: self.body_start,
-            full_segs: self.full_segs,
-            last: Some(last),
-        }
+    pub fn finish(self) -> Block {
+        let mut block = self.block;
+        block.last = Some(block.buf.len() - self.seg_start);
+        block.buf.extend_from_slice(&TAG_GAP);
+        block
     }
 }
 
-/// The sequential state of a write: cipher, segment counter and plaintext hash. Blocks are
-/// sealed in order, each on a blocking-pool thread, while the next one is being accumulated.
-pub(crate) struct SealCtx {
+/// The sequential encryption state of a write: cipher and segment counter. Blocks must be
+/// sealed in order.
+pub(crate) struct Sealer {
     cipher: FileCipher,
-    hasher: Sha256,
     index: u64,
-    total: u64,
 }
 
-impl SealCtx {
-    /// A context for a blob sealed with `cipher`.
-    pub fn new(cipher: FileCipher) -> SealCtx {
-        SealCtx {
-            cipher,
-            hasher: Sha256::new(),
-            index: 0,
-            total: 0,
-        }
+impl Sealer {
+    /// A sealer for a blob encrypted with `cipher`.
+    pub fn new(cipher: FileCipher) -> Sealer {
+        Sealer { cipher, index: 0 }
     }
 
-    /// Hashes and encrypts the segments of `job` in place, filling their tag gaps.
-    pub fn seal(&mut self, job: SealJob) -> Result<Bytes> {
-        let SealJob {
-            mut block,
-            body_start,
-            full_segs,
-            last,
-        } = job;
-        let mut pos = body_start;
-        let lengths = std::iter::repeat_n(SEGMENT_PLAIN, full_segs)
-            .map(|n| (n, false))
-            .chain(last.map(|n| (n, true)));
-        for (plain_len, is_last) in lengths {
+    /// Encrypts the segments of `block` in place, filling their tag gaps.
+    pub fn seal(&mut self, block: &mut Block) -> Result<()> {
+        let segments: Vec<_> = block.segments().collect();
+        for (at, plain_len, is_last) in segments {
             let index = u32::try_from(self.index).map_err(|_| StorageError::TooLarge)?;
             let seg = block
-                .get_mut(pos..pos + plain_len)
+                .buf
+                .get_mut(at..at + plain_len)
                 .ok_or(StorageError::TooLarge)?;
-            self.hasher.update(&*seg);
             let tag = self
                 .cipher
                 .seal(index, is_last, seg)
                 .map_err(|()| StorageError::TooLarge)?;
             block
-                .get_mut(pos + plain_len..pos + plain_len + TAG_LEN)
+                .buf
+                .get_mut(at + plain_len..at + plain_len + TAG_LEN)
                 .ok_or(StorageError::TooLarge)?
                 .copy_from_slice(&tag);
-            pos += plain_len + TAG_LEN;
             self.index += 1;
-            self.total += plain_len as u64;
         }
-        Ok(block.freeze())
-    }
-
-    /// Length and SHA-256 of all the plaintext sealed.
-    pub fn receipt(self) -> WriteReceipt {
-        WriteReceipt {
-            plaintext_len: self.total,
-            sha256: self.hasher.finalize().into(),
-        }
+        Ok(())
     }
 }
 
@@ -205,17 +218,29 @@ pub(crate) fn encrypt_to_vec(
     let key_id = crate::format::mission_key_id(mission_key);
     let (header, cipher) =
         new_blob(mission_key, key_id, mission, blob, salt, nonce_prefix).unwrap();
-    let mut acc = Accumulator::new(&header);
-    let mut ctx = SealCtx::new(cipher);
+    let cap = block_capacity(header.len());
+    let mut acc = Accumulator::new(&header, Vec::with_capacity(cap));
+    let mut sealer = Sealer::new(cipher);
+    let mut hasher = Sha256::new();
     let mut out = Vec::new();
+    let mut total = 0;
     let mut data = plaintext;
+    let mut emit = |mut block: Block| {
+        block.hash_into(&mut hasher);
+        total += block.plaintext_len();
+        sealer.seal(&mut block).unwrap();
+        out.extend_from_slice(&block.buf);
+    };
     while !data.is_empty() {
-        if let Some(job) = acc.push(&mut data) {
-            out.extend_from_slice(&ctx.seal(job).unwrap());
+        if acc.push(&mut data) {
+            emit(acc.take(Vec::with_capacity(cap)));
         }
     }
-    out.extend_from_slice(&ctx.seal(acc.finish()).unwrap());
-    let receipt = ctx.receipt();
-    assert_eq!(receipt.plaintext_len, plaintext.len() as u64);
+    emit(acc.finish());
+    assert_eq!(total, plaintext.len() as u64);
+    assert_eq!(
+        <[u8; 32]>::from(hasher.finalize()),
+        <[u8; 32]>::from(Sha256::digest(plaintext))
+    );
     out
 }

@@ -2,8 +2,10 @@
 //! and the size limit enforced while the bytes stream in.
 
 use bytes::Bytes;
-use futures::{Stream, StreamExt as _};
+use futures::Stream;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use unicode_normalization::UnicodeNormalization as _;
 
 /// Longest stored name, in characters.
@@ -83,9 +85,14 @@ fn check_head(ext: &str, head: &[u8], complete: bool) -> Result<bool, UploadAbor
     }
 }
 
-struct GuardState<S> {
+/// The stream returned by [`guard`]: a plain state machine, so that a frame costs a few
+/// comparisons and no allocation.
+struct Guard<S> {
     input: S,
+    limit: u64,
+    ext: String,
     seen: u64,
+    /// The first bytes, kept until the magic number check has decided.
     head: Vec<u8>,
     checked: bool,
     done: bool,
@@ -93,6 +100,67 @@ struct GuardState<S> {
 
 fn abort(reason: UploadAbort) -> io::Error {
     io::Error::other(reason)
+}
+
+impl<S> Guard<S> {
+    /// Checks a frame; `Err` stops the stream.
+    fn check(&mut self, chunk: &[u8]) -> Result<(), UploadAbort> {
+        self.seen += chunk.len() as u64;
+        if self.seen > self.limit {
+            return Err(UploadAbort::TooLarge(self.limit));
+        }
+        if !self.checked {
+            let room = 4096usize.saturating_sub(self.head.len());
+            self.head.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if check_head(&self.ext, &self.head, false)? {
+                self.checked = true;
+                self.head = Vec::new();
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<S> Stream for Guard<S>
+where
+    S: Stream<Item = io::Result<Bytes>> + Unpin,
+{
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let item = match Pin::new(&mut this.input).poll_next(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(item) => item,
+        };
+        let out = match item {
+            None => {
+                this.done = true;
+                if this.checked {
+                    None
+                } else {
+                    check_head(&this.ext, &this.head, true)
+                        .err()
+                        .map(|reason| Err(abort(reason)))
+                }
+            }
+            Some(Err(e)) => {
+                this.done = true;
+                Some(Err(e))
+            }
+            Some(Ok(chunk)) => match this.check(&chunk) {
+                Ok(()) => Some(Ok(chunk)),
+                Err(reason) => {
+                    this.done = true;
+                    Some(Err(abort(reason)))
+                }
+            },
+        };
+        Poll::Ready(out)
+    }
 }
 
 /// Wraps an upload stream: stops it with an [`UploadAbort`] once it exceeds `limit` bytes or when
@@ -105,59 +173,15 @@ pub fn guard<S>(
 where
     S: Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static,
 {
-    let state = GuardState {
+    Guard {
         input,
+        limit,
+        ext,
         seen: 0,
         head: Vec::new(),
         checked: false,
         done: false,
-    };
-    Box::pin(futures::stream::unfold(state, move |mut st| {
-        let ext = ext.clone();
-        async move {
-            if st.done {
-                return None;
-            }
-            match st.input.next().await {
-                None => {
-                    if !st.checked {
-                        if let Err(reason) = check_head(&ext, &st.head, true) {
-                            st.done = true;
-                            return Some((Err(abort(reason)), st));
-                        }
-                    }
-                    None
-                }
-                Some(Err(e)) => {
-                    st.done = true;
-                    Some((Err(e), st))
-                }
-                Some(Ok(chunk)) => {
-                    st.seen += chunk.len() as u64;
-                    if st.seen > limit {
-                        st.done = true;
-                        return Some((Err(abort(UploadAbort::TooLarge(limit))), st));
-                    }
-                    if !st.checked {
-                        let room = 4096usize.saturating_sub(st.head.len());
-                        st.head.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                        match check_head(&ext, &st.head, false) {
-                            Ok(true) => {
-                                st.checked = true;
-                                st.head = Vec::new();
-                            }
-                            Ok(false) => {}
-                            Err(reason) => {
-                                st.done = true;
-                                return Some((Err(abort(reason)), st));
-                            }
-                        }
-                    }
-                    Some((Ok(chunk), st))
-                }
-            }
-        }
-    }))
+    }
 }
 
 /// The reason inside an `io::Error` produced by [`guard`], if it is one.
@@ -169,6 +193,7 @@ pub fn abort_reason(e: &io::Error) -> Option<&UploadAbort> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures::StreamExt as _;
 
     #[test]
     fn names_are_reduced_to_safe_base_names() {
@@ -237,5 +262,26 @@ mod tests {
         );
         assert_eq!(run(vec![b"%PDF-1.7"], 100, "pdf").await, Ok(8));
         assert_eq!(run(vec![], 100, "csv").await, Ok(0));
+        assert_eq!(run(vec![b"%PD", b"F", b"-1.7"], 100, "pdf").await, Ok(8));
+    }
+
+    #[tokio::test]
+    async fn the_stream_ends_after_an_error() {
+        let input = futures::stream::iter([
+            Ok(Bytes::from_static(b"PK\x03\x04")),
+            Err(io::Error::other("client went away")),
+            Ok(Bytes::from_static(b"never seen")),
+        ]);
+        let mut g = guard(input, 100, "zip".to_owned());
+        assert_eq!(g.next().await.unwrap().unwrap().len(), 4);
+        assert!(g.next().await.unwrap().is_err());
+        assert!(g.next().await.is_none());
+        let mut g = guard(
+            futures::stream::iter([Ok(Bytes::from_static(b"xx"))]),
+            1,
+            "zip".into(),
+        );
+        assert!(abort_reason(&g.next().await.unwrap().unwrap_err()).is_some());
+        assert!(g.next().await.is_none());
     }
 }

@@ -53,6 +53,25 @@ pub trait BlobUpload: Send {
 
     /// Abandons the upload; nothing becomes visible.
     async fn abort(self: Box<Self>) -> Result<()>;
+
+    /// A synchronous writer appending to this upload, if the backend has one (local files).
+    /// The encrypted write pipeline then writes each sealed block from its own thread instead
+    /// of handing it back to the async side; [`BlobUpload::write`] must not be mixed with it.
+    /// [`BlobUpload::commit`] and [`BlobUpload::abort`] stay the only ways to finish: what the
+    /// writer wrote becomes visible at the commit, and is discarded by an abort or a drop.
+    fn block_writer(&mut self) -> Result<Option<Box<dyn BlockWriter>>> {
+        Ok(None)
+    }
+}
+
+/// See [`BlobUpload::block_writer`]. Called from a dedicated thread, never from async code.
+pub trait BlockWriter: Send {
+    /// Appends a block (about 1 MiB).
+    fn write_block(&mut self, block: &[u8]) -> Result<()>;
+
+    /// Called once after the last block: waits for any flush started in the background and
+    /// reports its error, if any (the commit then makes everything durable).
+    fn finish(&mut self) -> Result<()>;
 }
 
 /// An open blob, read by ranges.

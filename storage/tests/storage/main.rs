@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod keys;
+mod pipeline;
 mod residency_and_crash;
 mod roundtrip;
 mod tamper;
