@@ -121,11 +121,8 @@ pub async fn receive_upload(
             .per_field(64 * 1024)
             .for_field("file", u64::MAX),
     );
-    let mut multipart = multer::Multipart::with_constraints(
-        request.into_body().into_data_stream(),
-        boundary,
-        constraints,
-    );
+    let body = first_boundary_whole(request.into_body().into_data_stream(), &boundary).await;
+    let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
     let mut token_ok = matches!(csrf, UploadCsrf::Checked);
     loop {
         match multipart.next_field().await {
@@ -170,6 +167,49 @@ pub async fn receive_upload(
             }
         }
     }
+}
+
+/// How far into a body the first boundary is looked for before multer takes over (clients send
+/// it first; a long preamble only loses the protection below).
+const FIRST_BOUNDARY_WINDOW: usize = 8 * 1024;
+
+/// Hands multer a body whose first item already holds the first boundary.
+///
+/// multer 3.1 can refuse a complete body as an "incomplete multipart stream": while looking for
+/// the first boundary it reads what has arrived, and if the boundary is not whole yet it reads
+/// again and, when that second read also reaches the end of the body, gives up without looking
+/// at the bytes it just read. A small body split into several frames (HTTP/2 DATA frames, say)
+/// then fails now and then, depending on timing. Reading up to the first boundary (at most
+/// [`FIRST_BOUNDARY_WINDOW`] bytes) before multer starts closes that window; the rest of the body
+/// streams untouched.
+async fn first_boundary_whole<S, E>(
+    body: S,
+    boundary: &str,
+) -> impl futures::Stream<Item = Result<bytes::Bytes, E>> + Send
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Send + Unpin,
+    E: Send,
+{
+    use futures::StreamExt as _;
+    let needle = format!("--{boundary}");
+    let mut body = body.fuse();
+    let mut head = bytes::BytesMut::new();
+    let mut failed = None;
+    while head.len() < FIRST_BOUNDARY_WINDOW
+        && !head.windows(needle.len()).any(|w| w == needle.as_bytes())
+    {
+        match body.next().await {
+            Some(Ok(chunk)) => head.extend_from_slice(&chunk),
+            Some(Err(e)) => {
+                failed = Some(e);
+                break;
+            }
+            None => break,
+        }
+    }
+    let mut first = vec![Ok(head.freeze())];
+    first.extend(failed.map(Err));
+    futures::stream::iter(first).chain(body)
 }
 
 async fn upload(
@@ -398,4 +438,79 @@ pub async fn patch(
     Ok(Json(file_json(
         &s.core.set_file_expiry(&a.actor, &id, b.expires_at).await?,
     )))
+}
+
+#[cfg(test)]
+mod first_boundary_tests {
+    use super::first_boundary_whole;
+    use bytes::Bytes;
+    use futures::Stream;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+
+    /// Yields its pieces with a `Pending` after the first one: the second piece and the end of the
+    /// body then arrive within one of multer's polls, the timing that made it fail.
+    struct Stutter {
+        pieces: Vec<Bytes>,
+        paused: bool,
+    }
+
+    impl Stream for Stutter {
+        type Item = Result<Bytes, std::io::Error>;
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            if self.pieces.is_empty() {
+                return Poll::Ready(None);
+            }
+            if !self.paused && self.pieces.len() == 1 {
+                self.paused = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            Poll::Ready(Some(Ok(self.pieces.remove(0))))
+        }
+    }
+
+    fn body() -> Vec<Bytes> {
+        let whole = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\nlogement;occupants\n1;3\n\r\n--XyZ--\r\n";
+        // The first boundary split in the middle.
+        vec![Bytes::from(&whole[..3]), Bytes::from(&whole[3..])]
+    }
+
+    #[tokio::test]
+    async fn a_split_first_boundary_is_read_whole() {
+        let stream = first_boundary_whole(
+            Stutter {
+                pieces: body(),
+                paused: false,
+            },
+            "XyZ",
+        )
+        .await;
+        let mut multipart = multer::Multipart::new(stream, "XyZ");
+        let field = multipart.next_field().await.unwrap().unwrap();
+        assert_eq!(field.name(), Some("file"));
+        assert_eq!(
+            field.bytes().await.unwrap().as_ref(),
+            b"logement;occupants\n1;3\n"
+        );
+        assert!(multipart.next_field().await.unwrap().is_none());
+    }
+
+    #[tokio::test]
+    async fn a_body_without_boundary_is_still_refused() {
+        let pieces = vec![Bytes::from_static(b"no boundary here")];
+        let stream = first_boundary_whole(
+            Stutter {
+                pieces,
+                paused: true,
+            },
+            "XyZ",
+        )
+        .await;
+        let mut multipart = multer::Multipart::new(stream, "XyZ");
+        assert!(matches!(
+            multipart.next_field().await,
+            Err(multer::Error::IncompleteStream)
+        ));
+    }
 }
