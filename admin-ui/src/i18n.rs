@@ -218,6 +218,15 @@ impl Lang {
 
     /// A file size in words: octets / bytes, then Ko, Mo, Go (KB, MB, GB) with one decimal.
     pub fn file_size(self, bytes: i64) -> String {
+        self.size_words(bytes, true)
+    }
+
+    /// A size limit in words, the decimal only when needed: `64 Ko`, `1,5 Mo`, `2 Go`.
+    pub fn size_limit(self, bytes: u64) -> String {
+        self.size_words(i64::try_from(bytes).unwrap_or(i64::MAX), false)
+    }
+
+    fn size_words(self, bytes: i64, always_decimal: bool) -> String {
         let units: [&str; 3] = match self {
             Lang::Fr => ["Ko", "Mo", "Go"],
             Lang::En => ["KB", "MB", "GB"],
@@ -237,7 +246,11 @@ impl Lang {
             value /= 1024.0;
             unit = next;
         }
-        let number = format!("{value:.1}");
+        let number = if always_decimal || value.fract() != 0.0 {
+            format!("{value:.1}")
+        } else {
+            format!("{value:.0}")
+        };
         match self {
             Lang::Fr => format!("{} {unit}", number.replace('.', ",")),
             Lang::En => format!("{number} {unit}"),
@@ -1063,6 +1076,10 @@ mod tests {
         assert_eq!(Lang::Fr.file_size(12), "12 octets");
         assert_eq!(Lang::Fr.file_size(1536), "1,5 Ko");
         assert_eq!(Lang::En.file_size(3 * 1024 * 1024), "3.0 MB");
+        assert_eq!(Lang::Fr.size_limit(500), "500 octets");
+        assert_eq!(Lang::Fr.size_limit(64 * 1024), "64 Ko");
+        assert_eq!(Lang::Fr.size_limit(1536 * 1024), "1,5 Mo");
+        assert_eq!(Lang::Fr.size_limit(2 * 1024 * 1024 * 1024), "2 Go");
     }
 
     #[test]

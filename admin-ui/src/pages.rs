@@ -578,10 +578,11 @@ Réessayez plus tard.</p><p lang=\"en\">An internal error occurred and was logge
 </main></body></html>\n";
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn no_inline_code(html: &str) {
+    /// No inline script, style or event handler: the CSP allows none.
+    pub(crate) fn no_inline_code(html: &str) {
         // Scripts only from our own static files, never inline.
         for (i, _) in html.match_indices("<script") {
             let tag = &html[i..html[i..].find("</script>").map_or(html.len(), |e| i + e)];
@@ -592,6 +593,7 @@ mod tests {
             assert!(tag.ends_with('>'), "inline script in {html}");
         }
         assert!(!html.contains("style="), "{html}");
+        assert!(!html.contains("<style"), "{html}");
         // No inline event handler (` onclick=` and the like).
         for (i, _) in html.match_indices(" on") {
             let rest = &html[i + 3..];
@@ -603,7 +605,8 @@ mod tests {
         }
     }
 
-    fn common(html: &str, lang: &str) {
+    /// What every page has: doctype, language, one `<h1>`, the skip link, no inline code.
+    pub(crate) fn common(html: &str, lang: &str) {
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{html}");
         assert_eq!(html.matches("<h1").count(), 1, "{html}");

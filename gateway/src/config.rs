@@ -73,11 +73,18 @@ pub struct CharterConfig {
     pub text: Option<String>,
     /// Its English version; when unset, `text` (or the built-in English charter).
     pub text_en: Option<String>,
+    /// [`CharterConfig::version`], worked out once (every signed-in page asks for it).
+    #[serde(skip)]
+    resolved_version: std::sync::OnceLock<String>,
 }
 
 impl CharterConfig {
     /// The version in force.
-    pub fn version(&self) -> String {
+    pub fn version(&self) -> &str {
+        self.resolved_version.get_or_init(|| self.resolve_version())
+    }
+
+    fn resolve_version(&self) -> String {
         use sha2::Digest as _;
         if let Some(v) = self
             .version

@@ -2,36 +2,10 @@
 
 use super::*;
 
-fn no_inline_code(html: &str) {
-    // Scripts only from our own static files, never inline.
-    for (i, _) in html.match_indices("<script") {
-        let tag = &html[i..html[i..].find("</script>").map_or(html.len(), |e| i + e)];
-        assert!(
-            tag.starts_with("<script src=\"/static/"),
-            "inline script in {html}"
-        );
-        assert!(tag.ends_with('>'), "inline script in {html}");
-    }
-    assert!(!html.contains("style="), "{html}");
-    assert!(!html.contains("<style"), "{html}");
-    for (i, _) in html.match_indices(" on") {
-        let rest = &html[i + 3..];
-        let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
-        assert!(
-            !rest[name_len..].starts_with('='),
-            "inline handler in {html}"
-        );
-    }
-}
-
+/// [`crate::pages::tests::common`], signed in (the session's token in the page).
 fn common(html: &str, lang: &str) {
-    assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains(&format!("<html lang=\"{lang}\"")), "{html}");
-    assert_eq!(html.matches("<h1").count(), 1, "{html}");
-    assert!(html.contains("href=\"#contenu\""));
-    assert!(html.contains("<main id=\"contenu\""));
+    crate::pages::tests::common(html, lang);
     assert!(html.contains("<meta name=\"csrf-token\" content=\"jeton\">"));
-    no_inline_code(html);
 }
 
 /// Every `<form method="post">` carries the CSRF token.

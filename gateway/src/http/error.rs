@@ -173,11 +173,11 @@ impl From<Error> for AppError {
                 Text::new(
                     format!(
                         "Le fichier dépasse la taille maximale autorisée ({}) : rien n'a été enregistré.",
-                        size_in_words(limit, "octets", ["Ko", "Mo", "Go"], ',')
+                        admin_ui::Lang::Fr.size_limit(limit)
                     ),
                     format!(
                         "The file exceeds the maximum size allowed ({}): nothing was stored.",
-                        size_in_words(limit, "bytes", ["KB", "MB", "GB"], '.')
+                        admin_ui::Lang::En.size_limit(limit)
                     ),
                 ),
             ),
@@ -256,37 +256,3 @@ impl IntoResponse for AppError {
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, AppError>;
-
-/// A size limit in words: `64 Ko`, `1,5 Mo`, `2 Go` (one decimal only when needed).
-fn size_in_words(bytes: u64, unit: &str, units: [&str; 3], decimal: char) -> String {
-    if bytes < 1024 {
-        return format!("{bytes} {unit}");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut name = units[0];
-    for next in &units[1..] {
-        if value < 1024.0 {
-            break;
-        }
-        value /= 1024.0;
-        name = next;
-    }
-    let number = if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}").replace('.', &decimal.to_string())
-    };
-    format!("{number} {name}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn size_limits_in_words() {
-        let fr = |b| super::size_in_words(b, "octets", ["Ko", "Mo", "Go"], ',');
-        assert_eq!(fr(500), "500 octets");
-        assert_eq!(fr(64 * 1024), "64 Ko");
-        assert_eq!(fr(1536 * 1024), "1,5 Mo");
-        assert_eq!(fr(2 * 1024 * 1024 * 1024), "2 Go");
-    }
-}

@@ -12,7 +12,7 @@ mod mission;
 mod session;
 
 use super::error::current_lang;
-use super::extract::{cookie, SESSION_COOKIE};
+use super::extract::{cookie, same_token, SESSION_COOKIE};
 use super::AppState;
 use crate::service::sessions::{Session, SessionKind};
 use crate::service::{self, Error};
@@ -112,8 +112,33 @@ fn internal(e: &Error) -> Response {
 }
 
 /// `303 See Other` to a local path.
-fn see_other(location: &'static str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+fn see_other(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
+        Err(_) => internal(&Error::Unexpected(anyhow::anyhow!(
+            "a redirection target was not a valid header"
+        ))),
+    }
+}
+
+/// The refusal of a posted form that does not carry the session's CSRF token.
+fn csrf_refusal(form: &FormFields, session: &Session) -> Option<Response> {
+    (!same_token(form.value("csrf_token"), &session.csrf_token))
+        .then(|| page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang())))
+}
+
+/// A service message in the page's language.
+fn text(t: &service::Text) -> String {
+    t.get(current_lang()).to_owned()
+}
+
+/// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
+fn paris(lang: Lang, ms: i64) -> String {
+    let t = crate::clock::from_millis(ms);
+    match lang {
+        Lang::Fr => crate::clock::paris_fr(t),
+        Lang::En => crate::clock::paris_en(t),
+    }
 }
 
 /// Adds `Set-Cookie` headers; a value that cannot be a header is a bug, answered with a 500.
@@ -253,7 +278,7 @@ async fn asset(Path(file): Path<String>) -> Response {
             bytes,
         )
             .into_response(),
-        None => page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang())),
+        None => not_found_page(),
     }
 }
 

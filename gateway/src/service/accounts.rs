@@ -78,7 +78,8 @@ pub fn check_email(raw: &str) -> Result<String> {
 }
 
 impl Core {
-    fn require_admin(actor: &Actor) -> Result<()> {
+    /// Refuses anyone but a platform administrator.
+    pub(super) fn require_admin(actor: &Actor) -> Result<()> {
         if actor.platform_admin {
             Ok(())
         } else {

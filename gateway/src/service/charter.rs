@@ -8,14 +8,14 @@ use serde_json::json;
 
 impl Core {
     /// The charter version in force (from the configuration).
-    pub fn charter_version(&self) -> String {
+    pub fn charter_version(&self) -> &str {
         self.config.charter.version()
     }
 
     /// Whether `actor` has yet to accept the charter in force.
     pub async fn charter_pending(&self, actor: &Actor) -> Result<bool> {
         let version = self.charter_version();
-        Ok(!store::accepted(&self.db, &actor.user_id, &version).await?)
+        Ok(!store::accepted(&self.db, &actor.user_id, version).await?)
     }
 
     /// Records that `actor` accepted `version`, which must be the version in force (a page
@@ -27,7 +27,7 @@ impl Core {
             return Ok(false);
         }
         let now = to_millis(self.clock.now());
-        if store::record(&self.db, &actor.user_id, &current, now, &actor.ip).await? {
+        if store::record(&self.db, &actor.user_id, current, now, &actor.ip).await? {
             self.audit
                 .record(
                     Event::new("charter.accept", Some(actor)).detail(json!({ "version": current })),

@@ -3,8 +3,8 @@
 //! Platform administrators only, like `GET /api/v1/audit` without a mission. Reading the trail is
 //! not itself recorded, as with the API (only a refused read of a visible mission is).
 
-use super::register::csv_cell;
-use super::{Actor, Core, Error, Result};
+use super::register::csv_row;
+use super::{Actor, Core, Result};
 use crate::clock::from_millis;
 use crate::db::audit::AuditRow;
 use crate::db::audit_search as store;
@@ -131,14 +131,6 @@ fn sorted(map: &HashMap<String, String>) -> Vec<(String, String)> {
     v
 }
 
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.platform_admin {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 impl Core {
     /// One page (from 1) of the events matching `search`, newest first.
     pub async fn journal(
@@ -147,7 +139,7 @@ impl Core {
         search: &AuditSearch,
         page: i64,
     ) -> Result<JournalPage> {
-        require_admin(actor)?;
+        Self::require_admin(actor)?;
         let total = store::count(&self.db, search).await?;
         let pages = ((total + JOURNAL_PAGE - 1) / JOURNAL_PAGE).max(1);
         let page = page.clamp(1, pages);
@@ -163,13 +155,13 @@ impl Core {
 
     /// Every action present in the trail.
     pub async fn journal_actions(&self, actor: &Actor) -> Result<Vec<String>> {
-        require_admin(actor)?;
+        Self::require_admin(actor)?;
         Ok(store::actions(&self.db).await?)
     }
 
     /// The names of every person, organisation and mission, to show events.
     pub async fn journal_names(&self, actor: &Actor) -> Result<Names> {
-        require_admin(actor)?;
+        Self::require_admin(actor)?;
         let mut names = Names::default();
         for u in users::list(&self.db).await? {
             names
@@ -204,7 +196,7 @@ impl Core {
                     Subject::Organisation(n) => format!("organisme {n}"),
                     Subject::Other(id) => id,
                 };
-                let line = [
+                out.push_str(&csv_row(&[
                     e.seq.to_string(),
                     paris_seconds(e.at),
                     names
@@ -217,13 +209,7 @@ impl Core {
                     names.mission(e.mission_id.as_deref()),
                     data,
                     words.outcome_name(&e.outcome).to_owned(),
-                ]
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(";");
-                out.push_str(&line);
-                out.push_str("\r\n");
+                ]));
             }
         }
         Ok(out)

@@ -46,6 +46,17 @@ fn outcome_fr(outcome: &str) -> &str {
     }
 }
 
+/// One CSV line for a spreadsheet: the cells made safe ([`csv_cell`]), `;`-separated, CRLF-ended.
+pub fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(";");
+    line.push_str("\r\n");
+    line
+}
+
 /// One CSV cell: quoted when needed, and neutralised when a spreadsheet would read it as a formula.
 pub fn csv_cell(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
@@ -155,20 +166,14 @@ impl Core {
                         None => "mission".to_owned(),
                     },
                 };
-                let line = [
+                out.push_str(&csv_row(&[
                     date,
                     person,
                     org,
                     data,
                     operation_fr(&e.action).to_owned(),
                     outcome_fr(&e.outcome).to_owned(),
-                ]
-                .iter()
-                .map(|c| csv_cell(c))
-                .collect::<Vec<_>>()
-                .join(";");
-                out.push_str(&line);
-                out.push_str("\r\n");
+                ]));
             }
         }
         Ok(out)

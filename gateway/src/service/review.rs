@@ -3,8 +3,8 @@
 
 use super::journal::paris_seconds;
 use super::permissions::Role;
-use super::register::csv_cell;
-use super::{Actor, Core, Error, Result};
+use super::register::csv_row;
+use super::{Actor, Core, Result};
 use crate::clock::to_millis;
 use crate::db::missions::{self as missions_db, MissionRow};
 use crate::db::review::{self as store, ReviewAccountRow};
@@ -69,19 +69,11 @@ pub fn inactivity(
     (days, !disabled && days >= INACTIVE_AFTER_DAYS)
 }
 
-fn require_admin(actor: &Actor) -> Result<()> {
-    if actor.platform_admin {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 impl Core {
     /// Every account with its organisation, live missions and roles, and inactivity at the
     /// gateway's clock.
     pub async fn access_review(&self, actor: &Actor) -> Result<Vec<ReviewedAccount>> {
-        require_admin(actor)?;
+        Self::require_admin(actor)?;
         let now_ms = to_millis(self.clock.now());
         let mut by_user: HashMap<String, Vec<ReviewedMission>> = HashMap::new();
         for p in store::participations(&self.db).await? {
@@ -139,7 +131,7 @@ impl Core {
                 })
                 .collect::<Vec<_>>()
                 .join(" | ");
-            let line = [
+            out.push_str(&csv_row(&[
                 a.username.clone(),
                 a.display_name.clone(),
                 a.organisation.clone(),
@@ -156,20 +148,14 @@ impl Core {
                     .unwrap_or_else(|| "jamais".to_owned()),
                 r.days_without_login.to_string(),
                 if r.inactive { "oui" } else { "non" }.to_owned(),
-            ]
-            .iter()
-            .map(|c| csv_cell(c))
-            .collect::<Vec<_>>()
-            .join(";");
-            out.push_str(&line);
-            out.push_str("\r\n");
+            ]));
         }
         Ok(out)
     }
 
     /// Every destroyed mission, the most recently destroyed first.
     pub async fn destroyed_missions(&self, actor: &Actor) -> Result<Vec<DestroyedMission>> {
-        require_admin(actor)?;
+        Self::require_admin(actor)?;
         let orgs: HashMap<String, String> = orgs::list(&self.db)
             .await?
             .into_iter()

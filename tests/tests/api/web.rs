@@ -10,7 +10,7 @@
 
 use crate::helpers::*;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
-use reqwest::{Response, StatusCode};
+use reqwest::{Client, Response, StatusCode};
 
 crate::on_every_backend!(
     first_login_through_the_pages,
@@ -55,6 +55,14 @@ impl Page {
         self.set_cookies()
             .into_iter()
             .find(|c| c.starts_with(&format!("{name}=")))
+    }
+
+    /// A response header, empty when absent.
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 
     pub(crate) fn assert_contains(&self, needle: &str) {
@@ -107,19 +115,26 @@ pub(crate) async fn read(r: Response) -> Page {
 }
 
 pub(crate) async fn get(app: &TestApp, path: &str) -> Page {
-    read(app.client.get(app.url(path)).send().await.unwrap()).await
+    get_with(app, &app.client, path).await
 }
 
 pub(crate) async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Page {
-    read(
-        app.client
-            .post(app.url(path))
-            .form(fields)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await
+    post_form_with(app, &app.client, path, fields).await
+}
+
+/// [`get`] with another browser's cookies.
+pub(crate) async fn get_with(app: &TestApp, c: &Client, path: &str) -> Page {
+    read(c.get(app.url(path)).send().await.unwrap()).await
+}
+
+/// [`post_form`] with another browser's cookies.
+pub(crate) async fn post_form_with(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Page {
+    read(c.post(app.url(path)).form(fields).send().await.unwrap()).await
 }
 
 /// The text between `start` and the next `end`.
@@ -157,8 +172,14 @@ async fn enrolled_user(app: &TestApp) -> Account {
 
 /// A later login through the pages: password, then the TOTP code. Returns the last answer (303).
 pub(crate) async fn web_sign_in(app: &TestApp, account: &Account) -> Page {
-    let p = post_form(
+    web_sign_in_with(app, &app.client, account).await
+}
+
+/// [`web_sign_in`] with another browser's cookies.
+pub(crate) async fn web_sign_in_with(app: &TestApp, c: &Client, account: &Account) -> Page {
+    let p = post_form_with(
         app,
+        c,
         "/connexion",
         &[
             ("username", &account.username),
@@ -169,8 +190,9 @@ pub(crate) async fn web_sign_in(app: &TestApp, account: &Account) -> Page {
     assert_eq!(p.status, 200, "{}", p.html);
     p.assert_contains("<h1>Vérification en deux étapes</h1>");
     let code = app.code(&account.totp_secret);
-    let p = post_form(
+    let p = post_form_with(
         app,
+        c,
         "/connexion/code",
         &[("etape", "code"), ("code", &code)],
     )
@@ -178,21 +200,27 @@ pub(crate) async fn web_sign_in(app: &TestApp, account: &Account) -> Page {
     app.next_step();
     assert_eq!(p.status, 303, "{}", p.html);
     assert_eq!(p.location(), "/accueil");
-    accept_charter(app).await;
+    accept_charter_with(app, c).await;
     p
 }
 
 /// Accepts the usage charter when it is pending (the first sign-in of an account).
 pub(crate) async fn accept_charter(app: &TestApp) {
-    let p = get(app, "/charte").await;
+    accept_charter_with(app, &app.client).await;
+}
+
+/// [`accept_charter`] with another browser's cookies.
+async fn accept_charter_with(app: &TestApp, c: &Client) {
+    let p = get_with(app, c, "/charte").await;
     if p.status == 303 {
         assert_eq!(p.location(), "/accueil");
         return;
     }
     assert_eq!(p.status, 200, "{}", p.html);
     let version = between(&p.html, "name=\"version\" value=\"", "\"").to_owned();
-    let p = post_form(
+    let p = post_form_with(
         app,
+        c,
         "/charte",
         &[
             ("csrf_token", &csrf_of(&p)),

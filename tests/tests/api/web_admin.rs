@@ -9,8 +9,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crate::helpers::*;
-use reqwest::header::{HeaderMap, CONTENT_TYPE};
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{json, Value};
 
 crate::on_every_backend!(
@@ -23,89 +22,27 @@ crate::on_every_backend!(
     posts_without_the_csrf_token_are_refused,
 );
 
-/// A page as the tests see it.
-struct Page {
-    status: StatusCode,
-    headers: HeaderMap,
-    html: String,
+use crate::web::{between, csrf_of, get_with, post_form_with, web_sign_in_with, Page};
+
+/// The shared web tests' checks of an HTML page, and one more: administration pages are never
+/// cached.
+fn never_cached(p: Page) -> Page {
+    if p.header("content-type").starts_with("text/html") {
+        assert_eq!(p.header("cache-control"), "no-store");
+    }
+    p
 }
 
-impl Page {
-    fn location(&self) -> &str {
-        self.headers
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-
-    fn assert_contains(&self, needle: &str) {
-        assert!(
-            self.html.contains(needle),
-            "{needle:?} not found in:\n{}",
-            self.html
-        );
-    }
-
-    fn header(&self, name: &str) -> &str {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-    }
-}
-
-/// Reads a response; an HTML page must carry the CSP and hold no inline script or style.
 async fn read(r: reqwest::Response) -> Page {
-    let status = r.status();
-    let headers = r.headers().clone();
-    let html = r.text().await.unwrap();
-    let is_html = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if is_html {
-        let csp = headers["content-security-policy"].to_str().unwrap();
-        assert!(csp.contains("default-src 'self'"), "{csp}");
-        assert!(!csp.contains("unsafe-inline"), "{csp}");
-        // One script at most, our own file, on signed-in pages; never inline code.
-        let scripts = html.matches("<script").count();
-        let ours = html
-            .matches("<script src=\"/static/passerelle.js\" defer></script>")
-            .count();
-        assert!(
-            scripts <= 1 && scripts == ours,
-            "inline or foreign script in:\n{html}"
-        );
-        assert!(!html.contains("style="), "inline style in:\n{html}");
-        assert!(!html.contains("<style"), "style element in:\n{html}");
-        assert_eq!(html.matches("<h1").count(), 1, "one h1 per page:\n{html}");
-        assert!(html.contains("<main id=\"contenu\""), "{html}");
-        assert!(html.contains("href=\"#contenu\""), "skip link:\n{html}");
-        assert_eq!(headers["cache-control"], "no-store");
-    }
-    Page {
-        status,
-        headers,
-        html,
-    }
+    never_cached(crate::web::read(r).await)
 }
 
 async fn get(app: &TestApp, c: &Client, path: &str) -> Page {
-    read(c.get(app.url(path)).send().await.unwrap()).await
+    never_cached(get_with(app, c, path).await)
 }
 
 async fn post_form(app: &TestApp, c: &Client, path: &str, fields: &[(&str, &str)]) -> Page {
-    read(c.post(app.url(path)).form(fields).send().await.unwrap()).await
-}
-
-/// The text between `start` and the next `end`.
-fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
-    let from = html
-        .find(start)
-        .unwrap_or_else(|| panic!("{start:?} not in:\n{html}"))
-        + start.len();
-    let len = html[from..].find(end).unwrap();
-    &html[from..from + len]
+    never_cached(post_form_with(app, c, path, fields).await)
 }
 
 /// The table row holding `needle`.
@@ -118,57 +55,16 @@ fn row_of<'a>(html: &'a str, needle: &str) -> &'a str {
     &html[start..end]
 }
 
-/// The CSRF token of a signed-in page.
-fn csrf_of(page: &Page) -> String {
-    between(&page.html, "<meta name=\"csrf-token\" content=\"", "\"").to_owned()
-}
-
 /// The temporary password shown on a creation or reset page.
 fn temporary_password(page: &Page) -> String {
     let code = between(&page.html, "id=\"mot-de-passe-provisoire\"", "</code>");
     code.split_once('>').unwrap().1.to_owned()
 }
 
-/// A later login through the pages with `c`'s cookie store: password, then the TOTP code.
+/// A later login through the pages with `c`'s cookie store: password, the TOTP code, and the
+/// usage charter at the account's first sign-in.
 async fn sign_in(app: &TestApp, c: &Client, account: &Account) {
-    let p = post_form(
-        app,
-        c,
-        "/connexion",
-        &[
-            ("username", &account.username),
-            ("password", &account.password),
-        ],
-    )
-    .await;
-    assert_eq!(p.status, 200, "{}", p.html);
-    let code = app.code(&account.totp_secret);
-    let p = post_form(
-        app,
-        c,
-        "/connexion/code",
-        &[("etape", "code"), ("code", &code)],
-    )
-    .await;
-    app.next_step();
-    assert_eq!(p.status, 303, "{}", p.html);
-    assert_eq!(p.location(), "/accueil");
-    // The usage charter, at the account's first sign-in through the pages.
-    let p = get(app, c, "/charte").await;
-    let p = if p.status == 200 {
-        let version = between(&p.html, "name=\"version\" value=\"", "\"").to_owned();
-        let csrf = csrf_of(&p);
-        let fields = [
-            ("csrf_token", csrf.as_str()),
-            ("version", &version),
-            ("accepte", "1"),
-        ];
-        post_form(app, c, "/charte", &fields).await
-    } else {
-        p
-    };
-    assert_eq!(p.status, 303, "{}", p.html);
-    assert_eq!(p.location(), "/accueil");
+    web_sign_in_with(app, c, account).await;
 }
 
 /// A second browser, with its own cookies.

@@ -8,18 +8,18 @@ use serde_json::json;
 
 /// The API tests' exchange (a bailleur depositor, a consultancy processor, an EPCI recipient and
 /// manager; the EPCI is the controller organisation) on a fresh gateway.
-struct Setup {
-    app: TestApp,
-    x: Exchange,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) x: Exchange,
 }
 
 /// The mission page's download links.
 const DOWNLOAD_LINKS: &str = "a[href^='/api/v1/files/'][href$='/content']";
 
 /// The exchange's mission, as the pages name it.
-const MISSION: &str = "OPS 2027";
+pub(crate) const MISSION: &str = "OPS 2027";
 
-async fn setup() -> Setup {
+pub(crate) async fn setup() -> Setup {
     let app = spawn_app(Backend::Sqlite).await;
     let x = exchange(&app).await;
     Setup { app, x }

@@ -4,12 +4,10 @@
 
 use crate::harness::Browser;
 use crate::helpers::*;
+use crate::missions::MISSION;
 use crate::support::{exchange, Exchange};
 use std::io::Write as _;
 use std::path::PathBuf;
-
-/// The exchange's mission, as the pages name it.
-const MISSION: &str = "OPS 2027";
 
 struct Setup {
     app: TestApp,
@@ -17,9 +15,9 @@ struct Setup {
     files: tempfile::TempDir,
 }
 
+/// The mission pages' set-up, with a directory for the files the browser picks.
 async fn setup() -> Setup {
-    let app = spawn_app(Backend::Sqlite).await;
-    let x = exchange(&app).await;
+    let crate::missions::Setup { app, x } = crate::missions::setup().await;
     Setup {
         app,
         x,

@@ -11,17 +11,19 @@ mod missions;
 mod review;
 mod users;
 
-use super::{internal, lang, page, to_login, visitor, Visitor, WebForm};
-use crate::clock::from_millis;
-use crate::http::extract::{same_token, ClientIp};
+use super::{
+    csrf_refusal, internal, lang, not_found_page, page, paris, see_other, text, to_login, visitor,
+    Visitor, WebForm,
+};
+use crate::http::extract::ClientIp;
 use crate::http::AppState;
 use crate::service::accounts::ORG_KINDS;
 use crate::service::sessions::Session;
-use crate::service::{Error, Text};
+use crate::service::Error;
 use admin_ui::form::FormFields;
 use admin_ui::{
     AdminCertificatesPage, AdminIndexPage, AdminOrg, AdminOrganisationsPage, Choice,
-    DestroyedMission, ErrorPage, Lang, Layout as _,
+    DestroyedMission, Layout as _,
 };
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
@@ -65,7 +67,7 @@ pub(super) fn router() -> Router<AppState> {
 async fn admin_session(s: &AppState, headers: &HeaderMap, ip: &str) -> Result<Session, Response> {
     match visitor(s, headers, ip).await? {
         Visitor::SignedIn(session) if session.actor.platform_admin => Ok(session),
-        Visitor::SignedIn(_) => Err(not_found()),
+        Visitor::SignedIn(_) => Err(not_found_page()),
         other => Err(to_login(&other)),
     }
 }
@@ -78,49 +80,18 @@ async fn admin_post(
     form: &FormFields,
 ) -> Result<Session, Response> {
     let session = admin_session(s, headers, ip).await?;
-    if !same_token(form.value("csrf_token"), &session.csrf_token) {
-        return Err(page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang())));
+    match csrf_refusal(form, &session) {
+        Some(refused) => Err(refused),
+        None => Ok(session),
     }
-    Ok(session)
-}
-
-/// The 404 page.
-fn not_found() -> Response {
-    page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang()))
 }
 
 /// The page answering a service failure: what the caller may not see or touch is absent (404),
 /// anything else is unexpected.
 fn refusal(e: &Error) -> Response {
     match e {
-        Error::NotFound | Error::Forbidden => not_found(),
+        Error::NotFound | Error::Forbidden => not_found_page(),
         other => internal(other),
-    }
-}
-
-/// `303 See Other` to a local path built at run time.
-fn see_other_to(location: &str) -> Response {
-    match HeaderValue::from_str(location) {
-        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
-        Err(_) => internal(&Error::Unexpected(anyhow::anyhow!(
-            "a redirection target was not a valid header"
-        ))),
-    }
-}
-
-/// A service message in the page's language.
-fn text(lang: Lang, t: &Text) -> String {
-    match lang {
-        Lang::Fr => t.fr.clone(),
-        Lang::En => t.en.clone(),
-    }
-}
-
-/// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
-fn paris(lang: Lang, ms: i64) -> String {
-    match lang {
-        Lang::Fr => crate::clock::paris_fr(from_millis(ms)),
-        Lang::En => crate::clock::paris_en(from_millis(ms)),
     }
 }
 
@@ -284,11 +255,11 @@ async fn create_org(
         return organisations_page(&s, &session, None, form).await;
     }
     match s.core.create_organisation(&session.actor, name, kind).await {
-        Ok(id) => see_other_to(&format!("/admin/organisations?cree={id}")),
+        Ok(id) => see_other(&format!("/admin/organisations?cree={id}")),
         // The kind was checked above: what the service still refuses is the name (too long,
         // control characters, already taken).
         Err(Error::InvalidRequest(t) | Error::Conflict(t)) => {
-            form.name_error = Some(text(lang, &t));
+            form.name_error = Some(text(&t));
             organisations_page(&s, &session, None, form).await
         }
         Err(e) => refusal(&e),

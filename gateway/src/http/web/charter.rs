@@ -1,9 +1,9 @@
 //! The usage charter: read and accepted once per version before any other page.
 
-use super::{internal, lang, page, see_other, to_login, visitor, Visitor, WebForm};
-use crate::http::extract::{same_token, ClientIp};
+use super::{csrf_refusal, internal, lang, page, see_other, to_login, visitor, Visitor, WebForm};
+use crate::http::extract::ClientIp;
 use crate::http::AppState;
-use admin_ui::{CharterPage, ErrorPage, Lang};
+use admin_ui::{CharterPage, Lang};
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -26,7 +26,7 @@ fn charter_page(s: &AppState, csrf_token: String, error: Option<String>) -> Char
     CharterPage {
         lang,
         csrf_token,
-        version: s.core.charter_version(),
+        version: s.core.charter_version().to_owned(),
         paragraphs: CharterPage::paragraphs_of(&charter_text(s, lang)),
         error,
     }
@@ -61,8 +61,8 @@ pub(super) async fn accept(
         Ok(other) => return to_login(&other),
         Err(response) => return response,
     };
-    if !same_token(f.value("csrf_token"), &session.csrf_token) {
-        return page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang()));
+    if let Some(refused) = csrf_refusal(&f, &session) {
+        return refused;
     }
     let t = lang().t();
     if f.value("accepte") != "1" {

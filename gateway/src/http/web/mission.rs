@@ -5,25 +5,28 @@
 //! and the audit trail are the API's. A refusal shows the page again with the message next to
 //! the field or file it concerns; a success redirects to the page with a notice (post/redirect/get).
 
-use super::session::{paris, summary};
-use super::{internal, lang, page, to_login, visitor, Visitor, WebForm};
+use super::session::summary;
+use super::{
+    csrf_refusal, internal, lang, page, paris, see_other, to_login, visitor, Visitor, WebForm,
+};
 use crate::config::ChecksConfig;
 use crate::db::files::FileRow;
 use crate::http::error::AppError;
-use crate::http::extract::{same_token, ClientIp};
+use crate::http::extract::ClientIp;
 use crate::http::files::{receive_upload, UploadCsrf};
 use crate::http::AppState;
 use crate::service::files::facts;
 use crate::service::permissions::{Decision, FileAction, Folder, MissionAction, Role, Viewer};
 use crate::service::sessions::Session;
 use crate::service::Error;
+use admin_ui::form::FormFields;
 use admin_ui::{
     ErrorPage, FolderView, Lang, MissionFile, MissionPage, Participant, ParticipantsView,
     UploadForm, Violation,
 };
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
@@ -60,44 +63,44 @@ async fn signed_in(s: &AppState, headers: &HeaderMap, ip: &str) -> Result<Sessio
     }
 }
 
-/// The page answering a refusal that leaves nothing to show on the mission page.
-fn refusal(e: &Error) -> Response {
+/// The whole page answering a refusal that leaves nothing to show on the mission page (absent,
+/// suspended, out of hours, an internal error), or `None` when the refusal belongs next to the
+/// field or file it concerns.
+fn whole_page(e: &AppError) -> Option<Response> {
     let lang = lang();
-    match e {
-        Error::NotFound => page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang)),
-        Error::MissionSuspended => page(StatusCode::LOCKED, &ErrorPage::mission_suspended(lang)),
-        Error::OutsideAccessHours => page(
-            StatusCode::FORBIDDEN,
-            &ErrorPage::outside_access_hours(lang),
-        ),
-        other => internal(other),
-    }
+    let shown = match (e.status(), e.code()) {
+        (StatusCode::NOT_FOUND, _) => ErrorPage::not_found(lang),
+        (StatusCode::LOCKED, _) => ErrorPage::mission_suspended(lang),
+        (StatusCode::FORBIDDEN, "outside_access_hours") => ErrorPage::outside_access_hours(lang),
+        (status, _) if status.is_server_error() => ErrorPage::internal(lang),
+        _ => return None,
+    };
+    Some(page(e.status(), &shown))
 }
 
-/// The same, for an [`AppError`] from the shared upload receiver.
-fn app_refusal(e: &AppError) -> Response {
-    let lang = lang();
-    match e.status() {
-        StatusCode::NOT_FOUND => page(StatusCode::NOT_FOUND, &ErrorPage::not_found(lang)),
-        StatusCode::LOCKED => page(StatusCode::LOCKED, &ErrorPage::mission_suspended(lang)),
-        StatusCode::FORBIDDEN if e.code() == "outside_access_hours" => page(
-            StatusCode::FORBIDDEN,
-            &ErrorPage::outside_access_hours(lang),
-        ),
-        StatusCode::FORBIDDEN if e.code() == "forbidden" => {
-            page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang))
-        }
-        status => page(status, &ErrorPage::bad_request(lang, e.message())),
+/// The page answering a refusal where there is no form to show it next to.
+fn refusal(e: Error) -> Response {
+    let e = AppError::from(e);
+    whole_page(&e).unwrap_or_else(|| page(e.status(), &ErrorPage::bad_request(lang(), e.message())))
+}
+
+/// A signed-in form post: the session, once the form's CSRF token matches it.
+async fn signed_in_post(
+    s: &AppState,
+    headers: &HeaderMap,
+    ip: &str,
+    form: &FormFields,
+) -> Result<Session, Response> {
+    let session = signed_in(s, headers, ip).await?;
+    match csrf_refusal(form, &session) {
+        Some(refused) => Err(refused),
+        None => Ok(session),
     }
 }
 
 /// `303 See Other` to the mission page, with a notice's query.
 fn back_to(mission_id: &str, query: &str) -> Response {
-    let location = format!("/missions/{mission_id}?{query}");
-    match HeaderValue::from_str(&location) {
-        Ok(v) => (StatusCode::SEE_OTHER, [(header::LOCATION, v)]).into_response(),
-        Err(_) => internal(&Error::NotFound),
-    }
+    see_other(&format!("/missions/{mission_id}?{query}"))
 }
 
 fn allowed(decision: Decision) -> bool {
@@ -254,7 +257,7 @@ fn upload_form(s: &AppState, lang: Lang, mission_id: &str, folder: Folder) -> Up
             .join(","),
         formats: extensions.join(", "),
         max_bytes: limit,
-        max_size: lang.file_size(i64::try_from(limit).unwrap_or(i64::MAX)),
+        max_size: lang.size_limit(limit),
         error: None,
     }
 }
@@ -298,11 +301,11 @@ async fn render(
     let actor = &session.actor;
     let (view, participants) = match s.core.mission(actor, mission_id).await {
         Ok(found) => found,
-        Err(e) => return refusal(&e),
+        Err(e) => return refusal(e),
     };
     let viewer: Viewer = match s.core.viewer(actor, mission_id).await {
         Ok((_, viewer)) => viewer,
-        Err(e) => return refusal(&e),
+        Err(e) => return refusal(e),
     };
     let status_word = view.mission.status.as_str();
     // A destroyed mission has no files left: the service answers it as absent.
@@ -311,7 +314,7 @@ async fn render(
     } else {
         match s.core.list_files(actor, mission_id).await {
             Ok(files) => files,
-            Err(e) => return refusal(&e),
+            Err(e) => return refusal(e),
         }
     };
     let lang = lang();
@@ -493,11 +496,14 @@ async fn upload(s: AppState, ip: String, id: String, folder: Folder, request: Re
     .await
     {
         Ok(row) => back_to(&id, &format!("depose={}", row.id)),
-        Err(e) if matches!(e.status(), StatusCode::NOT_FOUND | StatusCode::LOCKED) => {
-            app_refusal(&e)
-        }
-        Err(e) if e.status() == StatusCode::FORBIDDEN => app_refusal(&e),
         Err(e) => {
+            if let Some(shown) = whole_page(&e) {
+                return shown;
+            }
+            if e.status() == StatusCode::FORBIDDEN {
+                // No token, or a role without this folder: no form of this page can show it.
+                return page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang()));
+            }
             let outcome = Outcome {
                 upload_error: Some((folder, e.message().to_owned())),
                 ..Default::default()
@@ -533,17 +539,14 @@ async fn file_action(
     headers: &HeaderMap,
     ip: &str,
     file_id: &str,
-    form: &admin_ui::form::FormFields,
+    form: &FormFields,
 ) -> Result<(Session, FileRow), Response> {
-    let session = signed_in(s, headers, ip).await?;
-    if !same_token(form.value("csrf_token"), &session.csrf_token) {
-        return Err(page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang())));
-    }
+    let session = signed_in_post(s, headers, ip, form).await?;
     let file = s
         .core
         .file(&session.actor, file_id)
         .await
-        .map_err(|e| refusal(&e))?;
+        .map_err(refusal)?;
     Ok((session, file))
 }
 
@@ -555,15 +558,9 @@ async fn file_refused(
     e: Error,
     justification: &str,
 ) -> Response {
-    if matches!(
-        e,
-        Error::NotFound | Error::MissionSuspended | Error::OutsideAccessHours
-    ) {
-        return refusal(&e);
-    }
     let e = AppError::from(e);
-    if e.status().is_server_error() {
-        return page(e.status(), &ErrorPage::internal(lang()));
+    if let Some(shown) = whole_page(&e) {
+        return shown;
     }
     let outcome = Outcome {
         file_error: Some(FileError {
@@ -651,6 +648,31 @@ pub(super) async fn delete(
     }
 }
 
+/// Shows the mission page again with a participant change's refusal by the form, what was typed
+/// kept.
+async fn participant_refused(
+    s: &AppState,
+    session: &Session,
+    mission_id: &str,
+    e: Error,
+    username: String,
+    roles: Vec<String>,
+) -> Response {
+    let e = AppError::from(e);
+    if let Some(shown) = whole_page(&e) {
+        return shown;
+    }
+    let outcome = Outcome {
+        participant: Some(ParticipantError {
+            message: e.message().to_owned(),
+            username,
+            roles,
+        }),
+        ..Default::default()
+    };
+    render(s, session, mission_id, e.status(), &HashMap::new(), outcome).await
+}
+
 /// `POST /missions/{id}/participants`: gives roles to the user named in the form.
 pub(super) async fn add_participant(
     State(s): State<AppState>,
@@ -659,13 +681,10 @@ pub(super) async fn add_participant(
     Path(id): Path<String>,
     WebForm(f): WebForm,
 ) -> Response {
-    let session = match signed_in(&s, &headers, &ip).await {
+    let session = match signed_in_post(&s, &headers, &ip, &f).await {
         Ok(session) => session,
         Err(response) => return response,
     };
-    if !same_token(f.value("csrf_token"), &session.csrf_token) {
-        return page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang()));
-    }
     let ticked: Vec<String> = f.all("role").map(str::to_owned).collect();
     let roles: Vec<Role> = ticked.iter().filter_map(|r| Role::parse(r)).collect();
     let username = f.value("username").trim().to_owned();
@@ -675,24 +694,7 @@ pub(super) async fn add_participant(
         .await;
     match result {
         Ok(()) => back_to(&id, "participant=ajoute"),
-        Err(e @ (Error::NotFound | Error::MissionSuspended | Error::OutsideAccessHours)) => {
-            refusal(&e)
-        }
-        Err(e) => {
-            let e = AppError::from(e);
-            if e.status().is_server_error() {
-                return page(e.status(), &ErrorPage::internal(lang()));
-            }
-            let outcome = Outcome {
-                participant: Some(ParticipantError {
-                    message: e.message().to_owned(),
-                    username,
-                    roles: ticked,
-                }),
-                ..Default::default()
-            };
-            render(&s, &session, &id, e.status(), &HashMap::new(), outcome).await
-        }
+        Err(e) => participant_refused(&s, &session, &id, e, username, ticked).await,
     }
 }
 
@@ -704,36 +706,16 @@ pub(super) async fn remove_participant(
     Path((id, user_id)): Path<(String, String)>,
     WebForm(f): WebForm,
 ) -> Response {
-    let session = match signed_in(&s, &headers, &ip).await {
+    let session = match signed_in_post(&s, &headers, &ip, &f).await {
         Ok(session) => session,
         Err(response) => return response,
     };
-    if !same_token(f.value("csrf_token"), &session.csrf_token) {
-        return page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang()));
-    }
     match s
         .core
         .remove_participant(&session.actor, &id, &user_id)
         .await
     {
         Ok(()) => back_to(&id, "participant=retire"),
-        Err(e @ (Error::NotFound | Error::MissionSuspended | Error::OutsideAccessHours)) => {
-            refusal(&e)
-        }
-        Err(e) => {
-            let e = AppError::from(e);
-            if e.status().is_server_error() {
-                return page(e.status(), &ErrorPage::internal(lang()));
-            }
-            let outcome = Outcome {
-                participant: Some(ParticipantError {
-                    message: e.message().to_owned(),
-                    username: String::new(),
-                    roles: Vec::new(),
-                }),
-                ..Default::default()
-            };
-            render(&s, &session, &id, e.status(), &HashMap::new(), outcome).await
-        }
+        Err(e) => participant_refused(&s, &session, &id, e, String::new(), Vec::new()).await,
     }
 }

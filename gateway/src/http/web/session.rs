@@ -2,12 +2,11 @@
 //! switch.
 
 use super::{
-    cleared, internal, lang, page, see_other, to_login, visitor, with_cookies, Visitor, WebForm,
-    LANG_COOKIE,
+    cleared, csrf_refusal, internal, lang, page, paris, see_other, to_login, visitor, with_cookies,
+    Visitor, WebForm, LANG_COOKIE,
 };
-use crate::clock::from_millis;
 use crate::db::missions::MissionRow;
-use crate::http::extract::{cookie, same_token, ClientIp, SESSION_COOKIE};
+use crate::http::extract::{cookie, ClientIp, SESSION_COOKIE};
 use crate::http::AppState;
 use crate::service::permissions::Role;
 use crate::service::sessions::SessionKind;
@@ -23,14 +22,6 @@ use serde_json::json;
 const LANG_COOKIE_SECS: u32 = 365 * 24 * 3600;
 /// A mission ending within this many seconds is flagged « Bientôt : ».
 const SOON_SECS: i64 = 7 * 24 * 3600;
-
-/// An instant (ms) in Paris time: `15/01/2027 à 09:00`.
-pub(super) fn paris(lang: Lang, ms: i64) -> String {
-    match lang {
-        Lang::Fr => crate::clock::paris_fr(from_millis(ms)),
-        Lang::En => crate::clock::paris_en(from_millis(ms)),
-    }
-}
 
 /// A mission as the pages show it, its time left counted on the gateway's clock.
 pub(super) fn summary(
@@ -123,8 +114,8 @@ pub(super) async fn logout(
         Ok(other) => return to_login(&other),
         Err(response) => return response,
     };
-    if !same_token(f.value("csrf_token"), &session.csrf_token) {
-        return page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang()));
+    if let Some(refused) = csrf_refusal(&f, &session) {
+        return refused;
     }
     if let Err(e) = s.core.logout(&session).await {
         return internal(&e);

@@ -4,8 +4,8 @@
 //! released results are kept until 23:59:59 on their retention date.
 
 use super::{
-    admin_post, admin_session, paris, paris_instant, parse_date, query, refusal, see_other_to,
-    text, INVALID,
+    admin_post, admin_session, paris, paris_instant, parse_date, query, refusal, see_other, text,
+    INVALID,
 };
 use crate::http::extract::ClientIp;
 use crate::http::web::{lang, page, WebForm};
@@ -190,10 +190,10 @@ pub(super) async fn create(
         access_window: None,
     };
     match s.core.create_mission(&session.actor, &new).await {
-        Ok(id) => see_other_to(&format!("/admin/missions?creee={id}")),
+        Ok(id) => see_other(&format!("/admin/missions?creee={id}")),
         // What the checks above let through (a name or purpose too long).
         Err(Error::InvalidRequest(t)) => {
-            form.form_error = Some(text(lang, &t));
+            form.form_error = Some(text(&t));
             page(INVALID, &form)
         }
         Err(e) => refusal(&e),

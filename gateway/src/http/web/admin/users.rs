@@ -1,7 +1,7 @@
 //! Accounts: the list, creation (the temporary password shown once), disabling and reset, each
 //! behind a confirmation page.
 
-use super::{admin_post, admin_session, paris, query, refusal, see_other_to, text, INVALID};
+use super::{admin_post, admin_session, paris, query, refusal, see_other, text, INVALID};
 use crate::db::orgs::OrgRow;
 use crate::db::users::UserRow;
 use crate::http::extract::ClientIp;
@@ -171,7 +171,7 @@ pub(super) async fn create(
     if spec.username.is_empty() {
         form.username_error = Some(a.err_username_empty.to_owned());
     } else if let Err(Error::InvalidRequest(t)) = normalise_username(&spec.username) {
-        form.username_error = Some(text(lang, &t));
+        form.username_error = Some(text(&t));
     }
     if spec.display_name.is_empty() {
         form.display_name_error = Some(a.err_display_name_empty.to_owned());
@@ -179,7 +179,7 @@ pub(super) async fn create(
     if spec.email.is_empty() {
         form.email_error = Some(a.err_email_empty.to_owned());
     } else if let Err(Error::InvalidRequest(t)) = check_email(&spec.email) {
-        form.email_error = Some(text(lang, &t));
+        form.email_error = Some(text(&t));
     }
     if !orgs.iter().any(|o| o.id == spec.organisation_id) {
         form.organisation_error = Some(a.err_org_choose.to_owned());
@@ -200,12 +200,12 @@ pub(super) async fn create(
             },
         ),
         Err(Error::Conflict(t)) => {
-            form.username_error = Some(text(lang, &t));
+            form.username_error = Some(text(&t));
             page(INVALID, &form)
         }
         // What the fields' own checks above let through (a name too long, control characters).
         Err(Error::InvalidRequest(t)) => {
-            form.form_error = Some(text(lang, &t));
+            form.form_error = Some(text(&t));
             page(INVALID, &form)
         }
         Err(e) => refusal(&e),
@@ -229,7 +229,7 @@ async fn confirmation(
         Err(response) => return response,
     };
     let Some(user) = users.iter().find(|u| u.id == id) else {
-        return super::not_found();
+        return super::not_found_page();
     };
     let lang = lang();
     let step = match action {
@@ -286,7 +286,7 @@ pub(super) async fn disable(
         Err(response) => return response,
     };
     match s.core.disable_user(&session.actor, &id).await {
-        Ok(()) => see_other_to(&format!("/admin/utilisateurs?desactive={id}")),
+        Ok(()) => see_other(&format!("/admin/utilisateurs?desactive={id}")),
         Err(e) => refusal(&e),
     }
 }
