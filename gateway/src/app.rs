@@ -76,6 +76,18 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
         .await
         .map_err(|e| ConfigError(format!("password hashing: {e}")))?;
     let audit = Audit::new(db.clone(), clock.clone(), audit_key);
+    let checker = Arc::new(crate::worker::Checker::new(crate::worker::PoolSettings {
+        program: config
+            .checks
+            .worker_program
+            .clone()
+            .unwrap_or_else(|| std::path::PathBuf::from("/proc/self/exe")),
+        memory_mib: config.checks.worker_memory_mib,
+        timeout: std::time::Duration::from_secs(config.checks.timeout_secs),
+        max_parallel: config.checks.max_parallel.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+        }),
+    }));
     let core = Core {
         db,
         clock,
@@ -86,6 +98,7 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
         blobs,
         signer: crate::service::certificate::Signer::from_seed(&signing_seed),
         mailer,
+        checker,
         destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
     };
     Ok(core)

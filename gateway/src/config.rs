@@ -141,6 +141,14 @@ pub struct ChecksConfig {
     pub share_patterns: Option<Vec<String>>,
     /// Headers of response-rate columns; none: `taux_reponse*`, `taux_de_reponse*`.
     pub response_rate_patterns: Option<Vec<String>>,
+    /// Address space of the isolated check worker, in MiB (a file needing more is unreadable).
+    pub worker_memory_mib: u64,
+    /// Deadline of one check, wall clock and CPU seconds alike.
+    pub timeout_secs: u64,
+    /// Most checks running at once (none: the number of cores); the others wait in order.
+    pub max_parallel: Option<usize>,
+    /// The program started as `PROGRAM check-worker` (none: this very binary, `/proc/self/exe`).
+    pub worker_program: Option<PathBuf>,
 }
 
 impl Default for ChecksConfig {
@@ -151,6 +159,10 @@ impl Default for ChecksConfig {
             count_patterns: None,
             share_patterns: None,
             response_rate_patterns: None,
+            worker_memory_mib: 256,
+            timeout_secs: 60,
+            max_parallel: None,
+            worker_program: None,
         }
     }
 }
@@ -424,6 +436,19 @@ impl Config {
             return Err(ConfigError(
                 "audit_retention_days must be between 180 (six months, the CNIL minimum for access logs) and 3650".into(),
             ));
+        }
+        if !(64..=65536).contains(&self.checks.worker_memory_mib) {
+            return Err(ConfigError(
+                "checks.worker_memory_mib must be between 64 and 65536 (MiB)".into(),
+            ));
+        }
+        if !(1..=3600).contains(&self.checks.timeout_secs) {
+            return Err(ConfigError(
+                "checks.timeout_secs must be between 1 and 3600".into(),
+            ));
+        }
+        if self.checks.max_parallel == Some(0) {
+            return Err(ConfigError("checks.max_parallel must be at least 1".into()));
         }
         if self.sweep_interval_secs == 0 {
             return Err(ConfigError(

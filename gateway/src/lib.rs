@@ -15,6 +15,7 @@ pub mod secret_files;
 pub mod server;
 pub mod service;
 pub mod tls;
+pub mod worker;
 
 pub use app::Application;
 pub use config::Config;

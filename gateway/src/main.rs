@@ -27,6 +27,10 @@ fn flat_memory() {
 }
 
 fn main() {
+    // A content-check worker: no runtime, no logging, no configuration; limits first, then the file.
+    if let Some(code) = gateway::worker::run_if_worker() {
+        std::process::exit(code);
+    }
     #[cfg(target_os = "linux")]
     flat_memory();
     tracing_subscriber::fmt()

@@ -3,152 +3,119 @@
 //! disclosure check before release (unless the controller organisation's manager overrides it,
 //! with a justification).
 //!
-//! Files are checked from their encrypted copy through [`BlobSeekReader`], which decrypts only the
-//! blocks the checker asks for: no plaintext copy is ever written, and memory stays at one block.
+//! Every check runs in an isolated worker process ([`crate::worker`]) that reads the file straight
+//! from the encrypted store, range by range: no plaintext copy is ever written, and a file that
+//! makes a reader misbehave ends the worker, never the gateway. What the checks cannot read, wholly
+//! or in part, is never treated as clean: a deposit is quarantined with an `unreadable` finding, a
+//! result is refused with an `unreadable` violation.
 
 use super::audit::Outcome;
 use super::files::file_event;
 use super::permissions::FileAction;
 use super::upload::extension;
 use super::{Actor, Core, Error, Result, Text};
-use crate::checks::{self, CheckError, Format};
 use crate::clock::rfc3339;
 use crate::db::files::{self as store, FileRow};
-use futures::StreamExt as _;
+use crate::worker::{self, CheckKind, DisclosureSettings, Job};
+use futures::{FutureExt as _, StreamExt as _, TryStreamExt as _};
 use serde_json::{json, Value};
-use std::io::{Read, Seek, SeekFrom};
 
-/// Plaintext fetched per read from the store (a multiple of the 64 KiB segment).
-const FETCH: u64 = 1024 * 1024;
-
-/// A blocking `Read + Seek` view of a stored file for the checkers (which run on the blocking
-/// pool): each miss decrypts one block with a range read; sequential reads decrypt each byte once.
-pub struct BlobSeekReader {
-    blobs: storage::BlobStore,
-    mission_id: String,
-    blob_id: String,
-    len: u64,
-    pos: u64,
-    buf: bytes::Bytes,
-    buf_start: u64,
-    runtime: tokio::runtime::Handle,
+/// The finding of a deposit the scan could not read (wholly: the part is named in `why`).
+fn unreadable_finding(fr: &str, en: &str) -> Value {
+    json!({
+        "sheet": null, "column": "", "kind": "unreadable", "count": 0, "example": fr,
+        "message": {
+            "fr": format!("Fichier que le contrôle n'a pas pu lire en entier : {fr} Vérifiez qu'il ne contient aucun identifiant direct avant de le confirmer."),
+            "en": format!("File the check could not read in full: {en} Make sure it holds no direct identifier before confirming it."),
+        },
+    })
 }
 
-impl BlobSeekReader {
-    fn fetch(&mut self) -> std::io::Result<()> {
-        let start = self.pos;
-        let end = (start + FETCH).min(self.len) - 1;
-        let (blobs, m, b) = (
-            self.blobs.clone(),
-            self.mission_id.clone(),
-            self.blob_id.clone(),
-        );
-        let block = self.runtime.block_on(async move {
-            let mut reader = blobs
-                .read_range(&m, &b, start, end)
-                .await
-                .map_err(std::io::Error::other)?;
-            let mut out = bytes::BytesMut::with_capacity((end - start + 1) as usize);
-            while let Some(chunk) = reader.next().await {
-                out.extend_from_slice(&chunk.map_err(std::io::Error::other)?);
-            }
-            Ok::<_, std::io::Error>(out.freeze())
-        })?;
-        self.buf = block;
-        self.buf_start = start;
-        Ok(())
-    }
-}
-
-impl Read for BlobSeekReader {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if self.pos >= self.len || out.is_empty() {
-            return Ok(0);
-        }
-        let in_buf =
-            self.pos >= self.buf_start && self.pos < self.buf_start + self.buf.len() as u64;
-        if !in_buf {
-            self.fetch()?;
-        }
-        let offset = (self.pos - self.buf_start) as usize;
-        let n = out.len().min(self.buf.len() - offset);
-        out[..n].copy_from_slice(&self.buf[offset..offset + n]);
-        self.pos += n as u64;
-        Ok(n)
-    }
-}
-
-impl Seek for BlobSeekReader {
-    fn seek(&mut self, to: SeekFrom) -> std::io::Result<u64> {
-        let target = match to {
-            SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
-            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
-        };
-        self.pos = target.ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "seek before the start")
-        })?;
-        Ok(self.pos)
-    }
-}
-
-/// Why a file could not be checked, worded for people.
-fn unreadable(e: &CheckError) -> Text {
-    Text::new(e.message_fr(), e.message_en())
+/// The one violation of a result the disclosure check could not read.
+fn unreadable_violation(fr: &str, en: &str) -> Value {
+    json!({
+        "sheet": null, "row": null, "column": null, "value": null, "rule": "unreadable",
+        "message": {
+            "fr": format!("Le contrôle de confidentialité n'a pas pu lire ce fichier : {fr} Un résultat non vérifié ne peut être mis à disposition que par dérogation du responsable de la mission."),
+            "en": format!("The disclosure check could not read this file: {en} An unchecked result can only be released by an override of the mission's manager."),
+        },
+    })
 }
 
 impl Core {
-    /// Runs `check` off the async threads on a stored file, read through [`BlobSeekReader`]:
-    /// decrypted block by block from the encrypted store, never written anywhere in clear.
-    async fn check_blob<T, F>(
-        &self,
-        file: &FileRow,
-        check: F,
-    ) -> Result<Option<std::result::Result<T, CheckError>>>
-    where
-        T: Send + 'static,
-        F: FnOnce(BlobSeekReader, Format) -> std::result::Result<T, CheckError> + Send + 'static,
-    {
-        let Some(format) = extension(&file.name).and_then(|e| Format::from_extension(&e)) else {
-            return Ok(None);
+    /// Runs one check on a stored file in an isolated worker. A worker that fails (a limit, a
+    /// crash, the deadline) gives [`worker::Outcome::Unreadable`] with the reason.
+    async fn run_check(&self, file: &FileRow, check: CheckKind) -> worker::Outcome {
+        let size = u64::try_from(file.size).unwrap_or(0);
+        let configured = &self.config.checks;
+        let job = Job {
+            check,
+            extension: extension(&file.name).unwrap_or_default(),
+            size,
+            disclosure: DisclosureSettings {
+                min_count: configured.min_count,
+                min_response_rate: configured.min_response_rate,
+                count_patterns: configured.count_patterns.clone(),
+                share_patterns: configured.share_patterns.clone(),
+                response_rate_patterns: configured.response_rate_patterns.clone(),
+            },
         };
-        let reader = BlobSeekReader {
-            blobs: self.blobs.clone(),
-            mission_id: file.mission_id.clone(),
-            blob_id: file.id.clone(),
-            len: u64::try_from(file.size).unwrap_or(0),
-            pos: 0,
-            buf: bytes::Bytes::new(),
-            buf_start: 0,
-            runtime: tokio::runtime::Handle::current(),
-        };
-        let result = tokio::task::spawn_blocking(move || check(reader, format))
-            .await
-            .map_err(|e| Error::Unexpected(e.into()))?;
-        Ok(Some(result))
+        let (blobs, mission_id, blob_id) =
+            (self.blobs.clone(), file.mission_id.clone(), file.id.clone());
+        let open: worker::OpenFrom = Box::new(move |from: u64| {
+            let (blobs, m, b) = (blobs.clone(), mission_id.clone(), blob_id.clone());
+            async move {
+                let reader = blobs
+                    .read_range(&m, &b, from, size.saturating_sub(1))
+                    .await
+                    .map_err(std::io::Error::other)?;
+                Ok(reader.map_err(std::io::Error::other).boxed())
+            }
+            .boxed()
+        });
+        let started = std::time::Instant::now();
+        match self.checker.run(job, open).await {
+            Ok(report) => {
+                tracing::info!(
+                    file = %file.id,
+                    bytes = size,
+                    millis = started.elapsed().as_millis() as u64,
+                    peak_rss_kib = report.peak_rss_kib,
+                    "content check done"
+                );
+                report.outcome
+            }
+            Err(failure) => {
+                tracing::warn!(file = %file.id, error = %failure, "content check failed: the file is treated as unreadable");
+                worker::Outcome::Unreadable {
+                    reason_fr: failure.reason_fr(),
+                    reason_en: failure.reason_en(),
+                }
+            }
+        }
     }
 
     /// Scans a just-stored deposit: `("clean" | "quarantined", findings as JSON)`.
     pub(crate) async fn scan_deposit(&self, file: &FileRow) -> Result<(&'static str, String)> {
-        let rules = checks::IdentifierRules::default();
-        let outcome = self
-            .check_blob(file, move |input, format| {
-                checks::scan_identifiers(input, format, &rules)
-            })
-            .await?;
-        let findings: Vec<Value> = match outcome {
-            None => Vec::new(),
-            Some(Ok(findings)) => findings
+        let findings: Vec<Value> = match self.run_check(file, CheckKind::Identifiers).await {
+            worker::Outcome::Findings { findings } => findings
                 .iter()
                 .map(|f| {
                     json!({
-                        "sheet": f.sheet, "column": f.column, "kind": f.kind.code(), "count": f.count, "example": f.example,
-                        "message": { "fr": f.message_fr(), "en": f.message_en() },
+                        "sheet": f.sheet, "column": f.column, "kind": f.kind, "count": f.count, "example": f.example,
+                        "message": { "fr": f.message_fr, "en": f.message_en },
                     })
                 })
                 .collect(),
             // A file the scan cannot read is held too: nobody else should receive what nobody checked.
-            Some(Err(e)) => vec![json!({ "sheet": null, "column": "", "kind": "unreadable", "count": 0, "example": unreadable(&e).fr })],
+            worker::Outcome::Unreadable {
+                reason_fr,
+                reason_en,
+            } => vec![unreadable_finding(&reason_fr, &reason_en)],
+            worker::Outcome::Violations { .. } => vec![unreadable_finding(
+                "Le contrôle a donné une réponse inattendue.",
+                "The check gave an unexpected answer.",
+            )],
         };
         let status = if findings.is_empty() {
             "clean"
@@ -233,52 +200,29 @@ impl Core {
         if file.released != 0 {
             return Ok(file);
         }
-        let configured = &self.config.checks;
-        let defaults = checks::DisclosureRules::default();
-        let rules = checks::DisclosureRules {
-            min_count: configured.min_count,
-            min_response_rate: configured.min_response_rate,
-            count_patterns: configured
-                .count_patterns
-                .clone()
-                .unwrap_or(defaults.count_patterns.clone()),
-            share_patterns: configured
-                .share_patterns
-                .clone()
-                .unwrap_or(defaults.share_patterns.clone()),
-            response_rate_patterns: configured
-                .response_rate_patterns
-                .clone()
-                .unwrap_or(defaults.response_rate_patterns.clone()),
-            ..defaults
-        };
-        let outcome = self
-            .check_blob(&file, move |input, format| {
-                checks::check_disclosure(input, format, &rules)
-            })
-            .await?;
-        let violations = match outcome {
-            None => Vec::new(),
-            Some(Ok(v)) => v,
-            Some(Err(e)) => {
-                let mut event = file_event("file.release", actor, &mission.id, Some(&file));
-                if let Some(d) = event.detail.as_mut() {
-                    d["reason"] = json!(e.message_en());
-                }
-                self.audit.record(event, Outcome::Failed).await?;
-                return Err(Error::InvalidRequest(unreadable(&e)));
-            }
-        };
-        if !violations.is_empty() {
-            let list: Vec<Value> = violations
+        let violations: Vec<Value> = match self.run_check(&file, CheckKind::Disclosure).await {
+            worker::Outcome::Violations { violations } => violations
                 .iter()
                 .map(|v| {
                     json!({
-                        "sheet": v.sheet, "row": v.row, "column": v.column, "value": v.value, "rule": v.rule.code(),
-                        "message": { "fr": v.message_fr(), "en": v.message_en() },
+                        "sheet": v.sheet, "row": v.row, "column": v.column, "value": v.value, "rule": v.rule,
+                        "message": { "fr": v.message_fr, "en": v.message_en },
                     })
                 })
-                .collect();
+                .collect(),
+            // What the check cannot read is refused like any failed check: only an override of the
+            // controller organisation's manager can release it.
+            worker::Outcome::Unreadable {
+                reason_fr,
+                reason_en,
+            } => vec![unreadable_violation(&reason_fr, &reason_en)],
+            worker::Outcome::Findings { .. } => vec![unreadable_violation(
+                "Le contrôle a donné une réponse inattendue.",
+                "The check gave an unexpected answer.",
+            )],
+        };
+        if !violations.is_empty() {
+            let list = violations;
             let report = Value::Array(list.clone()).to_string();
             store::set_check(&self.db, &file.id, "failed", Some(&report), None).await?;
             let mut event = file_event("file.release", actor, &mission.id, Some(&file));

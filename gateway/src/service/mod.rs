@@ -47,6 +47,8 @@ pub struct Core {
     pub signer: certificate::Signer,
     /// Sends end-of-mission warnings.
     pub mailer: mailer::Mailer,
+    /// Runs the content checks in isolated worker processes.
+    pub checker: Arc<crate::worker::Checker>,
     /// Serialises destructions within this process (PostgreSQL adds an advisory lock across instances).
     pub destruction_lock: Arc<tokio::sync::Mutex<()>>,
 }

@@ -398,7 +398,7 @@ async fn results_are_checked_before_release_and_overrides_are_recorded(b: Backen
             .unwrap_or_default()
             .contains("comité de pilotage")));
 
-    // A corrupt workbook is refused with a sentence, not a crash.
+    // A corrupt workbook is refused as unreadable (never released unchecked), not a crash.
     let mut corrupt = b"PK\x03\x04".to_vec();
     corrupt.extend((0..4000u32).map(|i| (i * 7919 % 251) as u8));
     let bad = upload(&x, &x.processor.token, "results", "tableaux.xlsx", corrupt).await;
@@ -409,10 +409,15 @@ async fn results_are_checked_before_release_and_overrides_are_recorded(b: Backen
             json!({}),
         )
         .await;
-    assert_eq!(r.status(), 422);
+    assert_eq!(r.status(), 409);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["error"], "invalid_request");
-    assert!(!v["message"].as_str().unwrap().is_empty());
+    assert_eq!(v["error"], "disclosure_check_failed");
+    assert_eq!(v["violations"][0]["rule"], "unreadable");
+    assert_eq!(v["violations"][0]["row"], Value::Null);
+    assert!(!v["violations"][0]["message"]["fr"]
+        .as_str()
+        .unwrap()
+        .is_empty());
 }
 
 async fn count_patterns_are_configurable(b: Backend) {

@@ -101,10 +101,21 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Starts a gateway after `tweak` adjusts its configuration.
 pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_at(backend, start_time(), tweak).await
+}
+
+/// Starts a gateway whose clock starts at `start`.
+pub async fn spawn_app_at(
+    backend: Backend,
+    start: DateTime<Utc>,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let data = tempfile::tempdir().unwrap();
     let mut config = Config::load_from(None, &[]).unwrap();
     config.data_dir = data.path().to_path_buf();
     config.listen = "127.0.0.1:0".parse().unwrap();
+    // The gateway runs inside the test process: its check workers are the real binary's.
+    config.checks.worker_program = Some(env!("CARGO_BIN_EXE_passerelle-under-test").into());
     let mut pg_drop = None;
     if let Backend::Postgres(url) = &backend {
         let (db_url, name) = fresh_postgres(url).await;
@@ -112,7 +123,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
         pg_drop = Some((url.clone(), name));
     }
     tweak(&mut config);
-    let clock = ManualClock::new(start_time());
+    let clock = ManualClock::new(start);
     let app = gateway::Application::build(config.clone(), Arc::new(clock.clone()))
         .await
         .unwrap_or_else(|e| panic!("gateway did not start: {e}"));
@@ -158,33 +169,66 @@ pub fn client_for(cert_pem: &[u8], addr: SocketAddr) -> Client {
         .unwrap()
 }
 
+/// What a stopped [`TestApp`] leaves: its data directory and database, for the real binary to
+/// serve (the PostgreSQL database is dropped when this is).
+#[allow(dead_code)] // used by the isolation tests, which share this file
+pub struct Detached {
+    /// The data directory.
+    pub data: tempfile::TempDir,
+    /// The configuration the in-process gateway ran with.
+    pub config: Config,
+    pg_drop: Option<(String, String)>,
+}
+
+impl TestApp {
+    /// Stops the in-process gateway and keeps its data and database.
+    #[allow(dead_code)] // used by the isolation tests, which share this file
+    pub fn detach(mut self) -> Detached {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let data = std::mem::replace(&mut self.data, tempfile::tempdir().unwrap());
+        Detached {
+            data,
+            config: self.config.clone(),
+            pg_drop: self.pg_drop.take(),
+        }
+    }
+}
+
+impl Drop for Detached {
+    fn drop(&mut self) {
+        drop_postgres(self.pg_drop.take());
+    }
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some((url, name)) = self.pg_drop.take() {
-            // Dropped from a plain thread: the test's runtime may be shutting down.
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                rt.block_on(async move {
-                    use sqlx::Executor as _;
-                    if let Ok(mut c) =
-                        <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await
-                    {
-                        let _ = c
-                            .execute(
-                                format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str(),
-                            )
-                            .await;
-                    }
-                });
-            })
-            .join();
-        }
+        drop_postgres(self.pg_drop.take());
+    }
+}
+
+/// Drops a test database (from a plain thread: the test's runtime may be shutting down).
+fn drop_postgres(pg_drop: Option<(String, String)>) {
+    if let Some((url, name)) = pg_drop {
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                use sqlx::Executor as _;
+                if let Ok(mut c) = <sqlx::AnyConnection as sqlx::Connection>::connect(&url).await {
+                    let _ = c
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                }
+            });
+        })
+        .join();
     }
 }
 

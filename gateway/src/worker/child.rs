@@ -1,0 +1,363 @@
+//! The worker side: `passerelle check-worker --memory-mib N --cpu-secs S`, started by the gateway
+//! with an empty environment, its stdin and stdout being the conversation of [`super::protocol`].
+//!
+//! Before it reads a single byte of the file, the worker puts itself under operating-system limits
+//! it cannot lift again: address space (a reader that asks for terabytes gets an allocation failure,
+//! which aborts this process and only this one), CPU seconds, no core dump, no file it could write,
+//! no new file descriptors beyond a handful, no new privileges, and death with its parent.
+
+use super::protocol::{
+    read_frame, write_frame, CheckKind, FindingReport, Job, Outcome, Report, ViolationReport,
+    MAX_BLOCK_BYTES, MAX_JOB_BYTES, TAG_DONE, TAG_READ,
+};
+use crate::checks::{self, CheckError, Format};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+
+/// Bytes asked of the gateway per range request.
+const BLOCK: u64 = 1 << 20;
+
+/// Exit code when the limits cannot be applied (the worker then refuses to read anything).
+pub const EXIT_NO_LIMITS: i32 = 3;
+/// Exit code when the conversation with the gateway breaks.
+pub const EXIT_PROTOCOL: i32 = 4;
+
+/// The limits a worker applies to itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Address space, in MiB.
+    pub memory_mib: u64,
+    /// CPU time, in seconds.
+    pub cpu_secs: u64,
+}
+
+impl Limits {
+    /// Reads `--memory-mib N --cpu-secs S` (the arguments after `check-worker`).
+    pub fn from_args(args: &[String]) -> Option<Self> {
+        let mut memory_mib = None;
+        let mut cpu_secs = None;
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let value = it.next()?.parse::<u64>().ok()?;
+            match flag.as_str() {
+                "--memory-mib" => memory_mib = Some(value),
+                "--cpu-secs" => cpu_secs = Some(value),
+                _ => return None,
+            }
+        }
+        Some(Self {
+            memory_mib: memory_mib?,
+            cpu_secs: cpu_secs?,
+        })
+    }
+
+    /// The arguments that [`Limits::from_args`] reads back.
+    pub fn to_args(self) -> Vec<String> {
+        vec![
+            "--memory-mib".into(),
+            self.memory_mib.to_string(),
+            "--cpu-secs".into(),
+            self.cpu_secs.to_string(),
+        ]
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn apply(limits: Limits) -> io::Result<()> {
+    use rustix::process::{setrlimit, Resource, Rlimit};
+    let set = |resource, soft: u64, hard: u64| {
+        setrlimit(
+            resource,
+            Rlimit {
+                current: Some(soft),
+                maximum: Some(hard),
+            },
+        )
+    };
+    let memory = limits.memory_mib.saturating_mul(1 << 20);
+    set(Resource::As, memory, memory)?;
+    // SIGXCPU at the soft limit, SIGKILL one second later should it be caught.
+    set(
+        Resource::Cpu,
+        limits.cpu_secs,
+        limits.cpu_secs.saturating_add(1),
+    )?;
+    set(Resource::Core, 0, 0)?;
+    set(Resource::Fsize, 0, 0)?;
+    // stdin, stdout, stderr and /proc/self/status at the end.
+    set(Resource::Nofile, 8, 8)?;
+    rustix::thread::set_no_new_privs(true)?;
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+    rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
+    Ok(())
+}
+
+#[cfg(not(target_os = "linux"))]
+fn apply(_limits: Limits) -> io::Result<()> {
+    Err(io::Error::other(
+        "check workers need Linux's resource limits",
+    ))
+}
+
+/// A blocking `Read + Seek` view of the file, pulled from the gateway one block at a time.
+struct RemoteFile<I, O> {
+    input: I,
+    output: O,
+    len: u64,
+    pos: u64,
+    buf: Vec<u8>,
+    buf_start: u64,
+}
+
+impl<I: Read, O: Write> RemoteFile<I, O> {
+    fn fetch(&mut self) -> io::Result<()> {
+        let want = (self.len - self.pos).min(BLOCK);
+        let mut request = [0u8; 13];
+        request[0] = TAG_READ;
+        request[1..9].copy_from_slice(&self.pos.to_be_bytes());
+        // `want` is at most BLOCK, which fits in a u32.
+        request[9..13].copy_from_slice(&(want as u32).to_be_bytes());
+        self.output.write_all(&request)?;
+        self.output.flush()?;
+        let block = read_frame(&mut self.input, MAX_BLOCK_BYTES)?;
+        if block.is_empty() || block.len() as u64 > want {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the gateway answered a block of the wrong size",
+            ));
+        }
+        self.buf = block;
+        self.buf_start = self.pos;
+        Ok(())
+    }
+}
+
+impl<I: Read, O: Write> Read for RemoteFile<I, O> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.len || out.is_empty() {
+            return Ok(0);
+        }
+        let end = self.buf_start + self.buf.len() as u64;
+        if self.pos < self.buf_start || self.pos >= end {
+            self.fetch()?;
+        }
+        let offset = (self.pos - self.buf_start) as usize;
+        let n = out.len().min(self.buf.len() - offset);
+        out[..n].copy_from_slice(&self.buf[offset..offset + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl<I, O> Seek for RemoteFile<I, O> {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let target = match to {
+            SeekFrom::Start(p) => Some(p),
+            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+fn finding(f: &checks::Finding) -> FindingReport {
+    FindingReport {
+        sheet: f.sheet.clone(),
+        column: f.column.clone(),
+        kind: f.kind.code().to_owned(),
+        count: f.count,
+        example: f.example.clone(),
+        message_fr: f.message_fr(),
+        message_en: f.message_en(),
+    }
+}
+
+fn violation(v: &checks::Violation) -> ViolationReport {
+    ViolationReport {
+        sheet: v.sheet.clone(),
+        row: Some(v.row),
+        column: Some(v.column.clone()),
+        value: Some(v.value.clone()),
+        rule: v.rule.code().to_owned(),
+        message_fr: v.message_fr(),
+        message_en: v.message_en(),
+    }
+}
+
+fn unreadable(e: &CheckError) -> Outcome {
+    Outcome::Unreadable {
+        reason_fr: e.message_fr(),
+        reason_en: e.message_en(),
+    }
+}
+
+/// Runs one job against `input` (any `Read + Seek`): the heart of the worker, also used by tests.
+pub fn run_job<R: Read + Seek>(job: &Job, input: R) -> Outcome {
+    let Some(format) = Format::from_extension(&job.extension) else {
+        return Outcome::Unreadable {
+            reason_fr: format!(
+                "Les fichiers .{} ne peuvent pas être vérifiés automatiquement.",
+                job.extension
+            ),
+            reason_en: format!(
+                "Files of type .{} cannot be checked automatically.",
+                job.extension
+            ),
+        };
+    };
+    if format == Format::Pdf {
+        // Nothing can tell what figures or names a PDF holds: it is never passed as clean.
+        return Outcome::Unreadable {
+            reason_fr: "Le contenu d'un PDF ne peut pas être vérifié automatiquement.".into(),
+            reason_en: "The content of a PDF cannot be checked automatically.".into(),
+        };
+    }
+    match job.check {
+        CheckKind::Identifiers => {
+            let rules = checks::IdentifierRules::default();
+            match checks::scan_identifiers(input, format, &rules) {
+                Ok(found) => Outcome::Findings {
+                    findings: found.iter().map(finding).collect(),
+                },
+                Err(e) => unreadable(&e),
+            }
+        }
+        CheckKind::Disclosure => {
+            let s = &job.disclosure;
+            let defaults = checks::DisclosureRules::default();
+            let rules = checks::DisclosureRules {
+                min_count: s.min_count,
+                min_response_rate: s.min_response_rate,
+                count_patterns: s
+                    .count_patterns
+                    .clone()
+                    .unwrap_or(defaults.count_patterns.clone()),
+                share_patterns: s
+                    .share_patterns
+                    .clone()
+                    .unwrap_or(defaults.share_patterns.clone()),
+                response_rate_patterns: s
+                    .response_rate_patterns
+                    .clone()
+                    .unwrap_or(defaults.response_rate_patterns.clone()),
+                ..defaults
+            };
+            match checks::check_disclosure(input, format, &rules) {
+                Ok(found) => Outcome::Violations {
+                    violations: found.iter().map(violation).collect(),
+                },
+                Err(e) => unreadable(&e),
+            }
+        }
+    }
+}
+
+/// The worker's peak resident memory in KiB, from `/proc/self/status` (0 if unknown).
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// The worker process's `main`: returns its exit code.
+pub fn main(args: &[String]) -> i32 {
+    let Some(limits) = Limits::from_args(args) else {
+        eprintln!("check-worker: usage: passerelle check-worker --memory-mib N --cpu-secs S");
+        return 2;
+    };
+    if let Err(e) = apply(limits) {
+        eprintln!("check-worker: cannot apply the resource limits ({e}): refusing to run");
+        return EXIT_NO_LIMITS;
+    }
+    let stdin = io::stdin().lock();
+    let mut stdout = io::stdout().lock();
+    let mut input = stdin;
+    let job: Job = match read_frame(&mut input, MAX_JOB_BYTES)
+        .and_then(|b| serde_json::from_slice(&b).map_err(io::Error::other))
+    {
+        Ok(j) => j,
+        Err(e) => {
+            eprintln!("check-worker: bad job: {e}");
+            return EXIT_PROTOCOL;
+        }
+    };
+    let outcome = {
+        let file = RemoteFile {
+            input: &mut input,
+            output: &mut stdout,
+            len: job.size,
+            pos: 0,
+            buf: Vec::new(),
+            buf_start: 0,
+        };
+        // A reader that panics on hostile input must not pass the file as clean.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_job(&job, file)))
+            .unwrap_or_else(|_| Outcome::Unreadable {
+                reason_fr: "Le fichier a fait échouer le lecteur : il est peut-être endommagé."
+                    .into(),
+                reason_en: "The file made the reader fail: it may be damaged.".into(),
+            })
+    };
+    let report = Report {
+        outcome,
+        peak_rss_kib: peak_rss_kib(),
+    };
+    let sent = serde_json::to_vec(&report)
+        .map_err(io::Error::other)
+        .and_then(|body| write_frame(&mut stdout, Some(TAG_DONE), &body));
+    match sent {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("check-worker: cannot send the report: {e}");
+            EXIT_PROTOCOL
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_round_trip_through_arguments() {
+        let l = Limits {
+            memory_mib: 256,
+            cpu_secs: 60,
+        };
+        assert_eq!(Limits::from_args(&l.to_args()), Some(l));
+        assert_eq!(Limits::from_args(&["--memory-mib".into()]), None);
+        assert_eq!(Limits::from_args(&["--other".into(), "1".into()]), None);
+    }
+
+    #[test]
+    fn an_unknown_type_is_unreadable_and_a_csv_is_scanned() {
+        let job = Job {
+            check: CheckKind::Identifiers,
+            extension: "docx".into(),
+            size: 3,
+            disclosure: Default::default(),
+        };
+        assert!(matches!(
+            run_job(&job, io::Cursor::new(b"abc")),
+            Outcome::Unreadable { .. }
+        ));
+        let csv = b"commune;email\nLens;jean.dupont@example.fr\n";
+        let job = Job {
+            extension: "csv".into(),
+            size: csv.len() as u64,
+            ..job
+        };
+        match run_job(&job, io::Cursor::new(csv)) {
+            Outcome::Findings { findings } => {
+                assert!(findings.iter().any(|f| f.kind == "email"), "{findings:?}")
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

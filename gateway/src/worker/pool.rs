@@ -1,0 +1,484 @@
+//! The gateway side: starts a worker per check, serves it the file's plaintext range by range, and
+//! reads its report. At most `checks.max_parallel` workers run at once; the others wait their turn
+//! in order (tokio's semaphore is fair). An abort, a limit hit or the deadline ends the worker,
+//! never the gateway: the caller gets a [`Failure`] that says why in plain words.
+
+use super::child::Limits;
+use super::protocol::{
+    write_frame, Job, Report, MAX_BLOCK_BYTES, MAX_REPORT_BYTES, TAG_DONE, TAG_READ,
+};
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use futures::StreamExt as _;
+use std::io;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::process::{ChildStdin, Command};
+use tokio::sync::Semaphore;
+
+/// Opens the file's plaintext from a byte offset to its end.
+pub type OpenFrom = Box<
+    dyn FnMut(u64) -> BoxFuture<'static, io::Result<BoxStream<'static, io::Result<Bytes>>>> + Send,
+>;
+
+/// The settings of the worker pool.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// The program to run as `PROGRAM check-worker …` (the gateway's own binary by default).
+    pub program: PathBuf,
+    /// Address space of a worker, in MiB.
+    pub memory_mib: u64,
+    /// Wall-clock deadline of a check (also its CPU-seconds limit).
+    pub timeout: Duration,
+    /// Most workers at once.
+    pub max_parallel: usize,
+}
+
+/// Why a check did not produce a report.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The worker exceeded its address space and aborted.
+    #[error("the check needed more than {0} MiB of memory")]
+    Memory(u64),
+    /// The worker exceeded its CPU seconds.
+    #[error("the check used more than {0} s of CPU")]
+    Cpu(u64),
+    /// The wall-clock deadline passed.
+    #[error("the check did not finish within {0} s")]
+    Timeout(u64),
+    /// The worker died otherwise (a crash in a reader).
+    #[error("the check worker stopped: {0}")]
+    Crashed(String),
+    /// The worker could not be started, or the store could not be read.
+    #[error("the check could not run: {0}")]
+    Unavailable(String),
+}
+
+impl Failure {
+    /// Why, in French, for the person who sent the file.
+    pub fn reason_fr(&self) -> String {
+        match self {
+            Self::Memory(mib) => format!("Le contrôle de ce fichier demandait plus de {mib} Mo de mémoire : il a été arrêté."),
+            Self::Cpu(s) => format!("Le contrôle de ce fichier demandait plus de {s} secondes de calcul : il a été arrêté."),
+            Self::Timeout(s) => format!("Le contrôle de ce fichier n'a pas abouti en {s} secondes : il a été arrêté."),
+            Self::Crashed(_) => "Le lecteur de ce fichier s'est arrêté sur une erreur : le fichier est peut-être endommagé.".to_owned(),
+            Self::Unavailable(_) => "Le contrôle de ce fichier n'a pas pu être lancé.".to_owned(),
+        }
+    }
+
+    /// Why, in English.
+    pub fn reason_en(&self) -> String {
+        match self {
+            Self::Memory(mib) => {
+                format!("Checking this file needed more than {mib} MiB of memory: it was stopped.")
+            }
+            Self::Cpu(s) => {
+                format!("Checking this file needed more than {s} seconds of CPU: it was stopped.")
+            }
+            Self::Timeout(s) => {
+                format!("Checking this file did not finish within {s} seconds: it was stopped.")
+            }
+            Self::Crashed(_) => {
+                "The reader of this file stopped on an error: the file may be damaged.".to_owned()
+            }
+            Self::Unavailable(_) => "The check of this file could not be started.".to_owned(),
+        }
+    }
+}
+
+/// Runs checks in isolated worker processes.
+#[derive(Debug)]
+pub struct Checker {
+    settings: PoolSettings,
+    slots: Semaphore,
+    peak_rss_kib: AtomicU64,
+}
+
+/// How a conversation ended.
+enum Ended {
+    Report(Report),
+    /// The worker stopped talking (it died, or it broke the protocol): its exit status says why.
+    Broken(String),
+    /// The store could not be read: not the file's fault.
+    Source(io::Error),
+}
+
+/// Reads exactly `buf.len()` bytes, `None` on a clean end of stream before the first byte.
+async fn read_tag(out: &mut (impl AsyncRead + Unpin)) -> io::Result<Option<u8>> {
+    let mut tag = [0u8; 1];
+    match out.read(&mut tag).await? {
+        0 => Ok(None),
+        _ => Ok(Some(tag[0])),
+    }
+}
+
+/// The open plaintext stream, kept between sequential requests.
+struct Cursor {
+    next: u64,
+    stream: BoxStream<'static, io::Result<Bytes>>,
+    leftover: Bytes,
+}
+
+/// Answers one range request: `len` bytes from `offset` (fewer only at the end of the file).
+async fn serve(
+    stdin: &mut ChildStdin,
+    open: &mut OpenFrom,
+    cursor: &mut Option<Cursor>,
+    size: u64,
+    offset: u64,
+    len: u32,
+) -> Result<(), Ended> {
+    if len == 0 || len > MAX_BLOCK_BYTES || offset >= size {
+        return Err(Ended::Broken(format!(
+            "range request out of bounds ({offset}+{len} of {size})"
+        )));
+    }
+    let n = u64::from(len).min(size - offset);
+    if cursor.as_ref().is_none_or(|c| c.next != offset) {
+        *cursor = Some(Cursor {
+            next: offset,
+            stream: open(offset).await.map_err(Ended::Source)?,
+            leftover: Bytes::new(),
+        });
+    }
+    let Some(c) = cursor.as_mut() else {
+        return Err(Ended::Broken("no open stream".into()));
+    };
+    let broken = |e: io::Error| Ended::Broken(format!("writing to the worker: {e}"));
+    // `n` is at most MAX_BLOCK_BYTES.
+    stdin
+        .write_all(&(n as u32).to_be_bytes())
+        .await
+        .map_err(broken)?;
+    let mut sent = 0u64;
+    while sent < n {
+        if c.leftover.is_empty() {
+            c.leftover = match c.stream.next().await {
+                Some(Ok(b)) => b,
+                Some(Err(e)) => return Err(Ended::Source(e)),
+                None => {
+                    return Err(Ended::Source(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the stored file is shorter than its recorded size",
+                    )))
+                }
+            };
+        }
+        let take = (n - sent).min(c.leftover.len() as u64) as usize;
+        let piece = c.leftover.split_to(take);
+        stdin.write_all(&piece).await.map_err(broken)?;
+        sent += take as u64;
+    }
+    stdin.flush().await.map_err(broken)?;
+    c.next = offset + n;
+    Ok(())
+}
+
+impl Checker {
+    /// A pool with these settings.
+    pub fn new(settings: PoolSettings) -> Self {
+        let slots = Semaphore::new(settings.max_parallel.max(1));
+        Self {
+            settings,
+            slots,
+            peak_rss_kib: AtomicU64::new(0),
+        }
+    }
+
+    /// The largest peak resident memory a worker has reported, in KiB.
+    pub fn peak_worker_rss_kib(&self) -> u64 {
+        self.peak_rss_kib.load(Ordering::Relaxed)
+    }
+
+    /// The limits each worker runs under.
+    pub fn settings(&self) -> &PoolSettings {
+        &self.settings
+    }
+
+    /// Runs `job` in a fresh worker, which reads the file through `open`.
+    pub async fn run(&self, job: Job, mut open: OpenFrom) -> Result<Report, Failure> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| Failure::Unavailable(e.to_string()))?;
+        let secs = self.settings.timeout.as_secs().max(1);
+        let limits = Limits {
+            memory_mib: self.settings.memory_mib,
+            cpu_secs: secs,
+        };
+        let mut child = Command::new(&self.settings.program)
+            .arg(super::SUBCOMMAND)
+            .args(limits.to_args())
+            .env_clear()
+            // One malloc arena: a single-threaded worker needs no more, and each arena reserves
+            // address space the limit would count.
+            .env("MALLOC_ARENA_MAX", "1")
+            .current_dir("/")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|e| {
+                Failure::Unavailable(format!("starting {}: {e}", self.settings.program.display()))
+            })?;
+        let (Some(mut stdin), Some(stdout), Some(mut stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
+            return Err(Failure::Unavailable("worker pipes missing".into()));
+        };
+        // The first 4 KiB of what the worker says on stderr (an abort's message), the rest drained.
+        let errors = tokio::spawn(async move {
+            let mut kept = Vec::new();
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = stderr.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                let room = 4096usize.saturating_sub(kept.len());
+                kept.extend_from_slice(&buf[..n.min(room)]);
+            }
+            String::from_utf8_lossy(&kept).into_owned()
+        });
+        let size = job.size;
+        let conversation = async {
+            let mut stdout = tokio::io::BufReader::with_capacity(64 * 1024, stdout);
+            let body = match serde_json::to_vec(&job) {
+                Ok(b) => b,
+                Err(e) => return Ended::Broken(e.to_string()),
+            };
+            let mut frame = Vec::with_capacity(body.len() + 4);
+            if let Err(e) = write_frame(&mut frame, None, &body) {
+                return Ended::Broken(e.to_string());
+            }
+            if let Err(e) = stdin.write_all(&frame).await {
+                return Ended::Broken(format!("sending the job: {e}"));
+            }
+            let mut cursor = None;
+            loop {
+                match read_tag(&mut stdout).await {
+                    Ok(Some(TAG_READ)) => {
+                        let mut req = [0u8; 12];
+                        if let Err(e) = stdout.read_exact(&mut req).await {
+                            return Ended::Broken(e.to_string());
+                        }
+                        let mut off = [0u8; 8];
+                        off.copy_from_slice(&req[..8]);
+                        let mut len = [0u8; 4];
+                        len.copy_from_slice(&req[8..]);
+                        let (offset, len) = (u64::from_be_bytes(off), u32::from_be_bytes(len));
+                        if let Err(ended) =
+                            serve(&mut stdin, &mut open, &mut cursor, size, offset, len).await
+                        {
+                            return ended;
+                        }
+                    }
+                    Ok(Some(TAG_DONE)) => {
+                        let mut len = [0u8; 4];
+                        if let Err(e) = stdout.read_exact(&mut len).await {
+                            return Ended::Broken(e.to_string());
+                        }
+                        let len = u32::from_be_bytes(len);
+                        if len > MAX_REPORT_BYTES {
+                            return Ended::Broken(format!("report of {len} bytes"));
+                        }
+                        let mut body = vec![0u8; len as usize];
+                        if let Err(e) = stdout.read_exact(&mut body).await {
+                            return Ended::Broken(e.to_string());
+                        }
+                        return match serde_json::from_slice(&body) {
+                            Ok(r) => Ended::Report(r),
+                            Err(e) => Ended::Broken(format!("unreadable report: {e}")),
+                        };
+                    }
+                    Ok(Some(other)) => return Ended::Broken(format!("unknown tag {other}")),
+                    Ok(None) => return Ended::Broken("the worker closed its output".into()),
+                    Err(e) => return Ended::Broken(e.to_string()),
+                }
+            }
+        };
+        let ended = match tokio::time::timeout(self.settings.timeout, conversation).await {
+            Ok(ended) => ended,
+            Err(_) => {
+                let _ = child.kill().await;
+                return Err(Failure::Timeout(secs));
+            }
+        };
+        match ended {
+            Ended::Report(report) => {
+                self.peak_rss_kib
+                    .fetch_max(report.peak_rss_kib, Ordering::Relaxed);
+                // The worker exits right after its report; do not let it linger.
+                if tokio::time::timeout(Duration::from_secs(5), child.wait())
+                    .await
+                    .is_err()
+                {
+                    let _ = child.kill().await;
+                }
+                Ok(report)
+            }
+            Ended::Source(e) => {
+                let _ = child.kill().await;
+                Err(Failure::Unavailable(format!(
+                    "reading the stored file: {e}"
+                )))
+            }
+            Ended::Broken(why) => {
+                let status = match tokio::time::timeout(Duration::from_secs(5), child.wait()).await
+                {
+                    Ok(Ok(s)) => Some(s),
+                    _ => {
+                        let _ = child.kill().await;
+                        None
+                    }
+                };
+                let said = errors.await.unwrap_or_default();
+                Err(classify(status, &said, &why, limits))
+            }
+        }
+    }
+}
+
+/// Turns a dead worker's exit status and last words into a [`Failure`].
+fn classify(
+    status: Option<std::process::ExitStatus>,
+    stderr: &str,
+    why: &str,
+    limits: Limits,
+) -> Failure {
+    use std::os::unix::process::ExitStatusExt as _;
+    let Some(status) = status else {
+        return Failure::Crashed(format!("the worker hung after: {why}"));
+    };
+    const SIGABRT: i32 = 6;
+    const SIGKILL: i32 = 9;
+    const SIGXCPU: i32 = 24;
+    match status.signal() {
+        Some(SIGABRT) if stderr.contains("memory allocation") => Failure::Memory(limits.memory_mib),
+        Some(SIGXCPU) | Some(SIGKILL) => Failure::Cpu(limits.cpu_secs),
+        Some(sig) => Failure::Crashed(format!(
+            "signal {sig}: {}",
+            stderr.lines().last().unwrap_or(why)
+        )),
+        None if status.code() == Some(super::child::EXIT_NO_LIMITS) => {
+            Failure::Unavailable(stderr.trim().to_owned())
+        }
+        None => Failure::Crashed(format!(
+            "exit {:?} after: {why}; {}",
+            status.code(),
+            stderr.trim()
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::protocol::{CheckKind, DisclosureSettings};
+    use std::os::unix::fs::PermissionsExt as _;
+
+    /// A stand-in worker program: a shell script that misbehaves in one chosen way.
+    fn script(dir: &tempfile::TempDir, body: &str) -> PathBuf {
+        let path = dir.path().join("worker.sh");
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    }
+
+    fn checker(program: PathBuf, timeout: Duration) -> Checker {
+        Checker::new(PoolSettings {
+            program,
+            memory_mib: 256,
+            timeout,
+            max_parallel: 2,
+        })
+    }
+
+    fn job() -> Job {
+        Job {
+            check: CheckKind::Identifiers,
+            extension: "csv".into(),
+            size: 3,
+            disclosure: DisclosureSettings::default(),
+        }
+    }
+
+    fn source() -> OpenFrom {
+        Box::new(|from: u64| {
+            async move {
+                let data = Bytes::from_static(b"a;b");
+                let s: BoxStream<'static, io::Result<Bytes>> =
+                    futures::stream::iter(vec![Ok(data.slice(from as usize..))]).boxed();
+                Ok(s)
+            }
+            .boxed()
+        })
+    }
+
+    use futures::FutureExt as _;
+
+    #[tokio::test]
+    async fn a_worker_that_hangs_is_killed_at_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = checker(script(&dir, "exec sleep 30"), Duration::from_millis(500));
+        let started = std::time::Instant::now();
+        let err = c.run(job(), source()).await.unwrap_err();
+        assert!(matches!(err, Failure::Timeout(_)), "{err:?}");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(err.reason_fr().contains("secondes"));
+    }
+
+    #[tokio::test]
+    async fn a_worker_that_aborts_on_an_allocation_is_a_memory_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = checker(
+            script(
+                &dir,
+                "echo 'memory allocation of 8000000000000 bytes failed' >&2; kill -ABRT $$",
+            ),
+            Duration::from_secs(10),
+        );
+        let err = c.run(job(), source()).await.unwrap_err();
+        assert!(matches!(err, Failure::Memory(256)), "{err:?}");
+        assert!(err.reason_en().contains("256 MiB"));
+    }
+
+    #[tokio::test]
+    async fn a_worker_that_talks_nonsense_is_a_crash() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = checker(
+            script(&dir, "cat >/dev/null & printf 'Zgarbage'; exit 0"),
+            Duration::from_secs(10),
+        );
+        let err = c.run(job(), source()).await.unwrap_err();
+        assert!(matches!(err, Failure::Crashed(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_worker_asking_outside_the_file_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        // 'R', offset 1 GiB, length 16: past the 3-byte file.
+        let c = checker(
+            script(
+                &dir,
+                r"printf 'R\000\000\000\000\100\000\000\000\000\000\000\020'; sleep 1",
+            ),
+            Duration::from_secs(10),
+        );
+        let err = c.run(job(), source()).await.unwrap_err();
+        assert!(matches!(err, Failure::Crashed(_)), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_missing_program_is_unavailable() {
+        let c = checker("/nonexistent/passerelle".into(), Duration::from_secs(1));
+        let err = c.run(job(), source()).await.unwrap_err();
+        assert!(matches!(err, Failure::Unavailable(_)), "{err:?}");
+    }
+}
