@@ -131,6 +131,12 @@ impl Application {
             crate::tls::server_config(&config)?
         };
         let opened = open(config, clock).await?;
+        // What a crash left half done is removed before anyone can see it.
+        match opened.recover_interrupted_uploads().await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(count = n, "removed uploads interrupted by the last stop"),
+            Err(e) => return Err(ConfigError(format!("recovering interrupted uploads: {e}"))),
+        }
         let listener = TcpListener::bind(listen).await.map_err(|e| {
             ConfigError(format!(
                 "listen (PASSERELLE_LISTEN): cannot listen on {listen}: {e}"

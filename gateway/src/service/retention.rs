@@ -506,10 +506,32 @@ impl Core {
     /// Removes uploads left unfinished for more than a day (a crash, a cut connection).
     pub async fn sweep_abandoned_uploads(&self) -> Result<usize> {
         let before = to_millis(self.clock.now() - chrono::Duration::days(1));
-        let stale = crate::db::files::stale_uploads(&self.db, before).await?;
+        self.remove_unfinished_uploads(before, "abandoned for more than a day")
+            .await
+    }
+
+    /// At start-up: removes the uploads a previous run of the gateway left unfinished (the client
+    /// never got its answer, so nothing is lost: it sends the file again). On SQLite the database
+    /// belongs to this one process, so every unfinished upload is dead; on PostgreSQL another
+    /// instance may be receiving one right now, so the sweeper's one-day rule applies instead.
+    pub async fn recover_interrupted_uploads(&self) -> Result<usize> {
+        if self.db.engine != crate::db::Engine::Sqlite {
+            return Ok(0);
+        }
+        let now = to_millis(self.clock.now()).saturating_add(1);
+        self.remove_unfinished_uploads(now, "interrupted by a stop of the gateway")
+            .await
+    }
+
+    async fn remove_unfinished_uploads(&self, before_ms: i64, why: &str) -> Result<usize> {
+        let stale = crate::db::files::stale_uploads(&self.db, before_ms).await?;
         for f in &stale {
             let _ = self.blobs.delete(&f.mission_id, &f.id).await;
             crate::db::files::delete(&self.db, &f.id).await?;
+            let mut event = system_event("file.upload", &f.mission_id);
+            event.file_id = Some(f.id.clone());
+            event.detail = Some(json!({ "name": f.name, "folder": f.folder, "reason": why }));
+            self.audit.record(event, Outcome::Failed).await?;
         }
         Ok(stale.len())
     }

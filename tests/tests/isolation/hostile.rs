@@ -15,7 +15,7 @@ crate::on_every_backend!(
 );
 
 /// One gateway at a time in this process, so that its memory is measured alone.
-static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The gateway's resident memory must stay under this (the bound).
 const GATEWAY_RSS_LIMIT_KIB: u64 = 128 * 1024;

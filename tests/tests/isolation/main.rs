@@ -15,5 +15,6 @@ mod helpers;
 #[allow(dead_code)]
 mod support;
 
+mod crash;
 mod hostile;
 mod process;

@@ -18,7 +18,7 @@ pub struct RealGateway {
     pub base: String,
     /// Every line it wrote on stderr (its log).
     pub log: Arc<Mutex<Vec<String>>>,
-    _data: Detached,
+    data: Option<Detached>,
 }
 
 impl RealGateway {
@@ -63,7 +63,7 @@ impl RealGateway {
                         client,
                         base,
                         log,
-                        _data: data,
+                        data: Some(data),
                     };
                 }
             }
@@ -76,6 +76,23 @@ impl RealGateway {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the gateway did not answer /healthz within 30 s");
+    }
+
+    /// Kills the process at once (SIGKILL, as a crash would) and keeps its data.
+    pub fn crash(mut self) -> Detached {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.data.take().unwrap()
+    }
+
+    /// The PostgreSQL database it serves, if any.
+    pub fn database_url(&self) -> Option<String> {
+        self.data.as_ref().unwrap().config.database_url.clone()
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> std::path::PathBuf {
+        self.data.as_ref().unwrap().data.path().to_path_buf()
     }
 
     /// `base` + `path`.
