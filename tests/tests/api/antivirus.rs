@@ -15,11 +15,17 @@ crate::on_every_backend!(
     files_over_clamd_limits_are_held_not_deleted,
 );
 
-/// A gateway scanning with `clamd`, its housekeeping every second.
-async fn app_with(b: Backend, clamd: &Clamd) -> TestApp {
-    let socket = clamd.socket.clone();
+/// A gateway scanning with `clamd` (on its Unix socket, or its TCP address when `tcp`), its
+/// housekeeping every second.
+async fn app_with(b: Backend, clamd: &Clamd, tcp: bool) -> TestApp {
+    let (socket, address) = if tcp {
+        (None, Some(clamd.tcp.clone()))
+    } else {
+        (Some(clamd.socket.clone()), None)
+    };
     spawn_app_with(b, move |c| {
-        c.antivirus.clamd_socket = Some(socket);
+        c.antivirus.clamd_socket = socket;
+        c.antivirus.clamd_address = address;
         c.antivirus.connect_timeout_secs = 2;
         c.antivirus.timeout_secs = 10;
         c.sweep_interval_secs = 1;
@@ -75,7 +81,8 @@ async fn file_as(app: &TestApp, token: &str, id: &str) -> (u16, Value) {
 
 async fn infected_uploads_are_refused_and_nothing_is_kept(b: Backend) {
     let clamd = Clamd::start().await;
-    let app = app_with(b, &clamd).await;
+    // Over TCP (`antivirus.clamd_address`); the other tests use the Unix socket.
+    let app = app_with(b, &clamd, true).await;
     let x = exchange(&app).await;
 
     // A clean deposit and a clean result go through as without an antivirus.
@@ -152,7 +159,7 @@ async fn infected_uploads_are_refused_and_nothing_is_kept(b: Backend) {
 
 async fn unscanned_files_are_held_until_clamd_answers_again(b: Backend) {
     let mut clamd = Clamd::start().await;
-    let app = app_with(b, &clamd).await;
+    let app = app_with(b, &clamd, false).await;
     let x = exchange(&app).await;
     let colleague = app.user(&x.admin, "collegue.henin", &x.bailleur).await;
     let other_bailleur_org = app.organisation(&x.admin, "Logis Carvin", "bailleur").await;
@@ -327,7 +334,7 @@ async fn unscanned_files_are_held_until_clamd_answers_again(b: Backend) {
 
 async fn files_over_clamd_limits_are_held_not_deleted(b: Backend) {
     let clamd = Clamd::start().await;
-    let app = app_with(b, &clamd).await;
+    let app = app_with(b, &clamd, false).await;
     let x = exchange(&app).await;
     // Past MaxFileSize clamd says `Heuristics.Limits.Exceeded.MaxFileSize FOUND` (AlertExceedsMax);
     // past StreamMaxLength, `INSTREAM size limit exceeded. ERROR`.

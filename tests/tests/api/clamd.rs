@@ -52,6 +52,8 @@ pub struct Clamd {
     child: Option<std::process::Child>,
     /// Its Unix socket.
     pub socket: PathBuf,
+    /// Its TCP address (it listens on both).
+    pub tcp: String,
 }
 
 impl Clamd {
@@ -76,13 +78,19 @@ impl Clamd {
         .unwrap();
         let socket = dir.path().join("clamd.sock");
         let config = dir.path().join("clamd.conf");
+        // A free port, asked of the system (released just before clamd takes it).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         std::fs::write(
             &config,
             format!(
                 "DatabaseDirectory {db}\nLocalSocket {socket}\nForeground yes\n\
                  TemporaryDirectory {spool}\nLogFile {log}\nBytecode no\n\
                  StreamMaxLength {stream}\nMaxFileSize {file}\nMaxScanSize {scan}\n\
-                 AlertExceedsMax yes\n",
+                 AlertExceedsMax yes\nTCPAddr 127.0.0.1\nTCPSocket {port}\n",
                 db = db.display(),
                 socket = socket.display(),
                 spool = spool.path().display(),
@@ -99,6 +107,7 @@ impl Clamd {
             config,
             child: None,
             socket,
+            tcp: format!("127.0.0.1:{port}"),
         };
         clamd.resume().await;
         clamd
