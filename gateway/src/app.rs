@@ -153,6 +153,7 @@ impl Application {
 
 /// Periodic clean-up of dead sessions and challenges, expiry, and the retry of held antivirus scans.
 async fn housekeeping(core: Core) {
+    core.announce_antivirus().await;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(
         core.config.sweep_interval_secs,
     ));

@@ -158,6 +158,21 @@ impl Core {
         }
     }
 
+    /// Says in the log, at start-up, whether the configured clamd answers (uploads are held
+    /// while it does not; the gateway starts either way).
+    pub async fn announce_antivirus(&self) {
+        let Some(clamd) = self.config.antivirus.clamd() else {
+            tracing::info!("no antivirus configured: uploads are not scanned for viruses");
+            return;
+        };
+        match clamd.ping().await {
+            Ok(()) => tracing::info!("clamd answers: every upload is scanned"),
+            Err(e) => {
+                tracing::warn!(error = %e, "clamd does not answer: uploads will be held until it does")
+            }
+        }
+    }
+
     /// Retries the scan of files held as `pending_scan` (the housekeeping loop calls this): a
     /// clean file proceeds to its normal state (a deposit through its identifier scan, a result
     /// with no check status), an infected one is removed. Returns how many were finished.
