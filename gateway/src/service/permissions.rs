@@ -12,8 +12,9 @@
 //! Platform admins see every mission and the metadata of every file, and read content only
 //! through a participant role. A deposit held in quarantine, and any file still awaiting its
 //! antivirus scan, is visible to its uploader's organisation only; a file awaiting its scan is
-//! read, released or confirmed by nobody (409) until the scan succeeds. What a caller cannot see is `Hidden` (404); what it sees but may
-//! not do is `Forbidden` (403).
+//! read, released or confirmed by nobody until the scan succeeds. What a caller cannot see is
+//! `Hidden` (404); what it sees but may not do is `Forbidden` (403); what it may do, but not
+//! before the antivirus scan succeeds, is `PendingScan` (409).
 
 /// A role in a mission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -227,17 +228,6 @@ impl Viewer {
         if !self.sees_mission() || !self.sees_file(f) {
             return Decision::Hidden;
         }
-        let leaves_it = matches!(
-            action,
-            FileAction::Download
-                | FileAction::Release
-                | FileAction::OverrideRelease
-                | FileAction::Confirm
-        );
-        if f.pending_scan && leaves_it {
-            // Never delivered unscanned, not even to the uploader's colleagues.
-            return Decision::PendingScan;
-        }
         let allowed = match action {
             FileAction::Inspect => true,
             FileAction::Download => self.reads_as_participant(f),
@@ -255,6 +245,17 @@ impl Viewer {
                     && f.organisation_id == self.organisation_id
             }
         };
+        let leaves_it = matches!(
+            action,
+            FileAction::Download
+                | FileAction::Release
+                | FileAction::OverrideRelease
+                | FileAction::Confirm
+        );
+        if allowed && f.pending_scan && leaves_it {
+            // Never delivered unscanned, not even to the uploader's colleagues: not yet (409).
+            return Decision::PendingScan;
+        }
         if allowed {
             Decision::Allow
         } else {
