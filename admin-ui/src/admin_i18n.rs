@@ -65,6 +65,15 @@ impl AdminStrings {
             "file.inspect" => ("consultation d'un fichier", "file details viewed"),
             "file.confirm" => ("confirmation d'un dépôt", "deposit confirmed"),
             "file.quarantine" => ("mise en quarantaine", "quarantine"),
+            "file.virus" => (
+                "virus détecté, fichier supprimé",
+                "virus found, file removed",
+            ),
+            "file.scan_held" => (
+                "analyse antivirus impossible, fichier retenu",
+                "antivirus scan not done, file held",
+            ),
+            "file.scan" => ("analyse antivirus réussie", "antivirus scan passed"),
             "file.expiry" => ("date de destruction d'un fichier", "file expiry set"),
             "mission.create" => ("création de la mission", "mission created"),
             "mission.update" => ("modification de la mission", "mission changed"),

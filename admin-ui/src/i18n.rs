@@ -431,6 +431,8 @@ pub struct Strings {
     pub folder_results: &'static str,
     /// A deposit held in quarantine.
     pub state_quarantined: &'static str,
+    /// A file held until its antivirus scan succeeds.
+    pub state_pending_scan: &'static str,
     /// A file available to those who may read it.
     pub state_available: &'static str,
     /// A result released to recipients.
@@ -725,6 +727,7 @@ pub static FR: Strings = Strings {
     folder_deposits: "dépôts",
     folder_results: "résultats",
     state_quarantined: "en quarantaine",
+    state_pending_scan: "en attente de l'analyse antivirus",
     state_available: "disponible",
     state_released: "diffusé",
     state_unreleased: "non diffusé",
@@ -919,6 +922,7 @@ pub static EN: Strings = Strings {
     folder_deposits: "deposits",
     folder_results: "results",
     state_quarantined: "in quarantine",
+    state_pending_scan: "awaiting its antivirus scan",
     state_available: "available",
     state_released: "released",
     state_unreleased: "not released",

@@ -170,8 +170,9 @@ impl Application {
     }
 }
 
-/// Periodic clean-up of dead sessions and challenges.
+/// Periodic clean-up of dead sessions and challenges, expiry, and the retry of held antivirus scans.
 async fn housekeeping(core: Core) {
+    core.announce_antivirus().await;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(
         core.config.sweep_interval_secs,
     ));
@@ -179,6 +180,9 @@ async fn housekeeping(core: Core) {
         tick.tick().await;
         if let Err(e) = core.sweep().await {
             tracing::error!(error = %e, "expiry sweep failed");
+        }
+        if let Err(e) = core.retry_pending_scans().await {
+            tracing::warn!(error = %e, "antivirus retries failed");
         }
         if let Err(e) = core.purge_sessions().await {
             tracing::warn!(error = %e, "session clean-up failed");

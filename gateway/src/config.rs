@@ -55,6 +55,8 @@ pub struct Config {
     pub mail: MailConfig,
     /// Statistical disclosure control of results.
     pub checks: ChecksConfig,
+    /// Virus scanning of every upload by ClamAV's clamd (off unless a socket or address is set).
+    pub antivirus: AntivirusConfig,
     /// The usage charter every user accepts before using the service.
     pub charter: CharterConfig,
     /// The data-protection notice shown on the login page.
@@ -164,6 +166,71 @@ impl Default for ChecksConfig {
             max_parallel: None,
             worker_program: None,
         }
+    }
+}
+
+/// Virus scanning by ClamAV's clamd (`INSTREAM`). With neither `clamd_socket` nor
+/// `clamd_address`, uploads are not scanned for viruses.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AntivirusConfig {
+    /// Path of clamd's Unix socket (its `LocalSocket`).
+    pub clamd_socket: Option<PathBuf>,
+    /// clamd's TCP address as `host:port` (its `TCPAddr` and `TCPSocket`), instead of a socket.
+    pub clamd_address: Option<String>,
+    /// Seconds allowed to connect to clamd.
+    pub connect_timeout_secs: u64,
+    /// Seconds clamd may stay silent: to take the next chunk, or to answer after the last one.
+    pub timeout_secs: u64,
+}
+
+impl Default for AntivirusConfig {
+    fn default() -> Self {
+        Self {
+            clamd_socket: None,
+            clamd_address: None,
+            connect_timeout_secs: 5,
+            timeout_secs: 120,
+        }
+    }
+}
+
+impl AntivirusConfig {
+    /// The clamd to ask, when one is configured.
+    pub fn clamd(&self) -> Option<crate::antivirus::Clamd> {
+        let target = match (&self.clamd_socket, &self.clamd_address) {
+            (Some(path), _) => crate::antivirus::Target::Unix(path.clone()),
+            (None, Some(addr)) => crate::antivirus::Target::Tcp(addr.clone()),
+            (None, None) => return None,
+        };
+        Some(crate::antivirus::Clamd::new(
+            target,
+            std::time::Duration::from_secs(self.connect_timeout_secs),
+            std::time::Duration::from_secs(self.timeout_secs),
+        ))
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.clamd_socket.is_some() && self.clamd_address.is_some() {
+            return Err(ConfigError(
+                "antivirus.clamd_socket and antivirus.clamd_address are exclusive: set one".into(),
+            ));
+        }
+        if self.connect_timeout_secs == 0 || self.timeout_secs == 0 {
+            return Err(ConfigError(
+                "antivirus.connect_timeout_secs and antivirus.timeout_secs must be at least 1"
+                    .into(),
+            ));
+        }
+        if let Some(addr) = &self.clamd_address {
+            let port = addr.rsplit_once(':').map(|(_, p)| p.parse::<u16>());
+            if !matches!(port, Some(Ok(p)) if p > 0) {
+                return Err(ConfigError(format!(
+                    "antivirus.clamd_address must be host:port (clamd's TCPAddr and TCPSocket), not {addr:?}"
+                )));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -304,6 +371,7 @@ impl Default for Config {
             instance_name: "passerelle".to_owned(),
             mail: MailConfig::default(),
             checks: ChecksConfig::default(),
+            antivirus: AntivirusConfig::default(),
             charter: CharterConfig::default(),
             privacy_notice: PrivacyNoticeConfig::default(),
         }
@@ -455,6 +523,7 @@ impl Config {
                 "sweep_interval_secs (PASSERELLE_SWEEP_INTERVAL_SECS) must be at least 1".into(),
             ));
         }
+        self.antivirus.check()?;
         if let Some(url) = &self.database_url {
             let scheme = url.split(':').next().unwrap_or_default();
             if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {
@@ -542,5 +611,26 @@ mod tests {
         assert!(e.0.contains("PASSERELLE_DATABASE_URL"), "{e}");
         let e = Config::load_from(None, &env(&[("PASSERELLE_LISTEN", "nowhere")])).unwrap_err();
         assert!(e.0.contains("PASSERELLE_LISTEN"), "{e}");
+        std::fs::write(
+            &path,
+            "[antivirus]\nclamd_socket = \"/run/clamav/clamd.ctl\"\nclamd_address = \"127.0.0.1:3310\"\n",
+        )
+        .unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("antivirus.clamd_socket"), "{e}");
+        std::fs::write(&path, "[antivirus]\nclamd_address = \"localhost\"\n").unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("host:port"), "{e}");
+        std::fs::write(&path, "[antivirus]\nclamd_address = \"localhost:3310\"\n").unwrap();
+        assert!(Config::load_from(Some(&path), &[])
+            .unwrap()
+            .antivirus
+            .clamd()
+            .is_some());
+        assert!(Config::load_from(None, &[])
+            .unwrap()
+            .antivirus
+            .clamd()
+            .is_none());
     }
 }

@@ -3,6 +3,7 @@
 //! Layers: `http` (handlers) calls `service` (the rules), which calls `db` (queries) and the
 //! `storage` crate (encrypted blobs). Time comes from a [`clock::Clock`].
 
+pub mod antivirus;
 pub mod app;
 pub mod backup;
 pub mod checks;

@@ -31,7 +31,8 @@ pub struct FileRow {
     pub expires_at: Option<i64>,
     /// `uploading` or `stored`.
     pub state: String,
-    /// Content check: `clean`, `quarantined`, `confirmed` (deposits); `passed`, `failed`, `overridden` (results).
+    /// Content check: `clean`, `quarantined`, `confirmed` (deposits); `passed`, `failed`, `overridden` (results);
+    /// `pending_scan` (either folder) while the antivirus has not scanned it yet.
     pub check_status: Option<String>,
     /// The findings or violations, as JSON.
     pub check_report: Option<String>,

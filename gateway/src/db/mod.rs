@@ -13,6 +13,7 @@ pub mod missions;
 pub mod orgs;
 pub mod retention;
 pub mod review;
+pub mod scans;
 pub mod sessions;
 pub mod users;
 

@@ -20,6 +20,7 @@ pub(crate) fn facts(f: &FileRow) -> FileFacts<'_> {
         released: f.released != 0,
         quarantined: f.check_status.as_deref() == Some("quarantined"),
         disclosure_failed: f.check_status.as_deref() == Some("failed"),
+        pending_scan: f.check_status.as_deref() == Some(super::antivirus::PENDING_SCAN),
     }
 }
 
@@ -236,6 +237,11 @@ impl Core {
         row.size = i64::try_from(receipt.plaintext_len).unwrap_or(i64::MAX);
         row.sha256 = hex::encode(receipt.sha256);
         row.state = "stored".to_owned();
+        // The antivirus first (when configured): a finding removes the file and answers 422; a
+        // file clamd could not scan is kept held (`pending_scan`) and goes no further for now.
+        if let Some(held) = self.antivirus_gate(actor, &row).await? {
+            return Ok(held);
+        }
         // A deposit is scanned for direct identifiers before anyone else can see it.
         if folder == Folder::Deposits {
             let (status, report) = self.scan_deposit(&row).await?;

@@ -173,6 +173,10 @@ impl Core {
                 self.audit.record(event, Outcome::Denied).await?;
                 Err(Error::Forbidden)
             }
+            Decision::PendingScan => {
+                self.audit.record(event, Outcome::Denied).await?;
+                Err(super::antivirus::pending_scan_conflict())
+            }
         }
     }
 

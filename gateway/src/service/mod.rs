@@ -1,6 +1,7 @@
 //! The rules: accounts, login, sessions, audit. No HTTP types here; handlers call these services.
 
 pub mod accounts;
+pub mod antivirus;
 pub mod audit;
 pub mod certificate;
 pub mod charter;

@@ -10,8 +10,11 @@
 //! | manager | nothing | nothing |
 //!
 //! Platform admins see every mission and the metadata of every file, and read content only
-//! through a participant role. What a caller cannot see is `Hidden` (404); what it sees but may
-//! not do is `Forbidden` (403).
+//! through a participant role. A deposit held in quarantine, and any file still awaiting its
+//! antivirus scan, is visible to its uploader's organisation only; a file awaiting its scan is
+//! read, released or confirmed by nobody until the scan succeeds. What a caller cannot see is
+//! `Hidden` (404); what it sees but may not do is `Forbidden` (403); what it may do, but not
+//! before the antivirus scan succeeds, is `PendingScan` (409).
 
 /// A role in a mission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -93,6 +96,9 @@ pub struct FileFacts<'a> {
     pub quarantined: bool,
     /// A result whose disclosure check failed (the controller's manager may override).
     pub disclosure_failed: bool,
+    /// Not yet scanned by the antivirus (`pending_scan`): only its organisation sees it, and
+    /// nobody may read, release or confirm it until a scan succeeds.
+    pub pending_scan: bool,
 }
 
 /// Something done to a mission as a whole.
@@ -138,6 +144,8 @@ pub enum Decision {
     Forbidden,
     /// Not visible: 404.
     Hidden,
+    /// Visible, but the file awaits its antivirus scan: nothing leaves it until then (409).
+    PendingScan,
 }
 
 /// The caller as the table sees it: its roles in one mission, its organisation, admin or not.
@@ -184,9 +192,14 @@ impl Viewer {
 
     /// Whether the file appears in the caller's listings.
     pub fn sees_file(&self, f: &FileFacts<'_>) -> bool {
-        // A quarantined deposit is visible to its organisation only, administrators included.
+        // A quarantined deposit, or a file awaiting its antivirus scan, is visible to its
+        // organisation only, administrators included.
+        let held = f.quarantined || f.pending_scan;
+        if f.pending_scan && f.organisation_id != self.organisation_id {
+            return false;
+        }
         let admin_sees =
-            self.platform_admin && !(f.quarantined && f.organisation_id != self.organisation_id);
+            self.platform_admin && !(held && f.organisation_id != self.organisation_id);
         admin_sees || self.reads_as_participant(f) || (f.disclosure_failed && self.overrides(f))
     }
 
@@ -232,6 +245,17 @@ impl Viewer {
                     && f.organisation_id == self.organisation_id
             }
         };
+        let leaves_it = matches!(
+            action,
+            FileAction::Download
+                | FileAction::Release
+                | FileAction::OverrideRelease
+                | FileAction::Confirm
+        );
+        if allowed && f.pending_scan && leaves_it {
+            // Never delivered unscanned, not even to the uploader's colleagues: not yet (409).
+            return Decision::PendingScan;
+        }
         if allowed {
             Decision::Allow
         } else {
@@ -259,6 +283,7 @@ mod tests {
         released: false,
         quarantined: false,
         disclosure_failed: false,
+        pending_scan: false,
     };
     const RESULT: FileFacts<'static> = FileFacts {
         folder: Folder::Results,
@@ -266,6 +291,7 @@ mod tests {
         released: false,
         quarantined: false,
         disclosure_failed: false,
+        pending_scan: false,
     };
     const RELEASED: FileFacts<'static> = FileFacts {
         folder: Folder::Results,
@@ -273,6 +299,7 @@ mod tests {
         released: true,
         quarantined: false,
         disclosure_failed: false,
+        pending_scan: false,
     };
 
     #[test]
@@ -337,6 +364,67 @@ mod tests {
     }
 
     #[test]
+    fn files_awaiting_their_scan_stay_with_their_organisation_and_leave_nothing() {
+        let deposit = FileFacts {
+            pending_scan: true,
+            ..DEPOSIT_A
+        };
+        let result = FileFacts {
+            pending_scan: true,
+            ..RESULT
+        };
+        let colleague = viewer(&[Role::Depositor], false, "A");
+        assert_eq!(
+            colleague.file(&deposit, FileAction::Inspect),
+            Decision::Allow
+        );
+        assert_eq!(
+            colleague.file(&deposit, FileAction::Delete),
+            Decision::Allow
+        );
+        assert_eq!(
+            colleague.file(&deposit, FileAction::Download),
+            Decision::PendingScan
+        );
+        assert_eq!(
+            colleague.file(&deposit, FileAction::Confirm),
+            Decision::PendingScan
+        );
+        for outsider in [
+            viewer(&[Role::Processor], false, "C"),
+            viewer(&[Role::Depositor], false, "B"),
+            viewer(&[], true, "OPS"),
+        ] {
+            assert!(!outsider.sees_file(&deposit));
+            assert_eq!(
+                outsider.file(&deposit, FileAction::Download),
+                Decision::Hidden
+            );
+        }
+        let author = viewer(&[Role::Processor], false, "C");
+        assert!(author.sees_file(&result));
+        assert_eq!(
+            author.file(&result, FileAction::Release),
+            Decision::PendingScan
+        );
+        assert_eq!(author.file(&result, FileAction::Delete), Decision::Allow);
+        let other_processor = viewer(&[Role::Processor], false, "D");
+        assert_eq!(
+            other_processor.file(&result, FileAction::Inspect),
+            Decision::Hidden
+        );
+        let failed_then_held = FileFacts {
+            disclosure_failed: true,
+            ..result
+        };
+        assert_eq!(
+            viewer(&[Role::Manager], false, "A")
+                .file(&failed_then_held, FileAction::OverrideRelease),
+            Decision::Hidden
+        );
+    }
+
+    #[test]
     fn quarantine_and_overrides() {
         let held = FileFacts {
             folder: Folder::Deposits,
@@ -344,6 +432,7 @@ mod tests {
             released: false,
             quarantined: true,
             disclosure_failed: false,
+            pending_scan: false,
         };
         assert_eq!(
             viewer(&[Role::Processor], false, "C").file(&held, FileAction::Inspect),
@@ -366,6 +455,7 @@ mod tests {
             released: false,
             quarantined: false,
             disclosure_failed: true,
+            pending_scan: false,
         };
         let controller_manager = viewer(&[Role::Manager], false, "A");
         assert_eq!(

@@ -5,8 +5,10 @@
 mod helpers;
 
 mod admin;
+mod antivirus;
 mod auth;
 mod checks;
+mod clamd;
 mod destruction;
 mod files;
 mod hardening;

@@ -113,6 +113,7 @@ fn state_words(lang: Lang, f: &FileRow) -> &'static str {
     let results = f.folder == "results";
     match f.check_status.as_deref() {
         Some("quarantined") => t.state_quarantined,
+        Some(crate::service::antivirus::PENDING_SCAN) => t.state_pending_scan,
         Some("failed") if f.released == 0 => t.state_check_failed,
         _ if results && f.released != 0 => t.state_released,
         _ if results => t.state_unreleased,
