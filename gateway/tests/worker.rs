@@ -42,7 +42,7 @@ fn job(check: CheckKind, extension: &str, size: usize) -> Job {
     Job {
         check,
         extension: extension.into(),
-        size: size as u64,
+        size: Some(size as u64),
         disclosure: DisclosureSettings::default(),
     }
 }

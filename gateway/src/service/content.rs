@@ -51,7 +51,7 @@ impl Core {
         let job = Job {
             check,
             extension: extension(&file.name).unwrap_or_default(),
-            size,
+            size: Some(size),
             disclosure: DisclosureSettings {
                 min_count: configured.min_count,
                 min_response_rate: configured.min_response_rate,

@@ -102,15 +102,23 @@ fn apply(_limits: Limits) -> io::Result<()> {
 struct RemoteFile<I, O> {
     input: I,
     output: O,
-    len: u64,
+    /// Known once the file has fully arrived.
+    len: Option<u64>,
     pos: u64,
     buf: Vec<u8>,
     buf_start: u64,
 }
 
 impl<I: Read, O: Write> RemoteFile<I, O> {
-    fn fetch(&mut self) -> io::Result<()> {
-        let want = (self.len - self.pos).min(BLOCK);
+    /// Asks the gateway for the block at `pos`; `false` at the end of the file.
+    fn fetch(&mut self) -> io::Result<bool> {
+        let want = match self.len {
+            Some(len) => (len - self.pos).min(BLOCK),
+            None => BLOCK,
+        };
+        if want == 0 {
+            return Ok(false);
+        }
         let mut request = [0u8; 13];
         request[0] = TAG_READ;
         request[1..9].copy_from_slice(&self.pos.to_be_bytes());
@@ -119,26 +127,31 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
         self.output.write_all(&request)?;
         self.output.flush()?;
         let block = read_frame(&mut self.input, MAX_BLOCK_BYTES)?;
-        if block.is_empty() || block.len() as u64 > want {
+        let got = block.len() as u64;
+        if got > want || (self.len.is_some() && got < want) {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the gateway answered a block of the wrong size",
             ));
         }
+        if got < want {
+            // A file still arriving: a short block is its end.
+            self.len = Some(self.pos + got);
+        }
         self.buf = block;
         self.buf_start = self.pos;
-        Ok(())
+        Ok(got > 0)
     }
 }
 
 impl<I: Read, O: Write> Read for RemoteFile<I, O> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        if self.pos >= self.len || out.is_empty() {
+        if self.len.is_some_and(|len| self.pos >= len) || out.is_empty() {
             return Ok(0);
         }
         let end = self.buf_start + self.buf.len() as u64;
-        if self.pos < self.buf_start || self.pos >= end {
-            self.fetch()?;
+        if (self.pos < self.buf_start || self.pos >= end) && !self.fetch()? {
+            return Ok(0);
         }
         let offset = (self.pos - self.buf_start) as usize;
         let n = out.len().min(self.buf.len() - offset);
@@ -152,7 +165,15 @@ impl<I, O> Seek for RemoteFile<I, O> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let target = match to {
             SeekFrom::Start(p) => Some(p),
-            SeekFrom::End(d) => self.len.checked_add_signed(d),
+            SeekFrom::End(d) => match self.len {
+                Some(len) => len.checked_add_signed(d),
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::Unsupported,
+                        "the end of a file still arriving is not known yet",
+                    ))
+                }
+            },
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
         self.pos = target
@@ -340,7 +361,7 @@ mod tests {
         let job = Job {
             check: CheckKind::Identifiers,
             extension: "docx".into(),
-            size: 3,
+            size: Some(3),
             disclosure: Default::default(),
         };
         assert!(matches!(
@@ -350,7 +371,7 @@ mod tests {
         let csv = b"commune;email\nLens;jean.dupont@example.fr\n";
         let job = Job {
             extension: "csv".into(),
-            size: csv.len() as u64,
+            size: Some(csv.len() as u64),
             ..job
         };
         match run_job(&job, io::Cursor::new(csv)) {

@@ -124,21 +124,25 @@ struct Cursor {
     leftover: Bytes,
 }
 
-/// Answers one range request: `len` bytes from `offset` (fewer only at the end of the file).
+/// Answers one range request: `len` bytes from `offset`, fewer only at the end of the file (which,
+/// for a file still arriving, is where its stream ends).
 async fn serve(
     stdin: &mut ChildStdin,
     open: &mut OpenFrom,
     cursor: &mut Option<Cursor>,
-    size: u64,
+    size: Option<u64>,
     offset: u64,
     len: u32,
 ) -> Result<(), Ended> {
-    if len == 0 || len > MAX_BLOCK_BYTES || offset >= size {
+    if len == 0 || len > MAX_BLOCK_BYTES || size.is_some_and(|size| offset >= size) {
         return Err(Ended::Broken(format!(
-            "range request out of bounds ({offset}+{len} of {size})"
+            "range request out of bounds ({offset}+{len} of {size:?})"
         )));
     }
-    let n = u64::from(len).min(size - offset);
+    let n = match size {
+        Some(size) => u64::from(len).min(size - offset),
+        None => u64::from(len),
+    };
     if cursor.as_ref().is_none_or(|c| c.next != offset) {
         *cursor = Some(Cursor {
             next: offset,
@@ -149,18 +153,15 @@ async fn serve(
     let Some(c) = cursor.as_mut() else {
         return Err(Ended::Broken("no open stream".into()));
     };
-    let broken = |e: io::Error| Ended::Broken(format!("writing to the worker: {e}"));
-    // `n` is at most MAX_BLOCK_BYTES.
-    stdin
-        .write_all(&(n as u32).to_be_bytes())
-        .await
-        .map_err(broken)?;
-    let mut sent = 0u64;
-    while sent < n {
+    // At most one block (MAX_BLOCK_BYTES) is gathered before it is sent.
+    let mut pieces = Vec::new();
+    let mut got = 0u64;
+    while got < n {
         if c.leftover.is_empty() {
             c.leftover = match c.stream.next().await {
                 Some(Ok(b)) => b,
                 Some(Err(e)) => return Err(Ended::Source(e)),
+                None if size.is_none() => break,
                 None => {
                     return Err(Ended::Source(io::Error::new(
                         io::ErrorKind::UnexpectedEof,
@@ -169,13 +170,21 @@ async fn serve(
                 }
             };
         }
-        let take = (n - sent).min(c.leftover.len() as u64) as usize;
-        let piece = c.leftover.split_to(take);
+        let take = (n - got).min(c.leftover.len() as u64) as usize;
+        pieces.push(c.leftover.split_to(take));
+        got += take as u64;
+    }
+    let broken = |e: io::Error| Ended::Broken(format!("writing to the worker: {e}"));
+    // `got` is at most MAX_BLOCK_BYTES.
+    stdin
+        .write_all(&(got as u32).to_be_bytes())
+        .await
+        .map_err(broken)?;
+    for piece in pieces {
         stdin.write_all(&piece).await.map_err(broken)?;
-        sent += take as u64;
     }
     stdin.flush().await.map_err(broken)?;
-    c.next = offset + n;
+    c.next = offset + got;
     Ok(())
 }
 
@@ -404,7 +413,7 @@ mod tests {
         Job {
             check: CheckKind::Identifiers,
             extension: "csv".into(),
-            size: 3,
+            size: Some(3),
             disclosure: DisclosureSettings::default(),
         }
     }

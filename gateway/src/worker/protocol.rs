@@ -68,8 +68,9 @@ pub struct Job {
     pub check: CheckKind,
     /// The file's extension, without its dot (`csv`, `xlsx`…): the format it is read as.
     pub extension: String,
-    /// The plaintext length of the file.
-    pub size: u64,
+    /// The plaintext length of the file; `None` while the file is still arriving (the check then
+    /// reads it as it streams in, and a short block marks its end).
+    pub size: Option<u64>,
     /// Thresholds of the disclosure check (ignored by the identifier scan).
     pub disclosure: DisclosureSettings,
 }
