@@ -87,6 +87,7 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
         signer: crate::service::certificate::Signer::from_seed(&signing_seed),
         mailer,
         destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
+        upload_fence: Arc::new(tokio::sync::RwLock::new(())),
     };
     Ok(core)
 }

@@ -14,6 +14,7 @@ pub mod orgs;
 pub mod retention;
 pub mod review;
 pub mod sessions;
+pub mod upload_fence;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};

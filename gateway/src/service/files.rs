@@ -188,7 +188,10 @@ impl Core {
             check_decision: None,
         };
         // The row comes first: should the process die mid-upload, the sweeper finds the row.
-        store::insert_uploading(&self.db, &row).await?;
+        // It is created only while the mission is open (destruction wins every race).
+        if !self.open_upload(&row).await? {
+            return Err(self.abandon_upload(actor, &row, event).await?);
+        }
         let limit = self.config.max_upload_bytes;
         let written = self
             .blobs
@@ -197,6 +200,9 @@ impl Core {
         let receipt = match written {
             Ok(r) => r,
             Err(e) => {
+                if self.upload_overtaken(&row).await? {
+                    return Err(self.abandon_upload(actor, &row, event).await?);
+                }
                 let _ = self.blobs.delete(mission_id, &row.id).await;
                 store::delete(&self.db, &row.id).await?;
                 let mut failed = event.clone();
@@ -236,27 +242,19 @@ impl Core {
         row.size = i64::try_from(receipt.plaintext_len).unwrap_or(i64::MAX);
         row.sha256 = hex::encode(receipt.sha256);
         row.state = "stored".to_owned();
+        if self.upload_overtaken(&row).await? {
+            return Err(self.abandon_upload(actor, &row, event).await?);
+        }
         // A deposit is scanned for direct identifiers before anyone else can see it.
         if folder == Folder::Deposits {
             let (status, report) = self.scan_deposit(&row).await?;
             row.check_status = Some(status.to_owned());
             row.check_report = Some(report);
         }
-        store::mark_stored(
-            &self.db,
-            &row.id,
-            row.size,
-            &row.sha256,
-            row.check_status.as_deref(),
-            row.check_report.as_deref(),
-        )
-        .await?;
-        self.audit
-            .record(
-                file_event("file.upload", actor, mission_id, Some(&row)),
-                Outcome::Success,
-            )
-            .await?;
+        let success = file_event("file.upload", actor, mission_id, Some(&row));
+        if !self.finish_upload(&row, success).await? {
+            return Err(self.abandon_upload(actor, &row, event).await?);
+        }
         if row.check_status.as_deref() == Some("quarantined") {
             let mut held = file_event("file.quarantine", actor, mission_id, Some(&row));
             if let Some(d) = held.detail.as_mut() {
