@@ -172,16 +172,16 @@ pub async fn reserve(
     Ok(Reservation::Blocked(until.unwrap_or(now_ms)))
 }
 
-/// Gives back a reserved attempt that turned out right: one failure less, and no block if the
-/// count falls under the delay threshold.
-pub async fn refund(db: &Db, key: &str, delay_after: i64) -> Result<(), DbError> {
+/// Gives back an attempt reserved at `reserved_at_ms` that turned out right: one failure less,
+/// and the block it set lifted (unless a later reservation has replaced it since).
+pub async fn refund(db: &Db, key: &str, reserved_at_ms: i64) -> Result<(), DbError> {
     sqlx::query(
         "UPDATE login_throttle SET failures = failures - 1, \
-         blocked_until = CASE WHEN failures - 1 < $2 THEN 0 ELSE blocked_until END \
+         blocked_until = CASE WHEN last_failure_at = $2 THEN 0 ELSE blocked_until END \
          WHERE key = $1 AND failures > 0",
     )
     .bind(key)
-    .bind(delay_after)
+    .bind(reserved_at_ms)
     .execute(&db.pool)
     .await?;
     Ok(())

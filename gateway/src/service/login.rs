@@ -180,7 +180,7 @@ impl Core {
             .await?;
         match user {
             Some(user) if ok && user.disabled == 0 => {
-                throttle::refund(&self.db, &keys).await?;
+                throttle::refund(&self.db, &keys, now).await?;
                 self.issue(&user).await
             }
             user => {

@@ -63,13 +63,14 @@ pub fn block_ms(failures: i64, t: Thresholds) -> i64 {
 }
 
 /// Reserves an attempt on every key: `Ok(())` when it may be examined (it counts as a failure
-/// until [`refund`]), `Err(seconds)` while a key is blocked (nothing is counted then).
+/// until [`refund`] with the same `now`), `Err(seconds)` while a key is blocked (nothing is
+/// counted then).
 pub async fn reserve(db: &Db, keys: &Keys, now: DateTime<Utc>) -> Result<Result<(), u64>, DbError> {
     let now = to_millis(now);
     for (i, (key, t)) in keys.0.iter().enumerate() {
         if let Reservation::Blocked(until) = store::reserve(db, key, now, *t).await? {
-            for (taken, t) in &keys.0[..i] {
-                store::refund(db, taken, t.delay_after).await?;
+            for (taken, _) in &keys.0[..i] {
+                store::refund(db, taken, now).await?;
             }
             return Ok(Err(((until - now).max(1) as u64).div_ceil(1000)));
         }
@@ -77,10 +78,11 @@ pub async fn reserve(db: &Db, keys: &Keys, now: DateTime<Utc>) -> Result<Result<
     Ok(Ok(()))
 }
 
-/// Gives back a reserved attempt whose answer was right.
-pub async fn refund(db: &Db, keys: &Keys) -> Result<(), DbError> {
-    for (key, t) in &keys.0 {
-        store::refund(db, key, t.delay_after).await?;
+/// Gives back an attempt reserved at `reserved_at` whose answer was right.
+pub async fn refund(db: &Db, keys: &Keys, reserved_at: DateTime<Utc>) -> Result<(), DbError> {
+    let reserved_at = to_millis(reserved_at);
+    for (key, _) in &keys.0 {
+        store::refund(db, key, reserved_at).await?;
     }
     Ok(())
 }

@@ -12,11 +12,18 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-crate::on_every_backend!(one_address_cannot_starve_the_service);
+crate::on_every_backend!(
+    one_address_cannot_starve_the_service,
+    slow_logins_are_cut_by_the_body_rate_and_the_deadline,
+);
 
 type Tls = tokio_rustls::client::TlsStream<tokio::net::TcpStream>;
 
 fn connector(app: &TestApp) -> tokio_rustls::TlsConnector {
+    connector_for(app, b"http/1.1")
+}
+
+fn connector_for(app: &TestApp, alpn: &[u8]) -> tokio_rustls::TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
     for c in rustls_pemfile::certs(&mut app.cert_pem.as_slice()) {
         roots.add(c.unwrap()).unwrap();
@@ -28,7 +35,7 @@ fn connector(app: &TestApp) -> tokio_rustls::TlsConnector {
     .unwrap()
     .with_root_certificates(roots)
     .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     tokio_rustls::TlsConnector::from(Arc::new(config))
 }
 
@@ -72,6 +79,9 @@ async fn one_address_cannot_starve_the_service(b: Backend) {
         // Let the login flood reach argon2 (the address throttle would otherwise stop it).
         c.throttle.address_delay_after = 1000;
         c.throttle.address_lock_after = 2000;
+        // Hold the slow connections for the whole test (their cut is tested apart).
+        c.http.unauthenticated_min_body_rate = 0;
+        c.http.unauthenticated_deadline_secs = 60;
     })
     .await;
     let admin = app.admin("operateur").await;
@@ -89,7 +99,6 @@ async fn one_address_cannot_starve_the_service(b: Backend) {
             held.push(s);
         }
     }
-    let opened_at = Instant::now();
     assert!(
         held.len() <= 128,
         "{} connections held from one address",
@@ -140,23 +149,58 @@ async fn one_address_cannot_starve_the_service(b: Backend) {
         200
     );
 
-    // The slow bodies are cut by the minimum body rate (long before the 10 s deadline).
-    let mut cut = 0;
-    for mut s in held {
-        let mut out = Vec::new();
-        let read = tokio::time::timeout(Duration::from_secs(5), s.read_to_end(&mut out)).await;
-        if read.is_ok() || String::from_utf8_lossy(&out).starts_with("HTTP/1.1 4") {
-            cut += 1;
-        }
-    }
-    assert!(opened_at.elapsed() < Duration::from_secs(10));
-    assert!(cut > 0);
+    drop(held);
     let statuses: Vec<u16> = futures::future::join_all(flood)
         .await
         .into_iter()
         .map(|s| s.unwrap())
         .collect();
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
+}
+
+/// Reads what the server answers a slow login, within `within`; `None` if it holds on.
+async fn answer(mut s: Tls, within: Duration) -> Option<String> {
+    let mut out = Vec::new();
+    // A reset connection counts as cut too.
+    let _ = tokio::time::timeout(within, s.read_to_end(&mut out))
+        .await
+        .ok()?;
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+async fn slow_logins_are_cut_by_the_body_rate_and_the_deadline(b: Backend) {
+    // The body rate: one byte, then silence, is cut after the one-second grace.
+    let app = spawn_app(b.clone()).await;
+    let started = Instant::now();
+    let slow = slow_login(connector(&app), app.addr).await.unwrap();
+    let text = answer(slow, Duration::from_secs(5))
+        .await
+        .expect("held open");
+    assert!(text.starts_with("HTTP/1.1 4"), "{text}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    // The whole-request deadline, with the rate check off: 408 once it passes.
+    let app = spawn_app_with(b, |c| {
+        c.http.unauthenticated_min_body_rate = 0;
+        c.http.unauthenticated_deadline_secs = 2;
+    })
+    .await;
+    let started = Instant::now();
+    let slow = slow_login(connector(&app), app.addr).await.unwrap();
+    let text = answer(slow, Duration::from_secs(6))
+        .await
+        .expect("held open");
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(started.elapsed() >= Duration::from_millis(1900));
+    // Routes behind a session are not concerned: /healthz is, and answers at once.
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -178,5 +222,56 @@ async fn idle_connections_are_closed() {
     let mut rest = Vec::new();
     let read = tokio::time::timeout(Duration::from_secs(6), tls.read_to_end(&mut rest)).await;
     assert!(read.is_ok(), "an idle connection stayed open");
+    assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn idle_http2_connections_are_closed() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.http.idle_timeout_secs = 1).await;
+    let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let mut tls = connector_for(&app, b"h2")
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .unwrap();
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(b"h2".as_slice()));
+    // The client preface and an empty SETTINGS frame; then nothing but answers to the server.
+    tls.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\0\0\0\x04\0\0\0\0\0")
+        .await
+        .unwrap();
+    // A well-behaved client: it acknowledges SETTINGS and answers PINGs (so keep-alive alone
+    // would keep the connection open for ever), and sends no request.
+    let started = Instant::now();
+    let mut goaway = false;
+    let closed = tokio::time::timeout(Duration::from_secs(8), async {
+        loop {
+            let mut head = [0u8; 9];
+            if tls.read_exact(&mut head).await.is_err() {
+                return;
+            }
+            let len = usize::from(head[0]) << 16 | usize::from(head[1]) << 8 | usize::from(head[2]);
+            let mut payload = vec![0u8; len];
+            if tls.read_exact(&mut payload).await.is_err() {
+                return;
+            }
+            let (kind, ack) = (head[3], head[4] & 1 == 1);
+            let reply: Option<Vec<u8>> = match (kind, ack) {
+                (4, false) => Some(vec![0, 0, 0, 4, 1, 0, 0, 0, 0]),
+                (6, false) => Some([&[0u8, 0, 8, 6, 1, 0, 0, 0, 0][..], &payload[..]].concat()),
+                (7, _) => {
+                    goaway = true;
+                    None
+                }
+                _ => None,
+            };
+            if let Some(r) = reply {
+                if tls.write_all(&r).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "an idle HTTP/2 connection stayed open");
+    assert!(goaway, "closed with a GOAWAY");
     assert!(started.elapsed() >= Duration::from_millis(900));
 }
