@@ -617,4 +617,39 @@ mod tests {
         let e = Config::load_from(None, &env(&[("PASSERELLE_LISTEN", "nowhere")])).unwrap_err();
         assert!(e.0.contains("PASSERELLE_LISTEN"), "{e}");
     }
+
+    #[test]
+    fn issue_12_settings_have_defaults_and_are_checked() {
+        let c = Config::load_from(None, &[]).unwrap();
+        assert_eq!(c.roles.raw_data_excluded_kinds, vec!["epci".to_owned()]);
+        assert_eq!(
+            (
+                c.throttle.address_delay_after,
+                c.throttle.address_lock_after
+            ),
+            (20, 100)
+        );
+        assert_eq!(c.http.max_connections_per_address, 128);
+        assert!(c.http.trusted_proxies.is_empty());
+        assert_eq!(c.max_results_retention_days, 3650);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "[http]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\n",
+        )
+        .unwrap();
+        let c = Config::load_from(Some(&path), &[]).unwrap();
+        assert_eq!(c.http.trusted_ranges().len(), 2);
+        std::fs::write(&path, "[http]\ntrusted_proxies = [\"10.0.0.0/40\"]\n").unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("http.trusted_proxies"), "{e}");
+        std::fs::write(
+            &path,
+            "[throttle]\naddress_delay_after = 50\naddress_lock_after = 40\n",
+        )
+        .unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("throttle.address_lock_after"), "{e}");
+    }
 }
