@@ -101,6 +101,14 @@ impl Lang {
         }
     }
 
+    /// Who granted a role and when, as shown in the participants list (`at` already worded).
+    pub fn role_granted(self, role: &str, by: &str, at: &str) -> String {
+        match self {
+            Lang::Fr => format!("{} accordé par {by} le {at}", self.role_name(role)),
+            Lang::En => format!("{} granted by {by} on {at}", self.role_name(role)),
+        }
+    }
+
     /// A mission status's name, from its stored word (`active`, `suspended`, `ended`, `destroyed`).
     pub fn mission_status(self, status: &str) -> &'static str {
         match (self, status) {

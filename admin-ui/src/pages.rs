@@ -410,6 +410,8 @@ pub struct Participant {
     pub organisation: String,
     /// Roles, in words.
     pub roles: String,
+    /// Who granted the roles that give raw data (processor), and when; one line each.
+    pub grants: Vec<String>,
 }
 
 /// The participants section.
@@ -856,6 +858,7 @@ pub(crate) mod tests {
                     name: "Alice".to_owned(),
                     organisation: "Habitat Sud".to_owned(),
                     roles: "déposant".to_owned(),
+                    grants: Vec::new(),
                 }],
                 manage: true,
                 username: "bob".to_owned(),

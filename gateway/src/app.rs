@@ -100,6 +100,7 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
         mailer,
         checker,
         destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
+        upload_fence: Arc::new(tokio::sync::RwLock::new(())),
     };
     Ok(core)
 }

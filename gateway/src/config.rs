@@ -49,6 +49,12 @@ pub struct Config {
     pub key_export_retention_days: u32,
     /// A mission may be extended to at most this many days after its initial end date.
     pub max_extension_days: u32,
+    /// `results_retained_until` may lie at most this many days after now.
+    pub max_results_retention_days: u32,
+    /// Separation of duties in role grants.
+    pub roles: RolesConfig,
+    /// Online-guessing thresholds per client address.
+    pub throttle: ThrottleConfig,
     /// This instance's name in destruction certificates.
     pub instance_name: String,
     /// Outgoing e-mail (end-of-mission warnings).
@@ -333,6 +339,41 @@ pub struct StorageConfig {
     pub country: String,
 }
 
+/// Separation of duties in role grants (the conventions: an EPCI sees aggregates only).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RolesConfig {
+    /// Organisation kinds whose members never hold `depositor` or `processor` (raw data).
+    pub raw_data_excluded_kinds: Vec<String>,
+}
+
+impl Default for RolesConfig {
+    fn default() -> Self {
+        Self {
+            raw_data_excluded_kinds: vec!["epci".to_owned()],
+        }
+    }
+}
+
+/// Thresholds of the per-address login counter (the per-account ones are fixed: 5 and 10).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ThrottleConfig {
+    /// Failures from one client address before delays begin.
+    pub address_delay_after: u32,
+    /// Failures from one client address that lock it for 30 minutes.
+    pub address_lock_after: u32,
+}
+
+impl Default for ThrottleConfig {
+    fn default() -> Self {
+        Self {
+            address_delay_after: 20,
+            address_lock_after: 100,
+        }
+    }
+}
+
 /// HTTP limits.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -347,6 +388,16 @@ pub struct HttpConfig {
     pub max_header_bytes: usize,
     /// Most simultaneous connections.
     pub max_connections: usize,
+    /// Most simultaneous connections from one client address (trusted proxies excepted).
+    pub max_connections_per_address: usize,
+    /// Addresses or CIDR ranges of reverse proxies whose `X-Forwarded-For` gives the client address.
+    pub trusted_proxies: Vec<String>,
+    /// A connection with no request for this many seconds is closed (HTTP/1.1 and HTTP/2).
+    pub idle_timeout_secs: u64,
+    /// Whole-request deadline, in seconds, of the unauthenticated routes (login steps, `/healthz`).
+    pub unauthenticated_deadline_secs: u64,
+    /// Slowest accepted body, in bytes per second, on the unauthenticated routes (after one second).
+    pub unauthenticated_min_body_rate: u64,
 }
 
 impl Default for Config {
@@ -368,6 +419,9 @@ impl Default for Config {
             audit_retention_days: 365,
             key_export_retention_days: 30,
             max_extension_days: 365,
+            max_results_retention_days: 3650,
+            roles: RolesConfig::default(),
+            throttle: ThrottleConfig::default(),
             instance_name: "passerelle".to_owned(),
             mail: MailConfig::default(),
             checks: ChecksConfig::default(),
@@ -396,6 +450,16 @@ impl Default for StorageConfig {
     }
 }
 
+impl HttpConfig {
+    /// The trusted proxies, parsed (malformed entries are refused at load).
+    pub fn trusted_ranges(&self) -> Vec<crate::net::IpRange> {
+        self.trusted_proxies
+            .iter()
+            .filter_map(|s| crate::net::IpRange::parse(s))
+            .collect()
+    }
+}
+
 impl Default for HttpConfig {
     fn default() -> Self {
         Self {
@@ -404,6 +468,11 @@ impl Default for HttpConfig {
             body_idle_timeout_secs: 30,
             max_header_bytes: 16 * 1024,
             max_connections: 1024,
+            max_connections_per_address: 128,
+            trusted_proxies: Vec::new(),
+            idle_timeout_secs: 60,
+            unauthenticated_deadline_secs: 10,
+            unauthenticated_min_body_rate: 1024,
         }
     }
 }
@@ -517,6 +586,36 @@ impl Config {
         }
         if self.checks.max_parallel == Some(0) {
             return Err(ConfigError("checks.max_parallel must be at least 1".into()));
+        }
+        if self.throttle.address_delay_after == 0
+            || self.throttle.address_lock_after <= self.throttle.address_delay_after
+        {
+            return Err(ConfigError(
+                "throttle.address_delay_after must be at least 1 and throttle.address_lock_after greater than it".into(),
+            ));
+        }
+        if self.http.max_connections_per_address == 0
+            || self.http.idle_timeout_secs == 0
+            || self.http.unauthenticated_deadline_secs == 0
+        {
+            return Err(ConfigError(
+                "http.max_connections_per_address, http.idle_timeout_secs and http.unauthenticated_deadline_secs must be at least 1".into(),
+            ));
+        }
+        if let Some(bad) = self
+            .http
+            .trusted_proxies
+            .iter()
+            .find(|s| crate::net::IpRange::parse(s).is_none())
+        {
+            return Err(ConfigError(format!(
+                "http.trusted_proxies: {bad:?} is neither an address nor a CIDR range such as 10.0.0.0/8"
+            )));
+        }
+        if self.max_results_retention_days == 0 {
+            return Err(ConfigError(
+                "max_results_retention_days must be at least 1".into(),
+            ));
         }
         if self.sweep_interval_secs == 0 {
             return Err(ConfigError(
@@ -632,5 +731,40 @@ mod tests {
             .antivirus
             .clamd()
             .is_none());
+    }
+
+    #[test]
+    fn issue_12_settings_have_defaults_and_are_checked() {
+        let c = Config::load_from(None, &[]).unwrap();
+        assert_eq!(c.roles.raw_data_excluded_kinds, vec!["epci".to_owned()]);
+        assert_eq!(
+            (
+                c.throttle.address_delay_after,
+                c.throttle.address_lock_after
+            ),
+            (20, 100)
+        );
+        assert_eq!(c.http.max_connections_per_address, 128);
+        assert!(c.http.trusted_proxies.is_empty());
+        assert_eq!(c.max_results_retention_days, 3650);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(
+            &path,
+            "[http]\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\n",
+        )
+        .unwrap();
+        let c = Config::load_from(Some(&path), &[]).unwrap();
+        assert_eq!(c.http.trusted_ranges().len(), 2);
+        std::fs::write(&path, "[http]\ntrusted_proxies = [\"10.0.0.0/40\"]\n").unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("http.trusted_proxies"), "{e}");
+        std::fs::write(
+            &path,
+            "[throttle]\naddress_delay_after = 50\naddress_lock_after = 40\n",
+        )
+        .unwrap();
+        let e = Config::load_from(Some(&path), &[]).unwrap_err();
+        assert!(e.0.contains("throttle.address_lock_after"), "{e}");
     }
 }

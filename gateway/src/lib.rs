@@ -12,6 +12,7 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod net;
 pub mod secret_files;
 pub mod server;
 pub mod service;

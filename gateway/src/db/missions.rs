@@ -100,13 +100,21 @@ pub struct ParticipantRow {
     pub organisation_id: String,
     /// One role.
     pub role: String,
+    /// When it was granted (ms).
+    pub added_at: i64,
+    /// Who granted it (none for grants older than this record).
+    pub granted_by: Option<String>,
+    /// That person's name.
+    pub granted_by_name: Option<String>,
 }
 
 /// Every (user, role) of a mission.
 pub async fn participants(db: &Db, mission_id: &str) -> Result<Vec<ParticipantRow>, DbError> {
     Ok(sqlx::query_as::<_, ParticipantRow>(
-        "SELECT p.user_id, u.display_name, u.organisation_id, p.role FROM participants p \
-         JOIN users u ON u.id = p.user_id WHERE p.mission_id = $1 ORDER BY u.display_name, p.user_id, p.role",
+        "SELECT p.user_id, u.display_name, u.organisation_id, p.role, p.added_at, p.granted_by, \
+         g.display_name AS granted_by_name FROM participants p \
+         JOIN users u ON u.id = p.user_id LEFT JOIN users g ON g.id = p.granted_by \
+         WHERE p.mission_id = $1 ORDER BY u.display_name, p.user_id, p.role",
     )
     .bind(mission_id)
     .fetch_all(&db.pool)
@@ -132,14 +140,27 @@ pub async fn add_participant(
     role: &str,
     now_ms: i64,
 ) -> Result<bool, DbError> {
+    grant(db, mission_id, user_id, role, now_ms, None).await
+}
+
+/// Gives a user a role, recording who granted it; `false` when it already had it.
+pub async fn grant(
+    db: &Db,
+    mission_id: &str,
+    user_id: &str,
+    role: &str,
+    now_ms: i64,
+    granted_by: Option<&str>,
+) -> Result<bool, DbError> {
     let r = sqlx::query(
-        "INSERT INTO participants (mission_id, user_id, role, added_at) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO participants (mission_id, user_id, role, added_at, granted_by) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (mission_id, user_id, role) DO NOTHING",
     )
     .bind(mission_id)
     .bind(user_id)
     .bind(role)
     .bind(now_ms)
+    .bind(granted_by)
     .execute(&db.pool)
     .await?;
     Ok(super::changed(&r))

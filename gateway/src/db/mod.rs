@@ -15,6 +15,7 @@ pub mod retention;
 pub mod review;
 pub mod scans;
 pub mod sessions;
+pub mod upload_fence;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyQueryResult};

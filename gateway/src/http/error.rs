@@ -146,6 +146,7 @@ impl From<Error> for AppError {
                     "Your role does not allow this operation.",
                 ),
             ),
+            Error::ForbiddenRule(text) => (S::FORBIDDEN, "forbidden", text),
             Error::NotFound => (
                 S::NOT_FOUND,
                 "not_found",
@@ -207,6 +208,7 @@ impl From<Error> for AppError {
                 return err;
             }
             Error::InvalidRequest(text) => (S::UNPROCESSABLE_ENTITY, "invalid_request", text),
+            Error::OutOfBounds(text) => (S::BAD_REQUEST, "invalid_request", text),
             Error::Conflict(text) => (S::CONFLICT, "conflict", text),
             Error::Unexpected(e) => {
                 tracing::error!(error = ?e, "unexpected error");

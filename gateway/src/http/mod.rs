@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod files;
 pub mod headers;
+pub mod limits;
 pub mod missions;
 pub mod web;
 
@@ -102,6 +103,10 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .merge(web::router())
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            limits::unauthenticated_limits,
+        ))
         .with_state(state)
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_idle))
         .layer(axum::middleware::from_fn(headers::security_headers))

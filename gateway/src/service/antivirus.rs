@@ -132,21 +132,13 @@ impl Core {
                 let mut held = row.clone();
                 held.check_status = Some(PENDING_SCAN.to_owned());
                 held.check_report = None;
-                store::mark_stored(
-                    &self.db,
-                    &held.id,
-                    held.size,
-                    &held.sha256,
-                    held.check_status.as_deref(),
-                    None,
-                )
-                .await?;
-                self.audit
-                    .record(
-                        file_event("file.upload", actor, &held.mission_id, Some(&held)),
-                        Outcome::Success,
-                    )
-                    .await?;
+                // Stored through the destruction fence: a mission whose destruction has started
+                // takes no file, held or not.
+                let success = file_event("file.upload", actor, &held.mission_id, Some(&held));
+                if !self.finish_upload(&held, success).await? {
+                    let event = file_event("file.upload", actor, &held.mission_id, None);
+                    return Err(self.abandon_upload(actor, &held, event).await?);
+                }
                 let mut event = file_event("file.scan_held", actor, &held.mission_id, Some(&held));
                 if let Some(d) = event.detail.as_mut() {
                     d["reason"] = json!(reason);

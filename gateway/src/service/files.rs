@@ -189,7 +189,10 @@ impl Core {
             check_decision: None,
         };
         // The row comes first: should the process die mid-upload, the sweeper finds the row.
-        store::insert_uploading(&self.db, &row).await?;
+        // It is created only while the mission is open (destruction wins every race).
+        if !self.open_upload(&row).await? {
+            return Err(self.abandon_upload(actor, &row, event).await?);
+        }
         let limit = self.config.max_upload_bytes;
         let written = self
             .blobs
@@ -198,6 +201,9 @@ impl Core {
         let receipt = match written {
             Ok(r) => r,
             Err(e) => {
+                if self.upload_overtaken(&row).await? {
+                    return Err(self.abandon_upload(actor, &row, event).await?);
+                }
                 let _ = self.blobs.delete(mission_id, &row.id).await;
                 store::delete(&self.db, &row.id).await?;
                 let mut failed = event.clone();
@@ -237,7 +243,10 @@ impl Core {
         row.size = i64::try_from(receipt.plaintext_len).unwrap_or(i64::MAX);
         row.sha256 = hex::encode(receipt.sha256);
         row.state = "stored".to_owned();
-        // The antivirus first (when configured): a finding removes the file and answers 422; a
+        if self.upload_overtaken(&row).await? {
+            return Err(self.abandon_upload(actor, &row, event).await?);
+        }
+        // The antivirus next (when configured): a finding removes the file and answers 422; a
         // file clamd could not scan is kept held (`pending_scan`) and goes no further for now.
         if let Some(held) = self.antivirus_gate(actor, &row).await? {
             return Ok(held);
@@ -248,21 +257,10 @@ impl Core {
             row.check_status = Some(status.to_owned());
             row.check_report = Some(report);
         }
-        store::mark_stored(
-            &self.db,
-            &row.id,
-            row.size,
-            &row.sha256,
-            row.check_status.as_deref(),
-            row.check_report.as_deref(),
-        )
-        .await?;
-        self.audit
-            .record(
-                file_event("file.upload", actor, mission_id, Some(&row)),
-                Outcome::Success,
-            )
-            .await?;
+        let success = file_event("file.upload", actor, mission_id, Some(&row));
+        if !self.finish_upload(&row, success).await? {
+            return Err(self.abandon_upload(actor, &row, event).await?);
+        }
         if row.check_status.as_deref() == Some("quarantined") {
             let mut held = file_event("file.quarantine", actor, mission_id, Some(&row));
             if let Some(d) = held.detail.as_mut() {

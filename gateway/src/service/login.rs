@@ -152,9 +152,10 @@ impl Core {
     /// Step 1: the password.
     pub async fn login_password(&self, username: &str, password: &str, ip: &str) -> Result<Issued> {
         let username = username.trim().to_lowercase();
-        let keys = throttle::keys(&username, ip);
+        let keys = throttle::Keys::new(&username, ip, &self.config.throttle);
         let now = self.clock.now();
-        if let Some(retry_after_secs) = throttle::blocked(&self.db, &keys, now).await? {
+        // The attempt is counted before argon2 runs: concurrent guesses cannot outrun the rule.
+        if let Err(retry_after_secs) = throttle::reserve(&self.db, &keys, now).await? {
             let user = users::by_username(&self.db, &username).await?;
             self.refuse(
                 "auth.login_failed",
@@ -171,12 +172,18 @@ impl Core {
         // every refusal costs one argon2 verification, so timing tells nothing.
         let ok = self
             .passwords
-            .verify(password, user.as_ref().map(|u| u.password_hash.as_str()))
+            .verify_from(
+                ip,
+                password,
+                user.as_ref().map(|u| u.password_hash.as_str()),
+            )
             .await?;
         match user {
-            Some(user) if ok && user.disabled == 0 => self.issue(&user).await,
+            Some(user) if ok && user.disabled == 0 => {
+                throttle::refund(&self.db, &keys, now).await?;
+                self.issue(&user).await
+            }
             user => {
-                throttle::failed(&self.db, &keys, now).await?;
                 let why = match &user {
                     None => "unknown_user",
                     Some(u) if u.disabled != 0 => "disabled",
@@ -270,9 +277,9 @@ impl Core {
         let (row, user) = self
             .challenge_for(challenge, &["enroll_totp", "totp"])
             .await?;
-        let keys = throttle::keys(&user.username, ip);
+        let keys = throttle::Keys::new(&user.username, ip, &self.config.throttle);
         let now = self.clock.now();
-        if let Some(retry_after_secs) = throttle::blocked(&self.db, &keys, now).await? {
+        if let Err(retry_after_secs) = throttle::reserve(&self.db, &keys, now).await? {
             self.refuse(
                 "auth.login_failed",
                 Some(&user),
@@ -321,7 +328,6 @@ impl Core {
             _ => false,
         };
         if !accepted {
-            throttle::failed(&self.db, &keys, now).await?;
             if challenges::challenge_failed(&self.db, &row.id_hash).await? >= CHALLENGE_MAX_FAILURES
             {
                 challenges::consume_challenge(&self.db, &row.id_hash).await?;

@@ -98,6 +98,10 @@ fn invalid(fr: &str, en: &str) -> Error {
     Error::InvalidRequest(Text::new(fr, en))
 }
 
+fn out_of_bounds(fr: &str, en: &str) -> Error {
+    Error::OutOfBounds(Text::new(fr, en))
+}
+
 fn text(value: &str, max: usize, what_fr: &str, what_en: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max {
@@ -227,6 +231,14 @@ impl Core {
                 "The end date must be in the future.",
             ));
         }
+        let max_days = i64::from(self.config.max_results_retention_days);
+        if matches!(new.results_retained_until, Some(r) if r > now + chrono::Duration::days(max_days))
+        {
+            return Err(out_of_bounds(
+                &format!("La conservation des résultats dépasse le maximum autorisé ({max_days} jours à partir d'aujourd'hui)."),
+                &format!("The retention of results exceeds the maximum allowed ({max_days} days from today)."),
+            ));
+        }
         if matches!(new.results_retained_until, Some(r) if r < new.ends_at) {
             return Err(invalid(
                 "La conservation des résultats ne peut finir avant la mission.",
@@ -338,7 +350,7 @@ impl Core {
                     .unwrap_or(mission.ends_at);
                 let max_days = i64::from(self.config.max_extension_days);
                 if to_millis(ends_at) > initial + max_days * 86_400_000 {
-                    return Err(invalid(
+                    return Err(out_of_bounds(
                         &format!("La prolongation dépasse le maximum autorisé ({max_days} jours après la date de fin initiale)."),
                         &format!("The extension exceeds the maximum allowed ({max_days} days after the initial end date)."),
                     ));
@@ -357,6 +369,14 @@ impl Core {
             mission.ends_at = to_millis(ends_at);
         }
         if let Some(retained) = patch.results_retained_until {
+            let max_days = i64::from(self.config.max_results_retention_days);
+            let furthest = self.clock.now() + chrono::Duration::days(max_days);
+            if retained.is_some_and(|r| r > furthest) {
+                return Err(out_of_bounds(
+                    &format!("La conservation des résultats dépasse le maximum autorisé ({max_days} jours à partir d'aujourd'hui)."),
+                    &format!("The retention of results exceeds the maximum allowed ({max_days} days from today)."),
+                ));
+            }
             changes.insert(
                 "results_retained_until".into(),
                 serde_json::json!(retained.map(crate::clock::rfc3339)),
@@ -394,13 +414,14 @@ impl Core {
         user_id: &str,
         role: Role,
     ) -> Result<()> {
-        self.mission_for(
-            actor,
-            mission_id,
-            MissionAction::Manage,
-            "mission.participant_add",
-        )
-        .await?;
+        let (mission, _) = self
+            .mission_for(
+                actor,
+                mission_id,
+                MissionAction::Manage,
+                "mission.participant_add",
+            )
+            .await?;
         match users::get(&self.db, user_id).await? {
             Some(u) if u.disabled == 0 => {}
             _ => {
@@ -410,19 +431,38 @@ impl Core {
                 ))
             }
         }
-        store::add_participant(
+        self.check_grant(
+            actor,
+            mission_id,
+            user_id,
+            Some(role),
+            "mission.participant_add",
+        )
+        .await?;
+        let added = store::grant(
             &self.db,
             mission_id,
             user_id,
             role.as_str(),
             to_millis(self.clock.now()),
+            Some(&actor.user_id),
         )
         .await?;
+        let notified = if added && role == Role::Processor {
+            Some(
+                self.notify_processor_grant(actor, &mission, user_id)
+                    .await?,
+            )
+        } else {
+            None
+        };
         self.audit
             .record(
                 mission_event("mission.participant_add", actor, mission_id)
                     .target(user_id)
-                    .detail(serde_json::json!({ "role": role.as_str() })),
+                    .detail(
+                        serde_json::json!({ "role": role.as_str(), "managers_notified": notified }),
+                    ),
                 Outcome::Success,
             )
             .await?;
@@ -481,6 +521,14 @@ impl Core {
             actor,
             mission_id,
             MissionAction::Manage,
+            "mission.participant_remove",
+        )
+        .await?;
+        self.check_grant(
+            actor,
+            mission_id,
+            user_id,
+            None,
             "mission.participant_remove",
         )
         .await?;

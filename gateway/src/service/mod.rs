@@ -6,7 +6,9 @@ pub mod audit;
 pub mod certificate;
 pub mod charter;
 pub mod content;
+pub mod destruction_race;
 pub mod files;
+pub mod grants;
 pub mod journal;
 pub mod login;
 pub mod mailer;
@@ -52,6 +54,9 @@ pub struct Core {
     pub checker: Arc<crate::worker::Checker>,
     /// Serialises destructions within this process (PostgreSQL adds an advisory lock across instances).
     pub destruction_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Uploads create and complete their rows under its read side; the status change that
+    /// starts a destruction takes its write side (PostgreSQL adds the mission row's lock).
+    pub upload_fence: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl std::fmt::Debug for Core {
@@ -145,9 +150,15 @@ pub enum Error {
     /// A visible thing, a forbidden action.
     #[error("forbidden")]
     Forbidden,
+    /// A visible thing, an action a named rule forbids (the message names it).
+    #[error("forbidden: {}", .0.en)]
+    ForbiddenRule(Text),
     /// Absent, or invisible to the caller.
     #[error("not found")]
     NotFound,
+    /// A date or value beyond a configured bound (400 `invalid_request`), with the bound named.
+    #[error("out of bounds: {}", .0.en)]
+    OutOfBounds(Text),
     /// A request the rules reject, with the reason.
     #[error("invalid request: {}", .0.en)]
     InvalidRequest(Text),

@@ -3,6 +3,7 @@
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng as _;
+use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::Semaphore;
 
@@ -13,11 +14,15 @@ const P_COST: u32 = 1;
 /// At most this many hashes run at once: each takes 19 MiB, and a flood of logins must not take
 /// the memory (the gateway stays under 64 MiB whatever the load).
 const CONCURRENT_HASHES: usize = 2;
+/// Verifications one client address may have queued or running at once: a flood from one
+/// address then holds at most this many places in the shared queue, ahead of everyone else.
+const PER_SOURCE: usize = 2;
 
 /// Hashes and verifies passwords.
 #[derive(Clone, Debug)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    per_source: Arc<std::sync::Mutex<HashMap<String, Arc<Semaphore>>>>,
     dummy: Arc<String>,
 }
 
@@ -50,6 +55,7 @@ impl Hasher {
         let dummy = tokio::task::spawn_blocking(|| hash_blocking(&generate_password())).await??;
         Ok(Self {
             permits: Arc::new(Semaphore::new(CONCURRENT_HASHES)),
+            per_source: Arc::default(),
             dummy: Arc::new(dummy),
         })
     }
@@ -59,6 +65,28 @@ impl Hasher {
         let _permit = self.permits.acquire().await?;
         let password = zeroize::Zeroizing::new(password.to_owned());
         tokio::task::spawn_blocking(move || hash_blocking(&password)).await?
+    }
+
+    /// [`Hasher::verify`] for a request from `source` (a client address): each address waits
+    /// in its own line of [`PER_SOURCE`] places before joining the shared one, so that a login
+    /// flood from one address cannot starve the others.
+    pub async fn verify_from(
+        &self,
+        source: &str,
+        password: &str,
+        hash: Option<&str>,
+    ) -> Result<bool, anyhow::Error> {
+        let line = {
+            let mut lines = self.per_source.lock().unwrap_or_else(|p| p.into_inner());
+            // Forget the lines nobody waits in (their only holder is the map).
+            lines.retain(|_, s| Arc::strong_count(s) > 1);
+            lines
+                .entry(source.to_owned())
+                .or_insert_with(|| Arc::new(Semaphore::new(PER_SOURCE)))
+                .clone()
+        };
+        let _place = line.acquire().await?;
+        self.verify(password, hash).await
     }
 
     /// Verifies a password against a hash, or against the dummy hash when `hash` is `None`, so

@@ -15,6 +15,13 @@
 //! read, released or confirmed by nobody until the scan succeeds. What a caller cannot see is
 //! `Hidden` (404); what it sees but may not do is `Forbidden` (403); what it may do, but not
 //! before the antivirus scan succeeds, is `PendingScan` (409).
+//!
+//! Role grants ([`grant`]) follow the conventions: nobody grants or changes a role for
+//! themselves, platform admins included; members of an organisation whose kind is listed in
+//! `roles.raw_data_excluded_kinds` (the EPCI, which must only ever see aggregates) never hold
+//! a role that reads raw deposits (`depositor`, `processor`). The destruction certificate
+//! ([`Viewer::reads_certificate`]) is for platform admins, the mission's managers and its
+//! participants from the controller organisation.
 
 /// A role in a mission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
@@ -53,6 +60,50 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Whether the role reads raw deposits (or puts them there).
+    pub fn touches_raw_data(self) -> bool {
+        matches!(self, Role::Depositor | Role::Processor)
+    }
+}
+
+/// What is known of a role grant.
+#[derive(Debug, Clone, Copy)]
+pub struct GrantFacts<'a> {
+    /// Who grants.
+    pub granter_id: &'a str,
+    /// Who receives (or loses) the role.
+    pub grantee_id: &'a str,
+    /// The kind of the grantee's organisation (`bailleur`, `epci`, …).
+    pub grantee_kind: &'a str,
+    /// The role; `None` for the removal of every role.
+    pub role: Option<Role>,
+    /// `roles.raw_data_excluded_kinds`.
+    pub excluded_kinds: &'a [String],
+}
+
+/// Why a grant is refused (403 `forbidden`, the message naming the rule).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GrantRefusal {
+    /// Nobody grants or changes a role for themselves.
+    OwnRole,
+    /// The grantee's organisation kind never holds depositor or processor.
+    RawDataExcluded,
+}
+
+/// Decides a role grant or removal, once the granter may manage the mission.
+pub fn grant(f: &GrantFacts<'_>) -> Result<(), GrantRefusal> {
+    if f.granter_id == f.grantee_id {
+        return Err(GrantRefusal::OwnRole);
+    }
+    let excluded = f
+        .excluded_kinds
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(f.grantee_kind));
+    if excluded && f.role.is_some_and(Role::touches_raw_data) {
+        return Err(GrantRefusal::RawDataExcluded);
+    }
+    Ok(())
 }
 
 /// A mission folder.
@@ -223,6 +274,15 @@ impl Viewer {
         }
     }
 
+    /// Whether the caller may read the mission's destruction certificate: platform admins, the
+    /// mission's managers and its participants from the controller organisation. `held` are
+    /// the roles as granted (a destroyed mission's viewer holds none any more).
+    pub fn reads_certificate(&self, held: &[Role]) -> bool {
+        self.platform_admin
+            || held.contains(&Role::Manager)
+            || (self.controller && !held.is_empty())
+    }
+
     /// Decides an action on a file of the mission.
     pub fn file(&self, f: &FileFacts<'_>, action: FileAction) -> Decision {
         if !self.sees_mission() || !self.sees_file(f) {
@@ -301,6 +361,46 @@ mod tests {
         disclosure_failed: false,
         pending_scan: false,
     };
+
+    #[test]
+    fn nobody_grants_itself_and_epci_never_touches_raw_data() {
+        let excluded = vec!["epci".to_owned()];
+        let facts = |granter: &'static str, kind: &'static str, role| GrantFacts {
+            granter_id: granter,
+            grantee_id: "u1",
+            grantee_kind: kind,
+            role,
+            excluded_kinds: &excluded,
+        };
+        assert_eq!(
+            grant(&facts("u1", "bailleur", Some(Role::Recipient))),
+            Err(GrantRefusal::OwnRole)
+        );
+        assert_eq!(
+            grant(&facts("u1", "bailleur", None)),
+            Err(GrantRefusal::OwnRole)
+        );
+        for role in [Role::Depositor, Role::Processor] {
+            assert_eq!(
+                grant(&facts("m", "EPCI", Some(role))),
+                Err(GrantRefusal::RawDataExcluded)
+            );
+            assert_eq!(grant(&facts("m", "consultancy", Some(role))), Ok(()));
+        }
+        assert_eq!(grant(&facts("m", "epci", Some(Role::Recipient))), Ok(()));
+        assert_eq!(grant(&facts("m", "epci", Some(Role::Manager))), Ok(()));
+    }
+
+    #[test]
+    fn the_certificate_is_for_admins_managers_and_controller_participants() {
+        let admin = viewer(&[], true, "OPS");
+        assert!(admin.reads_certificate(&[]));
+        let controller_member = viewer(&[], false, "A");
+        assert!(!controller_member.reads_certificate(&[]));
+        assert!(controller_member.reads_certificate(&[Role::Depositor]));
+        assert!(viewer(&[], false, "B").reads_certificate(&[Role::Manager]));
+        assert!(!viewer(&[], false, "C").reads_certificate(&[Role::Processor]));
+    }
 
     #[test]
     fn depositors_see_their_organisation_only() {

@@ -8,7 +8,7 @@
 //! lock (an advisory lock on PostgreSQL), so several instances never destroy the same mission twice.
 
 use super::audit::{Event, Outcome};
-use super::permissions::{Decision, MissionAction};
+use super::permissions::{Decision, MissionAction, Role};
 use super::{Actor, Core, Error, Result, Text};
 use crate::clock::{from_millis, rfc3339, to_millis};
 use crate::db::files::FileRow;
@@ -140,6 +140,7 @@ impl Core {
             }
         }
         self.sweep_abandoned_uploads().await?;
+        self.sweep_orphan_blobs().await?;
         Ok(report)
     }
 
@@ -184,7 +185,11 @@ impl Core {
             mission.ends_at = mission.ends_at.min(now);
         }
         mission.status = "ended".to_owned();
-        store::set_state(&self.db, &mission, closed_at, None, None).await?;
+        {
+            // No upload is between its row and its completion while the status changes.
+            let _fence = self.upload_fence.write().await;
+            store::set_state(&self.db, &mission, closed_at, None, None).await?;
+        }
         let mut event = match actor {
             Some(a) => Event::new("mission.close", Some(a)),
             None => Event::new("mission.end", None),
@@ -280,6 +285,7 @@ impl Core {
                 mission.id
             ))
         })?;
+        self.check_store_empty(&mission.id).await?;
         let mut destroyed = mission.clone();
         destroyed.status = "destroyed".to_owned();
         let now = to_millis(self.clock.now());
@@ -371,12 +377,16 @@ impl Core {
             .map_err(|e| Error::Unexpected(e.into()))
     }
 
-    /// A destroyed mission's certificate: platform admins and members of the controller organisation.
+    /// A destroyed mission's certificate: platform admins, the mission's managers and its
+    /// participants from the controller organisation (the permission table decides).
     pub async fn certificate(&self, actor: &Actor, mission_id: &str) -> Result<Value> {
-        let mission = missions_db::get(&self.db, mission_id)
+        let (_, viewer) = self.viewer(actor, mission_id).await?;
+        let held: Vec<Role> = missions_db::roles_of(&self.db, mission_id, &actor.user_id)
             .await?
-            .ok_or(Error::NotFound)?;
-        if !actor.platform_admin && actor.organisation_id != mission.controller_organisation_id {
+            .iter()
+            .filter_map(|r| Role::parse(r))
+            .collect();
+        if !viewer.reads_certificate(&held) {
             return Err(Error::NotFound);
         }
         let body = store::certificate(&self.db, mission_id)

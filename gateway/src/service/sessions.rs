@@ -144,10 +144,11 @@ impl Core {
         Ok(())
     }
 
-    /// Removes dead sessions and challenges (housekeeping).
+    /// Removes dead sessions, challenges and finished throttle counters (housekeeping).
     pub async fn purge_sessions(&self) -> Result<u64> {
         let now = to_millis(self.clock.now());
         crate::db::auth::purge_challenges(&self.db, now).await?;
+        super::throttle::purge(&self.db, self.clock.now()).await?;
         Ok(store::purge(&self.db, now, self.idle_ms()).await?)
     }
 }

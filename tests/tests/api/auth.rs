@@ -418,8 +418,9 @@ async fn failures_are_throttled_per_account(b: Backend) {
 async fn failures_are_throttled_per_source_address(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin("operateur").await;
-    // Spraying many accounts from one address trips the address's counter.
-    for i in 0..5 {
+    // Spraying many accounts from one address trips the address's counter (its own threshold,
+    // throttle.address_delay_after, 20 by default).
+    for i in 0..20 {
         let r = app
             .post(
                 "/api/v1/auth/login",

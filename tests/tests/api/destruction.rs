@@ -749,7 +749,8 @@ async fn extensions_are_recorded_with_their_reason_and_bounded(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 422);
+    // Beyond max_extension_days: 400 invalid_request (the contract).
+    assert_eq!(r.status(), 400);
     let events = gateway::db::audit::list(&app.core.db, Some(&s.mission), 0, 1000)
         .await
         .unwrap();

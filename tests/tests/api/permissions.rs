@@ -450,7 +450,9 @@ async fn build(b: Backend) -> World {
     let consultancy = app
         .organisation(&admin, "Cabinet Études Urbaines", "consultancy")
         .await;
-    let epci = app.organisation(&admin, "CA Hénin-Carvin", "epci").await;
+    // Kind `other`, not `epci`: its manager is a processor in the other mission, which
+    // roles.raw_data_excluded_kinds forbids to EPCI members (see separation.rs).
+    let epci = app.organisation(&admin, "CA Hénin-Carvin", "other").await;
     let mission = new_mission(&app, &admin, "OPS 2027", &epci).await;
     let other_mission = new_mission(&app, &admin, "Autre étude", &epci).await;
 

@@ -409,16 +409,28 @@ async fn render(
     let mut people: Vec<Participant> = Vec::new();
     for p in &participants {
         let role = lang.role_name(&p.role);
+        // A processor reads the raw deposits: who granted it, and when, is shown to everyone.
+        let grant = (p.role == Role::Processor.as_str()).then(|| {
+            let at = crate::clock::from_millis(p.added_at);
+            let at = match lang {
+                Lang::Fr => crate::clock::paris_fr(at),
+                Lang::En => crate::clock::paris_en(at),
+            };
+            let by = p.granted_by_name.as_deref().unwrap_or("?");
+            lang.role_granted(&p.role, by, &at)
+        });
         match people.iter_mut().find(|x| x.user_id == p.user_id) {
             Some(x) => {
                 x.roles.push_str(", ");
                 x.roles.push_str(role);
+                x.grants.extend(grant);
             }
             None => people.push(Participant {
                 user_id: p.user_id.clone(),
                 name: p.display_name.clone(),
                 organisation: org(&p.organisation_id),
                 roles: role.to_owned(),
+                grants: grant.into_iter().collect(),
             }),
         }
     }
