@@ -20,6 +20,11 @@ use crate::worker::{self, CheckKind, DisclosureSettings, Job};
 use futures::{FutureExt as _, StreamExt as _, TryStreamExt as _};
 use serde_json::{json, Value};
 
+/// Whether a deposit's format is read front to back, so that it can be scanned as it arrives.
+pub(crate) fn reads_as_stream(name: &str) -> bool {
+    matches!(extension(name).as_deref(), Some("csv" | "tsv" | "txt"))
+}
+
 /// The finding of a deposit the scan could not read (wholly: the part is named in `why`).
 fn unreadable_finding(fr: &str, en: &str) -> Value {
     json!({
@@ -43,15 +48,13 @@ fn unreadable_violation(fr: &str, en: &str) -> Value {
 }
 
 impl Core {
-    /// Runs one check on a stored file in an isolated worker. A worker that fails (a limit, a
-    /// crash, the deadline) gives [`worker::Outcome::Unreadable`] with the reason.
-    async fn run_check(&self, file: &FileRow, check: CheckKind) -> worker::Outcome {
-        let size = u64::try_from(file.size).unwrap_or(0);
+    /// The job of one check, with the thresholds in force.
+    fn job(&self, name: &str, check: CheckKind, size: Option<u64>) -> Job {
         let configured = &self.config.checks;
-        let job = Job {
+        Job {
             check,
-            extension: extension(&file.name).unwrap_or_default(),
-            size: Some(size),
+            extension: extension(name).unwrap_or_default(),
+            size,
             disclosure: DisclosureSettings {
                 min_count: configured.min_count,
                 min_response_rate: configured.min_response_rate,
@@ -59,7 +62,45 @@ impl Core {
                 share_patterns: configured.share_patterns.clone(),
                 response_rate_patterns: configured.response_rate_patterns.clone(),
             },
-        };
+        }
+    }
+
+    /// Scans a deposit for identifiers while it is being uploaded, from the chunks the upload
+    /// hands over (front to back; the scan of a format that needs to seek fails here with
+    /// [`worker::Failure::Unavailable`], and is then run on the stored file instead).
+    pub(crate) async fn scan_arriving(
+        &self,
+        name: &str,
+        chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
+        place: tokio::sync::SemaphorePermit<'_>,
+        arrived: tokio::sync::oneshot::Receiver<()>,
+    ) -> std::result::Result<worker::Report, worker::Failure> {
+        let job = self.job(name, CheckKind::Identifiers, None);
+        let mut chunks = Some(chunks);
+        let open: worker::OpenFrom = Box::new(move |from: u64| {
+            let taken = if from == 0 { chunks.take() } else { None };
+            async move {
+                let rx = taken.ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::Unsupported,
+                        "a file still arriving is read front to back only",
+                    )
+                })?;
+                let stream = futures::stream::unfold(rx, |mut rx| async move {
+                    rx.recv().await.map(|b| (Ok(b), rx))
+                });
+                Ok(stream.boxed())
+            }
+            .boxed()
+        });
+        self.checker.run_live(job, open, place, arrived).await
+    }
+
+    /// Runs one check on a stored file in an isolated worker. A worker that fails (a limit, a
+    /// crash, the deadline) gives [`worker::Outcome::Unreadable`] with the reason.
+    async fn run_check(&self, file: &FileRow, check: CheckKind) -> worker::Outcome {
+        let size = u64::try_from(file.size).unwrap_or(0);
+        let job = self.job(&file.name, check, Some(size));
         let (blobs, mission_id, blob_id) =
             (self.blobs.clone(), file.mission_id.clone(), file.id.clone());
         let open: worker::OpenFrom = Box::new(move |from: u64| {
@@ -97,7 +138,29 @@ impl Core {
 
     /// Scans a just-stored deposit: `("clean" | "quarantined", findings as JSON)`.
     pub(crate) async fn scan_deposit(&self, file: &FileRow) -> Result<(&'static str, String)> {
-        let findings: Vec<Value> = match self.run_check(file, CheckKind::Identifiers).await {
+        self.scan_deposit_with(file, None).await
+    }
+
+    /// [`Core::scan_deposit`], given what a scan during the upload concluded ([`Core::scan_arriving`]),
+    /// if it concluded: `None` scans the stored file now.
+    pub(crate) async fn scan_deposit_with(
+        &self,
+        file: &FileRow,
+        during_upload: Option<std::result::Result<worker::Report, worker::Failure>>,
+    ) -> Result<(&'static str, String)> {
+        let outcome = match during_upload {
+            Some(Ok(report)) => report.outcome,
+            // A limit or a crash is the file's doing: the same reader would fail again.
+            Some(Err(f)) if !matches!(f, worker::Failure::Unavailable(_)) => {
+                tracing::warn!(file = %file.id, error = %f, "content check failed: the file is treated as unreadable");
+                worker::Outcome::Unreadable {
+                    reason_fr: f.reason_fr(),
+                    reason_en: f.reason_en(),
+                }
+            }
+            _ => self.run_check(file, CheckKind::Identifiers).await,
+        };
+        let findings: Vec<Value> = match outcome {
             worker::Outcome::Findings { findings } => findings
                 .iter()
                 .map(|f| {

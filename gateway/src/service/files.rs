@@ -12,6 +12,48 @@ use bytes::Bytes;
 use futures::Stream;
 use std::io;
 
+/// Chunks of an upload that may wait for the scan reading it (backpressure beyond this).
+const LIVE_CHUNKS: usize = 16;
+
+/// Hands every chunk of `input` to the store and, while it keeps reading, to the scan. A scan
+/// that stops early (it concluded, or failed) no longer slows the upload.
+async fn tee<S>(
+    mut input: S,
+    to_store: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
+    to_scan: tokio::sync::mpsc::Sender<Bytes>,
+) where
+    S: Stream<Item = io::Result<Bytes>> + Unpin,
+{
+    use futures::StreamExt as _;
+    let mut scan = Some(to_scan);
+    while let Some(item) = input.next().await {
+        match item {
+            Ok(chunk) => {
+                if let Some(tx) = &scan {
+                    if tx.send(chunk.clone()).await.is_err() {
+                        scan = None;
+                    }
+                }
+                if to_store.send(Ok(chunk)).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                // The scan sees the stream end; the store sees the error and keeps nothing.
+                let _ = to_store.send(Err(e)).await;
+                return;
+            }
+        }
+    }
+}
+
+/// The receiving end of a channel as a stream.
+fn receiver_stream<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl Stream<Item = T> + Send + Unpin {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
 /// What the permission table needs to know of a file.
 pub(crate) fn facts(f: &FileRow) -> FileFacts<'_> {
     FileFacts {
@@ -194,10 +236,30 @@ impl Core {
             return Err(self.abandon_upload(actor, &row, event).await?);
         }
         let limit = self.config.max_upload_bytes;
-        let written = self
-            .blobs
-            .write(mission_id, &row.id, guard(input, limit, ext.clone()))
-            .await;
+        let guarded = guard(input, limit, ext.clone());
+        // A deposit read front to back (csv) is scanned while it streams in, on the other core,
+        // when a place is free; any other file is scanned once stored.
+        let live = (folder == Folder::Deposits && super::content::reads_as_stream(&row.name))
+            .then(|| self.checker.live_place())
+            .flatten();
+        let (written, during_upload) = match live {
+            None => (self.blobs.write(mission_id, &row.id, guarded).await, None),
+            Some(place) => {
+                let (to_check, chunks) = tokio::sync::mpsc::channel(LIVE_CHUNKS);
+                let (to_store, stored) = tokio::sync::mpsc::channel(4);
+                let (arrived, arrival) = tokio::sync::oneshot::channel();
+                let pump = async move {
+                    tee(guarded, to_store, to_check).await;
+                    let _ = arrived.send(());
+                };
+                let write = self
+                    .blobs
+                    .write(mission_id, &row.id, receiver_stream(stored));
+                let scan = self.scan_arriving(&row.name, chunks, place, arrival);
+                let ((), written, scanned) = tokio::join!(pump, write, scan);
+                (written, Some(scanned))
+            }
+        };
         let receipt = match written {
             Ok(r) => r,
             Err(e) => {
@@ -253,7 +315,7 @@ impl Core {
         }
         // A deposit is scanned for direct identifiers before anyone else can see it.
         if folder == Folder::Deposits {
-            let (status, report) = self.scan_deposit(&row).await?;
+            let (status, report) = self.scan_deposit_with(&row, during_upload).await?;
             row.check_status = Some(status.to_owned());
             row.check_report = Some(report);
         }

@@ -96,6 +96,7 @@ impl Failure {
 pub struct Checker {
     settings: PoolSettings,
     slots: Semaphore,
+    live_slots: Semaphore,
     peak_rss_kib: AtomicU64,
 }
 
@@ -192,9 +193,11 @@ impl Checker {
     /// A pool with these settings.
     pub fn new(settings: PoolSettings) -> Self {
         let slots = Semaphore::new(settings.max_parallel.max(1));
+        let live_slots = Semaphore::new(settings.max_parallel.max(1) * 4);
         Self {
             settings,
             slots,
+            live_slots,
             peak_rss_kib: AtomicU64::new(0),
         }
     }
@@ -210,12 +213,42 @@ impl Checker {
     }
 
     /// Runs `job` in a fresh worker, which reads the file through `open`.
-    pub async fn run(&self, job: Job, mut open: OpenFrom) -> Result<Report, Failure> {
+    pub async fn run(&self, job: Job, open: OpenFrom) -> Result<Report, Failure> {
         let _slot = self
             .slots
             .acquire()
             .await
             .map_err(|e| Failure::Unavailable(e.to_string()))?;
+        self.converse(job, open, None).await
+    }
+
+    /// A place for a check that reads a file while it is being uploaded, if one is free now.
+    /// Such checks have places of their own (four per ordinary place): a worker reading an upload
+    /// mostly waits for the network, and a slow uploader must not hold up everyone else's checks.
+    /// `None`: check the file once stored, with [`Checker::run`].
+    pub fn live_place(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        self.live_slots.try_acquire().ok()
+    }
+
+    /// Runs `job` on a file still arriving (`job.size` is `None`): `open(0)` gives its stream.
+    /// The deadline starts when `arrived` fires (the upload has ended), so that a slow uploader
+    /// is not taken for a slow reader; the CPU limit holds throughout.
+    pub async fn run_live(
+        &self,
+        job: Job,
+        open: OpenFrom,
+        _place: tokio::sync::SemaphorePermit<'_>,
+        arrived: tokio::sync::oneshot::Receiver<()>,
+    ) -> Result<Report, Failure> {
+        self.converse(job, open, Some(arrived)).await
+    }
+
+    async fn converse(
+        &self,
+        job: Job,
+        mut open: OpenFrom,
+        arrived: Option<tokio::sync::oneshot::Receiver<()>>,
+    ) -> Result<Report, Failure> {
         let secs = self.settings.timeout.as_secs().max(1);
         let limits = Limits {
             memory_mib: self.settings.memory_mib,
@@ -312,9 +345,16 @@ impl Checker {
                 }
             }
         };
-        let ended = match tokio::time::timeout(self.settings.timeout, conversation).await {
-            Ok(ended) => ended,
-            Err(_) => {
+        let deadline = async {
+            if let Some(arrived) = arrived {
+                // Fired or dropped: either way the file has stopped arriving.
+                let _ = arrived.await;
+            }
+            tokio::time::sleep(self.settings.timeout).await;
+        };
+        let ended = tokio::select! {
+            ended = conversation => ended,
+            () = deadline => {
                 let _ = child.kill().await;
                 return Err(Failure::Timeout(secs));
             }
