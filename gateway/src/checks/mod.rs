@@ -24,6 +24,8 @@ mod detect;
 mod disclosure;
 mod error;
 mod identifiers;
+#[allow(dead_code)] // wired into the CSV reader next
+mod sniff;
 mod spreadsheet;
 mod table;
 #[cfg(test)]
