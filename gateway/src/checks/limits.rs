@@ -13,7 +13,8 @@ use super::CheckError;
 pub struct ArchiveLimits {
     /// Most entries an archive may hold (default 10,000).
     pub max_entries: usize,
-    /// Most bytes all entries of one archive may take once uncompressed (default 1 GiB).
+    /// Most bytes all entries of one archive may take once uncompressed (default 4 GiB: the readers
+    /// stream, so this bounds time, not memory; a 1,000,000-row ods holds about 2 GB of XML).
     pub max_uncompressed_bytes: u64,
     /// Highest compression ratio (uncompressed / compressed) allowed for every entry, whatever its size,
     /// and for the whole archive (uncompressed total / archive size) (default 200).
@@ -27,8 +28,10 @@ pub struct ArchiveLimits {
     pub max_shared_strings_bytes: u64,
     /// Most sheets a workbook may have, and most tables one file may hold (default 256).
     pub max_sheets: usize,
-    /// Most non-empty cells (repeated cells of an ods counted as many times as they repeat) the readers
-    /// hand over for one file, all tables together (default 50,000,000): the bound on CPU work.
+    /// Most spreadsheet cells the readers hand over for one file, all sheets together, each non-blank
+    /// row counting for its width (blank cells up to its last non-blank one included, a repeated ods
+    /// row as many times as it repeats; blank rows are skipped and free) (default 50,000,000: a million rows of 50 columns): the
+    /// bound on CPU work. CSV files cost what they weigh and are not counted.
     pub max_cells: u64,
     /// Most cells all the sheets of an xls workbook may span (rows × columns of their used ranges, as
     /// declared by DIMENSIONS and as spanned by the cells; default 2,097,152): the xls reader holds
@@ -40,7 +43,7 @@ impl Default for ArchiveLimits {
     fn default() -> Self {
         Self {
             max_entries: 10_000,
-            max_uncompressed_bytes: 1 << 30,
+            max_uncompressed_bytes: 4 << 30,
             max_ratio: 200,
             max_nested_bytes: 64 << 20,
             max_row_bytes: 1 << 20,
@@ -78,11 +81,11 @@ impl Budget {
             self.cells_left = 0;
             return Err(CheckError::too_large(
                 format!(
-                    "Fichier refusé : il contient plus de {} cellules non vides, au-delà de ce qui peut être vérifié.",
+                    "Fichier refusé : il contient plus de {} cellules, au-delà de ce qui peut être vérifié.",
                     self.max_cells
                 ),
                 format!(
-                    "File refused: it holds more than {} non-empty cells, beyond what can be checked.",
+                    "File refused: it holds more than {} cells, beyond what can be checked.",
                     self.max_cells
                 ),
             ));

@@ -2,8 +2,8 @@
 //!
 //! Repeated cells and rows (`table:number-columns-repeated`, `table:number-rows-repeated`) are never
 //! expanded when they are empty (LibreOffice ends every sheet with a million of them); non-empty
-//! repetitions are handed over as many times as they repeat, each one charged to the cell budget
-//! ([`super::ArchiveLimits::max_cells`]) before it is produced.
+//! repetitions are handed over as many times as they repeat, each row charged to the cell budget
+//! ([`super::ArchiveLimits::max_cells`], by its width) before it is produced.
 
 use std::io::{Read, Seek};
 
@@ -169,9 +169,8 @@ fn read_table<R: Read, V: TableVisitor + ?Sized>(
                     end_cell(&cell, &mut row, row_num + 1, &mut col)?;
                 }
                 "table-row" => {
-                    let n = row.non_empty();
-                    if n > 0 {
-                        budget.cells(n.saturating_mul(row_repeat))?;
+                    if row.non_empty() > 0 {
+                        budget.cells(row.width().saturating_mul(row_repeat))?;
                         for k in 1..=row_repeat {
                             feeder.push(visitor, row_num + k, row.cells())?;
                         }

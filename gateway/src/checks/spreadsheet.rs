@@ -108,9 +108,8 @@ pub(crate) fn visit_range<V: TableVisitor + ?Sized>(
                 row.set(row_num, lead + j, |t| cell_text(cell, t))?;
             }
         }
-        let n = row.non_empty();
-        if n > 0 {
-            budget.cells(n)?;
+        if row.non_empty() > 0 {
+            budget.cells(row.width())?;
             feeder.push(visitor, row_num, row.cells())?;
         }
     }

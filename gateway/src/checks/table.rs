@@ -173,6 +173,11 @@ impl RowBuf {
         Cells::Texts(&self.texts[..self.width])
     }
 
+    /// How many cells the row spans (blank ones included): what a visitor walks.
+    pub(crate) fn width(&self) -> u64 {
+        self.width as u64
+    }
+
     /// How many cells are not empty.
     pub(crate) fn non_empty(&self) -> u64 {
         self.texts[..self.width]

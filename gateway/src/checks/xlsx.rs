@@ -71,11 +71,14 @@ fn resolve(target: &str) -> String {
     parts.join("/")
 }
 
+/// Sheet names with their part paths, and the shared strings part.
+type Workbook = (Vec<(String, String)>, Option<String>);
+
 /// Sheet names with their part paths, and the shared strings part, from the workbook and its rels.
 fn workbook<R: Read + Seek>(
     archive: &mut ZipArchive<R>,
     limits: &ArchiveLimits,
-) -> Result<(Vec<(String, String)>, Option<String>), CheckError> {
+) -> Result<Workbook, CheckError> {
     let mut sheets: Vec<(String, String)> = Vec::new();
     {
         let entry = open(archive, "xl/workbook.xml")?.ok_or_else(corrupt)?;
@@ -344,9 +347,8 @@ fn flush<V: TableVisitor + ?Sized>(
     budget: &mut Budget,
     row_num: u64,
 ) -> Result<(), CheckError> {
-    let n = row.non_empty();
-    if n > 0 {
-        budget.cells(n)?;
+    if row.non_empty() > 0 {
+        budget.cells(row.width())?;
         feeder.push(visitor, row_num, row.cells())?;
     }
     row.clear();
