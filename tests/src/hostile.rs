@@ -577,7 +577,20 @@ fn biff8_workbook(declared_rows: u32, numbers: &[(u16, u16, f64)]) -> Vec<u8> {
 /// An xls file (OLE compound file holding a BIFF8 Workbook stream) with the given numeric cells
 /// (row, column, value) and a DIMENSIONS record declaring `declared_rows` rows.
 pub fn xls(declared_rows: u32, numbers: &[(u16, u16, f64)]) -> Vec<u8> {
-    let stream = biff8_workbook(declared_rows, numbers);
+    xls_of_stream(biff8_workbook(declared_rows, numbers))
+}
+
+/// An xls whose BOUNDSHEET record says the sheet starts 64 KiB past the end of the Workbook stream
+/// (found by the `xls` fuzz target: calamine 0.38 sliced the stream there and panicked).
+pub fn xls_sheet_offset_past_end() -> Vec<u8> {
+    let mut stream = biff8_workbook(2, &[(0, 0, 1.0)]);
+    // BOF (4 + 16 bytes), CODEPAGE (4 + 2), then the BOUNDSHEET header (4): its lbPlyPos.
+    stream[30..34].copy_from_slice(&0x0001_0030u32.to_le_bytes());
+    xls_of_stream(stream)
+}
+
+/// An OLE compound file (version 3, as Excel writes) holding `stream` as its Workbook stream.
+fn xls_of_stream(stream: Vec<u8>) -> Vec<u8> {
     let build = || -> io::Result<Vec<u8>> {
         let mut cfb =
             cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;

@@ -16,6 +16,9 @@ use super::spreadsheet::visit_spreadsheet;
 use super::table::TableVisitor;
 use super::{CheckError, Format};
 
+/// Most unreadable entries of one zip deposit reported one by one.
+const MAX_REPORTED: usize = 100;
+
 /// Compressed bytes added to every entry before its ratio is computed.
 const RATIO_SLACK: u64 = 64;
 
@@ -163,6 +166,7 @@ pub(crate) fn visit_zip<R: Read + Seek, V: TableVisitor + ?Sized>(
     visitor: &mut V,
 ) -> Result<(), CheckError> {
     let mut archive = open_bounded(input, limits, ArchiveKind::Zip)?;
+    let mut reported = 0usize;
     for i in 0..archive.len() {
         let (name, format, size) = {
             let entry = archive
@@ -245,7 +249,11 @@ pub(crate) fn visit_zip<R: Read + Seek, V: TableVisitor + ?Sized>(
             )),
         };
         if let Err(e) = outcome {
-            visitor.unreadable(Some(&name), &e)?;
+            // A few hundred are enough to hold the file and tell why; the rest add nothing.
+            if reported < MAX_REPORTED {
+                visitor.unreadable(Some(&name), &e)?;
+            }
+            reported += 1;
         }
     }
     Ok(())

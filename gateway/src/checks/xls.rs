@@ -8,6 +8,7 @@
 //! [`ArchiveLimits::max_xls_cells`].
 
 use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::panic::AssertUnwindSafe;
 
 use calamine::{Reader, Xls};
 
@@ -104,6 +105,10 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
         }
         Ok(())
     };
+    // Where BOUNDSHEET records say each sheet starts, and whether a BOF record was found there:
+    // calamine slices the stream at that offset without checking it.
+    let mut sheets: Vec<(u64, bool)> = Vec::new();
+    let mut offset = 0u64;
     loop {
         let mut head = [0u8; 4];
         match input.read_exact(&mut head) {
@@ -119,7 +124,19 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
             return Err(corrupt());
         }
         let d = &*d;
+        if typ == 0x0809 {
+            for s in sheets.iter_mut().filter(|s| s.0 == offset) {
+                s.1 = true;
+            }
+        }
+        offset += 4 + len as u64;
         match typ {
+            0x0085 => {
+                if sheets.len() >= limits.max_sheets {
+                    return Err(super::limits::too_many_sheets(limits.max_sheets));
+                }
+                sheets.push((u32_at(d, 0).ok_or_else(corrupt)?, false));
+            }
             0x0200 => declared = declared.saturating_add(declared_cells(d)?),
             // Number, Label, RString, BoolErr, Rk, LabelSst, Formula, Blank.
             0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 | 0x0201 => {
@@ -140,6 +157,9 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
             0x000A => add(&mut span, &mut declared)?,
             _ => {}
         }
+    }
+    if sheets.iter().any(|s| !s.1) {
+        return Err(corrupt());
     }
     add(&mut span, &mut declared)
 }
@@ -163,14 +183,20 @@ pub(crate) fn visit_xls<R: Read + Seek, V: TableVisitor + ?Sized>(
         check_records(stream, limits)?;
     }
     input.seek(SeekFrom::Start(start))?;
-    let mut wb: Xls<R> = Xls::new(input).map_err(|_| corrupt())?;
+    // calamine is a third-party parser of a format full of offsets: should it still panic on some
+    // input the walk above let through, the file is unreadable, the process goes on.
+    let mut wb: Xls<R> = std::panic::catch_unwind(AssertUnwindSafe(|| Xls::new(input)))
+        .map_err(|_| corrupt())?
+        .map_err(|_| corrupt())?;
     let names = wb.sheet_names();
     if names.len() > limits.max_sheets {
         return Err(super::limits::too_many_sheets(limits.max_sheets));
     }
     for name in names {
         budget.table()?;
-        let range = wb.worksheet_range(&name).map_err(|_| corrupt())?;
+        let range = std::panic::catch_unwind(AssertUnwindSafe(|| wb.worksheet_range(&name)))
+            .map_err(|_| corrupt())?
+            .map_err(|_| corrupt())?;
         visit_range(&range, &label(prefix, &name), budget, visitor)?;
     }
     Ok(())
@@ -179,6 +205,61 @@ pub(crate) fn visit_xls<R: Read + Seek, V: TableVisitor + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `xls` fuzz target: a BOUNDSHEET pointing past the end of the Workbook stream made
+    /// calamine 0.38 slice out of bounds (xls.rs:633) and panic.
+    #[test]
+    fn sheet_offset_past_the_stream_is_refused() {
+        let mut stream = Vec::new();
+        let rec = |out: &mut Vec<u8>, typ: u16, data: &[u8]| {
+            out.extend_from_slice(&typ.to_le_bytes());
+            out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            out.extend_from_slice(data);
+        };
+        rec(
+            &mut stream,
+            0x0809,
+            &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        rec(&mut stream, 0x0085, &[0x30, 0, 1, 0, 0, 0, 1, 0, b'S']);
+        rec(&mut stream, 0x000A, &[]);
+        let e = check_records(&stream[..], &ArchiveLimits::default()).unwrap_err();
+        assert!(matches!(e, CheckError::Unreadable { .. }), "{e:?}");
+        // The same fault in a whole file, built in code.
+        let crash = passerelle_tests::hostile::xls_sheet_offset_past_end();
+        let mut c = Budget::new(&ArchiveLimits::default());
+        let mut v = NoTables;
+        let r = visit_xls(
+            std::io::Cursor::new(crash),
+            &ArchiveLimits::default(),
+            &mut c,
+            None,
+            &mut v,
+        );
+        assert!(r.is_err(), "{r:?}");
+    }
+
+    struct NoTables;
+
+    impl TableVisitor for NoTables {
+        fn begin(
+            &mut self,
+            _: Option<&str>,
+            _: u64,
+            _: crate::checks::table::Cells<'_>,
+        ) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn row(&mut self, _: u64, _: crate::checks::table::Cells<'_>) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn end(&mut self) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn unreadable(&mut self, _: Option<&str>, _: &CheckError) -> Result<(), CheckError> {
+            Ok(())
+        }
+    }
 
     #[test]
     fn dimensions_are_read_as_calamine_reads_them() {
