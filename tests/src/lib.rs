@@ -1,1 +1,3 @@
 //! Black-box test suite for Passerelle; the tests live under `tests/`.
+
+pub mod hostile;

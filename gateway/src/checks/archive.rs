@@ -1,40 +1,26 @@
 //! ZIP archives: the bounds checked before anything reads an xlsx, an ods or a zip deposit (zip bombs),
 //! and the walk over the files of a zip deposit.
+//!
+//! Every entry, whatever its size, is held to the ratio bound (with 64 bytes of slack on its
+//! compressed size, so that a few KiB of blanks compressed to nothing are not refused), and so is the
+//! whole archive (its uncompressed total against its own size); every entry is then decompressed into
+//! nothing to check it holds no more than it declares.
 
-use std::io::{self, Cursor, Read, Seek};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use zip::ZipArchive;
 
 use super::csv_input::{detect_encoding, visit_csv};
+use super::limits::{ArchiveLimits, Budget};
 use super::spreadsheet::visit_spreadsheet;
 use super::table::TableVisitor;
 use super::{CheckError, Format};
 
-/// Bounds on ZIP archives (xlsx, ods and zip deposits, and every archive inside a zip deposit).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ArchiveLimits {
-    /// Most entries an archive may hold (default 10,000).
-    pub max_entries: usize,
-    /// Most bytes all entries of one archive may take once uncompressed (default 1 GiB).
-    pub max_uncompressed_bytes: u64,
-    /// Highest compression ratio (uncompressed / compressed) allowed for an entry larger than
-    /// [`ArchiveLimits::ratio_floor_bytes`] (default 200).
-    pub max_ratio: u64,
-    /// Entries smaller than this once uncompressed are not subject to the ratio bound, since a tiny
-    /// entry cannot exhaust anything (default 1 MiB).
-    pub ratio_floor_bytes: u64,
-}
+/// Most unreadable entries of one zip deposit reported one by one.
+const MAX_REPORTED: usize = 100;
 
-impl Default for ArchiveLimits {
-    fn default() -> Self {
-        Self {
-            max_entries: 10_000,
-            max_uncompressed_bytes: 1 << 30,
-            max_ratio: 200,
-            ratio_floor_bytes: 1 << 20,
-        }
-    }
-}
+/// Compressed bytes added to every entry before its ratio is computed.
+const RATIO_SLACK: u64 = 64;
 
 /// What kind of archive is being opened, for the messages.
 #[derive(Debug, Clone, Copy)]
@@ -74,10 +60,13 @@ fn bomb(detail_fr: String, detail_en: String) -> CheckError {
 /// ratios, then every entry is actually decompressed (into nothing) to make sure it does not hold
 /// more than it declares. Returns the opened archive.
 pub(crate) fn open_bounded<R: Read + Seek>(
-    input: R,
+    mut input: R,
     limits: &ArchiveLimits,
     kind: ArchiveKind,
 ) -> Result<ZipArchive<R>, CheckError> {
+    let start = input.stream_position()?;
+    let archive_len = input.seek(SeekFrom::End(0))?.saturating_sub(start);
+    input.seek(SeekFrom::Start(start))?;
     let mut archive = ZipArchive::new(input).map_err(|_| kind.corrupt())?;
     if archive.len() > limits.max_entries {
         return Err(bomb(
@@ -97,9 +86,9 @@ pub(crate) fn open_bounded<R: Read + Seek>(
     for i in 0..archive.len() {
         let entry = archive.by_index_raw(i).map_err(|_| kind.corrupt())?;
         let size = entry.size();
-        let compressed = entry.compressed_size().max(1);
+        let compressed = entry.compressed_size().saturating_add(RATIO_SLACK);
         total = total.saturating_add(size);
-        if size >= limits.ratio_floor_bytes && size / compressed > limits.max_ratio {
+        if size / compressed > limits.max_ratio {
             return Err(bomb(
                 format!(
                     "un élément de l'archive est compressé {} fois, plus que les {} admises",
@@ -113,6 +102,19 @@ pub(crate) fn open_bounded<R: Read + Seek>(
                 ),
             ));
         }
+    }
+    let whole = total / archive_len.saturating_add(RATIO_SLACK);
+    if whole > limits.max_ratio {
+        return Err(bomb(
+            format!(
+                "l'archive est compressée {whole} fois, plus que les {} admises",
+                limits.max_ratio
+            ),
+            format!(
+                "the archive is compressed {whole}:1, above the {}:1 allowed",
+                limits.max_ratio
+            ),
+        ));
     }
     if total > limits.max_uncompressed_bytes {
         return Err(bomb(
@@ -147,17 +149,26 @@ pub(crate) fn open_bounded<R: Read + Seek>(
     Ok(archive)
 }
 
+/// Why an entry of a zip deposit is not read.
+fn skipped(fr: &str, en: &str) -> CheckError {
+    CheckError::unreadable(fr, en)
+}
+
 /// Walks a zip deposit: every inner `.csv`, `.xlsx`, `.xls` and `.ods` file is a table (CSV) or a set of
-/// tables (one per sheet, named `inner.xlsx › Sheet1`). Other entries (PDF, nested zip, anything else)
-/// are skipped, and so is the metadata macOS adds (`__MACOSX/…`, `._name`). Inner spreadsheets are read into memory, within the archive bounds.
+/// tables (one per sheet, named `inner.xlsx › Sheet1`). Every other entry (PDF, nested zip, anything
+/// else), and every entry that cannot be read, is reported to the visitor as unreadable, naming the
+/// entry and the reason; only the metadata macOS adds (`__MACOSX/…`, `._name`) and folders are
+/// skipped. Inner spreadsheets are read into memory, up to [`ArchiveLimits::max_nested_bytes`].
 pub(crate) fn visit_zip<R: Read + Seek, V: TableVisitor + ?Sized>(
     input: R,
     limits: &ArchiveLimits,
+    budget: &mut Budget,
     visitor: &mut V,
 ) -> Result<(), CheckError> {
     let mut archive = open_bounded(input, limits, ArchiveKind::Zip)?;
+    let mut reported = 0usize;
     for i in 0..archive.len() {
-        let (name, format) = {
+        let (name, format, size) = {
             let entry = archive
                 .by_index_raw(i)
                 .map_err(|_| ArchiveKind::Zip.corrupt())?;
@@ -172,24 +183,77 @@ pub(crate) fn visit_zip<R: Read + Seek, V: TableVisitor + ?Sized>(
                 continue;
             }
             let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-            match ext.as_deref().and_then(Format::from_extension) {
-                Some(f @ (Format::Csv | Format::Xlsx | Format::Xls | Format::Ods)) => (name, f),
-                _ => continue,
-            }
+            (
+                name,
+                ext.as_deref().and_then(Format::from_extension),
+                entry.size(),
+            )
         };
-        match format {
-            Format::Csv => {
+        let outcome = match format {
+            Some(Format::Csv) => (|| {
+                budget.table()?;
                 let encoding = detect_encoding(open_entry(&mut archive, i)?)?;
-                visit_csv(open_entry(&mut archive, i)?, encoding, Some(&name), visitor)?;
+                visit_csv(
+                    open_entry(&mut archive, i)?,
+                    encoding,
+                    limits.max_row_bytes,
+                    Some(&name),
+                    visitor,
+                )
+            })(),
+            Some(f @ (Format::Xlsx | Format::Xls | Format::Ods)) => {
+                if size > limits.max_nested_bytes {
+                    Err(skipped(
+                        &format!(
+                            "fichier de plus de {} Mio dans une archive : déposez-le seul",
+                            limits.max_nested_bytes >> 20
+                        ),
+                        &format!(
+                            "file larger than {} MiB inside an archive: deposit it on its own",
+                            limits.max_nested_bytes >> 20
+                        ),
+                    ))
+                } else {
+                    (|| {
+                        let mut entry = open_entry(&mut archive, i)?;
+                        let mut bytes = Vec::new();
+                        bytes
+                            .try_reserve_exact(usize::try_from(size).unwrap_or(usize::MAX))
+                            .map_err(|_| ArchiveKind::Zip.corrupt())?;
+                        (&mut entry)
+                            .take(limits.max_nested_bytes)
+                            .read_to_end(&mut bytes)?;
+                        drop(entry);
+                        visit_spreadsheet(
+                            Cursor::new(bytes),
+                            f,
+                            limits,
+                            budget,
+                            Some(&name),
+                            visitor,
+                        )
+                    })()
+                }
             }
-            _ => {
-                let mut entry = open_entry(&mut archive, i)?;
-                let mut bytes =
-                    Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0).min(1 << 28));
-                entry.read_to_end(&mut bytes)?;
-                drop(entry);
-                visit_spreadsheet(Cursor::new(bytes), format, limits, Some(&name), visitor)?;
+            Some(Format::Zip) => Err(skipped(
+                "archive dans une archive : une seule profondeur est vérifiée",
+                "archive inside an archive: only one level is checked",
+            )),
+            Some(Format::Pdf) => Err(skipped(
+                "les fichiers PDF ne peuvent pas être vérifiés",
+                "PDF files cannot be checked",
+            )),
+            None => Err(skipped(
+                "type de fichier non pris en charge (csv, xlsx, xls, ods)",
+                "file type not supported (csv, xlsx, xls, ods)",
+            )),
+        };
+        if let Err(e) = outcome {
+            // A few hundred are enough to hold the file and tell why; the rest add nothing.
+            if reported < MAX_REPORTED {
+                visitor.unreadable(Some(&name), &e)?;
             }
+            reported += 1;
         }
     }
     Ok(())

@@ -238,8 +238,16 @@ pub(crate) fn detect_separator(head: &[u8]) -> u8 {
 /// Turns each blank line into a line holding one separator, so that the csv crate, which skips blank
 /// lines, still gives one record per line as a spreadsheet shows it. Quote-aware: a blank line inside
 /// a quoted cell is left alone.
+///
+/// It also bounds records: more than `max_record` bytes since the last line break outside quotes is an
+/// I/O error carrying [`RecordTooLong`], raised before the csv crate buffers them.
 struct KeepBlankLines<R> {
     inner: R,
+    /// Bytes since the last line break outside quotes, and the bound on them.
+    since_break: usize,
+    max_record: usize,
+    /// Line breaks outside quotes seen so far.
+    lines: u64,
     separator: u8,
     in_quotes: bool,
     /// Nothing but `\r` since the last line break (outside quotes).
@@ -247,6 +255,18 @@ struct KeepBlankLines<R> {
     /// The `\n` of a blank line, still to be given after its inserted separator.
     pending_newline: bool,
 }
+
+/// The marker of the I/O error raised for a CSV record longer than the bound, with its row.
+#[derive(Debug)]
+struct RecordTooLong(u64);
+
+impl std::fmt::Display for RecordTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CSV record {} too long", self.0)
+    }
+}
+
+impl std::error::Error for RecordTooLong {}
 
 impl<R: BufRead> Read for KeepBlankLines<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
@@ -259,9 +279,14 @@ impl<R: BufRead> Read for KeepBlankLines<R> {
             out[0] = b'\n';
             return Ok(1);
         }
+        if self.since_break > self.max_record {
+            return Err(io::Error::other(RecordTooLong(self.lines + 1)));
+        }
         let buf = self.inner.fill_buf()?;
         let max = buf.len().min(out.len());
         let mut from = 0usize;
+        // Start of the current line within this chunk (for the record bound).
+        let mut line_start = 0usize;
         // Only quotes and line feeds matter: jump from one to the next.
         for i in memchr::memchr2_iter(b'"', b'\n', &buf[..max]) {
             if self.line_empty && buf[from..i].iter().any(|&b| b != b'\r') {
@@ -272,6 +297,9 @@ impl<R: BufRead> Read for KeepBlankLines<R> {
                 self.in_quotes = !self.in_quotes;
                 self.line_empty = false;
             } else if !self.in_quotes {
+                self.lines += 1;
+                self.since_break = 0;
+                line_start = i + 1;
                 if self.line_empty {
                     out[..i].copy_from_slice(&buf[..i]);
                     out[i] = self.separator;
@@ -287,6 +315,7 @@ impl<R: BufRead> Read for KeepBlankLines<R> {
         }
         out[..max].copy_from_slice(&buf[..max]);
         self.inner.consume(max);
+        self.since_break = self.since_break.saturating_add(max - line_start);
         Ok(max)
     }
 }
@@ -298,13 +327,52 @@ impl<R: BufRead> Read for KeepBlankLines<R> {
 pub(crate) fn visit_csv<R: Read, V: TableVisitor + ?Sized>(
     input: R,
     encoding: TextEncoding,
+    max_record: usize,
     sheet: Option<&str>,
     visitor: &mut V,
 ) -> Result<(), CheckError> {
-    let mut reader = BufReader::with_capacity(CHUNK, Utf8Reader::new(input, encoding));
-    let separator = detect_separator(reader.fill_buf()?);
+    visit_csv_text(Utf8Reader::new(input, encoding), max_record, sheet, visitor)
+}
+
+/// [`visit_csv`] in one pass, the encoding found on the way ([`super::sniff::SniffUtf8`]): for a
+/// file read as it arrives.
+pub(crate) fn visit_csv_sniffed<R: Read, V: TableVisitor + ?Sized>(
+    input: R,
+    max_record: usize,
+    sheet: Option<&str>,
+    visitor: &mut V,
+) -> Result<(), CheckError> {
+    visit_csv_text(
+        super::sniff::SniffUtf8::new(input),
+        max_record,
+        sheet,
+        visitor,
+    )
+}
+
+fn io_error(e: io::Error) -> CheckError {
+    if e.get_ref()
+        .is_some_and(|i| i.is::<super::sniff::BinaryContent>())
+    {
+        not_text()
+    } else {
+        CheckError::Io(e)
+    }
+}
+
+fn visit_csv_text<T: Read, V: TableVisitor + ?Sized>(
+    text: T,
+    max_record: usize,
+    sheet: Option<&str>,
+    visitor: &mut V,
+) -> Result<(), CheckError> {
+    let mut reader = BufReader::with_capacity(CHUNK, text);
+    let separator = detect_separator(reader.fill_buf().map_err(io_error)?);
     let reader = KeepBlankLines {
         inner: reader,
+        since_break: 0,
+        max_record,
+        lines: 0,
         separator,
         in_quotes: false,
         line_empty: true,
@@ -323,7 +391,7 @@ pub(crate) fn visit_csv<R: Read, V: TableVisitor + ?Sized>(
         match csv.read_record(&mut record) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(e)),
+            Err(e) => return Err(csv_error(e, max_record)),
         }
         row += 1;
         feeder.push(visitor, row, Cells::Record(&record))?;
@@ -331,10 +399,15 @@ pub(crate) fn visit_csv<R: Read, V: TableVisitor + ?Sized>(
     feeder.finish(visitor)
 }
 
-fn csv_error(e: csv::Error) -> CheckError {
+fn csv_error(e: csv::Error, max_record: usize) -> CheckError {
     let line = e.position().map(|p| p.line()).unwrap_or(0);
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => CheckError::Io(io),
+        csv::ErrorKind::Io(io) => {
+            match io.get_ref().and_then(|i| i.downcast_ref::<RecordTooLong>()) {
+                Some(RecordTooLong(row)) => super::limits::row_too_long(*row, max_record),
+                None => io_error(io),
+            }
+        }
         other => CheckError::unreadable(
             format!("Le fichier CSV est mal formé (vers la ligne {line})."),
             format!("The CSV file is malformed (near line {line}): {other:?}"),
@@ -410,6 +483,9 @@ mod tests {
         fn end(&mut self) -> Result<(), CheckError> {
             Ok(())
         }
+        fn unreadable(&mut self, _: Option<&str>, e: &CheckError) -> Result<(), CheckError> {
+            Err(CheckError::unreadable(e.message_fr(), e.message_en()))
+        }
     }
 
     #[test]
@@ -419,6 +495,7 @@ mod tests {
         visit_csv(
             text.as_bytes(),
             TextEncoding::Utf8 { bom: false },
+            1 << 20,
             None,
             &mut rows,
         )

@@ -83,17 +83,22 @@ pub enum Rule {
     LowResponseRate,
     /// A suppressed cell that a total gives back.
     RecomputableCell,
+    /// A part of the file (an entry of a zip, or the whole file: a PDF) that could not be read, so
+    /// could not be checked: the violation's `sheet` names the entry (`None`: the whole file), `row`
+    /// is 0, `column` empty and `value` the reason in French.
+    Unreadable,
 }
 
 impl Rule {
     /// The machine code of the API: `min_count`, `extreme_share`, `low_response_rate`,
-    /// `recomputable_cell`.
+    /// `recomputable_cell`, `unreadable`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::MinCount => "min_count",
             Self::ExtremeShare => "extreme_share",
             Self::LowResponseRate => "low_response_rate",
             Self::RecomputableCell => "recomputable_cell",
+            Self::Unreadable => "unreadable",
         }
     }
 
@@ -104,6 +109,7 @@ impl Rule {
             Self::ExtremeShare => "part de 0 % ou de 100 % : elle révèle une caractéristique de tous les ménages concernés",
             Self::LowResponseRate => "taux de réponse trop bas (sous 60 % par défaut) : le résultat n'est pas assez fiable pour être diffusé",
             Self::RecomputableCell => "case masquée qui se recalcule à partir du total et des autres cases : elle doit être masquée avec une autre case",
+            Self::Unreadable => "contenu illisible : il n'a pas pu être vérifié, il ne peut donc pas être diffusé sans dérogation",
         }
     }
 
@@ -114,6 +120,7 @@ impl Rule {
             Self::ExtremeShare => "share of 0 % or 100 %: it reveals a characteristic of every household concerned",
             Self::LowResponseRate => "response rate too low (under 60 % by default): the result is not reliable enough to be released",
             Self::RecomputableCell => "suppressed cell that can be recomputed from the total and the other cells: suppress another cell too",
+            Self::Unreadable => "unreadable content: it could not be checked, so it cannot be released without an override",
         }
     }
 }
@@ -389,6 +396,19 @@ impl TableVisitor for DisclosureChecker<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    fn unreadable(&mut self, part: Option<&str>, reason: &CheckError) -> Result<(), CheckError> {
+        self.end()?;
+        // Never dropped by `max_violations`: an unreadable part alone must fail the check.
+        self.violations.push(Violation {
+            sheet: part.map(str::to_owned),
+            row: 0,
+            column: String::new(),
+            value: reason.message_fr(),
+            rule: Rule::Unreadable,
+        });
         Ok(())
     }
 

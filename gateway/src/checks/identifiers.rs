@@ -51,11 +51,14 @@ pub enum FindingKind {
     Phone,
     /// Values that are IBANs with a valid checksum.
     Iban,
+    /// A part of the file (an entry of a zip, or the whole file) that could not be read: the
+    /// finding's `sheet` names the entry, its `example` says why.
+    Unreadable,
 }
 
 impl FindingKind {
     /// The machine code: `name_column`, `first_name_column`, `address_column`, `birth_date_column`,
-    /// `phone_column`, `email_column`, `nir`, `email`, `phone`, `iban`.
+    /// `phone_column`, `email_column`, `nir`, `email`, `phone`, `iban`, `unreadable`.
     pub fn code(&self) -> &'static str {
         match self {
             Self::NameColumn => "name_column",
@@ -68,6 +71,7 @@ impl FindingKind {
             Self::Email => "email",
             Self::Phone => "phone",
             Self::Iban => "iban",
+            Self::Unreadable => "unreadable",
         }
     }
 
@@ -84,6 +88,7 @@ impl FindingKind {
             Self::Email => "adresses e-mail",
             Self::Phone => "numéros de téléphone",
             Self::Iban => "IBAN (coordonnées bancaires)",
+            Self::Unreadable => "contenu illisible, non vérifié",
         }
     }
 
@@ -100,6 +105,7 @@ impl FindingKind {
             Self::Email => "e-mail addresses",
             Self::Phone => "phone numbers",
             Self::Iban => "IBANs (bank details)",
+            Self::Unreadable => "unreadable content, not checked",
         }
     }
 
@@ -124,7 +130,8 @@ pub struct Finding {
     pub kind: FindingKind,
     /// How many cells: non-blank cells for a named column, cells holding such a value otherwise.
     pub count: u64,
-    /// The first one, masked (`1 85 ** ** *** *** 42`, `j***@e***.fr`, `L***Y`).
+    /// The first one, masked (`1 85 ** ** *** *** 42`, `j***@e***.fr`, `L***Y`); for
+    /// [`FindingKind::Unreadable`], the reason in French (`les fichiers PDF ne peuvent pas être vérifiés`).
     pub example: String,
 }
 
@@ -414,6 +421,18 @@ impl TableVisitor for IdentifierScanner<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    fn unreadable(&mut self, part: Option<&str>, reason: &CheckError) -> Result<(), CheckError> {
+        self.end()?;
+        self.findings.push(Finding {
+            sheet: part.map(str::to_owned),
+            column: String::new(),
+            kind: FindingKind::Unreadable,
+            count: 0,
+            example: reason.message_fr(),
+        });
         Ok(())
     }
 

@@ -3,9 +3,16 @@
 //!
 //! Both checks read CSV (UTF-8 with or without BOM, UTF-16 with BOM, otherwise Windows-1252; `;`, `,`
 //! or tab separated), xlsx, xls and ods (every sheet is a table whose first non-empty row is the
-//! header), and zip deposits holding such files. CSV files are streamed with flat memory; spreadsheets
-//! are read one sheet at a time after their ZIP container has been bounded against zip bombs
-//! ([`ArchiveLimits`]). **PDF files are not checked**: both checks return an empty list for them.
+//! header), and zip deposits holding such files. CSV files, xlsx and ods sheets are streamed with flat
+//! memory (one row at a time) after their ZIP container has been bounded against zip bombs; xls
+//! workbooks are bounded before calamine loads them. Every bound ([`ArchiveLimits`]) is checked before
+//! the memory it protects is allocated.
+//!
+//! **What cannot be read is reported, never passed as clean**: a PDF, and every entry of a zip deposit
+//! that is not a csv, xlsx, xls or ods file or that cannot be read, give a finding of kind
+//! [`FindingKind::Unreadable`] (identifier scan) or a violation of rule [`Rule::Unreadable`]
+//! (disclosure check) naming the entry and the reason. A file that cannot be read at all (corrupt,
+//! beyond a bound) gives a [`CheckError`].
 //!
 //! Everything here is blocking and CPU-bound: call it from `spawn_blocking`, on a decrypted temporary
 //! copy or any `Read + Seek` source. A corrupt or hostile file gives a [`CheckError`], never a panic.
@@ -24,21 +31,25 @@ mod detect;
 mod disclosure;
 mod error;
 mod identifiers;
-#[allow(dead_code)] // wired into the CSV reader next
+mod limits;
+mod ods;
 mod sniff;
 mod spreadsheet;
 mod table;
 #[cfg(test)]
 mod tests;
 mod text;
+mod xls;
+mod xlsx;
+mod xml;
 
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek};
 use std::path::Path;
 
-pub use archive::ArchiveLimits;
 pub use disclosure::{DisclosureRules, Rule, Violation};
 pub use error::CheckError;
 pub use identifiers::{Finding, FindingKind, IdentifierRules};
+pub use limits::ArchiveLimits;
 
 use table::TableVisitor;
 
@@ -55,7 +66,7 @@ pub enum Format {
     Ods,
     /// A zip archive of CSV and spreadsheet files.
     Zip,
-    /// A PDF document (not checked).
+    /// A PDF document (cannot be checked: reported as unreadable).
     Pdf,
 }
 
@@ -93,23 +104,26 @@ fn unknown_format() -> CheckError {
 
 /// Walks every table of `input` in `format`.
 fn visit<R: Read + Seek, V: TableVisitor>(
-    mut input: R,
+    input: R,
     format: Format,
     limits: &ArchiveLimits,
     visitor: &mut V,
 ) -> Result<(), CheckError> {
+    let mut budget = limits::Budget::new(limits);
     match format {
-        Format::Csv => {
-            let start = input.stream_position()?;
-            let encoding = csv_input::detect_encoding(&mut input)?;
-            input.seek(SeekFrom::Start(start))?;
-            csv_input::visit_csv(input, encoding, None, visitor)
-        }
+        // One pass, front to back: a deposit can be scanned while it streams in.
+        Format::Csv => csv_input::visit_csv_sniffed(input, limits.max_row_bytes, None, visitor),
         Format::Xlsx | Format::Xls | Format::Ods => {
-            spreadsheet::visit_spreadsheet(input, format, limits, None, visitor)
+            spreadsheet::visit_spreadsheet(input, format, limits, &mut budget, None, visitor)
         }
-        Format::Zip => archive::visit_zip(input, limits, visitor),
-        Format::Pdf => Ok(()),
+        Format::Zip => archive::visit_zip(input, limits, &mut budget, visitor),
+        Format::Pdf => visitor.unreadable(
+            None,
+            &CheckError::unreadable(
+                "les fichiers PDF ne peuvent pas être vérifiés",
+                "PDF files cannot be checked",
+            ),
+        ),
     }
 }
 

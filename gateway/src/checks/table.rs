@@ -49,6 +49,10 @@ pub(crate) trait TableVisitor {
     fn row(&mut self, row: u64, cells: Cells<'_>) -> Result<(), CheckError>;
     /// The current table ended.
     fn end(&mut self) -> Result<(), CheckError>;
+    /// A part of the file could not be read: `part` names it (the entry of a zip, `None` for the whole
+    /// file), `reason` says why. A table still open (read in part) is ended first. The part must be
+    /// reported, never skipped: what nobody could read is not clean.
+    fn unreadable(&mut self, part: Option<&str>, reason: &CheckError) -> Result<(), CheckError>;
 }
 
 /// The widest table accepted: Excel's limit.
@@ -79,10 +83,7 @@ impl<'s> TableFeeder<'s> {
         cells: Cells<'_>,
     ) -> Result<(), CheckError> {
         if cells.len() > MAX_COLUMNS {
-            return Err(CheckError::unreadable(
-                format!("La ligne {row} a plus de {MAX_COLUMNS} colonnes : ce n'est pas un tableau lisible."),
-                format!("Row {row} has more than {MAX_COLUMNS} columns: this is not a readable table."),
-            ));
+            return Err(too_wide(row));
         }
         if self.started {
             visitor.row(row, cells)
@@ -104,6 +105,96 @@ impl<'s> TableFeeder<'s> {
         } else {
             Ok(())
         }
+    }
+}
+
+/// The error for a row wider than [`MAX_COLUMNS`].
+pub(crate) fn too_wide(row: u64) -> CheckError {
+    CheckError::unreadable(
+        format!(
+            "La ligne {row} a plus de {MAX_COLUMNS} colonnes : ce n'est pas un tableau lisible."
+        ),
+        format!("Row {row} has more than {MAX_COLUMNS} columns: this is not a readable table."),
+    )
+}
+
+/// The cells of the spreadsheet row being read, as text, bounded in width ([`MAX_COLUMNS`]) and in
+/// bytes (`max_bytes`). Cells are set in any order; the ones never set are blank.
+pub(crate) struct RowBuf {
+    texts: Vec<String>,
+    width: usize,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl RowBuf {
+    /// An empty row holding at most `max_bytes` bytes of text.
+    pub(crate) fn new(max_bytes: usize) -> Self {
+        Self {
+            texts: Vec::new(),
+            width: 0,
+            bytes: 0,
+            max_bytes,
+        }
+    }
+
+    /// Sets the cell at `col` (0-based) of row `row` with `write`, which appends to an empty string.
+    pub(crate) fn set(
+        &mut self,
+        row: u64,
+        col: usize,
+        write: impl FnOnce(&mut String),
+    ) -> Result<(), CheckError> {
+        if col >= MAX_COLUMNS {
+            return Err(too_wide(row));
+        }
+        if col >= self.texts.len() {
+            self.texts.resize(col + 1, String::new());
+        }
+        if col >= self.width {
+            for t in &mut self.texts[self.width..=col] {
+                t.clear();
+            }
+            self.width = col + 1;
+        }
+        let t = &mut self.texts[col];
+        self.bytes -= t.len().min(self.bytes);
+        t.clear();
+        write(t);
+        self.bytes = self.bytes.saturating_add(t.len());
+        if self.bytes > self.max_bytes {
+            return Err(super::limits::row_too_long(row, self.max_bytes));
+        }
+        Ok(())
+    }
+
+    /// The cells set so far.
+    pub(crate) fn cells(&self) -> Cells<'_> {
+        Cells::Texts(&self.texts[..self.width])
+    }
+
+    /// How many cells the row spans (blank ones included): what a visitor walks.
+    pub(crate) fn width(&self) -> u64 {
+        self.width as u64
+    }
+
+    /// How many cells are not empty.
+    pub(crate) fn non_empty(&self) -> u64 {
+        self.texts[..self.width]
+            .iter()
+            .filter(|t| !t.is_empty())
+            .count() as u64
+    }
+
+    /// Empties the row for the next one (large cells give their memory back).
+    pub(crate) fn clear(&mut self) {
+        for t in &mut self.texts[..self.width] {
+            if t.capacity() > 4096 {
+                *t = String::new();
+            }
+        }
+        self.width = 0;
+        self.bytes = 0;
     }
 }
 

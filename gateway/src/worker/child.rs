@@ -195,6 +195,19 @@ fn finding(f: &checks::Finding) -> FindingReport {
 }
 
 fn violation(v: &checks::Violation) -> ViolationReport {
+    if v.rule == checks::Rule::Unreadable {
+        // The contract's shape: no cell to point at; the part and the reason go in the message.
+        let part = v.sheet.as_deref().unwrap_or("fichier");
+        return ViolationReport {
+            sheet: None,
+            row: None,
+            column: None,
+            value: None,
+            rule: v.rule.code().to_owned(),
+            message_fr: format!("« {part} » : {} ; {}", v.value, v.rule.message_fr()),
+            message_en: format!("\"{part}\": {}", v.rule.message_en()),
+        };
+    }
     ViolationReport {
         sheet: v.sheet.clone(),
         row: Some(v.row),

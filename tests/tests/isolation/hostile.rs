@@ -3,8 +3,9 @@
 use crate::helpers::*;
 use crate::process::RealGateway;
 use crate::support::*;
+use passerelle_tests::hostile;
 use serde_json::{json, Value};
-use std::io::Write as _;
+use std::io::Read as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,73 +21,34 @@ pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new
 /// The gateway's resident memory must stay under this (the issue's bound).
 const GATEWAY_RSS_LIMIT_KIB: u64 = 128 * 1024;
 
-fn zip_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for (name, body) in entries {
-        let options =
-            zip::write::SimpleFileOptions::default().compression_method(if *name == "mimetype" {
-                zip::CompressionMethod::Stored
-            } else {
-                zip::CompressionMethod::Deflated
-            });
-        out.start_file(*name, options).unwrap();
-        out.write_all(body).unwrap();
-    }
-    out.finish().unwrap().into_inner()
-}
-
-const MAIN_NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
-const REL_NS: &str = "http://schemas.openxmlformats.org/package/2006/relationships";
-const DOC_REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
-
-/// A 2 KB xlsx whose shared-string table claims a trillion entries.
-fn xlsx_with_huge_unique_count() -> Vec<u8> {
-    let types = r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/><Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>"#;
-    let rels = format!(
-        r#"<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" Type="{DOC_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
-    );
-    let workbook = format!(
-        r#"<workbook xmlns="{MAIN_NS}" xmlns:r="{DOC_REL}"><sheets><sheet name="Feuil1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
-    );
-    let wb_rels = format!(
-        r#"<Relationships xmlns="{REL_NS}"><Relationship Id="rId1" Type="{DOC_REL}/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="{DOC_REL}/sharedStrings" Target="sharedStrings.xml"/></Relationships>"#
-    );
-    let sst = format!(
-        r#"<sst xmlns="{MAIN_NS}" count="1" uniqueCount="1000000000000"><si><t>commune</t></si></sst>"#
-    );
-    let sheet = format!(
-        r#"<worksheet xmlns="{MAIN_NS}"><sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row></sheetData></worksheet>"#
-    );
-    zip_of(&[
-        ("[Content_Types].xml", types.as_bytes()),
-        ("_rels/.rels", rels.as_bytes()),
-        ("xl/workbook.xml", workbook.as_bytes()),
-        ("xl/_rels/workbook.xml.rels", wb_rels.as_bytes()),
-        ("xl/sharedStrings.xml", sst.as_bytes()),
-        ("xl/worksheets/sheet1.xml", sheet.as_bytes()),
-    ])
-}
-
-/// A 3 KB ods whose one repeated cell stands for sixteen billion.
-fn ods_of_repeated_cells() -> Vec<u8> {
-    let manifest = r#"<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2"><manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/><manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>"#;
-    let content = r#"<?xml version="1.0" encoding="UTF-8"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body><office:spreadsheet><table:table table:name="Feuille1"><table:table-row><table:table-cell office:value-type="string"><text:p>nb_menages</text:p></table:table-cell></table:table-row><table:table-row table:number-rows-repeated="1000000"><table:table-cell table:number-columns-repeated="16000" office:value-type="float" office:value="3"><text:p>3</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
-    zip_of(&[
-        (
-            "mimetype",
-            b"application/vnd.oasis.opendocument.spreadsheet".as_slice(),
-        ),
-        ("META-INF/manifest.xml", manifest.as_bytes()),
-        ("content.xml", content.as_bytes()),
-    ])
-}
-
-/// Every hostile file, named with the extension it is uploaded under.
+/// Every small hostile file of issue 11, named with the extension it is uploaded under; each one
+/// must end `unreadable`, never clean and never an error.
 fn hostile_files() -> Vec<(String, Vec<u8>)> {
+    let mut sheets = std::io::Cursor::new(Vec::new());
+    hostile::write_xlsx_many_sheets(&mut sheets, 1000, 4096).unwrap();
+    let mut long_line = Vec::new();
+    hostile::LongLineCsv::new(8 << 20)
+        .read_to_end(&mut long_line)
+        .unwrap();
     vec![
-        ("sst.xlsx".into(), xlsx_with_huge_unique_count()),
-        ("repeated.ods".into(), ods_of_repeated_cells()),
+        ("sst.xlsx".into(), hostile::xlsx_huge_shared_string_count()),
+        ("dimensions.xls".into(), hostile::xls_huge_dimensions()),
+        ("repeated.ods".into(), hostile::ods_repeated_cells()),
+        ("sheets.xlsx".into(), sheets.into_inner()),
+        ("line.csv".into(), long_line),
+        ("pdf.zip".into(), hostile::zip_with_pdf()),
+        ("nested.zip".into(), hostile::zip_nested()),
+        ("bomb.zip".into(), hostile::zip_small_bomb_entry()),
     ]
+}
+
+/// Files that were hostile before issue 11 only through what a reader made of them (7 MB of
+/// shared strings took the gateway to 3.1 GiB): now read within bounds, whatever they conclude.
+fn heavy_files() -> Vec<(String, Vec<u8>)> {
+    vec![(
+        "strings.xlsx".into(),
+        hostile::xlsx_big_shared_strings(256, 32_000),
+    )]
 }
 
 /// Polls `/healthz` until stopped; returns the slowest answer, or panics on a failure.
@@ -219,6 +181,19 @@ async fn hostile_deposits_are_held_and_the_gateway_stays_up(b: Backend) {
             "{name}"
         );
     }
+    for (name, bytes) in heavy_files() {
+        let file = upload(
+            &gw,
+            &x.depositor.token,
+            &x.mission,
+            "deposits",
+            &name,
+            bytes,
+        )
+        .await;
+        let status = file["checks"]["status"].as_str().unwrap_or_default();
+        assert!(["clean", "quarantined"].contains(&status), "{name}: {file}");
+    }
     // Eight at once.
     let files = hostile_files();
     let uploads = (0..8).map(|i| {
@@ -237,7 +212,11 @@ async fn hostile_results_are_refused_until_a_manager_overrides(b: Backend) {
     let _alone = ONE_AT_A_TIME.lock().await;
     let (gw, x) = real_exchange(b).await;
     let (stop, watch) = watch_health(&gw);
-    let mut files = hostile_files();
+    // Results are csv, xlsx, ods, pdf or zip.
+    let mut files: Vec<_> = hostile_files()
+        .into_iter()
+        .filter(|(name, _)| !name.ends_with(".xls"))
+        .collect();
     files.push((
         "tableau.pdf".into(),
         b"%PDF-1.4\nnb_menages 3\n%%EOF\n".to_vec(),

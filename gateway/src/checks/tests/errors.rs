@@ -121,20 +121,25 @@ fn zip_bombs_are_refused() {
 }
 
 #[test]
-fn pdf_is_not_checked() {
+fn pdf_is_reported_unreadable_never_clean() {
     let pdf = b"%PDF-1.4 jean.dupont@exemple.fr 06 12 34 56 78".to_vec();
-    assert!(scan_identifiers(
+    let f = scan_identifiers(
         Cursor::new(pdf.clone()),
         Format::Pdf,
-        &IdentifierRules::default()
+        &IdentifierRules::default(),
     )
-    .unwrap()
-    .is_empty());
-    assert!(
-        check_disclosure(Cursor::new(pdf), Format::Pdf, &DisclosureRules::default())
-            .unwrap()
-            .is_empty()
+    .unwrap();
+    assert_eq!(f.len(), 1, "{f:?}");
+    assert_eq!(
+        (f[0].kind, f[0].sheet.as_deref()),
+        (FindingKind::Unreadable, None)
     );
+    assert_eq!(f[0].kind.code(), "unreadable");
+    assert!(f[0].example.contains("PDF"), "{}", f[0].example);
+    let v = check_disclosure(Cursor::new(pdf), Format::Pdf, &DisclosureRules::default()).unwrap();
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!((v[0].rule, v[0].sheet.as_deref()), (Rule::Unreadable, None));
+    assert_eq!(v[0].rule.code(), "unreadable");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! Tests of the whole engine: the shared fixtures, and built files for every rule.
 
+mod bounded;
 mod disclosure;
 mod errors;
 mod identifiers;
@@ -87,6 +88,17 @@ impl TableVisitor for Collect {
         Ok(())
     }
     fn end(&mut self) -> Result<(), CheckError> {
+        Ok(())
+    }
+    fn unreadable(&mut self, part: Option<&str>, e: &CheckError) -> Result<(), CheckError> {
+        self.tables.push((
+            Some(format!(
+                "unreadable: {}: {}",
+                part.unwrap_or(""),
+                e.message_en()
+            )),
+            Vec::new(),
+        ));
         Ok(())
     }
 }

@@ -1,0 +1,8 @@
+//! Fuzzes the xlsx reader of gateway::checks through both checks.
+#![no_main]
+
+mod content;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    content::run(data, gateway::checks::Format::Xlsx);
+});

@@ -1,0 +1,279 @@
+//! xls workbooks (BIFF5/BIFF8 in an OLE compound file): a walk over the records of the Workbook stream
+//! bounds what calamine will allocate, then calamine reads the sheets.
+//!
+//! calamine reserves `rows × columns` cells from each sheet's DIMENSIONS record, whatever the file
+//! really holds (a 5.6 KB file declaring 4 billion rows asks for terabytes), and then makes every sheet
+//! a dense range spanning its cells, all sheets at once. Before calamine sees the file, every DIMENSIONS
+//! record and the span of the cells of every sheet are summed and checked against
+//! [`ArchiveLimits::max_xls_cells`].
+
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::panic::AssertUnwindSafe;
+
+use calamine::{Reader, Xls};
+
+use super::limits::{ArchiveLimits, Budget};
+use super::spreadsheet::{label, visit_range};
+use super::table::TableVisitor;
+use super::CheckError;
+
+fn corrupt() -> CheckError {
+    CheckError::unreadable(
+        "Le fichier Excel est endommagé ou n'est pas un vrai fichier .xls.",
+        "The Excel file is damaged or is not a real .xls file.",
+    )
+}
+
+fn u16_at(d: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from(u16::from_le_bytes([*d.get(i)?, *d.get(i + 1)?])))
+}
+
+fn u32_at(d: &[u8], i: usize) -> Option<u64> {
+    Some(u64::from(u32::from_le_bytes([
+        *d.get(i)?,
+        *d.get(i + 1)?,
+        *d.get(i + 2)?,
+        *d.get(i + 3)?,
+    ])))
+}
+
+/// The cells a DIMENSIONS record makes calamine reserve (its own arithmetic, without the overflow).
+fn declared_cells(d: &[u8]) -> Result<u64, CheckError> {
+    let (rf, rl, cf, cl) = match d.len() {
+        10 => (u16_at(d, 0), u16_at(d, 2), u16_at(d, 4), u16_at(d, 6)),
+        14 | 16 => (u32_at(d, 0), u32_at(d, 4), u16_at(d, 8), u16_at(d, 10)),
+        _ => return Err(corrupt()),
+    };
+    let (Some(rf), Some(rl), Some(cf), Some(cl)) = (rf, rl, cf, cl) else {
+        return Err(corrupt());
+    };
+    let cf = if cf > 0xFF || cl < cf { 0 } else { cf };
+    if rl == 0 || cl == 0 {
+        return Ok(1);
+    }
+    // calamine computes (rl - 1) - rf + 1 in u32: a first row past the last one overflows.
+    if rf > rl - 1 {
+        return Err(corrupt());
+    }
+    Ok((rl - rf).saturating_mul(cl - cf))
+}
+
+/// The span of the cells of one sheet.
+#[derive(Default)]
+struct Span {
+    min: Option<(u64, u64)>,
+    max: (u64, u64),
+}
+
+impl Span {
+    fn add(&mut self, row: u64, col: u64) {
+        let (r0, c0) = self.min.unwrap_or((row, col));
+        self.min = Some((r0.min(row), c0.min(col)));
+        self.max = (self.max.0.max(row), self.max.1.max(col));
+    }
+
+    fn cells(&self) -> u64 {
+        match self.min {
+            None => 0,
+            Some((r0, c0)) => (self.max.0 - r0 + 1).saturating_mul(self.max.1 - c0 + 1),
+        }
+    }
+}
+
+/// Walks the records of the Workbook stream and checks the cells calamine would allocate.
+fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), CheckError> {
+    let mut input = BufReader::with_capacity(64 * 1024, stream);
+    let mut data = vec![0u8; u16::MAX as usize];
+    let mut total = 0u64;
+    let mut span = Span::default();
+    let mut declared = 0u64;
+    let mut add = |span: &mut Span, declared: &mut u64| -> Result<(), CheckError> {
+        total = total.saturating_add(span.cells().max(*declared));
+        *span = Span::default();
+        *declared = 0;
+        if total > limits.max_xls_cells {
+            return Err(CheckError::too_large(
+                format!(
+                    "Fichier refusé : ses feuilles couvrent plus de {} cellules (lignes × colonnes).",
+                    limits.max_xls_cells
+                ),
+                format!(
+                    "File refused: its sheets span more than {} cells (rows × columns).",
+                    limits.max_xls_cells
+                ),
+            ));
+        }
+        Ok(())
+    };
+    // Where BOUNDSHEET records say each sheet starts, and whether a BOF record was found there:
+    // calamine slices the stream at that offset without checking it.
+    let mut sheets: Vec<(u64, bool)> = Vec::new();
+    let mut offset = 0u64;
+    loop {
+        let mut head = [0u8; 4];
+        match input.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+            Err(e) => return Err(CheckError::Io(e)),
+        }
+        let typ = u16::from_le_bytes([head[0], head[1]]);
+        let len = usize::from(u16::from_le_bytes([head[2], head[3]]));
+        let d = &mut data[..len];
+        if input.read_exact(d).is_err() {
+            // calamine refuses a truncated record too.
+            return Err(corrupt());
+        }
+        let d = &*d;
+        if typ == 0x0809 {
+            for s in sheets.iter_mut().filter(|s| s.0 == offset) {
+                s.1 = true;
+            }
+        }
+        offset += 4 + len as u64;
+        match typ {
+            0x0085 => {
+                if sheets.len() >= limits.max_sheets {
+                    return Err(super::limits::too_many_sheets(limits.max_sheets));
+                }
+                sheets.push((u32_at(d, 0).ok_or_else(corrupt)?, false));
+            }
+            0x0200 => declared = declared.saturating_add(declared_cells(d)?),
+            // Number, Label, RString, BoolErr, Rk, LabelSst, Formula, Blank.
+            0x0203 | 0x0204 | 0x00D6 | 0x0205 | 0x027E | 0x00FD | 0x0006 | 0x0201 => {
+                if let (Some(r), Some(c)) = (u16_at(d, 0), u16_at(d, 2)) {
+                    span.add(r, c);
+                }
+            }
+            // MulRk, MulBlank: row, first column, …, last column.
+            0x00BD | 0x00BE if len >= 6 => {
+                if let (Some(r), Some(c0), Some(c1)) =
+                    (u16_at(d, 0), u16_at(d, 2), u16_at(d, len - 2))
+                {
+                    span.add(r, c0);
+                    span.add(r, c1.max(c0));
+                }
+            }
+            // EOF of a substream: the sheet (or the globals) is complete.
+            0x000A => add(&mut span, &mut declared)?,
+            _ => {}
+        }
+    }
+    if sheets.iter().any(|s| !s.1) {
+        return Err(corrupt());
+    }
+    add(&mut span, &mut declared)
+}
+
+/// Reads every sheet of an xls workbook and feeds it to `visitor`.
+pub(crate) fn visit_xls<R: Read + Seek, V: TableVisitor + ?Sized>(
+    mut input: R,
+    limits: &ArchiveLimits,
+    budget: &mut Budget,
+    prefix: Option<&str>,
+    visitor: &mut V,
+) -> Result<(), CheckError> {
+    let start = input.stream_position()?;
+    {
+        let mut cfb = cfb::CompoundFile::open(&mut input).map_err(|_| corrupt())?;
+        let path = ["/Workbook", "/Book"]
+            .into_iter()
+            .find(|p| cfb.is_stream(p))
+            .ok_or_else(corrupt)?;
+        let stream = cfb.open_stream(path).map_err(|_| corrupt())?;
+        check_records(stream, limits)?;
+    }
+    input.seek(SeekFrom::Start(start))?;
+    // calamine is a third-party parser of a format full of offsets: should it still panic on some
+    // input the walk above let through, the file is unreadable, the process goes on.
+    let mut wb: Xls<R> = std::panic::catch_unwind(AssertUnwindSafe(|| Xls::new(input)))
+        .map_err(|_| corrupt())?
+        .map_err(|_| corrupt())?;
+    let names = wb.sheet_names();
+    if names.len() > limits.max_sheets {
+        return Err(super::limits::too_many_sheets(limits.max_sheets));
+    }
+    for name in names {
+        budget.table()?;
+        let range = std::panic::catch_unwind(AssertUnwindSafe(|| wb.worksheet_range(&name)))
+            .map_err(|_| corrupt())?
+            .map_err(|_| corrupt())?;
+        visit_range(&range, &label(prefix, &name), budget, visitor)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `xls` fuzz target: a BOUNDSHEET pointing past the end of the Workbook stream made
+    /// calamine 0.38 slice out of bounds (xls.rs:633) and panic.
+    #[test]
+    fn sheet_offset_past_the_stream_is_refused() {
+        let mut stream = Vec::new();
+        let rec = |out: &mut Vec<u8>, typ: u16, data: &[u8]| {
+            out.extend_from_slice(&typ.to_le_bytes());
+            out.extend_from_slice(&(data.len() as u16).to_le_bytes());
+            out.extend_from_slice(data);
+        };
+        rec(
+            &mut stream,
+            0x0809,
+            &[0, 6, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        );
+        rec(&mut stream, 0x0085, &[0x30, 0, 1, 0, 0, 0, 1, 0, b'S']);
+        rec(&mut stream, 0x000A, &[]);
+        let e = check_records(&stream[..], &ArchiveLimits::default()).unwrap_err();
+        assert!(matches!(e, CheckError::Unreadable { .. }), "{e:?}");
+        // The same fault in a whole file, built in code.
+        let crash = passerelle_tests::hostile::xls_sheet_offset_past_end();
+        let mut c = Budget::new(&ArchiveLimits::default());
+        let mut v = NoTables;
+        let r = visit_xls(
+            std::io::Cursor::new(crash),
+            &ArchiveLimits::default(),
+            &mut c,
+            None,
+            &mut v,
+        );
+        assert!(r.is_err(), "{r:?}");
+    }
+
+    struct NoTables;
+
+    impl TableVisitor for NoTables {
+        fn begin(
+            &mut self,
+            _: Option<&str>,
+            _: u64,
+            _: crate::checks::table::Cells<'_>,
+        ) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn row(&mut self, _: u64, _: crate::checks::table::Cells<'_>) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn end(&mut self) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn unreadable(&mut self, _: Option<&str>, _: &CheckError) -> Result<(), CheckError> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn dimensions_are_read_as_calamine_reads_them() {
+        let mut d = Vec::new();
+        d.extend_from_slice(&0u32.to_le_bytes());
+        d.extend_from_slice(&4_000_000_000u32.to_le_bytes());
+        d.extend_from_slice(&0u16.to_le_bytes());
+        d.extend_from_slice(&200u16.to_le_bytes());
+        d.extend_from_slice(&0u16.to_le_bytes());
+        assert_eq!(declared_cells(&d).unwrap(), 800_000_000_000);
+        // First row past the last: calamine's subtraction would overflow.
+        d[..4].copy_from_slice(&5_000_000_000u64.to_le_bytes()[..4]);
+        let mut e = d.clone();
+        e[..4].copy_from_slice(&4_000_000_001u32.to_le_bytes());
+        assert!(declared_cells(&e).is_err());
+    }
+}
