@@ -9,8 +9,12 @@ Run from the repository root after `cargo build --release --bin passerelle`:
 Measures, for the gateway (upload = encryption at rest) and for nginx (WebDAV PUT, static GET) started
 side by side in the same run with the same certificate:
   * upload of one big file, download of it, and N concurrent downloads of a medium file (MB/s, 10^6 bytes);
-  * the gateway's resident memory (VmRSS polled every 50 ms, per phase) and VmHWM at the end.
-Prints a table with the ratios against the targets of issue 4 item 8 (>= 0.9 x nginx, < 64 MiB).
+  * the gateway's resident memory (VmRSS polled every 50 ms, per phase) and VmHWM at the end;
+  * the end-to-end cost of the identifier scan (issue 11 point 6): an OPS-like CSV of --ops-csv-mib MiB
+    (default 500, 0 skips) uploaded alternately as a deposit (scanned by a worker, a child of the gateway)
+    and as a result (not scanned), medians of --runs runs, gateway CPU counted with its children's.
+Prints a table with the ratios against the targets of issue 4 item 8 (>= 0.9 x nginx, < 64 MiB) and of
+issue 11 point 6 (scanned deposit >= 0.8 x the same upload as an unscanned result).
 
 Exit status: 0 every target met, 1 a target missed, 2 the benchmark could not run.
 Python standard library only, plus the `curl` command line.  See bench/README.md.
@@ -32,6 +36,7 @@ import shutil
 import signal
 import socket
 import ssl
+import statistics
 import struct
 import subprocess
 import sys
@@ -47,6 +52,11 @@ REPO = Path(__file__).resolve().parent.parent
 MIB = 1024 * 1024
 MB = 1_000_000
 TARGET_RATIO = 0.9
+# Issue 11 point 6: a scanned deposit completes end to end at least 0.8 x as fast as the same bytes
+# uploaded without a scan (as a result).
+SCAN_TARGET_RATIO = 0.8
+# The OPS fixture the scan benchmark repeats (as gateway/benches/scan.rs does).
+OPS_FIXTURE = "ops_habitat_henin.csv"
 MEMORY_LIMIT_MIB = 64
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 # The deposits folder only takes csv/xlsx/xls/ods/zip and checks the first bytes against the
@@ -146,6 +156,74 @@ def write_random_file(path: Path, size_mib: int) -> str:
         f.flush()
         os.fsync(f.fileno())
     return digest.hexdigest()
+
+
+def fixtures_dir() -> Path:
+    """The shared fixtures: ../shared/fixtures from the repository root, else /work/shared/fixtures."""
+    near = REPO.parent / "shared" / "fixtures"
+    if (near / OPS_FIXTURE).is_file():
+        return near
+    return Path("/work/shared/fixtures")
+
+
+def write_ops_csv(path: Path, fixture: Path, target_bytes: int) -> tuple[int, str]:
+    """An OPS-like CSV of about `target_bytes` (UTF-8, `;`-separated), built as
+    gateway/benches/scan.rs builds its file: the fixture's rows repeated with fresh ids
+    (`HAB-…`), RPLS numbers and incomes, so that every cell is scanned for real and nothing in it
+    is a direct identifier (the deposit ends `clean`). Returns (size in bytes, sha256)."""
+    try:
+        text = fixture.read_text(encoding="utf-8")
+    except OSError as e:
+        raise BenchError(f"cannot read the OPS fixture {fixture}: {e.strerror}; "
+                         "the shared fixtures are expected in ../shared/fixtures") from e
+    lines = text.splitlines()
+    if len(lines) < 2:
+        raise BenchError(f"the OPS fixture {fixture} has no rows")
+    header = lines[0]
+    names = header.split(";")
+
+    def column(name: str) -> int | None:
+        return names.index(name) if name in names else None
+
+    id_col, rpls_col, income_col = (column("id_logement_bailleur"), column("id_logement_rpls"),
+                                    column("revenu_fiscal_reference"))
+    # One format string per fixture row: {0} the id, {1} the RPLS number, {2} the income.
+    templates = []
+    for line in lines[1:]:
+        if not line:
+            continue
+        cells = [c.replace("{", "{{").replace("}", "}}") for c in line.split(";")]
+        if id_col is not None and id_col < len(cells):
+            cells[id_col] = "HAB-{0}"
+        if rpls_col is not None and rpls_col < len(cells):
+            cells[rpls_col] = "{1:011d}"
+        if income_col is not None and income_col < len(cells) and cells[income_col]:
+            cells[income_col] = "{2}"
+        templates.append(";".join(cells) + "\r\n")
+    digest = hashlib.sha256()
+    written, n = 0, 0
+    with open(path, "wb") as f:
+        head = (header + "\n").encode()
+        f.write(head)
+        digest.update(head)
+        written += len(head)
+        while written < target_bytes:
+            chunk = []
+            for tmpl in templates:
+                n += 1
+                chunk.append(tmpl.format(100_000 + n, (n * 7_919_993) % 100_000_000_000,
+                                         5_000 + (n * 37) % 45_000))
+            block = "".join(chunk).encode()
+            if written + len(block) > target_bytes:
+                # Cut after the last full line that keeps the file at or just above the target.
+                cut = block.find(b"\n", target_bytes - written)
+                block = block if cut < 0 else block[:cut + 1]
+            f.write(block)
+            digest.update(block)
+            written += len(block)
+        f.flush()
+        os.fsync(f.fileno())
+    return written, digest.hexdigest()
 
 
 def totp_code(secret_b32: str, step: int) -> str:
@@ -309,6 +387,69 @@ class CpuProbe:
             "server_cpu_s": round(self.server_cpu, 2),
             "curl_cpu_s": round(self.client_cpu, 2),
         }
+
+
+def proc_tree_ticks(pid: int) -> tuple[int, int]:
+    """(utime + stime, cutime + cstime) of a process: its own CPU and that of its children it has
+    already waited for; (0, 0) when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+    except (OSError, IndexError, ValueError):
+        return 0, 0
+
+
+class TreeCpuProbe(CpuProbe):
+    """CPU of the gateway and of every child it starts during the probe (the content-check worker
+    is a child process, started per check and waited for by the gateway): the gateway's own CPU,
+    plus that of its children reaped meanwhile (cutime + cstime), plus the CPU spent meanwhile by
+    children still alive (or not yet reaped) at the end. The busiest thread is looked for in the
+    gateway and in its children alive at the end."""
+
+    def __init__(self, gateway_pid_fn):
+        super().__init__(lambda: [])
+        self.gateway_pid_fn = gateway_pid_fn
+
+    def __enter__(self):
+        self.root = self.gateway_pid_fn()
+        self.root0 = proc_tree_ticks(self.root)
+        self.kids0 = {k: proc_cpu_ticks(k) for k in children_of(self.root)}
+        self.kid_threads0 = {k: thread_cpu_ticks(k) for k in self.kids0}
+        self.root_threads0 = thread_cpu_ticks(self.root)
+        self.t0 = time.monotonic()
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.client0 = ru.ru_utime + ru.ru_stime
+        self.pids = [self.root]
+        return self
+
+    def __exit__(self, *exc):
+        self.wall = time.monotonic() - self.t0
+        ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.client_cpu = ru.ru_utime + ru.ru_stime - self.client0
+        kids = children_of(self.root)
+        kid_threads = {k: thread_cpu_ticks(k) for k in kids}
+        kid_ticks = {k: proc_cpu_ticks(k) for k in kids}
+        root_threads = thread_cpu_ticks(self.root)
+        own, reaped = proc_tree_ticks(self.root)
+        kid_total = reaped - self.root0[1]
+        # Children alive at the end: what they spent since the start (all of it if started since).
+        kid_total += sum(t - self.kids0.get(k, 0) for k, t in kid_ticks.items())
+        # Children alive at the start and reaped since: cutime holds their whole life, of which
+        # the part before the start was not spent in this probe.
+        kid_total -= sum(t for k, t in self.kids0.items() if k not in kid_ticks)
+        self.children_cpu = max(kid_total, 0) / CLK_TCK
+        self.server_cpu = max(own - self.root0[0] + kid_total, 0) / CLK_TCK
+        busiest, busiest_ticks = "-", 0
+        for before, now, tag in ([(self.root_threads0, root_threads, "")]
+                                 + [(self.kid_threads0.get(k, {}), kid_threads[k], " (worker)") for k in kids]):
+            for key, t in now.items():
+                delta = t - before.get(key, 0)
+                if delta > busiest_ticks:
+                    busiest, busiest_ticks = key.split(":", 1)[1] + tag, delta
+        self.busiest_thread = busiest
+        self.busiest_thread_cpu = busiest_ticks / CLK_TCK
+        return False
 
 
 # --------------------------------------------------------------------------------------------------
@@ -684,7 +825,10 @@ def main() -> int:
     ap.add_argument("--concurrent-size-mib", type=int, default=100, help="file for the concurrent downloads (MiB, default 100)")
     ap.add_argument("--binary", default="target/release/passerelle", help="gateway binary (default target/release/passerelle)")
     ap.add_argument("--nginx", default=None, help="nginx binary (default: nginx on PATH or /usr/sbin/nginx)")
-    ap.add_argument("--runs", type=int, default=3, help="runs per measurement, best kept (default 3)")
+    ap.add_argument("--runs", type=int, default=3, help="runs per measurement, best kept (default 3; "
+                    "the identifier-scan phase reports medians)")
+    ap.add_argument("--ops-csv-mib", type=int, default=500, help="OPS-like CSV for the identifier-scan phase: "
+                    "deposit (scanned) against result (not scanned), MiB (default 500; 0 skips the phase)")
     ap.add_argument("--http2", action="store_true", help="HTTP/2 for both servers instead of HTTP/1.1")
     ap.add_argument("--nginx-workers", default="auto", help="nginx worker_processes (default auto)")
     ap.add_argument("--gateway-port", type=int, default=0, help="gateway port (default: a free one)")
@@ -698,6 +842,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.runs < 1 or args.size_mib < 1 or args.concurrent < 1 or args.concurrent_size_mib < 1:
         ap.error("sizes, --runs and --concurrent must be at least 1")
+    if args.ops_csv_mib < 0:
+        ap.error("--ops-csv-mib must be 0 (skip) or more")
 
     # Turn SIGTERM into KeyboardInterrupt so that the finally blocks stop the servers.
     def on_term(signum, frame):
@@ -741,7 +887,9 @@ def main() -> int:
         parent = pick_workdir_parent(args.workdir)
         big_bytes = args.size_mib * MIB
         med_bytes = args.concurrent_size_mib * MIB
-        need = 5 * big_bytes + 4 * med_bytes + 512 * MIB
+        ops_target = args.ops_csv_mib * MIB
+        # The OPS CSV, plus one stored copy at a time (each upload is deleted after its run).
+        need = 5 * big_bytes + 4 * med_bytes + 3 * ops_target + 512 * MIB
         free = shutil.disk_usage(parent).free
         if free < need:
             raise BenchError(f"not enough free space in {parent}: {free // MIB} MiB free, "
@@ -760,10 +908,17 @@ def main() -> int:
         med_sha = write_random_file(med, args.concurrent_size_mib)
         log(f"generated {big.name} ({args.size_mib} MiB) and {med.name} ({args.concurrent_size_mib} MiB) "
             f"in {time.monotonic() - t:.1f} s")
+        ops = work / "ops.csv"
+        ops_bytes, ops_sha = 0, ""
+        if args.ops_csv_mib:
+            t = time.monotonic()
+            ops_bytes, ops_sha = write_ops_csv(ops, fixtures_dir() / OPS_FIXTURE, ops_target)
+            log(f"generated {ops.name} ({ops_bytes / MIB:.1f} MiB, OPS-like rows from {OPS_FIXTURE}) "
+                f"in {time.monotonic() - t:.1f} s")
 
         # -- servers
         servers = Servers(work, args)
-        cert, key = servers.start_gateway(binary, gw_port, max(big_bytes, med_bytes) + 64 * MIB)
+        cert, key = servers.start_gateway(binary, gw_port, max(big_bytes, med_bytes, ops_bytes) + 64 * MIB)
         ncert = servers.start_nginx(nginx, ng_port, cert, key, args.http2)
         monitor = servers.monitor
         assert monitor is not None
@@ -816,9 +971,9 @@ def main() -> int:
 
         gw_base = curl.base(gw_port, cert)
         ng_base = curl.base(ng_port, ncert)
-        ops = ("upload", "download", "concurrent")
+        ops_list = ("upload", "download", "concurrent")
         results: dict[tuple[str, str], Measure] = {}
-        for op in ops:
+        for op in ops_list:
             for server in ("gateway", "nginx"):
                 n = args.concurrent if op == "concurrent" else 1
                 size = med_bytes if op == "concurrent" else big_bytes
@@ -939,6 +1094,79 @@ def main() -> int:
                      "http_version": outs[0]["http_version"]}
             record("concurrent", "nginx", run_no, wall, args.concurrent * med_bytes, probe, extra)
 
+        # -- identifier scan on deposits (issue 11 point 6): the same OPS CSV as a deposit (scanned
+        # for direct identifiers by a worker process while it streams in) and as a result (not
+        # scanned at upload), alternately; every upload is deleted after its run.
+        scan_runs: dict[str, list[dict]] = {"deposit": [], "result": []}
+        if args.ops_csv_mib:
+            # Whatever the earlier phases stored is not needed any more: free the disk.
+            monitor.set_phase("housekeeping")
+            for fid in (gw_big_id, gw_med_id):
+                api.call("DELETE", f"/api/v1/files/{fid}", token=depositor.token)
+            log(f"identifier scan: {ops_bytes / MIB:.0f} MiB OPS CSV as a deposit (scanned) and as a result "
+                f"(not scanned), {args.runs} run(s) each, alternating; medians reported")
+
+            def gw_pid() -> int:
+                return servers.gateway.pid if servers and servers.gateway else 0
+
+            for run_no in range(1, args.runs + 1):
+                for kind in ("deposit", "result"):
+                    who, hdr = (depositor, dep_hdr) if kind == "deposit" else (processor, proc_hdr)
+                    folder = "deposits" if kind == "deposit" else "results"
+                    settle()
+                    monitor.set_phase(f"ops {kind} #{run_no}")
+                    resp_file = work / "ops-response.json"
+                    with TreeCpuProbe(gw_pid) as probe:
+                        res = curl.run(gw_base + ["-H", f"@{hdr}", "-F", f"file=@{ops};type=text/csv",
+                                                  "-o", str(resp_file),
+                                                  f"{gw_url}/api/v1/missions/{mission}/{folder}"])
+                    monitor.set_phase("idle")
+                    body = resp_file.read_text(errors="replace")
+                    check(res, lambda c: c == 201, f"gateway {kind} of the OPS CSV ({body[:300]})", up=ops_bytes)
+                    info = json.loads(body)
+                    if info.get("size") != ops_bytes or info.get("sha256") != ops_sha:
+                        raise BenchError(f"gateway stored something else: {info}")
+                    status = (info.get("checks") or {}).get("status")
+                    if kind == "deposit" and status != "clean":
+                        raise BenchError(f"the OPS CSV deposit should be clean, its checks say {info.get('checks')}")
+                    monitor.set_phase("housekeeping")
+                    api.call("DELETE", f"/api/v1/files/{info['id']}", token=who.token)
+                    monitor.set_phase("idle")
+                    secs = res["time"]
+                    gb = ops_bytes / 1e9
+                    r = {"run": run_no, "seconds": round(secs, 3), "bytes": ops_bytes,
+                         "mb_s": round(mb_s(ops_bytes, secs), 1),
+                         "mib_s": round(ops_bytes / MIB / max(secs, 1e-9), 1), **probe.summary(),
+                         "server_cpu_s_per_gb": round(probe.server_cpu / gb, 3),
+                         "curl_cpu_s_per_gb": round(probe.client_cpu / gb, 3),
+                         "children_cpu_s": round(probe.children_cpu, 2),
+                         "children_cpu_s_per_gb": round(probe.children_cpu / gb, 3), "checks_status": status,
+                         "http_version": res["http_version"],
+                         "peak_rss_mib": round(monitor.peaks.get(f"ops {kind} #{run_no}", 0) / 1024, 1)}
+                    scan_runs[kind].append(r)
+                    log(f"  ops {kind:<8} run {run_no}: {r['mb_s']:8.1f} MB/s ({secs:.2f} s)  gateway+children "
+                        f"CPU {r['server_cpu_s']} s = {r['server_cpu_s_per_gb']} s/GB "
+                        f"({r['server_cpu_pct']}%, busiest thread {r['busiest_thread']} "
+                        f"{r['busiest_thread_cpu_pct']}%; of which child processes {r['children_cpu_s']} s), "
+                        f"curl {r['curl_cpu_pct']}%, peak RSS {r['peak_rss_mib']} MiB, checks {status}")
+
+        def median_of(kind: str) -> dict:
+            rs = scan_runs[kind]
+            return {"seconds": round(statistics.median(r["seconds"] for r in rs), 3),
+                    "mb_s": round(statistics.median(r["mb_s"] for r in rs), 1),
+                    "mib_s": round(statistics.median(r["mib_s"] for r in rs), 1),
+                    "server_cpu_s_per_gb": round(statistics.median(r["server_cpu_s_per_gb"] for r in rs), 3),
+                    "curl_cpu_s_per_gb": round(statistics.median(r["curl_cpu_s_per_gb"] for r in rs), 3),
+                    "children_cpu_s_per_gb": round(statistics.median(r["children_cpu_s_per_gb"] for r in rs), 3),
+                    "server_cpu_pct": round(statistics.median(r["server_cpu_pct"] for r in rs), 1)}
+
+        scan = None
+        if args.ops_csv_mib:
+            med_dep, med_res = median_of("deposit"), median_of("result")
+            scan_ratio = med_dep["mb_s"] / med_res["mb_s"] if med_res["mb_s"] else 0.0
+            scan = {"deposit": med_dep, "result": med_res, "ratio": round(scan_ratio, 3),
+                    "pass": scan_ratio >= SCAN_TARGET_RATIO}
+
         # -- memory
         hwm_kib = proc_status_kib(servers.gateway.pid, "VmHWM") or 0
         monitor.stop()
@@ -963,7 +1191,7 @@ def main() -> int:
         }
         rows = []
         all_pass = True
-        for op in ops:
+        for op in ops_list:
             g, n = results[(op, "gateway")].best(), results[(op, "nginx")].best()
             ratio = g["mb_s"] / n["mb_s"] if n["mb_s"] else 0.0
             ok = ratio >= TARGET_RATIO
@@ -993,6 +1221,8 @@ def main() -> int:
             (f"upload {args.size_mib} MiB", phase_peak("upload #"), phase_growth("upload #")),
             (f"download {args.size_mib} MiB", phase_peak("download #"), phase_growth("download #")),
             (f"{args.concurrent} concurrent downloads", phase_peak("concurrent #"), phase_growth("concurrent #")),
+            *([(f"OPS CSV deposits and results ({args.ops_csv_mib} MiB)", phase_peak("ops "),
+                phase_growth("ops "))] if args.ops_csv_mib else []),
             ("whole run, polled every 50 ms", max(peaks.values(), default=0) / 1024, None),
             ("whole run, VmHWM (kernel high-water mark)", hwm_kib / 1024, None),
         ]
@@ -1019,6 +1249,24 @@ def main() -> int:
                       f"{r['busiest_thread'] + ' ' + format(r['busiest_thread_cpu_pct'], '.0f') + ' %':<24}"
                       f"{r['curl_cpu_pct']:>5.0f} %"
                       f"{r['server_cpu_s'] / gb:>13.2f}{r['curl_cpu_s'] / gb:>11.2f}")
+        if scan is not None:
+            all_pass &= scan["pass"]
+            print()
+            print(f"Identifier scan on deposits (issue 11 point 6): the same {ops_bytes / MIB:.0f} MiB OPS CSV "
+                  f"({ops_bytes / MB:.0f} MB),")
+            print(f"median of {args.runs} run(s) each; CPU = the gateway and its children (the check worker):")
+            shead = (f"  {'upload':<32}{'seconds':>9}{'MB/s':>9}{'(MiB/s)':>9}{'server CPU':>12}"
+                     f"{'server s/GB':>13}{'(children)':>12}{'curl s/GB':>11}")
+            print(shead)
+            for label, m in (("deposit (identifier scan)", scan["deposit"]),
+                             ("result (no scan at upload)", scan["result"])):
+                print(f"  {label:<32}{m['seconds']:>9.2f}{m['mb_s']:>9.1f}{m['mib_s']:>9.1f}"
+                      f"{m['server_cpu_pct']:>10.0f} %{m['server_cpu_s_per_gb']:>13.2f}"
+                      f"{m['children_cpu_s_per_gb']:>12.2f}{m['curl_cpu_s_per_gb']:>11.2f}")
+            print(f"  ratio deposit / result MB/s: {scan['ratio']:.2f}   target >= {SCAN_TARGET_RATIO}   "
+                  f"{'PASS' if scan['pass'] else 'FAIL'}")
+            print("  (every run: " + "; ".join(
+                f"{k} " + ", ".join(f"{r['mb_s']:.0f}" for r in scan_runs[k]) + " MB/s" for k in scan_runs) + ")")
         print()
         print(f"overall: {'PASS' if all_pass else 'FAIL'}")
 
@@ -1026,7 +1274,7 @@ def main() -> int:
             payload = {
                 "date": datetime.now(timezone.utc).isoformat(),
                 "settings": {k: getattr(args, k) for k in ("size_mib", "concurrent", "concurrent_size_mib",
-                                                           "runs", "http2", "nginx_workers")},
+                                                           "runs", "http2", "nginx_workers", "ops_csv_mib")},
                 "gateway_binary": str(binary), "gateway_tls": gw_tls, "nginx": nginx_version,
                 "nginx_tls": ng_tls, "curl": curl_version, "cpus": os.cpu_count(),
                 "loadavg_end": load_end,
@@ -1038,6 +1286,11 @@ def main() -> int:
                                "start_of_phase": {k: round(v / 1024, 1) for k, v in monitor.starts.items()},
                                "vm_hwm": round(hwm_kib / 1024, 1), "limit": MEMORY_LIMIT_MIB,
                                "pass": mem_pass},
+                "identifier_scan": None if scan is None else {
+                    "file_bytes": ops_bytes, "fixture": OPS_FIXTURE,
+                    "deposit": scan_runs["deposit"], "result": scan_runs["result"],
+                    "median": {"deposit": scan["deposit"], "result": scan["result"]},
+                    "ratio": scan["ratio"], "target": SCAN_TARGET_RATIO, "pass": scan["pass"]},
                 "pass": all_pass,
             }
             Path(args.json).write_text(json.dumps(payload, indent=2) + "\n")
