@@ -85,6 +85,50 @@ fn build(path: &PathBuf, fixture: &str, target: u64) -> std::io::Result<u64> {
     Ok(written)
 }
 
+/// Scans `path` through the real worker binary, as the gateway does; returns the seconds and the
+/// worker's peak resident memory in KiB.
+fn isolated_scan(path: &PathBuf, size: u64) -> Result<(f64, u64), Box<dyn std::error::Error>> {
+    use futures::{FutureExt as _, StreamExt as _};
+    use gateway::worker::{CheckKind, Checker, DisclosureSettings, Job, OpenFrom, PoolSettings};
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let checker = Checker::new(PoolSettings {
+        program: env!("CARGO_BIN_EXE_passerelle").into(),
+        memory_mib: 256,
+        timeout: std::time::Duration::from_secs(600),
+        max_parallel: 1,
+    });
+    let file = path.clone();
+    let open: OpenFrom = Box::new(move |from: u64| {
+        let file = file.clone();
+        async move {
+            use tokio::io::{AsyncReadExt as _, AsyncSeekExt as _};
+            let mut f = tokio::fs::File::open(&file).await?;
+            f.seek(std::io::SeekFrom::Start(from)).await?;
+            let stream = futures::stream::unfold(f, |mut f| async move {
+                let mut buf = bytes::BytesMut::with_capacity(256 * 1024);
+                match f.read_buf(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(_) => Some((Ok(buf.freeze()), f)),
+                    Err(e) => Some((Err(e), f)),
+                }
+            });
+            Ok(stream.boxed())
+        }
+        .boxed()
+    });
+    let job = Job {
+        check: CheckKind::Identifiers,
+        extension: "csv".into(),
+        size: Some(size),
+        disclosure: DisclosureSettings::default(),
+    };
+    let start = Instant::now();
+    let report = runtime.block_on(checker.run(job, open))?;
+    Ok((start.elapsed().as_secs_f64(), report.peak_rss_kib))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mb: u64 = std::env::var("PASSERELLE_BENCH_MB")
         .ok()
@@ -119,6 +163,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         size_mb / secs,
         violations.len(),
         peak_rss_mib()
+    );
+
+    // The same scan as the gateway runs it: in an isolated `passerelle check-worker` process
+    // under its limits, the file served to it block by block over a pipe.
+    let (secs, peak) = isolated_scan(&path, size)?;
+    println!(
+        "scan_identifiers in the isolated worker: {secs:.2} s, {:.0} MB/s, worker peak RSS {:.1} MiB",
+        size_mb / secs,
+        peak as f64 / 1024.0
     );
 
     // The same file in Windows-1252, as many French exports are: one more decoding step.

@@ -183,6 +183,24 @@ impl<I, O> Seek for RemoteFile<I, O> {
 }
 
 fn finding(f: &checks::Finding) -> FindingReport {
+    if f.kind == checks::FindingKind::Unreadable {
+        let part = f.sheet.as_deref().unwrap_or("fichier");
+        return FindingReport {
+            sheet: f.sheet.clone(),
+            column: f.column.clone(),
+            kind: f.kind.code().to_owned(),
+            count: f.count,
+            example: f.example.clone(),
+            message_fr: format!(
+                "« {part} » n'a pas pu être vérifié ({}) : assurez-vous qu'il ne contient aucun identifiant direct avant de confirmer le dépôt.",
+                f.example
+            ),
+            message_en: format!(
+                "\"{part}\" could not be checked ({}): make sure it holds no direct identifier before confirming the deposit.",
+                f.example
+            ),
+        };
+    }
     FindingReport {
         sheet: f.sheet.clone(),
         column: f.column.clone(),
