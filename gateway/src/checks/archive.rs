@@ -10,7 +10,7 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use zip::ZipArchive;
 
-use super::csv_input::{detect_encoding, visit_csv};
+use super::csv_input::visit_csv_sniffed;
 use super::limits::{ArchiveLimits, Budget};
 use super::spreadsheet::visit_spreadsheet;
 use super::table::TableVisitor;
@@ -192,10 +192,8 @@ pub(crate) fn visit_zip<R: Read + Seek, V: TableVisitor + ?Sized>(
         let outcome = match format {
             Some(Format::Csv) => (|| {
                 budget.table()?;
-                let encoding = detect_encoding(open_entry(&mut archive, i)?)?;
-                visit_csv(
+                visit_csv_sniffed(
                     open_entry(&mut archive, i)?,
-                    encoding,
                     limits.max_row_bytes,
                     Some(&name),
                     visitor,

@@ -462,10 +462,22 @@ pub async fn upload_file(
     name: &str,
     bytes: Vec<u8>,
 ) -> Value {
+    upload_to(&app.client, &app.base, token, mission, folder, name, bytes).await
+}
+
+/// [`upload_file`] to the gateway at `base` through `client`.
+pub async fn upload_to(
+    client: &Client,
+    base: &str,
+    token: &str,
+    mission: &str,
+    folder: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Value {
     let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let r = app
-        .client
-        .post(app.url(&format!("/api/v1/missions/{mission}/{folder}")))
+    let r = client
+        .post(format!("{base}/api/v1/missions/{mission}/{folder}"))
         .bearer_auth(token)
         .multipart(reqwest::multipart::Form::new().part("file", part))
         .send()

@@ -113,19 +113,7 @@ async fn upload(
     name: &str,
     bytes: Vec<u8>,
 ) -> Value {
-    let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
-    let r = gw
-        .client
-        .post(gw.url(&format!("/api/v1/missions/{mission}/{folder}")))
-        .bearer_auth(token)
-        .multipart(reqwest::multipart::Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap();
-    let status = r.status();
-    let text = r.text().await.unwrap();
-    assert_eq!(status, 201, "upload of {name:?} to {folder}: {text}");
-    serde_json::from_str(&text).unwrap()
+    upload_to(&gw.client, &gw.base, token, mission, folder, name, bytes).await
 }
 
 async fn post(gw: &RealGateway, token: &str, path: &str, body: Value) -> reqwest::Response {
