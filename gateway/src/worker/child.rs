@@ -107,25 +107,33 @@ struct RemoteFile<I, O> {
     pos: u64,
     buf: Vec<u8>,
     buf_start: u64,
+    /// The block asked for ahead (offset, length), whose answer has not been read yet: while the
+    /// reader works on one block, the gateway fetches the next, so that reading front to back
+    /// overlaps the upload rather than alternating with it.
+    ahead: Option<(u64, u64)>,
 }
 
 impl<I: Read, O: Write> RemoteFile<I, O> {
-    /// Asks the gateway for the block at `pos`; `false` at the end of the file.
-    fn fetch(&mut self) -> io::Result<bool> {
-        let want = match self.len {
-            Some(len) => (len - self.pos).min(BLOCK),
+    /// How much to ask for at `pos`.
+    fn want(&self, pos: u64) -> u64 {
+        match self.len {
+            Some(len) => len.saturating_sub(pos).min(BLOCK),
             None => BLOCK,
-        };
-        if want == 0 {
-            return Ok(false);
         }
+    }
+
+    fn request(&mut self, pos: u64, want: u64) -> io::Result<()> {
         let mut request = [0u8; 13];
         request[0] = TAG_READ;
-        request[1..9].copy_from_slice(&self.pos.to_be_bytes());
+        request[1..9].copy_from_slice(&pos.to_be_bytes());
         // `want` is at most BLOCK, which fits in a u32.
         request[9..13].copy_from_slice(&(want as u32).to_be_bytes());
         self.output.write_all(&request)?;
-        self.output.flush()?;
+        self.output.flush()
+    }
+
+    /// Reads the answer to a request for `want` bytes at `pos`.
+    fn answer(&mut self, pos: u64, want: u64) -> io::Result<Vec<u8>> {
         let block = read_frame(&mut self.input, MAX_BLOCK_BYTES)?;
         let got = block.len() as u64;
         if got > want || (self.len.is_some() && got < want) {
@@ -136,11 +144,47 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
         }
         if got < want {
             // A file still arriving: a short block is its end.
-            self.len = Some(self.pos + got);
+            self.len = Some(pos + got);
         }
+        Ok(block)
+    }
+
+    /// Reads (and drops) the answer to a request still pending, so that the gateway is never left
+    /// writing to a worker that stopped listening.
+    fn settle(&mut self) -> io::Result<()> {
+        if let Some((pos, want)) = self.ahead.take() {
+            self.answer(pos, want)?;
+        }
+        Ok(())
+    }
+
+    /// Gets the block at `pos` (asked ahead or now) and asks for the next one; `false` at the end.
+    fn fetch(&mut self) -> io::Result<bool> {
+        let pos = self.pos;
+        let block = match self.ahead.take() {
+            Some((at, want)) if at == pos => self.answer(at, want)?,
+            pending => {
+                if let Some((at, want)) = pending {
+                    self.answer(at, want)?;
+                }
+                let want = self.want(pos);
+                if want == 0 {
+                    return Ok(false);
+                }
+                self.request(pos, want)?;
+                self.answer(pos, want)?
+            }
+        };
+        let next = pos + block.len() as u64;
+        let more = self.len.is_none_or(|len| next < len);
         self.buf = block;
-        self.buf_start = self.pos;
-        Ok(got > 0)
+        self.buf_start = pos;
+        if more && !self.buf.is_empty() {
+            let want = self.want(next);
+            self.request(next, want)?;
+            self.ahead = Some((next, want));
+        }
+        Ok(!self.buf.is_empty())
     }
 }
 
@@ -340,21 +384,28 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     let outcome = {
-        let file = RemoteFile {
+        let mut file = RemoteFile {
             input: &mut input,
             output: &mut stdout,
             len: job.size,
             pos: 0,
             buf: Vec::new(),
             buf_start: 0,
+            ahead: None,
         };
         // A reader that panics on hostile input must not pass the file as clean.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_job(&job, file)))
-            .unwrap_or_else(|_| Outcome::Unreadable {
-                reason_fr: "Le fichier a fait échouer le lecteur : il est peut-être endommagé."
-                    .into(),
-                reason_en: "The file made the reader fail: it may be damaged.".into(),
-            })
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_job(&job, &mut file)))
+                .unwrap_or_else(|_| Outcome::Unreadable {
+                    reason_fr: "Le fichier a fait échouer le lecteur : il est peut-être endommagé."
+                        .into(),
+                    reason_en: "The file made the reader fail: it may be damaged.".into(),
+                });
+        if let Err(e) = file.settle() {
+            eprintln!("check-worker: the gateway stopped answering: {e}");
+            return EXIT_PROTOCOL;
+        }
+        outcome
     };
     let report = Report {
         outcome,
