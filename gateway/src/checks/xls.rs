@@ -131,6 +131,8 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
         }
         offset += 4 + len as u64;
         match typ {
+            // FilePass, CodePage, DateMode: calamine reads a u16 from them unchecked (a panic).
+            0x002F | 0x0042 | 0x0022 if len < 2 => return Err(corrupt()),
             0x0085 => {
                 if sheets.len() >= limits.max_sheets {
                     return Err(super::limits::too_many_sheets(limits.max_sheets));
@@ -307,7 +309,9 @@ mod tests {
 
     /// Found by the `xls` fuzz target: a damaged compound file whose Workbook stream, as calamine's own
     /// parser reads it, holds a DIMENSIONS record the `cfb` crate does not see; calamine reserved
-    /// 320 GB for it. The fuzzer's input, kept in fuzz/regressions.
+    /// 320 GB for it. Then a BOUNDSHEET past the stream's end, and a CodePage record too short for
+    /// the u16 calamine reads from it (both panics in calamine). The fuzzer's inputs, kept in
+    /// fuzz/regressions.
     #[test]
     fn dimensions_seen_only_by_calamine_are_never_reached() {
         let crash =
@@ -320,15 +324,19 @@ mod tests {
             None,
             &mut NoTables,
         );
-        let crash = include_bytes!("../../../fuzz/regressions/xls_sheet_offset_past_end.xls");
-        let r = visit_xls(
-            std::io::Cursor::new(&crash[..]),
-            &ArchiveLimits::default(),
-            &mut budget,
-            None,
-            &mut NoTables,
-        );
-        assert!(r.is_err(), "{r:?}");
+        for crash in [
+            &include_bytes!("../../../fuzz/regressions/xls_sheet_offset_past_end.xls")[..],
+            &include_bytes!("../../../fuzz/regressions/xls_short_codepage_record.xls")[..],
+        ] {
+            let r = visit_xls(
+                std::io::Cursor::new(crash),
+                &ArchiveLimits::default(),
+                &mut budget,
+                None,
+                &mut NoTables,
+            );
+            assert!(r.is_err(), "{r:?}");
+        }
     }
 
     #[test]
