@@ -133,6 +133,10 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
         match typ {
             // FilePass, CodePage, DateMode, BOF: calamine reads a u16 from them unchecked (a panic).
             0x002F | 0x0042 | 0x0022 | 0x0809 if len < 2 => return Err(corrupt()),
+            // Lbl (a defined name): calamine indexes its header and slices its formula unchecked.
+            0x0018 if len < 15 || u16_at(d, 4).unwrap_or(u64::MAX) > (len - 15) as u64 => {
+                return Err(corrupt())
+            }
             0x0085 => {
                 if sheets.len() >= limits.max_sheets {
                     return Err(super::limits::too_many_sheets(limits.max_sheets));
@@ -309,8 +313,8 @@ mod tests {
 
     /// Found by the `xls` fuzz target: a damaged compound file whose Workbook stream, as calamine's own
     /// parser reads it, holds a DIMENSIONS record the `cfb` crate does not see; calamine reserved
-    /// 320 GB for it. Then a BOUNDSHEET past the stream's end, and CodePage and BOF records too short
-    /// for the u16 calamine reads from them (panics in calamine). The fuzzer's inputs, kept in
+    /// 320 GB for it. Then a BOUNDSHEET past the stream's end, CodePage and BOF records too short for
+    /// the u16 calamine reads from them, and a short Lbl record (panics in calamine). The fuzzer's inputs, kept in
     /// fuzz/regressions.
     #[test]
     fn dimensions_seen_only_by_calamine_are_never_reached() {
@@ -328,6 +332,7 @@ mod tests {
             &include_bytes!("../../../fuzz/regressions/xls_sheet_offset_past_end.xls")[..],
             &include_bytes!("../../../fuzz/regressions/xls_short_codepage_record.xls")[..],
             &include_bytes!("../../../fuzz/regressions/xls_short_bof_record.xls")[..],
+            &include_bytes!("../../../fuzz/regressions/xls_short_lbl_record.xls")[..],
         ] {
             let r = visit_xls(
                 std::io::Cursor::new(crash),
