@@ -7,7 +7,7 @@
 //! record and the span of the cells of every sheet are summed and checked against
 //! [`ArchiveLimits::max_xls_cells`].
 
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Cursor, Read, Seek, Write};
 use std::panic::AssertUnwindSafe;
 
 use calamine::{Reader, Xls};
@@ -131,6 +131,12 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
         }
         offset += 4 + len as u64;
         match typ {
+            // FilePass, CodePage, DateMode, BOF: calamine reads a u16 from them unchecked (a panic).
+            0x002F | 0x0042 | 0x0022 | 0x0809 if len < 2 => return Err(corrupt()),
+            // Lbl (a defined name): calamine indexes its header and slices its formula unchecked.
+            0x0018 if len < 15 || u16_at(d, 4).unwrap_or(u64::MAX) > (len - 15) as u64 => {
+                return Err(corrupt())
+            }
             0x0085 => {
                 if sheets.len() >= limits.max_sheets {
                     return Err(super::limits::too_many_sheets(limits.max_sheets));
@@ -165,6 +171,11 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
 }
 
 /// Reads every sheet of an xls workbook and feeds it to `visitor`.
+///
+/// The Workbook stream is read with the `cfb` crate, its records are checked, and calamine is given a
+/// fresh compound file holding exactly the checked stream: calamine has its own compound-file parser,
+/// and on a damaged file the two may not read the same bytes (the fuzzer found such a file, whose
+/// DIMENSIONS only calamine saw).
 pub(crate) fn visit_xls<R: Read + Seek, V: TableVisitor + ?Sized>(
     mut input: R,
     limits: &ArchiveLimits,
@@ -172,22 +183,42 @@ pub(crate) fn visit_xls<R: Read + Seek, V: TableVisitor + ?Sized>(
     prefix: Option<&str>,
     visitor: &mut V,
 ) -> Result<(), CheckError> {
-    let start = input.stream_position()?;
-    {
+    let stream = {
         let mut cfb = cfb::CompoundFile::open(&mut input).map_err(|_| corrupt())?;
         let path = ["/Workbook", "/Book"]
             .into_iter()
             .find(|p| cfb.is_stream(p))
             .ok_or_else(corrupt)?;
-        let stream = cfb.open_stream(path).map_err(|_| corrupt())?;
-        check_records(stream, limits)?;
-    }
-    input.seek(SeekFrom::Start(start))?;
-    // calamine is a third-party parser of a format full of offsets: should it still panic on some
-    // input the walk above let through, the file is unreadable, the process goes on.
-    let mut wb: Xls<R> = std::panic::catch_unwind(AssertUnwindSafe(|| Xls::new(input)))
-        .map_err(|_| corrupt())?
-        .map_err(|_| corrupt())?;
+        let mut stream = cfb.open_stream(path).map_err(|_| corrupt())?;
+        let len = stream.len();
+        if len > limits.max_nested_bytes {
+            return Err(CheckError::too_large(
+                format!(
+                    "Fichier refusé : le classeur xls dépasse {} Mio.",
+                    limits.max_nested_bytes >> 20
+                ),
+                format!(
+                    "File refused: the xls workbook exceeds {} MiB.",
+                    limits.max_nested_bytes >> 20
+                ),
+            ));
+        }
+        let mut bytes = Vec::new();
+        bytes
+            .try_reserve_exact(usize::try_from(len).unwrap_or(usize::MAX).max(4096))
+            .map_err(|_| corrupt())?;
+        (&mut stream)
+            .take(len)
+            .read_to_end(&mut bytes)
+            .map_err(|_| corrupt())?;
+        bytes
+    };
+    check_records(&stream[..], limits)?;
+    let clean = rebuild(stream)?;
+    let mut wb: Xls<_> =
+        std::panic::catch_unwind(AssertUnwindSafe(|| Xls::new(Cursor::new(clean))))
+            .map_err(|_| corrupt())?
+            .map_err(|_| corrupt())?;
     let names = wb.sheet_names();
     if names.len() > limits.max_sheets {
         return Err(super::limits::too_many_sheets(limits.max_sheets));
@@ -200,6 +231,25 @@ pub(crate) fn visit_xls<R: Read + Seek, V: TableVisitor + ?Sized>(
         visit_range(&range, &label(prefix, &name), budget, visitor)?;
     }
     Ok(())
+}
+
+/// A well-formed compound file (version 3, as Excel writes) holding `stream` as its Workbook stream,
+/// padded past the 4 KiB mini-stream cutoff with empty records.
+fn rebuild(mut stream: Vec<u8>) -> Result<Vec<u8>, CheckError> {
+    if stream.len() < 4096 {
+        stream.resize(4096, 0);
+    }
+    let build = || -> std::io::Result<Vec<u8>> {
+        let mut cfb =
+            cfb::CompoundFile::create_with_version(cfb::Version::V3, Cursor::new(Vec::new()))?;
+        {
+            let mut s = cfb.create_stream("/Workbook")?;
+            s.write_all(&stream)?;
+        }
+        cfb.flush()?;
+        Ok(cfb.into_inner().into_inner())
+    };
+    build().map_err(CheckError::Io)
 }
 
 #[cfg(test)]
@@ -258,6 +308,40 @@ mod tests {
         }
         fn unreadable(&mut self, _: Option<&str>, _: &CheckError) -> Result<(), CheckError> {
             Ok(())
+        }
+    }
+
+    /// Found by the `xls` fuzz target: a damaged compound file whose Workbook stream, as calamine's own
+    /// parser reads it, holds a DIMENSIONS record the `cfb` crate does not see; calamine reserved
+    /// 320 GB for it. Then a BOUNDSHEET past the stream's end, CodePage and BOF records too short for
+    /// the u16 calamine reads from them, and a short Lbl record (panics in calamine). The fuzzer's inputs, kept in
+    /// fuzz/regressions.
+    #[test]
+    fn dimensions_seen_only_by_calamine_are_never_reached() {
+        let crash =
+            include_bytes!("../../../fuzz/regressions/xls_dimensions_behind_calamine_cfb.xls");
+        let mut budget = Budget::new(&ArchiveLimits::default());
+        let _ = visit_xls(
+            std::io::Cursor::new(&crash[..]),
+            &ArchiveLimits::default(),
+            &mut budget,
+            None,
+            &mut NoTables,
+        );
+        for crash in [
+            &include_bytes!("../../../fuzz/regressions/xls_sheet_offset_past_end.xls")[..],
+            &include_bytes!("../../../fuzz/regressions/xls_short_codepage_record.xls")[..],
+            &include_bytes!("../../../fuzz/regressions/xls_short_bof_record.xls")[..],
+            &include_bytes!("../../../fuzz/regressions/xls_short_lbl_record.xls")[..],
+        ] {
+            let r = visit_xls(
+                std::io::Cursor::new(crash),
+                &ArchiveLimits::default(),
+                &mut budget,
+                None,
+                &mut NoTables,
+            );
+            assert!(r.is_err(), "{r:?}");
         }
     }
 
