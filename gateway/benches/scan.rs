@@ -87,7 +87,10 @@ fn build(path: &PathBuf, fixture: &str, target: u64) -> std::io::Result<u64> {
 
 /// Scans `path` through the real worker binary, as the gateway does; returns the seconds and the
 /// worker's peak resident memory in KiB.
-fn isolated_scan(path: &std::path::Path, size: u64) -> Result<(f64, u64), Box<dyn std::error::Error>> {
+fn isolated_scan(
+    path: &std::path::Path,
+    size: u64,
+) -> Result<(f64, u64), Box<dyn std::error::Error>> {
     use futures::{FutureExt as _, StreamExt as _};
     use gateway::worker::{CheckKind, Checker, DisclosureSettings, Job, OpenFrom, PoolSettings};
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -14,7 +14,7 @@ use crate::checks::{self, CheckError, Format};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 /// Bytes asked of the gateway per range request.
-const BLOCK: u64 = 1 << 20;
+pub(crate) const BLOCK: u64 = 1 << 20;
 
 /// Exit code when the limits cannot be applied (the worker then refuses to read anything).
 pub const EXIT_NO_LIMITS: i32 = 3;

@@ -275,6 +275,9 @@ impl Checker {
         else {
             return Err(Failure::Unavailable("worker pipes missing".into()));
         };
+        // Room in the pipe for a whole block (the default 64 KiB would make each block cost
+        // sixteen hand-overs between the two processes). Best effort: the system may cap it.
+        let _ = rustix::pipe::fcntl_setpipe_size(&stdin, super::child::BLOCK as usize);
         // The first 4 KiB of what the worker says on stderr (an abort's message), the rest drained.
         let errors = tokio::spawn(async move {
             let mut kept = Vec::new();
