@@ -14,8 +14,9 @@ use std::io::{self, Read, Write};
 
 /// Largest job frame the worker accepts.
 pub const MAX_JOB_BYTES: u32 = 1 << 20;
-/// Largest report frame the gateway accepts (1,000 violations of a few hundred bytes fit easily).
-pub const MAX_REPORT_BYTES: u32 = 16 << 20;
+/// Largest report frame the gateway accepts: 1,000 violations of a few hundred bytes fit easily, and
+/// a worker gone wrong cannot make the gateway hold much for it.
+pub const MAX_REPORT_BYTES: u32 = 4 << 20;
 /// Largest block the worker may ask for at once.
 pub const MAX_BLOCK_BYTES: u32 = 4 << 20;
 
