@@ -47,6 +47,31 @@ fn unreadable_violation(fr: &str, en: &str) -> Value {
     })
 }
 
+/// What a worker's run concluded, logged: its report's outcome, or `unreadable` with the reason
+/// the worker failed.
+fn concluded(
+    file: &FileRow,
+    result: std::result::Result<worker::Report, worker::Failure>,
+) -> worker::Outcome {
+    match result {
+        Ok(report) => {
+            tracing::info!(
+                file = %file.id,
+                peak_rss_kib = report.peak_rss_kib,
+                "content check done"
+            );
+            report.outcome
+        }
+        Err(failure) => {
+            tracing::warn!(file = %file.id, error = %failure, "content check failed: the file is treated as unreadable");
+            worker::Outcome::Unreadable {
+                reason_fr: failure.reason_fr(),
+                reason_en: failure.reason_en(),
+            }
+        }
+    }
+}
+
 impl Core {
     /// The job of one check, with the thresholds in force.
     fn job(&self, name: &str, check: CheckKind, size: Option<u64>) -> Job {
@@ -114,26 +139,7 @@ impl Core {
             }
             .boxed()
         });
-        let started = std::time::Instant::now();
-        match self.checker.run(job, open).await {
-            Ok(report) => {
-                tracing::info!(
-                    file = %file.id,
-                    bytes = size,
-                    millis = started.elapsed().as_millis() as u64,
-                    peak_rss_kib = report.peak_rss_kib,
-                    "content check done"
-                );
-                report.outcome
-            }
-            Err(failure) => {
-                tracing::warn!(file = %file.id, error = %failure, "content check failed: the file is treated as unreadable");
-                worker::Outcome::Unreadable {
-                    reason_fr: failure.reason_fr(),
-                    reason_en: failure.reason_en(),
-                }
-            }
-        }
+        concluded(file, self.checker.run(job, open).await)
     }
 
     /// Scans a just-stored deposit: `("clean" | "quarantined", findings as JSON)`.
@@ -149,16 +155,12 @@ impl Core {
         during_upload: Option<std::result::Result<worker::Report, worker::Failure>>,
     ) -> Result<(&'static str, String)> {
         let outcome = match during_upload {
-            Some(Ok(report)) => report.outcome,
-            // A limit or a crash is the file's doing: the same reader would fail again.
-            Some(Err(f)) if !matches!(f, worker::Failure::Unavailable(_)) => {
-                tracing::warn!(file = %file.id, error = %f, "content check failed: the file is treated as unreadable");
-                worker::Outcome::Unreadable {
-                    reason_fr: f.reason_fr(),
-                    reason_en: f.reason_en(),
-                }
+            // A source the worker could not read (a format that seeks) is no verdict: the stored
+            // file is checked instead. A limit or a crash is the file's doing, and final.
+            Some(Err(worker::Failure::Unavailable(_))) | None => {
+                self.run_check(file, CheckKind::Identifiers).await
             }
-            _ => self.run_check(file, CheckKind::Identifiers).await,
+            Some(result) => concluded(file, result),
         };
         let findings: Vec<Value> = match outcome {
             worker::Outcome::Findings { findings } => findings

@@ -14,7 +14,6 @@ use futures::StreamExt as _;
 use std::io;
 use std::path::PathBuf;
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::process::{ChildStdin, Command};
@@ -97,7 +96,6 @@ pub struct Checker {
     settings: PoolSettings,
     slots: Semaphore,
     live_slots: Semaphore,
-    peak_rss_kib: AtomicU64,
 }
 
 /// How a conversation ended.
@@ -198,18 +196,7 @@ impl Checker {
             settings,
             slots,
             live_slots,
-            peak_rss_kib: AtomicU64::new(0),
         }
-    }
-
-    /// The largest peak resident memory a worker has reported, in KiB.
-    pub fn peak_worker_rss_kib(&self) -> u64 {
-        self.peak_rss_kib.load(Ordering::Relaxed)
-    }
-
-    /// The limits each worker runs under.
-    pub fn settings(&self) -> &PoolSettings {
-        &self.settings
     }
 
     /// Runs `job` in a fresh worker, which reads the file through `open`.
@@ -364,8 +351,6 @@ impl Checker {
         };
         match ended {
             Ended::Report(report) => {
-                self.peak_rss_kib
-                    .fetch_max(report.peak_rss_kib, Ordering::Relaxed);
                 // The worker exits right after its report; do not let it linger.
                 if tokio::time::timeout(Duration::from_secs(5), child.wait())
                     .await
