@@ -94,21 +94,62 @@ async fn the_real_worker_checks_disclosure() {
 
 #[tokio::test]
 async fn the_real_worker_is_stopped_at_its_cpu_and_wall_clock_limits() {
-    // A 64 MiB CSV of one endless line: under a 1-second deadline the worker cannot finish it.
-    let csv = vec![b'a'; 64 << 20];
+    // 250 MiB of honest rows (no record bound applies): more than any build scans in one second,
+    // so the deadline, not the reader, ends the worker.
+    let csv = b"Carvin;12\n".repeat(25 << 20);
     let err = checker(256, Duration::from_secs(1))
         .run(
             job(CheckKind::Identifiers, "csv", csv.len()),
             serve(Bytes::from(csv)),
         )
         .await;
-    match err {
-        Err(Failure::Timeout(1) | Failure::Cpu(1)) => {}
-        // A fast machine may read it all within the second: then it must not be clean.
-        Ok(report) => assert!(
-            !matches!(report.outcome, Outcome::Findings { ref findings } if findings.is_empty()),
-            "{report:?}"
-        ),
-        Err(other) => panic!("{other:?}"),
+    assert!(
+        matches!(err, Err(Failure::Timeout(1) | Failure::Cpu(1))),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_upload_is_not_taken_for_a_slow_file() {
+    // The file trickles in over 1.5 s against a 1 s deadline: the deadline only starts once the
+    // upload has ended, so the live check concludes.
+    let checker = checker(256, Duration::from_secs(1));
+    let (arrived, arrival) = tokio::sync::oneshot::channel();
+    let mut arrived = Some(arrived);
+    let open: OpenFrom = Box::new(move |from: u64| {
+        assert_eq!(from, 0, "a file still arriving is read front to back");
+        let arrived = arrived.take();
+        async move {
+            let chunks = futures::stream::unfold((0u8, arrived), |(i, arrived)| async move {
+                if i == 3 {
+                    if let Some(tx) = arrived {
+                        let _ = tx.send(());
+                    }
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                let chunk: &'static [u8] = match i {
+                    0 => b"commune;email\n",
+                    1 => b"Carvin;\n",
+                    _ => b"Lens;jean.dupont@example.fr\n",
+                };
+                Some((Ok(Bytes::from_static(chunk)), (i + 1, arrived)))
+            });
+            let s: BoxStream<'static, std::io::Result<Bytes>> = chunks.boxed();
+            Ok(s)
+        }
+        .boxed()
+    });
+    let job = Job {
+        size: None,
+        ..job(CheckKind::Identifiers, "csv", 0)
+    };
+    let place = checker.live_place().expect("a free place");
+    let report = checker.run_live(job, open, place, arrival).await.unwrap();
+    match report.outcome {
+        Outcome::Findings { findings } => {
+            assert!(findings.iter().any(|f| f.kind == "email"), "{findings:?}")
+        }
+        other => panic!("{other:?}"),
     }
 }
