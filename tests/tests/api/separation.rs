@@ -14,28 +14,6 @@ crate::on_every_backend!(
     retention_and_extensions_are_bounded,
 );
 
-async fn grant(
-    app: &TestApp,
-    token: &str,
-    mission: &str,
-    user: &str,
-    role: &str,
-) -> (u16, serde_json::Value) {
-    let r = app
-        .post_as(
-            token,
-            &format!("/api/v1/missions/{mission}/participants"),
-            json!({"user_id": user, "role": role}),
-        )
-        .await;
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-    )
-}
-
 async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backend) {
     let app = spawn_app(b).await;
     let admin = app.admin("operateur").await;
@@ -59,7 +37,7 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
 
     // The attack of the issue: the EPCI's manager makes itself a processor (was 201, then 200
     // on the raw deposits).
-    let (status, v) = grant(
+    let (status, v) = grant_role(
         &app,
         &epci_manager.token,
         &mission,
@@ -76,7 +54,7 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
     );
     // Or a colleague: the rule on the organisation kind is named.
     for role in ["processor", "depositor"] {
-        let (status, v) = grant(
+        let (status, v) = grant_role(
             &app,
             &epci_manager.token,
             &mission,
@@ -95,14 +73,14 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
         );
     }
     // Platform admins too: neither themselves nor an EPCI member.
-    let (status, v) = grant(&app, &admin.token, &mission, &admin.id, "processor").await;
+    let (status, v) = grant_role(&app, &admin.token, &mission, &admin.id, "processor").await;
     assert_eq!(status, 403, "{v}");
     assert!(v["message"]
         .as_str()
         .unwrap()
         .to_lowercase()
         .contains("vous ne pouvez pas vous attribuer un rôle"));
-    let (status, _) = grant(
+    let (status, _) = grant_role(
         &app,
         &admin.token,
         &mission,
@@ -123,7 +101,7 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
     .await;
     assert_eq!(r.status(), 403);
     // What the conventions allow still passes.
-    let (status, _) = grant(
+    let (status, _) = grant_role(
         &app,
         &epci_manager.token,
         &mission,
@@ -171,7 +149,7 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
     let epci = app.organisation(&admin, "CA Hénin-Carvin", "epci").await;
     let (colleague, _) = app.create_user(&admin, "agent.epci", &epci).await;
     let mission = new_mission(&app, &admin, "Étude OPS", &bailleur).await;
-    let (status, _) = grant(&app, &admin.token, &mission, &colleague, "processor").await;
+    let (status, _) = grant_role(&app, &admin.token, &mission, &colleague, "processor").await;
     assert_eq!(status, 201);
 }
 

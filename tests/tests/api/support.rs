@@ -156,6 +156,18 @@ pub async fn new_mission(app: &TestApp, admin: &Account, name: &str, controller:
 
 /// Adds `user` with `role` to `mission` and expects 201.
 pub async fn add_participant(app: &TestApp, token: &str, mission: &str, user: &str, role: &str) {
+    let (status, body) = grant_role(app, token, mission, user, role).await;
+    assert_eq!(status, 201, "adding {user} as {role}: {body}");
+}
+
+/// Asks to add `user` with `role` to `mission`: the status and the body (null if not JSON).
+pub async fn grant_role(
+    app: &TestApp,
+    token: &str,
+    mission: &str,
+    user: &str,
+    role: &str,
+) -> (u16, Value) {
     let r = app
         .post_as(
             token,
@@ -163,9 +175,9 @@ pub async fn add_participant(app: &TestApp, token: &str, mission: &str, user: &s
             json!({"user_id": user, "role": role}),
         )
         .await;
-    let status = r.status();
+    let status = r.status().as_u16();
     let text = r.text().await.unwrap();
-    assert_eq!(status, 201, "adding {user} as {role}: {text}");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 /// The files listed for `token` in `mission` (expects 200).
