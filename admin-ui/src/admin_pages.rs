@@ -55,6 +55,8 @@ impl Layout for AdminIndexPage {
 /// One organisation of the list.
 #[derive(Debug, Clone, Default)]
 pub struct AdminOrg {
+    /// Opaque id, for the edit link.
+    pub id: String,
     /// Name.
     pub name: String,
     /// Kind, in words.
@@ -218,6 +220,8 @@ pub enum AccountAction {
     Disable,
     /// Resetting its password and second factor.
     Reset,
+    /// Enabling a disabled account again.
+    Enable,
 }
 
 /// `GET /admin/utilisateurs/{id}/desactiver` and `/reinitialiser`: the confirmation step.
@@ -253,6 +257,7 @@ impl AdminConfirmPage {
         match self.action {
             AccountAction::Disable => a.disable_title,
             AccountAction::Reset => a.reset_title,
+            AccountAction::Enable => self.lang.life().enable_title,
         }
     }
 
@@ -262,6 +267,7 @@ impl AdminConfirmPage {
         match self.action {
             AccountAction::Disable => a.disable_effects,
             AccountAction::Reset => a.reset_effects,
+            AccountAction::Enable => self.lang.life().enable_effects,
         }
     }
 
@@ -271,12 +277,30 @@ impl AdminConfirmPage {
         match self.action {
             AccountAction::Disable => a.disable_confirm,
             AccountAction::Reset => a.reset_confirm,
+            AccountAction::Enable => self.lang.life().enable_confirm,
         }
     }
 
     /// Whether the form is shown (disabling a disabled account is not offered).
     pub fn offers_form(&self) -> bool {
-        !(self.action == AccountAction::Disable && self.disabled)
+        match self.action {
+            AccountAction::Disable => !self.disabled,
+            AccountAction::Enable => self.disabled,
+            AccountAction::Reset => true,
+        }
+    }
+
+    /// The button warns (disabling, resetting); enabling does not.
+    pub fn danger(&self) -> bool {
+        self.action != AccountAction::Enable
+    }
+
+    /// Why no form is offered.
+    pub fn not_offered(&self) -> &'static str {
+        match self.action {
+            AccountAction::Enable => self.lang.life().already_enabled,
+            AccountAction::Disable | AccountAction::Reset => self.lang.admin().already_disabled,
+        }
     }
 }
 
@@ -486,6 +510,8 @@ pub struct AdminMission {
     pub ends_at: String,
     /// Retention of released results (Paris time) or « non conservés ».
     pub retained_until: String,
+    /// Still running: its dates may change (a link to them).
+    pub running: bool,
 }
 
 /// `GET /admin/missions`: every mission.
@@ -529,6 +555,11 @@ pub struct AdminNewMissionPage {
     pub ends_at: String,
     /// Retention date typed.
     pub retained_until: String,
+    /// The retention choice: `oui` (keep until the date), `non` (destroy at the end), or empty
+    /// (not yet chosen: the form asks for an explicit choice).
+    pub keep: String,
+    /// Error tied to the retention choice.
+    pub keep_error: Option<String>,
     /// Error tied to the name.
     pub name_error: Option<String>,
     /// Error tied to the purpose.
@@ -556,6 +587,7 @@ impl Layout for AdminNewMissionPage {
             || self.controller_error.is_some()
             || self.ends_error.is_some()
             || self.retained_error.is_some()
+            || self.keep_error.is_some()
             || self.form_error.is_some()
     }
 }

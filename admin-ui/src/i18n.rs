@@ -85,19 +85,13 @@ impl Lang {
         }
     }
 
-    /// A mission role's name, from its stored word (`manager`, `depositor`, `processor`, `recipient`).
+    /// A mission role's name, from its stored word (`manager`, `depositor`, `processor`,
+    /// `recipient`), as the glossary says it.
     pub fn role_name(self, role: &str) -> &'static str {
-        match (self, role) {
-            (Lang::Fr, "manager") => "responsable",
-            (Lang::Fr, "depositor") => "dépositaire",
-            (Lang::Fr, "processor") => "chargé d'études",
-            (Lang::Fr, "recipient") => "destinataire",
-            (Lang::En, "manager") => "manager",
-            (Lang::En, "depositor") => "depositor",
-            (Lang::En, "processor") => "processor",
-            (Lang::En, "recipient") => "recipient",
-            (Lang::Fr, _) => "rôle inconnu",
-            (Lang::En, _) => "unknown role",
+        match (crate::glossary::Term::role(role), self) {
+            (Some(term), lang) => term.in_lang(lang),
+            (None, Lang::Fr) => "rôle inconnu",
+            (None, Lang::En) => "unknown role",
         }
     }
 
@@ -196,10 +190,52 @@ impl Lang {
         }
     }
 
+    /// After several uploads at once: how many, and how many are held in quarantine.
+    pub fn notice_uploaded_many(self, count: usize, quarantined: usize) -> String {
+        let held = match (self, quarantined) {
+            (_, 0) => String::new(),
+            (Lang::Fr, 1) => " L'un d'eux reste en quarantaine : voir ci-dessous.".to_owned(),
+            (Lang::Fr, n) => format!(" {n} d'entre eux restent en quarantaine : voir ci-dessous."),
+            (Lang::En, 1) => " One of them stays in quarantine: see below.".to_owned(),
+            (Lang::En, n) => format!(" {n} of them stay in quarantine: see below."),
+        };
+        match self {
+            Lang::Fr => format!("{count} fichiers ont été déposés.{held}"),
+            Lang::En => format!("{count} files were uploaded.{held}"),
+        }
+    }
+
+    /// Released results a manager may not read: how many, and why they are not listed.
+    pub fn results_unseen(self, count: usize) -> String {
+        match (self, count) {
+            (Lang::Fr, 1) => "1 résultat a été mis à disposition des destinataires. Votre rôle ne donne pas accès à son contenu.".to_owned(),
+            (Lang::Fr, n) => format!("{n} résultats ont été mis à disposition des destinataires. Votre rôle ne donne pas accès à leur contenu."),
+            (Lang::En, 1) => "1 result was released to the recipients. Your role does not give access to its content.".to_owned(),
+            (Lang::En, n) => format!("{n} results were released to the recipients. Your role does not give access to their content."),
+        }
+    }
+
+    /// A number as the interface writes it: `50,0` in French, `50.0` in English; anything else
+    /// as given.
+    pub fn number(self, written: &str) -> String {
+        let trimmed = written.trim();
+        let numeric = !trimmed.is_empty()
+            && trimmed
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | ' ' | '%'))
+            && trimmed.chars().filter(|c| *c == '.').count() <= 1
+            && trimmed.chars().any(|c| c.is_ascii_digit());
+        match self {
+            Lang::Fr if numeric => trimmed.replace('.', ","),
+            Lang::En if numeric => trimmed.to_owned(),
+            _ => written.to_owned(),
+        }
+    }
+
     /// After a release.
     pub fn notice_released(self, name: &str) -> String {
         match self {
-            Lang::Fr => format!("« {name} » est diffusé aux destinataires."),
+            Lang::Fr => format!("« {name} » est mis à disposition des destinataires."),
             Lang::En => format!("“{name}” is released to the recipients."),
         }
     }
@@ -473,6 +509,10 @@ pub struct Strings {
     pub err_csrf: &'static str,
     /// A request sent by another site.
     pub err_cross_site: &'static str,
+    /// Role refusal title.
+    pub role_refused_title: &'static str,
+    /// The caller's role in the mission does not allow the operation.
+    pub role_refused_message: &'static str,
     /// Not found title.
     pub not_found_title: &'static str,
     /// Not found message.
@@ -637,6 +677,34 @@ pub struct Strings {
     pub privacy_rights_default: &'static str,
     /// Text of the otpauth:// link.
     pub enroll_link_text: &'static str,
+    /// Files table: uploader column.
+    pub file_uploaded_by_col: &'static str,
+    /// Before a file's short id.
+    pub file_ref_label: &'static str,
+    /// Under a file table: how to sort it.
+    pub files_sort_hint: &'static str,
+    /// Heading of a quarantined deposit's findings.
+    pub quarantine_heading: &'static str,
+    /// What the depositor should do with a quarantined deposit.
+    pub quarantine_advice: &'static str,
+    /// Above the refused cells of an earlier release attempt.
+    pub violations_previous: &'static str,
+    /// Column: the row's labels.
+    pub violation_labels_col: &'static str,
+    /// Link to the CSV list of refused cells.
+    pub violations_export: &'static str,
+    /// Cancel button of one upload.
+    pub upload_cancel: &'static str,
+    /// An upload the user cancelled.
+    pub upload_cancelled: &'static str,
+    /// An upload that succeeded.
+    pub upload_done: &'static str,
+    /// An upload waiting for its turn.
+    pub upload_waiting: &'static str,
+    /// Accessible name of the list of uploads in progress.
+    pub upload_list_label: &'static str,
+    /// Link after uploads, to see the updated list.
+    pub upload_show_list: &'static str,
     /// Heading on a destroyed mission's page.
     pub destroyed_heading: &'static str,
     /// What destruction means.
@@ -737,8 +805,8 @@ pub static FR: Strings = Strings {
     state_quarantined: "en quarantaine",
     state_pending_scan: "en attente de l'analyse antivirus",
     state_available: "disponible",
-    state_released: "diffusé",
-    state_unreleased: "non diffusé",
+    state_released: "mis à disposition",
+    state_unreleased: "pas encore mis à disposition",
     suspended_title: "Mission suspendue",
     suspended_message: "La mission est suspendue : ses fichiers ne sont pas accessibles pour l'instant.",
     outside_hours_title: "Hors des heures d'accès",
@@ -753,6 +821,8 @@ pub static FR: Strings = Strings {
     forbidden_title: "Requête refusée",
     err_csrf: "Jeton anti-falsification invalide : rechargez la page.",
     err_cross_site: "Requête refusée : elle ne provient pas de Passerelle.",
+    role_refused_title: "Opération non permise",
+    role_refused_message: "Votre rôle dans cette mission ne permet pas cette opération.",
     not_found_title: "Page introuvable",
     not_found_message: "La page demandée n'existe pas.",
     bad_request_title: "Requête invalide",
@@ -764,12 +834,12 @@ pub static FR: Strings = Strings {
     deposits_intro: "Chaque organisme ne voit que ses propres dépôts ; le bureau d'études les voit tous, sauf ceux retenus en quarantaine.",
     no_deposits: "Aucun dépôt pour l'instant.",
     results_heading: "Résultats",
-    results_intro: "Les destinataires ne voient que les résultats diffusés, après le contrôle du secret statistique.",
+    results_intro: "Les destinataires ne voient que les résultats mis à disposition, après le contrôle du secret statistique.",
     no_results: "Aucun résultat pour l'instant.",
     file_org_label: "Organisme",
     upload_label_deposits: "Fichier à déposer",
     upload_label_results: "Fichier de résultats à déposer",
-    upload_drop: "Vous pouvez aussi glisser le fichier dans ce cadre.",
+    upload_drop: "Vous pouvez aussi glisser un ou plusieurs fichiers dans ce cadre.",
     upload_submit: "Déposer le fichier",
     upload_progress_label: "Progression de l'envoi",
     upload_progress: "Envoi en cours : {p} %",
@@ -777,16 +847,16 @@ pub static FR: Strings = Strings {
     upload_network_error: "L'envoi a été interrompu (connexion perdue) : rien n'a été enregistré. Réessayez.",
     upload_no_file: "Choisissez d'abord un fichier à envoyer.",
     findings_intro: "Le contrôle a relevé :",
-    violations_caption: "Cases qui empêchent la diffusion",
+    violations_caption: "Cases qui empêchent la mise à disposition",
     violation_sheet_col: "Feuille",
     violation_row_col: "Ligne",
     violation_column_col: "Colonne",
     violation_value_col: "Valeur",
     violation_rule_col: "Règle",
-    release_button: "Diffuser aux destinataires",
-    override_summary: "Diffuser malgré le contrôle…",
+    release_button: "Mettre à disposition des destinataires",
+    override_summary: "Mettre à disposition malgré le contrôle…",
     override_label: "Justification de la dérogation",
-    override_submit: "Diffuser avec dérogation",
+    override_submit: "Mettre à disposition avec dérogation",
     justification_hint: "Obligatoire, 2000 caractères au plus ; elle est enregistrée dans le journal de la mission.",
     quarantine_summary: "Transmettre malgré tout…",
     quarantine_label: "Pourquoi ce fichier peut-il être transmis ?",
@@ -811,7 +881,7 @@ pub static FR: Strings = Strings {
     notice_participant_added: "Le participant a été ajouté ; son accès est immédiat.",
     notice_participant_removed: "Le participant a été retiré ; son accès a pris fin.",
     notice_deleted: "Le fichier a été supprimé.",
-    state_check_failed: "non diffusé : contrôle du secret statistique non satisfait",
+    state_check_failed: "non mis à disposition : contrôle du secret statistique non satisfait",
     session_warning: "Sans activité de votre part, votre session se fermera dans {m} min. Les envois en cours seraient interrompus.",
     session_stay: "Rester connecté",
     charter_title: "Charte d'utilisation",
@@ -823,7 +893,7 @@ pub static FR: Strings = Strings {
     charter_decline_hint: "Si vous ne l'acceptez pas, déconnectez-vous : l'accès aux missions reste fermé tant que la charte n'est pas acceptée.",
     err_charter_unticked: "Cochez la case pour accepter la charte d'utilisation.",
     err_charter_changed: "La charte a changé pendant votre lecture : lisez la nouvelle version ci-dessous.",
-    charter_default: "Passerelle sert uniquement à échanger les fichiers des missions auxquelles vous participez, pour la finalité fixée par la convention de chaque mission.\n\nVotre compte est personnel et ne se prête pas. Ne communiquez à personne votre mot de passe, votre application d'authentification ni vos codes de secours. Signalez sans attendre toute perte ou tout usage suspect à l'administrateur de la plateforme.\n\nLes fichiers d'enquête contiennent des données personnelles de ménages. Ne les téléchargez que pour la mission, gardez-les sur un poste protégé, ne les transmettez qu'aux participants de la mission et effacez vos copies à la fin de celle-ci.\n\nSeuls des résultats agrégés peuvent être diffusés aux destinataires : aucun chiffre publié ne doit reposer sur moins de 11 ménages.\n\nChaque opération (connexion, dépôt, téléchargement, diffusion, suppression) est enregistrée avec sa date, la personne et le fichier concernés. Ce journal peut être consulté par le responsable du traitement et son délégué à la protection des données.",
+    charter_default: "Passerelle sert uniquement à échanger les fichiers des missions auxquelles vous participez, pour la finalité fixée par la convention de chaque mission.\n\nVotre compte est personnel et ne se prête pas. Ne communiquez à personne votre mot de passe, votre application d'authentification ni vos codes de secours. Signalez sans attendre toute perte ou tout usage suspect à l'administrateur de la plateforme.\n\nLes fichiers d'enquête contiennent des données personnelles de ménages. Ne les téléchargez que pour la mission, gardez-les sur un poste protégé, ne les transmettez qu'aux participants de la mission et effacez vos copies à la fin de celle-ci.\n\nSeuls des résultats agrégés peuvent être mis à disposition des destinataires : aucun chiffre publié ne doit reposer sur moins de 11 ménages.\n\nChaque opération (connexion, dépôt, téléchargement, mise à disposition, suppression) est enregistrée avec sa date, la personne et le fichier concernés. Ce journal peut être consulté par le responsable du traitement et son délégué à la protection des données.",
     privacy_heading: "Protection de vos données",
     privacy_controller_label: "Responsable du traitement",
     privacy_purpose_label: "Finalité",
@@ -835,6 +905,20 @@ pub static FR: Strings = Strings {
     privacy_dpo_default: "Le délégué à la protection des données du responsable du traitement, joignable par l'administrateur de la plateforme.",
     privacy_rights_default: "Vous pouvez accéder aux données qui vous concernent, les faire rectifier ou effacer, en limiter le traitement ou vous y opposer, auprès du délégué à la protection des données. Vous pouvez aussi adresser une réclamation à la CNIL (www.cnil.fr).",
     enroll_link_text: "ouvrir la clé directement dans l'application",
+    file_uploaded_by_col: "Déposé par",
+    file_ref_label: "réf.",
+    files_sort_hint: "Pour trier la liste, choisissez le titre d'une colonne.",
+    quarantine_heading: "Données directement identifiantes relevées",
+    quarantine_advice: "Que faire ? Retirez ces colonnes du fichier, déposez-le à nouveau puis supprimez celui-ci. Si le chargé d'études vous confirme que ces colonnes sont prévues par la convention, transmettez-le plutôt en expliquant pourquoi (« Transmettre malgré tout… »).",
+    violations_previous: "Lors de la dernière tentative de mise à disposition, le contrôle du secret statistique a refusé ces cases. Corrigez-les et déposez une nouvelle version du résultat.",
+    violation_labels_col: "Libellés de la ligne",
+    violations_export: "Télécharger la liste des cases refusées (CSV)",
+    upload_cancel: "Annuler l'envoi",
+    upload_cancelled: "Envoi annulé : rien n'a été enregistré.",
+    upload_done: "Déposé.",
+    upload_waiting: "En attente…",
+    upload_list_label: "Envois en cours",
+    upload_show_list: "Afficher la liste à jour",
     destroyed_heading: "Mission détruite",
     destroyed_text: "Les fichiers de cette mission, ses clés de chiffrement et les accès de ses participants ont été détruits, sauvegardes comprises : plus rien ne peut en être lu. Le certificat de destruction signé en apporte la preuve.",
     destroyed_certificate_link: "Voir le certificat de destruction",
@@ -948,6 +1032,8 @@ pub static EN: Strings = Strings {
     forbidden_title: "Request refused",
     err_csrf: "Invalid anti-forgery token: reload the page.",
     err_cross_site: "Request refused: it does not come from Passerelle.",
+    role_refused_title: "Operation not allowed",
+    role_refused_message: "Your role in this mission does not allow this operation.",
     not_found_title: "Page not found",
     not_found_message: "The page you asked for does not exist.",
     bad_request_title: "Invalid request",
@@ -964,7 +1050,7 @@ pub static EN: Strings = Strings {
     file_org_label: "Organisation",
     upload_label_deposits: "File to deposit",
     upload_label_results: "Results file to upload",
-    upload_drop: "You can also drag the file into this box.",
+    upload_drop: "You can also drag one or more files into this box.",
     upload_submit: "Upload the file",
     upload_progress_label: "Upload progress",
     upload_progress: "Uploading: {p}%",
@@ -1030,6 +1116,20 @@ pub static EN: Strings = Strings {
     privacy_dpo_default: "The controller's data protection officer, reachable through the platform administrator.",
     privacy_rights_default: "You may access the data about you, have it corrected or erased, restrict its processing or object to it, by writing to the data protection officer. You may also complain to the CNIL, the French data protection authority (www.cnil.fr).",
     enroll_link_text: "open the key directly in the app",
+    file_uploaded_by_col: "Uploaded by",
+    file_ref_label: "ref.",
+    files_sort_hint: "To sort the list, choose a column heading.",
+    quarantine_heading: "Direct identifiers found",
+    quarantine_advice: "What to do? Remove these columns from the file, upload it again, then delete this one. If the processor confirms that the agreement provides for these columns, send it on instead and say why (“Send it on anyway…”).",
+    violations_previous: "At the last release attempt, the statistical disclosure check refused these cells. Fix them and upload a new version of the result.",
+    violation_labels_col: "Row labels",
+    violations_export: "Download the list of refused cells (CSV)",
+    upload_cancel: "Cancel the upload",
+    upload_cancelled: "Upload cancelled: nothing was stored.",
+    upload_done: "Uploaded.",
+    upload_waiting: "Waiting…",
+    upload_list_label: "Uploads in progress",
+    upload_show_list: "Show the updated list",
     destroyed_heading: "Mission destroyed",
     destroyed_text: "This mission's files, its encryption keys and its participants' access have been destroyed, backups included: nothing can be read from them any more. The signed certificate of destruction is the proof.",
     destroyed_certificate_link: "View the certificate of destruction",
@@ -1092,6 +1192,18 @@ mod tests {
         assert_eq!(Lang::Fr.size_limit(64 * 1024), "64 Ko");
         assert_eq!(Lang::Fr.size_limit(1536 * 1024), "1,5 Mo");
         assert_eq!(Lang::Fr.size_limit(2 * 1024 * 1024 * 1024), "2 Go");
+    }
+
+    #[test]
+    fn numbers_in_french() {
+        assert_eq!(Lang::Fr.number("50.0"), "50,0");
+        assert_eq!(Lang::Fr.number("12"), "12");
+        assert_eq!(Lang::Fr.number("12,5"), "12,5");
+        assert_eq!(Lang::Fr.number("s"), "s");
+        assert_eq!(Lang::Fr.number("1.2.3"), "1.2.3");
+        assert_eq!(Lang::En.number("50.0"), "50.0");
+        assert!(Lang::Fr.results_unseen(2).starts_with("2 résultats"));
+        assert!(Lang::Fr.notice_uploaded_many(3, 1).contains("quarantaine"));
     }
 
     #[test]

@@ -7,13 +7,26 @@
 
 #![forbid(unsafe_code)]
 
+pub mod account_i18n;
+pub mod account_pages;
 pub mod admin_i18n;
 pub mod admin_pages;
 pub mod form;
+pub mod glossary;
 pub mod i18n;
+pub mod life_i18n;
+pub mod life_pages;
+pub mod login_pages;
+pub mod notify_pages;
 pub mod pages;
 pub mod qr;
+pub mod receipts;
 
+pub use account_i18n::AccountStrings;
+pub use account_pages::{
+    AccountCodesPage, AccountEnrolPage, AccountPage, AccountSession, ForgotPasswordPage,
+    ResetPasswordPage,
+};
 pub use admin_i18n::AdminStrings;
 pub use admin_pages::{
     AccountAction, AdminCertificatesPage, AdminConfirmPage, AdminIndexPage, AdminJournalPage,
@@ -23,12 +36,19 @@ pub use admin_pages::{
 };
 pub use askama::Template;
 pub use i18n::{Lang, Strings};
+pub use life_i18n::LifeStrings;
+pub use life_pages::{
+    AdminOrgEditPage, AdminUserEditPage, ManageView, MissionClosePage, MissionDatesPage,
+    MissionRolesPage, MissionStateView, RoleBox,
+};
+pub use notify_pages::{KindBox, NotificationsPage, NotifyStrings};
 pub use pages::{
     CertificateFile, CertificatePage, ChangePasswordPage, CharterPage, EnrollKey, EnrollPage,
-    ErrorPage, FolderView, HomePage, Layout, LoginPage, MissionFile, MissionPage, MissionSummary,
-    Participant, ParticipantsView, PrivacyNotice, RecoveryCodesPage, SignedOutPage, TotpPage,
-    UploadForm, Violation, FALLBACK_ERROR_HTML,
+    ErrorPage, FileSort, FolderView, HomePage, Layout, LoginPage, MissionFile, MissionPage,
+    MissionSummary, Participant, ParticipantsView, PrivacyNotice, RecoveryCodesPage, SignedOutPage,
+    SortKey, TotpPage, UploadForm, Violation, FALLBACK_ERROR_HTML,
 };
+pub use receipts::{Receipt, ReceiptLine};
 
 /// The embedded static files: name under `/static/`, content type, bytes.
 const ASSETS: &[(&str, &str, &[u8])] = &[

@@ -7,10 +7,16 @@
 use crate::i18n::Lang;
 use askama::Template;
 
+pub use crate::login_pages::{
+    group_by_four, ChangePasswordPage, CharterPage, EnrollKey, EnrollPage, LoginPage,
+    PrivacyNotice, RecoveryCodesPage, TotpPage,
+};
+
 /// What the shared layout needs from a page.
 pub trait Layout {
-    /// Where the language switch returns; `None` hides the switch (pages answering a login step,
-    /// which a reload could not show again).
+    /// Where the language switch returns; `None` hides the switch (the recovery codes, shown
+    /// once: another page would lose them). The login steps return to `/connexion/etape`, which
+    /// shows the pending step again from the login cookie.
     fn retour(&self) -> Option<&str> {
         None
     }
@@ -23,244 +29,6 @@ pub trait Layout {
     /// True when the page shows an error (its title then starts with "Erreur :").
     fn has_error(&self) -> bool {
         false
-    }
-}
-
-/// `GET /connexion`: username and password.
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "login.html")]
-pub struct LoginPage {
-    /// Language of the page.
-    pub lang: Lang,
-    /// The username typed, given back after an error.
-    pub username: String,
-    /// An information shown above the form (expired session or login step).
-    pub notice: Option<String>,
-    /// Error tied to the username field.
-    pub username_error: Option<String>,
-    /// Error tied to the password field (wrong credentials, throttling).
-    pub password_error: Option<String>,
-    /// The data-protection notice (hidden while empty).
-    pub privacy: PrivacyNotice,
-}
-
-/// The data-protection notice of the login page, every item already in the page's language.
-#[derive(Debug, Clone, Default)]
-pub struct PrivacyNotice {
-    /// Who is responsible for the processing.
-    pub controller: String,
-    /// Why.
-    pub purpose: String,
-    /// For how long.
-    pub retention: String,
-    /// How to reach the data protection officer.
-    pub dpo_contact: String,
-    /// The user's rights.
-    pub rights: String,
-}
-
-impl PrivacyNotice {
-    /// The built-in notice, for the items the operator did not set.
-    pub fn built_in(lang: Lang, audit_days: u32) -> Self {
-        let t = lang.t();
-        Self {
-            controller: t.privacy_controller_default.to_owned(),
-            purpose: t.privacy_purpose_default.to_owned(),
-            retention: lang.privacy_retention_default(audit_days),
-            dpo_contact: t.privacy_dpo_default.to_owned(),
-            rights: t.privacy_rights_default.to_owned(),
-        }
-    }
-
-    /// Whether there is anything to show.
-    pub fn is_empty(&self) -> bool {
-        self.controller.is_empty()
-            && self.purpose.is_empty()
-            && self.retention.is_empty()
-            && self.dpo_contact.is_empty()
-            && self.rights.is_empty()
-    }
-}
-
-/// `GET /charte`: the usage charter to read and accept before anything else.
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "charter.html")]
-pub struct CharterPage {
-    /// Language of the page.
-    pub lang: Lang,
-    /// The session's CSRF token.
-    pub csrf_token: String,
-    /// The version in force, sent back with the acceptance.
-    pub version: String,
-    /// The charter's paragraphs.
-    pub paragraphs: Vec<String>,
-    /// Error tied to the checkbox.
-    pub error: Option<String>,
-}
-
-impl CharterPage {
-    /// Splits a charter text into paragraphs at blank lines.
-    pub fn paragraphs_of(text: &str) -> Vec<String> {
-        text.replace("\r\n", "\n")
-            .split("\n\n")
-            .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|p| !p.is_empty())
-            .collect()
-    }
-}
-
-impl Layout for CharterPage {
-    fn retour(&self) -> Option<&str> {
-        Some("/charte")
-    }
-    fn csrf_token(&self) -> Option<&str> {
-        Some(&self.csrf_token)
-    }
-    fn has_error(&self) -> bool {
-        self.error.is_some()
-    }
-}
-
-impl Layout for LoginPage {
-    fn retour(&self) -> Option<&str> {
-        Some("/connexion")
-    }
-    fn has_error(&self) -> bool {
-        self.username_error.is_some() || self.password_error.is_some()
-    }
-}
-
-/// The password change step (first login or after a reset).
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "change_password.html")]
-pub struct ChangePasswordPage {
-    /// Language of the page.
-    pub lang: Lang,
-    /// Error tied to the new password field (the policy's reason).
-    pub password_error: Option<String>,
-    /// Error tied to the confirmation field.
-    pub confirm_error: Option<String>,
-}
-
-impl Layout for ChangePasswordPage {
-    fn has_error(&self) -> bool {
-        self.password_error.is_some() || self.confirm_error.is_some()
-    }
-}
-
-/// The key of a TOTP enrollment, shown only in the answer that created it.
-#[derive(Debug, Clone, Default)]
-pub struct EnrollKey {
-    /// The secret in base32.
-    pub secret_base32: String,
-    /// The `otpauth://` URI.
-    pub otpauth_uri: String,
-}
-
-/// The TOTP enrollment step.
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "enroll.html")]
-pub struct EnrollPage {
-    /// Language of the page.
-    pub lang: Lang,
-    /// The key to register; `None` when the page answers a wrong code (the key is not kept).
-    pub key: Option<EnrollKey>,
-    /// Error tied to the code field.
-    pub code_error: Option<String>,
-}
-
-impl EnrollPage {
-    /// The secret in groups of four characters, easier to type.
-    pub fn secret_grouped(&self) -> String {
-        self.key
-            .as_ref()
-            .map(|k| group_by_four(&k.secret_base32))
-            .unwrap_or_default()
-    }
-
-    /// The grouped secret in lines of four groups, so that it never wraps in the middle.
-    pub fn secret_lines(&self) -> Vec<String> {
-        let grouped = self.secret_grouped();
-        let groups: Vec<&str> = grouped.split(' ').filter(|g| !g.is_empty()).collect();
-        groups.chunks(4).map(|line| line.join(" ")).collect()
-    }
-
-    /// The `otpauth://` URI as an inline SVG QR code, labelled by the `qr-legende` caption.
-    pub fn qr_svg(&self) -> Option<String> {
-        self.key
-            .as_ref()
-            .and_then(|k| crate::qr::svg(&k.otpauth_uri, "qr-legende"))
-    }
-}
-
-impl Layout for EnrollPage {
-    fn has_error(&self) -> bool {
-        self.code_error.is_some()
-    }
-}
-
-/// `ABCDEFGH` → `ABCD EFGH`.
-pub fn group_by_four(s: &str) -> String {
-    let chars: Vec<char> = s.chars().filter(|c| !c.is_whitespace()).collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The TOTP step of a later login, with the recovery code alternative.
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "totp.html")]
-pub struct TotpPage {
-    /// Language of the page.
-    pub lang: Lang,
-    /// Error tied to the code field.
-    pub code_error: Option<String>,
-    /// Error tied to the recovery code field.
-    pub recovery_error: Option<String>,
-}
-
-impl Layout for TotpPage {
-    fn has_error(&self) -> bool {
-        self.code_error.is_some() || self.recovery_error.is_some()
-    }
-}
-
-/// The ten recovery codes, shown once right after enrollment.
-#[derive(Debug, Clone, Default, Template)]
-#[template(path = "recovery_codes.html")]
-pub struct RecoveryCodesPage {
-    /// Language of the page.
-    pub lang: Lang,
-    /// The codes.
-    pub codes: Vec<String>,
-    /// The new session's CSRF token.
-    pub csrf_token: String,
-}
-
-impl RecoveryCodesPage {
-    /// The codes as a text file in a `data:` URI, for the download link.
-    pub fn download_href(&self) -> String {
-        let t = self.lang.t();
-        let mut text = String::new();
-        text.push_str(t.codes_file_heading);
-        text.push_str("\r\n");
-        text.push_str(t.codes_file_note);
-        text.push_str("\r\n\r\n");
-        for code in &self.codes {
-            text.push_str(code);
-            text.push_str("\r\n");
-        }
-        let encoded =
-            percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC);
-        format!("data:text/plain;charset=utf-8,{encoded}")
-    }
-}
-
-impl Layout for RecoveryCodesPage {
-    fn csrf_token(&self) -> Option<&str> {
-        Some(&self.csrf_token)
     }
 }
 
@@ -278,8 +46,12 @@ pub struct HomePage {
     pub idle_minutes: i64,
     /// The session's CSRF token.
     pub csrf_token: String,
-    /// The user's missions, in the order the service gives them.
+    /// The user's running missions, in the order the service gives them.
     pub missions: Vec<MissionSummary>,
+    /// Ended or destroyed missions whose page the user may still see.
+    pub ended: Vec<MissionSummary>,
+    /// Destroyed missions whose certificate only the user may still read.
+    pub certificates: Vec<MissionSummary>,
     /// A platform administrator: the page links to `/admin`.
     pub platform_admin: bool,
 }
@@ -334,6 +106,16 @@ pub struct MissionFile {
     pub uploaded_at: String,
     /// State, in words (« en quarantaine » for a quarantined deposit).
     pub state: String,
+    /// The first characters of its id, to tell apart two files of the same name.
+    pub short_id: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// Size in bytes, for sorting.
+    pub size_bytes: i64,
+    /// Upload instant (ms), for sorting.
+    pub uploaded_ms: i64,
+    /// Held in quarantine by the identifier scan: its findings are a warning, with advice.
+    pub quarantined: bool,
     /// The caller may download it.
     pub can_download: bool,
     /// The caller may release it to the recipients (an unreleased result).
@@ -352,6 +134,145 @@ pub struct MissionFile {
     pub violations: Vec<Violation>,
     /// The justification typed, given back after an error.
     pub justification: String,
+    /// Who downloaded it and when, for those who may know (`None` for everyone else).
+    pub receipt: Option<crate::Receipt>,
+}
+
+impl MissionFile {
+    /// Whether a refused cell lies in a named sheet (a workbook): the sheet column shows then.
+    pub fn violations_have_sheets(&self) -> bool {
+        self.violations.iter().any(|v| !v.sheet.is_empty())
+    }
+
+    /// Whether a refused cell's row has labels: the labels column shows then.
+    pub fn violations_have_labels(&self) -> bool {
+        self.violations.iter().any(|v| !v.labels.is_empty())
+    }
+
+    /// Whether anything shows under the file's line: findings, an error, refused cells, actions
+    /// beyond the download.
+    pub fn has_details(&self) -> bool {
+        !self.findings.is_empty()
+            || self.error.is_some()
+            || !self.violations.is_empty()
+            || self.can_release
+            || self.can_override
+            || self.can_confirm
+            || self.can_delete
+            || self.receipt.is_some()
+    }
+}
+
+/// A column the file tables sort by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortKey {
+    /// The file's name.
+    Name,
+    /// The uploader's organisation.
+    Organisation,
+    /// The uploader.
+    UploadedBy,
+    /// The upload date (the default, newest first).
+    #[default]
+    Date,
+    /// The size.
+    Size,
+    /// The state.
+    State,
+}
+
+impl SortKey {
+    /// Every key, in the columns' order.
+    pub const ALL: [SortKey; 6] = [
+        SortKey::Name,
+        SortKey::Organisation,
+        SortKey::UploadedBy,
+        SortKey::Date,
+        SortKey::Size,
+        SortKey::State,
+    ];
+
+    /// The key's word in the query (`?tri=taille`).
+    pub fn code(self) -> &'static str {
+        match self {
+            SortKey::Name => "nom",
+            SortKey::Organisation => "organisme",
+            SortKey::UploadedBy => "depose-par",
+            SortKey::Date => "date",
+            SortKey::Size => "taille",
+            SortKey::State => "etat",
+        }
+    }
+
+    /// The key a query word names.
+    pub fn parse(code: &str) -> Option<SortKey> {
+        SortKey::ALL.into_iter().find(|k| k.code() == code)
+    }
+
+    /// The column's heading.
+    pub fn heading(self, lang: Lang) -> &'static str {
+        let t = lang.t();
+        match self {
+            SortKey::Name => t.file_name_col,
+            SortKey::Organisation => t.file_org_label,
+            SortKey::UploadedBy => t.file_uploaded_by_col,
+            SortKey::Date => t.file_uploaded_col,
+            SortKey::Size => t.file_size_col,
+            SortKey::State => t.file_state_col,
+        }
+    }
+}
+
+/// How the file tables are sorted (`?tri=…&ordre=asc|desc`); the script sorts the same way
+/// without reloading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileSort {
+    /// The column.
+    pub key: SortKey,
+    /// Largest, latest or last in the alphabet first.
+    pub descending: bool,
+}
+
+impl Default for FileSort {
+    fn default() -> Self {
+        Self {
+            key: SortKey::Date,
+            descending: true,
+        }
+    }
+}
+
+impl FileSort {
+    /// The sort a query asks for (`tri`, `ordre`), the default for anything else.
+    pub fn from_query(tri: Option<&str>, ordre: Option<&str>) -> Self {
+        match tri.and_then(SortKey::parse) {
+            Some(key) => Self {
+                key,
+                descending: ordre == Some("desc"),
+            },
+            None => Self::default(),
+        }
+    }
+
+    /// Sorts the files (a stable sort: equal files keep their order).
+    pub fn apply(&self, files: &mut [MissionFile]) {
+        let text = |s: &str| s.to_lowercase();
+        files.sort_by(|a, b| {
+            let order = match self.key {
+                SortKey::Name => text(&a.name).cmp(&text(&b.name)),
+                SortKey::Organisation => text(&a.organisation).cmp(&text(&b.organisation)),
+                SortKey::UploadedBy => text(&a.uploaded_by).cmp(&text(&b.uploaded_by)),
+                SortKey::Date => a.uploaded_ms.cmp(&b.uploaded_ms),
+                SortKey::Size => a.size_bytes.cmp(&b.size_bytes),
+                SortKey::State => text(&a.state).cmp(&text(&b.state)),
+            };
+            if self.descending {
+                order.reverse()
+            } else {
+                order
+            }
+        });
+    }
 }
 
 /// One broken rule of a refused release.
@@ -367,6 +288,8 @@ pub struct Violation {
     pub value: String,
     /// The rule, in words.
     pub rule: String,
+    /// The row's label cells (`Carvin · Centre`), to find the row by what it describes.
+    pub labels: String,
 }
 
 /// The upload form of one folder.
@@ -460,20 +383,80 @@ pub struct MissionPage {
     pub participants: ParticipantsView,
     /// The mission was destroyed: no folders, no participants, a link to the certificate.
     pub destroyed: bool,
+    /// The manager's section (dates, suspension, closing), for those who may manage it now.
+    pub manage: Option<crate::life_pages::ManageView>,
+    /// What a suspended, ended or destroyed mission's page says of its state.
+    pub state: Option<crate::life_pages::MissionStateView>,
+    /// The notice is a warning (a deposit held in quarantine) rather than a success.
+    pub notice_is_warning: bool,
+    /// How the file tables are sorted.
+    pub sort: FileSort,
+    /// Released results the caller may not read (a manager who is not a recipient).
+    pub results_unseen: usize,
 }
 
 impl MissionPage {
-    /// Whether any error is shown (for the title).
+    /// Whether the participants are shown: not once the mission has ended (nobody has access
+    /// any more but what its state section says).
+    pub fn shows_participants(&self) -> bool {
+        self.state.as_ref().is_none_or(|s| s.suspended)
+    }
+
+    /// Whether the folders and participants are shown (not for a destroyed or suspended mission).
+    pub fn shows_folders(&self) -> bool {
+        !self.destroyed && !self.state.as_ref().is_some_and(|s| s.suspended)
+    }
+
+    /// Whether an error of this request is shown (for the title). The refused cells of an
+    /// earlier release are shown too, but they are no error of this page: after a successful
+    /// release of another file, the title says so without « Erreur : ».
     fn any_error(&self) -> bool {
         let folder_error = |f: &FolderView| {
             f.upload.as_ref().is_some_and(|u| u.error.is_some())
-                || f.files
-                    .iter()
-                    .any(|x| x.error.is_some() || !x.violations.is_empty())
+                || f.files.iter().any(|x| x.error.is_some())
         };
         self.deposits.as_ref().is_some_and(folder_error)
             || folder_error(&self.results)
             || self.participants.error.is_some()
+    }
+}
+
+impl MissionPage {
+    /// The file tables' sortable columns.
+    pub fn sort_keys(&self) -> [SortKey; 6] {
+        SortKey::ALL
+    }
+
+    /// The link of a column's heading: sorts by it, the other way when it already sorts; back
+    /// to the folder `anchor`.
+    pub fn sort_href(&self, key: &SortKey, anchor: &str) -> String {
+        let descending = if self.sort.key == *key {
+            !self.sort.descending
+        } else {
+            // Dates and sizes read best largest first, words from A.
+            matches!(key, SortKey::Date | SortKey::Size)
+        };
+        let order = if descending { "desc" } else { "asc" };
+        format!("{}?tri={}&ordre={order}#{anchor}", self.path, key.code())
+    }
+
+    /// The `aria-sort` of a column's heading.
+    pub fn aria_sort(&self, key: &SortKey) -> &'static str {
+        match (self.sort.key == *key, self.sort.descending) {
+            (false, _) => "none",
+            (true, false) => "ascending",
+            (true, true) => "descending",
+        }
+    }
+
+    /// A sortable column's heading.
+    pub fn sort_heading(&self, key: &SortKey) -> &'static str {
+        key.heading(self.lang)
+    }
+
+    /// The sentence about released results the caller may not read.
+    pub fn results_unseen_note(&self) -> String {
+        self.lang.results_unseen(self.results_unseen)
     }
 }
 
@@ -534,6 +517,13 @@ impl ErrorPage {
     pub fn cross_site(lang: Lang) -> Self {
         let t = lang.t();
         Self::with(lang, t.forbidden_title, t.err_cross_site)
+    }
+
+    /// 403: the caller's role in the mission does not allow the operation (distinct from the
+    /// anti-forgery refusal, which asks to reload the page).
+    pub fn role_refused(lang: Lang) -> Self {
+        let t = lang.t();
+        Self::with(lang, t.role_refused_title, t.role_refused_message)
     }
 
     /// 404.
@@ -654,7 +644,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn enroll_page_shows_grouped_key_once() {
+    fn enroll_page_shows_grouped_key() {
         let page = EnrollPage {
             lang: Lang::Fr,
             key: Some(EnrollKey {
@@ -680,9 +670,10 @@ pub(crate) mod tests {
                 || html.contains("href=\"otpauth://totp/P:m?secret=ABCD&amp;issuer=P\""),
             "{html}"
         );
+        // The language switch shows the pending step again from its own address.
         assert!(
-            !html.contains("action=\"/langue\""),
-            "no language switch mid-login"
+            html.contains("name=\"retour\" value=\"/connexion/etape\""),
+            "{html}"
         );
         let again = EnrollPage {
             key: None,
@@ -722,6 +713,7 @@ pub(crate) mod tests {
             csrf_token: "jeton".to_owned(),
             missions: Vec::new(),
             platform_admin: false,
+            ..Default::default()
         }
         .render()
         .unwrap();
@@ -803,6 +795,7 @@ pub(crate) mod tests {
             column: "Households".to_owned(),
             value: "4".to_owned(),
             rule: "fewer than 11 households".to_owned(),
+            labels: "Carvin · Centre".to_owned(),
         }];
         let page = MissionPage {
             lang: Lang::En,
@@ -821,10 +814,27 @@ pub(crate) mod tests {
             },
             participants: ParticipantsView::default(),
             destroyed: false,
+            ..Default::default()
         };
         let html = page.render().unwrap();
         common(&html, "en");
-        assert!(html.contains("href=\"/api/v1/files/f1/content\""), "{html}");
+        assert!(html.contains("href=\"/fichiers/f1/contenu\""), "{html}");
+        // The refused cells: no sheet column for a CSV file, the row's labels, the export.
+        assert!(!html.contains(">Sheet</th>"), "{html}");
+        assert!(html.contains("<td>Carvin · Centre</td>"), "{html}");
+        assert!(
+            html.contains("href=\"/fichiers/r2/cases-refusees.csv\""),
+            "{html}"
+        );
+        // An error of this request: the title says so.
+        assert!(html.contains("<title>Error:"), "{html}");
+        // The columns sort: by date, newest first, by default; each heading links its order.
+        assert!(
+            html.contains("aria-sort=\"descending\" data-cle=\"date\""),
+            "{html}"
+        );
+        assert!(html.contains("?tri=nom&"), "{html}");
+        assert!(html.contains("ordre=asc#depots\""), "{html}");
         assert!(html.contains("id=\"fichier-deposits\""), "{html}");
         assert!(!html.contains("id=\"fichier-results\""), "{html}");
         assert!(html.contains("action=\"/fichiers/r1/diffusion\""), "{html}");
@@ -843,6 +853,62 @@ pub(crate) mod tests {
         assert_eq!(forms, tokens, "{html}");
         // A processor without management rights sees no participant form.
         assert!(!html.contains("ajout-participant"), "{html}");
+    }
+
+    #[test]
+    fn earlier_refused_cells_are_no_error_of_the_page() {
+        let mut failed = sample_file("r1");
+        failed.violations = vec![Violation {
+            sheet: "Feuil1".to_owned(),
+            row: "3".to_owned(),
+            value: "50,0".to_owned(),
+            ..Default::default()
+        }];
+        let mut page = MissionPage {
+            lang: Lang::Fr,
+            path: "/missions/m1".to_owned(),
+            csrf_token: "jeton".to_owned(),
+            notice: Some("« b.csv » est mis à disposition des destinataires.".to_owned()),
+            results: FolderView {
+                files: vec![failed],
+                upload: None,
+            },
+            ..Default::default()
+        };
+        let html = page.render().unwrap();
+        common(&html, "fr");
+        assert!(!html.contains("<title>Erreur"), "{html}");
+        assert!(html.contains("class=\"avis-succes\""), "{html}");
+        // A workbook's cells name their sheet.
+        assert!(html.contains(">Feuille</th>"), "{html}");
+        assert!(html.contains(">50,0</td>"), "{html}");
+        // A deposit held in quarantine: a warning, never the green of a success.
+        page.notice_is_warning = true;
+        let html = page.render().unwrap();
+        assert!(
+            html.contains("<p class=\"avis-attention\" role=\"status\">"),
+            "{html}"
+        );
+    }
+
+    #[test]
+    fn files_sort_by_any_column() {
+        let mut a = sample_file("a");
+        a.name = "b.csv".to_owned();
+        a.size_bytes = 10;
+        a.uploaded_ms = 2;
+        let mut b = sample_file("b");
+        b.name = "A.csv".to_owned();
+        b.size_bytes = 30;
+        b.uploaded_ms = 1;
+        let mut files = vec![a, b];
+        FileSort::from_query(Some("nom"), Some("asc")).apply(&mut files);
+        assert_eq!(files[0].name, "A.csv");
+        FileSort::from_query(Some("taille"), Some("desc")).apply(&mut files);
+        assert_eq!(files[0].size_bytes, 30);
+        FileSort::from_query(Some("inconnu"), None).apply(&mut files);
+        assert_eq!(files[0].uploaded_ms, 2, "the default: newest first");
+        assert!(!FileSort::from_query(Some("date"), Some("asc")).descending);
     }
 
     #[test]
@@ -891,6 +957,7 @@ pub(crate) mod tests {
             ErrorPage::internal(Lang::En).render().unwrap(),
             ErrorPage::mission_suspended(Lang::Fr).render().unwrap(),
             ErrorPage::outside_access_hours(Lang::En).render().unwrap(),
+            ErrorPage::role_refused(Lang::Fr).render().unwrap(),
         ] {
             let lang = if html.contains("<html lang=\"en\"") {
                 "en"
@@ -901,6 +968,9 @@ pub(crate) mod tests {
         }
         let html = ErrorPage::csrf(Lang::Fr).render().unwrap();
         assert!(html.contains("Jeton anti-falsification invalide : rechargez la page."));
+        let html = ErrorPage::role_refused(Lang::En).render().unwrap();
+        assert!(html.contains("Your role in this mission does not allow this operation."));
+        assert!(!html.contains("reload"));
     }
 
     #[test]
@@ -913,7 +983,8 @@ pub(crate) mod tests {
             }),
             ..Default::default()
         };
-        assert_eq!(page.secret_lines(), vec!["AAAA AAAA AAAA AAAA"; 2]);
+        let key = page.key.as_ref().unwrap();
+        assert_eq!(key.secret_lines(), vec!["AAAA AAAA AAAA AAAA"; 2]);
         assert_eq!(group_by_four(""), "");
     }
 }
@@ -953,6 +1024,16 @@ pub struct CertificatePage {
     pub ends_at: String,
     /// Early closure, if any.
     pub closed_at: Option<String>,
+    /// Who ended the mission: the person who closed it, or its end date (« échéance »).
+    pub ended_by: String,
+    /// A link back (to the mission page, or home) on the web page; none on the API's rendering.
+    pub back_link: Option<String>,
+    /// The back link's text.
+    pub back_text: String,
+    /// Where the signed JSON is downloaded, on the web page.
+    pub json_link: Option<String>,
+    /// The signed-in session's CSRF token (the web page's header and sign-out button).
+    pub csrf_token: Option<String>,
     /// Retention date of released results, if any.
     pub retained_until: Option<String>,
     /// Key destruction instant.
@@ -973,4 +1054,8 @@ pub struct CertificatePage {
     pub files: Vec<CertificateFile>,
 }
 
-impl Layout for CertificatePage {}
+impl Layout for CertificatePage {
+    fn csrf_token(&self) -> Option<&str> {
+        self.csrf_token.as_deref()
+    }
+}

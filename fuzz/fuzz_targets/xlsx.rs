@@ -3,6 +3,6 @@
 
 mod content;
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+libfuzzer_sys::fuzz_target!(init: content::contain_calamine_panics(), |data: &[u8]| {
     content::run(data, gateway::checks::Format::Xlsx);
 });

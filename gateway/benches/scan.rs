@@ -189,7 +189,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         out.flush()?;
     }
-    std::fs::remove_file(&path)?;
+    if std::env::var_os("PASSERELLE_BENCH_KEEP").is_none() {
+        std::fs::remove_file(&path)?;
+    } else {
+        std::fs::copy(&path, "/tmp/ops100.csv")?;
+    }
     let start = Instant::now();
     let findings = scan_identifiers(
         File::open(&cp1252)?,

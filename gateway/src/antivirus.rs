@@ -230,7 +230,7 @@ fn clean_name(name: &str) -> String {
 }
 
 /// Reads clamd's answer to `INSTREAM`.
-pub fn parse_reply(reply: &str) -> Result<Verdict, ClamdError> {
+pub(crate) fn parse_reply(reply: &str) -> Result<Verdict, ClamdError> {
     let reply = reply.trim_end_matches(['\0', '\n', '\r']).trim();
     let body = reply.strip_prefix("stream:").map(str::trim);
     if body == Some("OK") {

@@ -101,6 +101,7 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
         checker,
         destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
         upload_fence: Arc::new(tokio::sync::RwLock::new(())),
+        notifications: crate::service::notify::InFlight::default(),
     };
     Ok(core)
 }

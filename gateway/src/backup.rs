@@ -18,19 +18,60 @@ use std::path::Path;
 
 const EXPORT_SUBKEY: &str = "passerelle key export v1";
 
-fn fail(what: impl std::fmt::Display) -> ConfigError {
-    ConfigError(what.to_string())
+/// Why a backup, a key export or a restore failed; each message is worded for the operator.
+///
+/// The command line gives these their own exit code ([`BackupError::EXIT_CODE`]), apart from
+/// [`BackupError::Config`], which keeps the configuration exit code.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackupError {
+    /// The gateway could not be opened with this configuration (master key, data directory, ...).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// A file or folder could not be read, created, copied or written.
+    #[error("{0}")]
+    Io(String),
+    /// The backup or the key export is not one Passerelle wrote, was sealed under another master
+    /// key, or has been altered.
+    #[error("{0}")]
+    Invalid(String),
+    /// The key export is older than the key-export retention.
+    #[error("{0}")]
+    ExportTooOld(String),
+    /// The destination already holds data (a folder, the key store or the database).
+    #[error("{0}")]
+    NotEmpty(String),
+    /// The database, the key store or the sealing of the export refused an operation.
+    #[error("{0}")]
+    Store(String),
 }
 
-fn copy_tree(from: &Path, to: &Path, skip_tmp: bool) -> Result<u64, ConfigError> {
+impl BackupError {
+    /// The process exit code of a backup failure that is not a configuration problem.
+    pub const EXIT_CODE: i32 = 3;
+}
+
+fn io(what: impl std::fmt::Display) -> BackupError {
+    BackupError::Io(what.to_string())
+}
+
+fn invalid(what: impl std::fmt::Display) -> BackupError {
+    BackupError::Invalid(what.to_string())
+}
+
+fn store(what: impl std::fmt::Display) -> BackupError {
+    BackupError::Store(what.to_string())
+}
+
+fn copy_tree(from: &Path, to: &Path, skip_tmp: bool) -> Result<u64, BackupError> {
     let mut copied = 0;
     let Ok(entries) = std::fs::read_dir(from) else {
         return Ok(0);
     };
     std::fs::create_dir_all(to)
-        .map_err(|e| fail(format!("{} cannot be created: {e}", to.display())))?;
+        .map_err(|e| io(format!("{} cannot be created: {e}", to.display())))?;
     for entry in entries {
-        let entry = entry.map_err(|e| fail(format!("reading {}: {e}", from.display())))?;
+        let entry = entry.map_err(|e| io(format!("reading {}: {e}", from.display())))?;
         let name = entry.file_name();
         if skip_tmp && name.to_string_lossy().starts_with(".tmp-") {
             continue;
@@ -39,43 +80,42 @@ fn copy_tree(from: &Path, to: &Path, skip_tmp: bool) -> Result<u64, ConfigError>
         if src.is_dir() {
             copied += copy_tree(&src, &dst, skip_tmp)?;
         } else {
-            std::fs::copy(&src, &dst)
-                .map_err(|e| fail(format!("copying {}: {e}", src.display())))?;
+            std::fs::copy(&src, &dst).map_err(|e| io(format!("copying {}: {e}", src.display())))?;
             copied += 1;
         }
     }
     Ok(copied)
 }
 
-fn ensure_empty_dir(dir: &Path) -> Result<(), ConfigError> {
+fn ensure_empty_dir(dir: &Path) -> Result<(), BackupError> {
     if dir.exists()
         && std::fs::read_dir(dir)
             .map(|mut d| d.next().is_some())
             .unwrap_or(true)
     {
-        return Err(fail(format!(
+        return Err(BackupError::NotEmpty(format!(
             "{} already exists and is not empty: choose a new folder",
             dir.display()
         )));
     }
     std::fs::create_dir_all(dir)
-        .map_err(|e| fail(format!("{} cannot be created: {e}", dir.display())))
+        .map_err(|e| io(format!("{} cannot be created: {e}", dir.display())))
 }
 
 /// Writes a backup of the database and the blobs into `dir` (new or empty). Returns a summary.
-pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<String, ConfigError> {
+pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<String, BackupError> {
     ensure_empty_dir(dir)?;
     let core = open(config.clone(), clock.clone()).await?;
     // The database first: a blob deleted afterwards is merely missing, one added afterwards unused.
-    let data = snapshot::export(&core.db).await.map_err(fail)?;
+    let data = snapshot::export(&core.db).await.map_err(store)?;
     let rows: usize = data.as_object().map_or(0, |o| {
         o.values()
             .map(|t| t["rows"].as_array().map_or(0, Vec::len))
             .sum()
     });
-    let bytes = serde_json::to_vec(&data).map_err(fail)?;
+    let bytes = serde_json::to_vec(&data).map_err(store)?;
     std::fs::write(dir.join("database.json"), bytes)
-        .map_err(|e| fail(format!("writing the backup: {e}")))?;
+        .map_err(|e| io(format!("writing the backup: {e}")))?;
     let blobs = copy_tree(&config.blob_dir(), &dir.join("blobs"), true)?;
     let manifest = json!({
         "format": "passerelle-backup",
@@ -87,9 +127,9 @@ pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<St
     });
     std::fs::write(
         dir.join("manifest.json"),
-        serde_json::to_vec_pretty(&manifest).map_err(fail)?,
+        serde_json::to_vec_pretty(&manifest).map_err(store)?,
     )
-    .map_err(|e| fail(format!("writing the backup: {e}")))?;
+    .map_err(|e| io(format!("writing the backup: {e}")))?;
     Ok(format!(
         "backup written to {}: {rows} rows, {blobs} encrypted blobs, no key",
         dir.display()
@@ -101,19 +141,19 @@ pub async fn export_keys(
     config: Config,
     clock: SharedClock,
     file: &Path,
-) -> Result<String, ConfigError> {
+) -> Result<String, BackupError> {
     // Opening verifies the key store against the master key before anything is exported.
     open(config.clone(), clock.clone()).await?;
     let master = master_key(&config)?;
     let mut keys = serde_json::Map::new();
     let dir = config.key_dir();
     for entry in
-        std::fs::read_dir(&dir).map_err(|e| fail(format!("reading {}: {e}", dir.display())))?
+        std::fs::read_dir(&dir).map_err(|e| io(format!("reading {}: {e}", dir.display())))?
     {
-        let entry = entry.map_err(fail)?;
+        let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.ends_with(".key") || name.ends_with(".service") {
-            let bytes = std::fs::read(entry.path()).map_err(fail)?;
+            let bytes = std::fs::read(entry.path()).map_err(io)?;
             keys.insert(
                 name,
                 json!(base64::engine::general_purpose::STANDARD.encode(bytes)),
@@ -123,8 +163,8 @@ pub async fn export_keys(
     let count = keys.len();
     let exported_at = rfc3339(clock.now());
     let sealer = storage::SecretBox::new(&master.derive_subkey(EXPORT_SUBKEY));
-    let plain = zeroize::Zeroizing::new(serde_json::to_vec(&Value::Object(keys)).map_err(fail)?);
-    let sealed = sealer.seal(exported_at.as_bytes(), &plain).map_err(fail)?;
+    let plain = zeroize::Zeroizing::new(serde_json::to_vec(&Value::Object(keys)).map_err(store)?);
+    let sealed = sealer.seal(exported_at.as_bytes(), &plain).map_err(store)?;
     let doc = json!({
         "format": "passerelle-key-export",
         "version": 1,
@@ -132,9 +172,9 @@ pub async fn export_keys(
         "master_key_id": master.id(),
         "sealed": base64::engine::general_purpose::STANDARD.encode(sealed),
     });
-    let bytes = serde_json::to_vec_pretty(&doc).map_err(fail)?;
+    let bytes = serde_json::to_vec_pretty(&doc).map_err(store)?;
     write_private(file, &bytes)
-        .map_err(|e| fail(format!("{} cannot be created: {e}", file.display())))?;
+        .map_err(|e| io(format!("{} cannot be created: {e}", file.display())))?;
     Ok(format!(
         "{count} key(s) exported to {} at {exported_at}",
         file.display()
@@ -147,15 +187,15 @@ pub async fn restore(
     clock: SharedClock,
     backup_dir: &Path,
     keys_file: &Path,
-) -> Result<String, ConfigError> {
+) -> Result<String, BackupError> {
     let text = std::fs::read_to_string(keys_file).map_err(|e| {
-        fail(format!(
+        invalid(format!(
             "the key export {} cannot be read: {e}",
             keys_file.display()
         ))
     })?;
     let doc: Value = serde_json::from_str(&text).map_err(|_| {
-        fail(format!(
+        invalid(format!(
             "{} is not a Passerelle key export",
             keys_file.display()
         ))
@@ -163,7 +203,7 @@ pub async fn restore(
     let exported_at = doc["exported_at"].as_str().unwrap_or_default().to_owned();
     let when = chrono::DateTime::parse_from_rfc3339(&exported_at)
         .map_err(|_| {
-            fail(format!(
+            invalid(format!(
                 "{} is not a Passerelle key export",
                 keys_file.display()
             ))
@@ -171,7 +211,7 @@ pub async fn restore(
         .with_timezone(&chrono::Utc);
     let limit = i64::from(config.key_export_retention_days);
     if clock.now() - when > chrono::Duration::days(limit) {
-        return Err(fail(format!(
+        return Err(BackupError::ExportTooOld(format!(
             "the key export of {exported_at} is older than the key-export retention ({limit} days) and is refused: \
              missions destroyed since then must stay unreadable; use a more recent key export"
         )));
@@ -183,9 +223,11 @@ pub async fn restore(
         .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
         .unwrap_or_default();
     let plain = sealer.open(exported_at.as_bytes(), &sealed).map_err(|_| {
-        fail("the key export was not made with the configured master key, or it has been altered")
+        invalid(
+            "the key export was not made with the configured master key, or it has been altered",
+        )
     })?;
-    let keys: serde_json::Map<String, Value> = serde_json::from_slice(&plain).map_err(fail)?;
+    let keys: serde_json::Map<String, Value> = serde_json::from_slice(&plain).map_err(invalid)?;
 
     // The target must be new: restoring over live data would mix two histories.
     let key_dir = config.key_dir();
@@ -193,19 +235,19 @@ pub async fn restore(
         .map(|mut d| d.next().is_some())
         .unwrap_or(false)
     {
-        return Err(fail(format!(
+        return Err(BackupError::NotEmpty(format!(
             "the key store {} is not empty: restore into a new data directory",
             key_dir.display()
         )));
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(fail)?;
-    let db = Db::connect(&config.database_url()).await.map_err(fail)?;
-    if !snapshot::is_empty(&db).await.map_err(fail)? {
-        return Err(fail(
-            "the database already holds accounts: restore into a new database",
+    std::fs::create_dir_all(&config.data_dir).map_err(io)?;
+    let db = Db::connect(&config.database_url()).await.map_err(store)?;
+    if !snapshot::is_empty(&db).await.map_err(store)? {
+        return Err(BackupError::NotEmpty(
+            "the database already holds accounts: restore into a new database".to_owned(),
         ));
     }
-    std::fs::create_dir_all(&key_dir).map_err(fail)?;
+    std::fs::create_dir_all(&key_dir).map_err(io)?;
     for (name, b64) in &keys {
         if name.contains('/') || name.contains("..") {
             continue;
@@ -214,29 +256,32 @@ pub async fn restore(
             .as_str()
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
             .unwrap_or_default();
-        write_private(&key_dir.join(name), &bytes).map_err(fail)?;
+        write_private(&key_dir.join(name), &bytes).map_err(io)?;
     }
     let blobs = copy_tree(&backup_dir.join("blobs"), &config.blob_dir(), true)?;
     let data: Value = serde_json::from_slice(
         &std::fs::read(backup_dir.join("database.json")).map_err(|e| {
-            fail(format!(
+            invalid(format!(
                 "{} is not a Passerelle backup: {e}",
                 backup_dir.display()
             ))
         })?,
     )
-    .map_err(fail)?;
-    let rows = snapshot::import(&db, &data).await.map_err(fail)?;
+    .map_err(invalid)?;
+    let rows = snapshot::import(&db, &data).await.map_err(store)?;
     drop(db);
     let core = open(config.clone(), clock).await?;
     // A mission destroyed before the backup stays destroyed, whatever the export held.
     let mut shredded = 0;
     for m in crate::db::missions::list_all(&core.db)
         .await
-        .map_err(fail)?
+        .map_err(store)?
     {
-        if m.status == "destroyed" {
-            core.blobs.keys().destroy_mission_key(&m.id).map_err(fail)?;
+        if m.status == crate::domain::MissionStatus::Destroyed {
+            core.blobs
+                .keys()
+                .destroy_mission_key(&m.id)
+                .map_err(store)?;
             shredded += 1;
         }
     }

@@ -7,9 +7,13 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// What the exit codes mean, shown at the end of `--help` (and in the README).
+const EXIT_CODES: &str = "Exit codes: 0 done; 1 the command failed (a broken audit chain, a certificate \
+that does not verify, ...); 2 the configuration is refused; 3 a backup, key export or restore failed.";
+
 /// Passerelle: secure exchange of OPS survey files.
 #[derive(Debug, Parser)]
-#[command(name = "passerelle", version, about)]
+#[command(name = "passerelle", version, about, after_help = EXIT_CODES)]
 pub struct Cli {
     /// Configuration file (default: `passerelle.toml` in the working directory, if present).
     #[arg(long, global = true, env = "PASSERELLE_CONFIG")]
@@ -124,6 +128,18 @@ pub struct Failure {
     pub message: String,
     /// Process exit code.
     pub code: i32,
+}
+
+impl From<crate::backup::BackupError> for Failure {
+    fn from(e: crate::backup::BackupError) -> Self {
+        match e {
+            crate::backup::BackupError::Config(e) => e.into(),
+            other => Failure {
+                message: other.to_string(),
+                code: crate::backup::BackupError::EXIT_CODE,
+            },
+        }
+    }
 }
 
 impl From<ConfigError> for Failure {

@@ -159,6 +159,16 @@ pub struct ChecksConfig {
     pub worker_program: Option<PathBuf>,
 }
 
+impl ChecksConfig {
+    /// The disclosure thresholds, as the rules' wording names them.
+    pub fn thresholds(&self) -> crate::domain::Thresholds {
+        crate::domain::Thresholds {
+            min_count: self.min_count,
+            min_response_rate: self.min_response_rate,
+        }
+    }
+}
+
 impl Default for ChecksConfig {
     fn default() -> Self {
         Self {
@@ -254,6 +264,12 @@ pub struct MailConfig {
     pub smtp_username: Option<String>,
     /// File holding the SMTP password (mode 0600).
     pub smtp_password_file: Option<PathBuf>,
+    /// The address people reach Passerelle at, e.g. `https://passerelle.example.fr`: links sent
+    /// by e-mail start with it (never with the `Host` a request claims). Without it, a link is
+    /// written as `https://` and the listening address.
+    pub public_url: Option<String>,
+    /// How long a password reset link sent by e-mail stays valid, in seconds (default one hour).
+    pub reset_link_secs: u64,
 }
 
 impl Default for MailConfig {
@@ -264,6 +280,8 @@ impl Default for MailConfig {
             smtp_port: 587,
             smtp_username: None,
             smtp_password_file: None,
+            public_url: None,
+            reset_link_secs: 3600,
         }
     }
 }
@@ -616,6 +634,18 @@ impl Config {
             return Err(ConfigError(
                 "max_results_retention_days must be at least 1".into(),
             ));
+        }
+        if !(60..=7 * 24 * 3600).contains(&self.mail.reset_link_secs) {
+            return Err(ConfigError(
+                "mail.reset_link_secs must be between 60 (one minute) and 604800 (one week)".into(),
+            ));
+        }
+        if let Some(url) = &self.mail.public_url {
+            if !url.starts_with("https://") || url.trim() != url || url.len() <= "https://".len() {
+                return Err(ConfigError(format!(
+                    "mail.public_url must be an https:// address such as https://passerelle.example.fr, not {url:?}"
+                )));
+            }
         }
         if self.sweep_interval_secs == 0 {
             return Err(ConfigError(

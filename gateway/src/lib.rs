@@ -3,7 +3,7 @@
 //! Layers: `http` (handlers) calls `service` (the rules), which calls `db` (queries) and the
 //! `storage` crate (encrypted blobs). Time comes from a [`clock::Clock`].
 
-pub mod antivirus;
+pub(crate) mod antivirus;
 pub mod app;
 pub mod backup;
 pub mod checks;
@@ -11,12 +11,14 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod db;
-pub mod http;
-pub mod net;
-pub mod secret_files;
-pub mod server;
+pub mod domain;
+pub(crate) mod exports;
+pub(crate) mod http;
+pub(crate) mod net;
+pub(crate) mod secret_files;
+pub(crate) mod server;
 pub mod service;
-pub mod tls;
+pub(crate) mod tls;
 pub mod worker;
 
 pub use app::Application;

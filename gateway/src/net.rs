@@ -52,14 +52,14 @@ impl IpRange {
 }
 
 /// Whether `ip` is one of the trusted proxies.
-pub fn is_trusted(trusted: &[IpRange], ip: IpAddr) -> bool {
+pub(crate) fn is_trusted(trusted: &[IpRange], ip: IpAddr) -> bool {
     trusted.iter().any(|r| r.contains(ip))
 }
 
 /// The client address of a request received from `peer`: when `peer` is a trusted proxy, the
 /// rightmost hop of `X-Forwarded-For` that is not itself a trusted proxy (the hops to its left
 /// may be forged by the client); otherwise `peer`, whatever the header says.
-pub fn client_address<'a>(
+pub(crate) fn client_address<'a>(
     trusted: &[IpRange],
     peer: IpAddr,
     forwarded_for: impl Iterator<Item = &'a str>,
@@ -84,20 +84,20 @@ pub fn client_address<'a>(
 
 /// Counts open connections per client address.
 #[derive(Debug, Clone, Default)]
-pub struct PerAddress {
+pub(crate) struct PerAddress {
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 /// One counted connection; dropping it frees its place.
 #[derive(Debug)]
-pub struct AddressSlot {
+pub(crate) struct AddressSlot {
     open: Arc<Mutex<HashMap<IpAddr, usize>>>,
     ip: IpAddr,
 }
 
 impl PerAddress {
     /// Takes a place for `ip` unless it already holds `max` connections.
-    pub fn try_take(&self, ip: IpAddr, max: usize) -> Option<AddressSlot> {
+    pub(crate) fn try_take(&self, ip: IpAddr, max: usize) -> Option<AddressSlot> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let n = open.entry(ip).or_insert(0);
         if *n >= max {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Refuses a secret file that group or others may read.
 #[cfg(unix)]
-pub fn check_private(path: &Path, setting: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_private(path: &Path, setting: &str) -> Result<(), ConfigError> {
     use std::os::unix::fs::PermissionsExt as _;
     let meta = std::fs::metadata(path).map_err(|e| {
         ConfigError(format!(
@@ -30,7 +30,7 @@ pub fn check_private(_path: &Path, _setting: &str) -> Result<(), ConfigError> {
 }
 
 /// Creates `path` (it must not exist) with mode 0600, writes `bytes` and syncs them to disk.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);

@@ -87,7 +87,7 @@ fn ensure_dev_certificate(
 }
 
 /// The rustls server configuration: TLS 1.2 and 1.3 only, ECDHE with AEAD suites only.
-pub fn server_config(config: &Config) -> Result<Arc<ServerConfig>, ConfigError> {
+pub(crate) fn server_config(config: &Config) -> Result<Arc<ServerConfig>, ConfigError> {
     let (cert_path, key_path) = match (&config.tls.cert_file, &config.tls.key_file) {
         (Some(c), Some(k)) => (c.clone(), k.clone()),
         _ => ensure_dev_certificate(&config.data_dir.join("tls"))?,

@@ -357,3 +357,34 @@ fn certificate_verify_checks_the_signature_offline() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("NOT valid"));
 }
+
+/// A backup failure has its own exit code (3); 2 stays for a refused configuration.
+#[test]
+fn backup_failures_exit_with_their_own_code() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir_all(dir.join("plein")).unwrap();
+    std::fs::write(dir.join("plein/deja-la.txt"), b"x").unwrap();
+    let data = dir.join("data");
+    let data = data.to_str().unwrap();
+    let out = passerelle(dir, &["backup", "plein"], &[("PASSERELLE_DATA_DIR", data)]);
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("already exists and is not empty: choose a new folder"),
+        "{stderr}"
+    );
+
+    let out = passerelle(
+        dir,
+        &["restore", "--backup", "plein", "--keys", "absent.json"],
+        &[("PASSERELLE_DATA_DIR", data)],
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be read"));
+
+    let out = passerelle(dir, &["--help"], &[]);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("3 a backup, key export or restore failed")
+    );
+}

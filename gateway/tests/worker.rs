@@ -64,7 +64,10 @@ async fn the_real_worker_scans_a_csv_of_several_blocks() {
         .unwrap();
     match report.outcome {
         Outcome::Findings { findings } => {
-            assert!(findings.iter().any(|f| f.kind == "email"), "{findings:?}")
+            assert!(
+                findings.iter().any(|f| f.kind.as_str() == "email"),
+                "{findings:?}"
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -85,8 +88,8 @@ async fn the_real_worker_checks_disclosure() {
     match report.outcome {
         Outcome::Violations { violations } => {
             assert_eq!(violations.len(), 1);
-            assert_eq!(violations[0].rule, "min_count");
-            assert_eq!(violations[0].row, Some(2));
+            assert_eq!(violations[0].rule.as_str(), "min_count");
+            assert_eq!(violations[0].row, 2);
         }
         other => panic!("{other:?}"),
     }
@@ -148,7 +151,10 @@ async fn a_slow_upload_is_not_taken_for_a_slow_file() {
     let report = checker.run_live(job, open, place, arrival).await.unwrap();
     match report.outcome {
         Outcome::Findings { findings } => {
-            assert!(findings.iter().any(|f| f.kind == "email"), "{findings:?}")
+            assert!(
+                findings.iter().any(|f| f.kind.as_str() == "email"),
+                "{findings:?}"
+            )
         }
         other => panic!("{other:?}"),
     }

@@ -63,7 +63,7 @@ pub(crate) struct Header {
 
 impl Header {
     /// The header bytes up to (not including) the commitment: the HKDF info suffix.
-    pub fn encode_uncommitted(&self) -> Vec<u8> {
+    pub(crate) fn encode_uncommitted(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(MAX_HEADER_LEN);
         out.extend_from_slice(&MAGIC);
         out.extend_from_slice(&FORMAT_VERSION.to_be_bytes());
@@ -79,14 +79,14 @@ impl Header {
     }
 
     /// The complete header bytes.
-    pub fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         let mut out = self.encode_uncommitted();
         out.extend_from_slice(&self.commitment);
         out
     }
 
     /// Parses a header from the first bytes of a blob; returns it and its length.
-    pub fn parse(bytes: &[u8]) -> Result<(Header, usize), &'static str> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<(Header, usize), &'static str> {
         let mut r = Reader { bytes, pos: 0 };
         if r.take(8)? != MAGIC {
             return Err("not a Passerelle blob (bad magic)");
@@ -184,7 +184,7 @@ pub(crate) struct FileCipher {
 
 impl FileCipher {
     /// Builds the cipher for a blob whose complete header bytes are `header_bytes`.
-    pub fn new(
+    pub(crate) fn new(
         file_key: &[u8; 32],
         prefix: [u8; NONCE_PREFIX_LEN],
         header_bytes: Vec<u8>,
@@ -199,7 +199,7 @@ impl FileCipher {
     }
 
     /// Encrypts one segment in place and returns its tag.
-    pub fn seal(&self, index: u32, last: bool, buf: &mut [u8]) -> Result<[u8; TAG_LEN], ()> {
+    pub(crate) fn seal(&self, index: u32, last: bool, buf: &mut [u8]) -> Result<[u8; TAG_LEN], ()> {
         let nonce =
             ring::aead::Nonce::assume_unique_for_key(segment_nonce(&self.prefix, index, last));
         let tag = self
@@ -213,7 +213,7 @@ impl FileCipher {
 
     /// Decrypts the stored segment at `buf[src..src + stored_len]` (ciphertext ‖ tag) and
     /// writes its plaintext to `buf[dst..]` (`dst <= src`), in one pass.
-    pub fn open_within(
+    pub(crate) fn open_within(
         &self,
         index: u32,
         last: bool,
@@ -260,7 +260,7 @@ pub(crate) struct Layout {
 
 impl Layout {
     /// The layout of a blob of `blob_len` bytes, or `None` if no valid blob has that length.
-    pub fn from_lengths(header_len: u64, blob_len: u64) -> Option<Layout> {
+    pub(crate) fn from_lengths(header_len: u64, blob_len: u64) -> Option<Layout> {
         let body = blob_len.checked_sub(header_len)?;
         let full_segments = body / SEGMENT_CIPHER as u64;
         let rem = body % SEGMENT_CIPHER as u64;
@@ -277,7 +277,7 @@ impl Layout {
 
     /// The layout of a blob holding `plaintext_len` bytes.
     #[cfg(test)]
-    pub fn for_plaintext(header_len: u64, plaintext_len: u64) -> Layout {
+    pub(crate) fn for_plaintext(header_len: u64, plaintext_len: u64) -> Layout {
         Layout {
             header_len,
             full_segments: plaintext_len / SEGMENT_PLAIN as u64,
@@ -286,28 +286,28 @@ impl Layout {
     }
 
     /// Total plaintext bytes.
-    pub fn plaintext_len(&self) -> u64 {
+    pub(crate) fn plaintext_len(&self) -> u64 {
         self.full_segments * SEGMENT_PLAIN as u64 + self.last_plain
     }
 
     /// Total stored bytes.
     #[cfg(test)]
-    pub fn blob_len(&self) -> u64 {
+    pub(crate) fn blob_len(&self) -> u64 {
         self.segment_offset(self.full_segments) + self.last_plain + TAG_LEN as u64
     }
 
     /// Index of the last segment.
-    pub fn last_index(&self) -> u64 {
+    pub(crate) fn last_index(&self) -> u64 {
         self.full_segments
     }
 
     /// Offset of segment `i` in the blob.
-    pub fn segment_offset(&self, i: u64) -> u64 {
+    pub(crate) fn segment_offset(&self, i: u64) -> u64 {
         self.header_len + i * SEGMENT_CIPHER as u64
     }
 
     /// Stored length of segment `i`.
-    pub fn segment_cipher_len(&self, i: u64) -> u64 {
+    pub(crate) fn segment_cipher_len(&self, i: u64) -> u64 {
         if i < self.full_segments {
             SEGMENT_CIPHER as u64
         } else {

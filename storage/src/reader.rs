@@ -98,7 +98,7 @@ pub(crate) struct Opened {
 }
 
 impl Opened {
-    pub fn integrity(&self, reason: &'static str) -> StorageError {
+    pub(crate) fn integrity(&self, reason: &'static str) -> StorageError {
         StorageError::Integrity {
             mission: self.mission.clone(),
             blob: self.blob.clone(),
@@ -160,13 +160,13 @@ impl Opened {
 
     /// Authenticates the last segment, which proves the blob's length (used before a range read
     /// that does not reach the end).
-    pub async fn verify_tail(self: &Arc<Self>) -> Result<()> {
+    pub(crate) async fn verify_tail(self: &Arc<Self>) -> Result<()> {
         let last = self.layout.last_index();
         self.spawn_read(last, last).await.map(|_| ())
     }
 
     /// A reader of plaintext bytes `start..=end` (`None` for an empty blob).
-    pub fn into_reader(self: Arc<Self>, range: Option<(u64, u64)>) -> BlobReader {
+    pub(crate) fn into_reader(self: Arc<Self>, range: Option<(u64, u64)>) -> BlobReader {
         let plaintext_len = self.layout.plaintext_len();
         let seg = crate::format::SEGMENT_PLAIN as u64;
         let (first, last, skip, remaining) = match range {

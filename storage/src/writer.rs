@@ -92,7 +92,7 @@ impl Block {
     }
 
     /// True for the final block of a blob.
-    pub fn is_final(&self) -> bool {
+    pub(crate) fn is_final(&self) -> bool {
         self.last.is_some()
     }
 
@@ -110,12 +110,12 @@ impl Block {
 
     /// Plaintext bytes in this block.
     #[cfg(test)]
-    pub fn plaintext_len(&self) -> u64 {
+    pub(crate) fn plaintext_len(&self) -> u64 {
         (self.full_segs * SEGMENT_PLAIN + self.last.unwrap_or(0)) as u64
     }
 
     /// Feeds the plaintext of this (not yet sealed) block to `hasher`.
-    pub fn hash_into(&self, hasher: &mut Sha256) {
+    pub(crate) fn hash_into(&self, hasher: &mut Sha256) {
         for (at, len, _) in self.segments() {
             if let Some(seg) = self.buf.get(at..at + len) {
                 hasher.update(seg);
@@ -126,7 +126,7 @@ impl Block {
 
 impl Accumulator {
     /// An accumulator whose first block, in `buf`, starts with `header`.
-    pub fn new(header: &[u8], buf: Vec<u8>) -> Accumulator {
+    pub(crate) fn new(header: &[u8], buf: Vec<u8>) -> Accumulator {
         let block = Block::start(buf, header);
         Accumulator {
             seg_start: block.buf.len(),
@@ -136,7 +136,7 @@ impl Accumulator {
 
     /// Copies bytes from `data` until it is empty or the current block is full; returns true
     /// when the block is full (then [`Accumulator::take`] it before pushing more).
-    pub fn push(&mut self, data: &mut &[u8]) -> bool {
+    pub(crate) fn push(&mut self, data: &mut &[u8]) -> bool {
         while !data.is_empty() && self.block.full_segs < BLOCK_SEGMENTS {
             let filled = self.block.buf.len() - self.seg_start;
             let take = (SEGMENT_PLAIN - filled).min(data.len());
@@ -153,14 +153,14 @@ impl Accumulator {
     }
 
     /// The full current block; the next one is laid out in `next` (emptied first).
-    pub fn take(&mut self, next: Vec<u8>) -> Block {
+    pub(crate) fn take(&mut self, next: Vec<u8>) -> Block {
         let block = std::mem::replace(&mut self.block, Block::start(next, &[]));
         self.seg_start = 0;
         block
     }
 
     /// The final block, ending with the (short, possibly empty) last segment.
-    pub fn finish(self) -> Block {
+    pub(crate) fn finish(self) -> Block {
         let mut block = self.block;
         block.last = Some(block.buf.len() - self.seg_start);
         block.buf.extend_from_slice(&TAG_GAP);
@@ -177,12 +177,12 @@ pub(crate) struct Sealer {
 
 impl Sealer {
     /// A sealer for a blob encrypted with `cipher`.
-    pub fn new(cipher: FileCipher) -> Sealer {
+    pub(crate) fn new(cipher: FileCipher) -> Sealer {
         Sealer { cipher, index: 0 }
     }
 
     /// Encrypts the segments of `block` in place, filling their tag gaps.
-    pub fn seal(&mut self, block: &mut Block) -> Result<()> {
+    pub(crate) fn seal(&mut self, block: &mut Block) -> Result<()> {
         let segments: Vec<_> = block.segments().collect();
         for (at, plain_len, is_last) in segments {
             let index = u32::try_from(self.index).map_err(|_| StorageError::TooLarge)?;

@@ -68,6 +68,7 @@ fn organisations_form_ties_errors_and_escapes() {
         lang: Lang::Fr,
         csrf_token: "jeton".to_owned(),
         organisations: vec![AdminOrg {
+            id: "o1".to_owned(),
             name: "<b>Habitat</b>".to_owned(),
             kind: "bailleur social".to_owned(),
         }],
@@ -343,7 +344,7 @@ fn certificates_link_both_forms() {
     .render()
     .unwrap();
     common(&html, "en");
-    assert!(html.contains("href=\"/api/v1/missions/m1/certificate.html\""));
+    assert!(html.contains("href=\"/missions/m1/certificat\""));
     assert!(html.contains("href=\"/api/v1/missions/m1/certificate\""));
     let empty = AdminCertificatesPage::default().render().unwrap();
     assert!(empty.contains("Aucune mission n&#39;a"), "{empty}");

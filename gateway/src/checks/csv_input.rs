@@ -58,6 +58,10 @@ struct KeepBlankLines<R> {
     lines: u64,
     separator: u8,
     in_quotes: bool,
+    /// The next byte starts a field (after a separator, a line end, or the start), or follows a closing
+    /// quote: only there does a quote open (or, doubled, continue) a quoted cell, as in the csv crate;
+    /// elsewhere it is a literal character.
+    quote_opens: bool,
     /// Nothing but `\r` since the last line break (outside quotes).
     line_empty: bool,
     /// The `\n` of a blank line, still to be given after its inserted separator.
@@ -96,15 +100,30 @@ impl<R: BufRead> Read for KeepBlankLines<R> {
         // Start of the current line within this chunk (for the record bound).
         let mut line_start = 0usize;
         // Only quotes and line feeds matter: jump from one to the next.
-        for i in memchr::memchr2_iter(b'"', b'\n', &buf[..max]) {
+        for i in memchr::memchr3_iter(b'"', b'\n', self.separator, &buf[..max]) {
             if self.line_empty && buf[from..i].iter().any(|&b| b != b'\r') {
                 self.line_empty = false;
             }
+            if i > from && !self.in_quotes {
+                // A lone `\r` ends a record for the csv crate: a field starts after it.
+                self.quote_opens = buf[i - 1] == b'\r';
+            }
             from = i + 1;
             if buf[i] == b'"' {
-                self.in_quotes = !self.in_quotes;
+                if self.in_quotes {
+                    self.in_quotes = false;
+                    self.quote_opens = true;
+                } else if self.quote_opens {
+                    self.in_quotes = true;
+                }
+                self.line_empty = false;
+            } else if buf[i] == self.separator {
+                if !self.in_quotes {
+                    self.quote_opens = true;
+                }
                 self.line_empty = false;
             } else if !self.in_quotes {
+                self.quote_opens = true;
                 self.lines += 1;
                 self.since_break = 0;
                 line_start = i + 1;
@@ -120,6 +139,9 @@ impl<R: BufRead> Read for KeepBlankLines<R> {
         }
         if self.line_empty && buf[from..max].iter().any(|&b| b != b'\r') {
             self.line_empty = false;
+        }
+        if max > from && !self.in_quotes {
+            self.quote_opens = buf[max - 1] == b'\r';
         }
         out[..max].copy_from_slice(&buf[..max]);
         self.inner.consume(max);
@@ -172,6 +194,7 @@ fn visit_csv_text<T: Read, V: TableVisitor + ?Sized>(
         lines: 0,
         separator,
         in_quotes: false,
+        quote_opens: true,
         line_empty: true,
         pending_newline: false,
     };
@@ -288,5 +311,65 @@ mod tests {
         assert_eq!(detect_separator(b"\"x;y\",b,c\n"), b',');
         assert_eq!(detect_separator(b"a,b;c\n"), b';');
         assert_eq!(detect_separator(b"abc\n"), b';');
+    }
+
+    /// Every row a visitor receives, with all its cells.
+    #[derive(Default)]
+    struct AllCells(Vec<(u64, Vec<String>)>);
+
+    impl TableVisitor for AllCells {
+        fn begin(&mut self, _: Option<&str>, row: u64, cells: Cells<'_>) -> Result<(), CheckError> {
+            self.row(row, cells)
+        }
+        fn row(&mut self, row: u64, cells: Cells<'_>) -> Result<(), CheckError> {
+            let cells = (0..cells.len()).map(|i| cells.get(i).to_owned()).collect();
+            self.0.push((row, cells));
+            Ok(())
+        }
+        fn end(&mut self) -> Result<(), CheckError> {
+            Ok(())
+        }
+        fn unreadable(&mut self, _: Option<&str>, e: &CheckError) -> Result<(), CheckError> {
+            Err(CheckError::unreadable(e.message_fr(), e.message_en()))
+        }
+    }
+
+    /// A quote in the middle of an unquoted cell is a literal character (it opens nothing, so the
+    /// separator after it still separates), a lone `\r` ends a record, and blank lines are rows:
+    /// apart from those blank rows, which the csv crate skips, the records are the csv crate's own.
+    #[test]
+    fn mid_cell_quote_lone_carriage_return_and_blank_lines_agree_with_the_csv_crate() {
+        let text = "nom;note\r\nDu\"pont;a\"b\r\n\r\n\nMar\"tin;\"x;y\"\rlast;\"q\"\"r\"\n\n";
+        let mut ours = AllCells::default();
+        visit_csv_sniffed(text.as_bytes(), 1 << 20, None, &mut ours).unwrap();
+        let mut reference = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        let theirs: Vec<Vec<String>> = reference
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_owned).collect())
+            .collect();
+        let filled: Vec<Vec<String>> = ours
+            .0
+            .iter()
+            .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+            .map(|(_, cells)| cells.clone())
+            .collect();
+        assert_eq!(filled, theirs);
+        let v = |cells: &[&str]| cells.iter().map(|c| (*c).to_owned()).collect::<Vec<_>>();
+        assert_eq!(
+            ours.0,
+            vec![
+                (1, v(&["nom", "note"])),
+                (2, v(&["Du\"pont", "a\"b"])),
+                (3, v(&["", ""])),
+                (4, v(&["", ""])),
+                (5, v(&["Mar\"tin", "x;y"])),
+                (6, v(&["last", "q\"r"])),
+                (7, v(&["", ""])),
+            ]
+        );
     }
 }

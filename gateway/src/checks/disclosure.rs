@@ -30,6 +30,13 @@
 //!   that cell is flagged.
 //!
 //! A cell is flagged once even when both directions give it back.
+//!
+//! # Row labels
+//!
+//! Each violation carries the row's *labels*: the cells of its first [`MAX_LABELS`] columns that
+//! are none of the three families above (nor the total column), e.g. `commune` and `quartier`,
+//! each cut to [`MAX_LABEL_CHARS`] characters, blank ones left out. They let a person find the row
+//! by what it describes rather than by its number.
 
 use super::table::{column_label, Cells, TableVisitor};
 use super::text::{is_suppressed, is_total_label, matches_any, normalize_header, parse_number};
@@ -72,58 +79,12 @@ impl Default for DisclosureRules {
     }
 }
 
-/// The rule a cell breaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Rule {
-    /// A count from 1 to 10 (below the threshold).
-    MinCount,
-    /// A share of exactly 0 or 100.
-    ExtremeShare,
-    /// A response rate under 60.
-    LowResponseRate,
-    /// A suppressed cell that a total gives back.
-    RecomputableCell,
-    /// A part of the file (an entry of a zip, or the whole file: a PDF) that could not be read, so
-    /// could not be checked: the violation's `sheet` names the entry (`None`: the whole file), `row`
-    /// is 0, `column` empty and `value` the reason in French.
-    Unreadable,
-}
+pub use crate::domain::Rule;
 
-impl Rule {
-    /// The machine code of the API: `min_count`, `extreme_share`, `low_response_rate`,
-    /// `recomputable_cell`, `unreadable`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::MinCount => "min_count",
-            Self::ExtremeShare => "extreme_share",
-            Self::LowResponseRate => "low_response_rate",
-            Self::RecomputableCell => "recomputable_cell",
-            Self::Unreadable => "unreadable",
-        }
-    }
-
-    /// What the rule says, in French.
-    pub fn message_fr(&self) -> &'static str {
-        match self {
-            Self::MinCount => "effectif trop faible : un chiffre qui repose sur moins de ménages ou de logements que le seuil de diffusion (11 par défaut) ne peut pas être diffusé (secret statistique)",
-            Self::ExtremeShare => "part de 0 % ou de 100 % : elle révèle une caractéristique de tous les ménages concernés",
-            Self::LowResponseRate => "taux de réponse trop bas (sous 60 % par défaut) : le résultat n'est pas assez fiable pour être diffusé",
-            Self::RecomputableCell => "case masquée qui se recalcule à partir du total et des autres cases : elle doit être masquée avec une autre case",
-            Self::Unreadable => "contenu illisible : il n'a pas pu être vérifié, il ne peut donc pas être diffusé sans dérogation",
-        }
-    }
-
-    /// What the rule says, in English.
-    pub fn message_en(&self) -> &'static str {
-        match self {
-            Self::MinCount => "count too small: a figure resting on fewer households or dwellings than the release threshold (11 by default) cannot be released (statistical secrecy)",
-            Self::ExtremeShare => "share of 0 % or 100 %: it reveals a characteristic of every household concerned",
-            Self::LowResponseRate => "response rate too low (under 60 % by default): the result is not reliable enough to be released",
-            Self::RecomputableCell => "suppressed cell that can be recomputed from the total and the other cells: suppress another cell too",
-            Self::Unreadable => "unreadable content: it could not be checked, so it cannot be released without an override",
-        }
-    }
-}
+/// At most this many label columns name a row (bounds each violation's size).
+pub(super) const MAX_LABELS: usize = 3;
+/// A label longer than this is cut (with `…`).
+pub(super) const MAX_LABEL_CHARS: usize = 60;
 
 /// One cell that may not be released.
 #[derive(Debug, Clone, PartialEq)]
@@ -138,40 +99,9 @@ pub struct Violation {
     pub value: String,
     /// The rule broken.
     pub rule: Rule,
-}
-
-impl Violation {
-    /// A sentence for a person, in French.
-    pub fn message_fr(&self) -> String {
-        let sheet = self
-            .sheet
-            .as_deref()
-            .map(|s| format!("feuille « {s} », "))
-            .unwrap_or_default();
-        format!(
-            "{sheet}ligne {}, colonne « {} », valeur « {} » : {}",
-            self.row,
-            self.column,
-            self.value,
-            self.rule.message_fr()
-        )
-    }
-
-    /// A sentence for a person, in English.
-    pub fn message_en(&self) -> String {
-        let sheet = self
-            .sheet
-            .as_deref()
-            .map(|s| format!("sheet \"{s}\", "))
-            .unwrap_or_default();
-        format!(
-            "{sheet}row {}, column \"{}\", value \"{}\": {}",
-            self.row,
-            self.column,
-            self.value,
-            self.rule.message_en()
-        )
-    }
+    /// The row's labels (see the module documentation): at most [`MAX_LABELS`], each at most
+    /// [`MAX_LABEL_CHARS`] characters.
+    pub labels: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,7 +116,7 @@ enum ColumnKind {
 #[derive(Default, Clone)]
 struct Block {
     suppressed: u32,
-    first: Option<(u64, String)>,
+    first: Option<(u64, String, Vec<String>)>,
 }
 
 struct Table {
@@ -194,6 +124,8 @@ struct Table {
     columns: Vec<String>,
     kinds: Vec<ColumnKind>,
     total_column: Option<usize>,
+    /// The columns whose cells name a row (at most [`MAX_LABELS`]).
+    label_columns: Vec<usize>,
     blocks: Vec<Block>,
     /// Violations of this table with their column index, sorted at the end.
     found: Vec<(u64, usize, Violation)>,
@@ -250,13 +182,31 @@ fn normalize_pattern(p: &str) -> String {
         .join("*")
 }
 
+/// A label cell as kept: trimmed, cut to [`MAX_LABEL_CHARS`] characters.
+fn label_of(cell: &str) -> String {
+    let cell = cell.trim();
+    match cell.char_indices().nth(MAX_LABEL_CHARS) {
+        Some((cut, _)) => format!("{}…", &cell[..cut]),
+        None => cell.to_owned(),
+    }
+}
+
 impl Table {
+    /// The labels of a row: its non-blank label cells.
+    fn labels(&self, cells: &Cells<'_>) -> Vec<String> {
+        self.label_columns
+            .iter()
+            .map(|&c| label_of(cells.get(c)))
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+
     fn push(
         &mut self,
-        row: u64,
-        col: usize,
+        (row, col): (u64, usize),
         value: &str,
         rule: Rule,
+        labels: &[String],
         budget: &mut usize,
         max: usize,
     ) {
@@ -281,6 +231,7 @@ impl Table {
                 column: self.columns[col].clone(),
                 value: value.to_owned(),
                 rule,
+                labels: labels.to_vec(),
             },
         ));
     }
@@ -296,11 +247,16 @@ impl TableVisitor for DisclosureChecker<'_> {
         let n = header.len();
         let kinds: Vec<ColumnKind> = (0..n).map(|i| self.classify(header.get(i))).collect();
         let total_column = (0..n).find(|&i| is_total_label(header.get(i)));
+        let label_columns = (0..n)
+            .filter(|&i| kinds[i] == ColumnKind::Other && Some(i) != total_column)
+            .take(MAX_LABELS)
+            .collect();
         self.table = Some(Table {
             sheet: sheet.map(str::to_owned),
             columns: (0..n).map(|i| column_label(header.get(i), i)).collect(),
             kinds,
             total_column,
+            label_columns,
             blocks: vec![Block::default(); n],
             found: Vec::new(),
         });
@@ -317,6 +273,7 @@ impl TableVisitor for DisclosureChecker<'_> {
             .map(|i| cells.get(i).trim())
             .find(|c| !c.is_empty() && parse_number(c).is_none())
             .is_some_and(is_total_label);
+        let labels = t.labels(&cells);
         let mut count_cells = 0usize;
         let mut blank_counts = 0usize;
         for col in 0..t.kinds.len() {
@@ -327,17 +284,27 @@ impl TableVisitor for DisclosureChecker<'_> {
             }
             let value = parse_number(raw);
             match (kind, value) {
-                (ColumnKind::Count, Some(v)) if v >= 1.0 && v < min_count => {
-                    t.push(row, col, raw, Rule::MinCount, &mut self.collected, max)
-                }
-                (ColumnKind::Share, Some(v)) if v == 0.0 || v == 100.0 => {
-                    t.push(row, col, raw, Rule::ExtremeShare, &mut self.collected, max)
-                }
+                (ColumnKind::Count, Some(v)) if v >= 1.0 && v < min_count => t.push(
+                    (row, col),
+                    raw,
+                    Rule::MinCount,
+                    &labels,
+                    &mut self.collected,
+                    max,
+                ),
+                (ColumnKind::Share, Some(v)) if v == 0.0 || v == 100.0 => t.push(
+                    (row, col),
+                    raw,
+                    Rule::ExtremeShare,
+                    &labels,
+                    &mut self.collected,
+                    max,
+                ),
                 (ColumnKind::ResponseRate, Some(v)) if v < self.rules.min_response_rate => t.push(
-                    row,
-                    col,
+                    (row, col),
                     raw,
                     Rule::LowResponseRate,
+                    &labels,
                     &mut self.collected,
                     max,
                 ),
@@ -356,10 +323,10 @@ impl TableVisitor for DisclosureChecker<'_> {
                 });
                 if let (Some(only), None) = (suppressed.next(), suppressed.next()) {
                     t.push(
-                        row,
-                        only,
+                        (row, only),
                         cells.get(only),
                         Rule::RecomputableCell,
+                        &labels,
                         &mut self.collected,
                         max,
                     );
@@ -374,8 +341,15 @@ impl TableVisitor for DisclosureChecker<'_> {
                 }
                 let block = std::mem::take(&mut t.blocks[col]);
                 if block.suppressed == 1 && parse_number(cells.get(col)).is_some() {
-                    if let Some((r, v)) = block.first {
-                        t.push(r, col, &v, Rule::RecomputableCell, &mut self.collected, max);
+                    if let Some((r, v, l)) = block.first {
+                        t.push(
+                            (r, col),
+                            &v,
+                            Rule::RecomputableCell,
+                            &l,
+                            &mut self.collected,
+                            max,
+                        );
                     }
                 }
             }
@@ -391,7 +365,7 @@ impl TableVisitor for DisclosureChecker<'_> {
                     let b = &mut t.blocks[col];
                     b.suppressed += 1;
                     if b.first.is_none() {
-                        b.first = Some((row, cells.get(col).to_owned()));
+                        b.first = Some((row, cells.get(col).to_owned(), labels.clone()));
                     }
                 }
             }
@@ -408,6 +382,7 @@ impl TableVisitor for DisclosureChecker<'_> {
             column: String::new(),
             value: reason.message_fr(),
             rule: Rule::Unreadable,
+            labels: Vec::new(),
         });
         Ok(())
     }

@@ -28,94 +28,14 @@ use super::table::{column_label, Cells, TableVisitor};
 use super::text::{glob_match, normalize_header};
 use super::{ArchiveLimits, CheckError};
 
-/// What kind of direct identifier was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FindingKind {
-    /// A column named like a last name.
-    NameColumn,
-    /// A column named like a first name.
-    FirstNameColumn,
-    /// A column named like a postal address.
-    AddressColumn,
-    /// A column named like a birth date.
-    BirthDateColumn,
-    /// A column named like a phone number.
-    PhoneColumn,
-    /// A column named like an e-mail address.
-    EmailColumn,
-    /// Values that are French social security numbers (NIR) with a valid key.
-    Nir,
-    /// Values that are e-mail addresses.
-    Email,
-    /// Values that are French phone numbers.
-    Phone,
-    /// Values that are IBANs with a valid checksum.
-    Iban,
-    /// A part of the file (an entry of a zip, or the whole file) that could not be read: the
-    /// finding's `sheet` names the entry, its `example` says why.
-    Unreadable,
-}
+pub use crate::domain::FindingKind;
 
-impl FindingKind {
-    /// The machine code: `name_column`, `first_name_column`, `address_column`, `birth_date_column`,
-    /// `phone_column`, `email_column`, `nir`, `email`, `phone`, `iban`, `unreadable`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::NameColumn => "name_column",
-            Self::FirstNameColumn => "first_name_column",
-            Self::AddressColumn => "address_column",
-            Self::BirthDateColumn => "birth_date_column",
-            Self::PhoneColumn => "phone_column",
-            Self::EmailColumn => "email_column",
-            Self::Nir => "nir",
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::Iban => "iban",
-            Self::Unreadable => "unreadable",
-        }
-    }
-
-    /// What was found, in French.
-    pub fn message_fr(&self) -> &'static str {
-        match self {
-            Self::NameColumn => "colonne de noms de personnes",
-            Self::FirstNameColumn => "colonne de prénoms",
-            Self::AddressColumn => "colonne d'adresses",
-            Self::BirthDateColumn => "colonne de dates de naissance",
-            Self::PhoneColumn => "colonne de numéros de téléphone",
-            Self::EmailColumn => "colonne d'adresses e-mail",
-            Self::Nir => "numéros de sécurité sociale (NIR)",
-            Self::Email => "adresses e-mail",
-            Self::Phone => "numéros de téléphone",
-            Self::Iban => "IBAN (coordonnées bancaires)",
-            Self::Unreadable => "contenu illisible, non vérifié",
-        }
-    }
-
-    /// What was found, in English.
-    pub fn message_en(&self) -> &'static str {
-        match self {
-            Self::NameColumn => "column of person names",
-            Self::FirstNameColumn => "column of first names",
-            Self::AddressColumn => "column of addresses",
-            Self::BirthDateColumn => "column of birth dates",
-            Self::PhoneColumn => "column of phone numbers",
-            Self::EmailColumn => "column of e-mail addresses",
-            Self::Nir => "French social security numbers (NIR)",
-            Self::Email => "e-mail addresses",
-            Self::Phone => "phone numbers",
-            Self::Iban => "IBANs (bank details)",
-            Self::Unreadable => "unreadable content, not checked",
-        }
-    }
-
-    fn of_value(kind: ValueKind) -> Self {
-        match kind {
-            ValueKind::Nir => Self::Nir,
-            ValueKind::Email => Self::Email,
-            ValueKind::Phone => Self::Phone,
-            ValueKind::Iban => Self::Iban,
-        }
+fn kind_of_value(kind: ValueKind) -> FindingKind {
+    match kind {
+        ValueKind::Nir => FindingKind::Nir,
+        ValueKind::Email => FindingKind::Email,
+        ValueKind::Phone => FindingKind::Phone,
+        ValueKind::Iban => FindingKind::Iban,
     }
 }
 
@@ -133,42 +53,6 @@ pub struct Finding {
     /// The first one, masked (`1 85 ** ** *** *** 42`, `j***@e***.fr`, `L***Y`); for
     /// [`FindingKind::Unreadable`], the reason in French (`les fichiers PDF ne peuvent pas être vérifiés`).
     pub example: String,
-}
-
-impl Finding {
-    /// A sentence for a person, in French.
-    pub fn message_fr(&self) -> String {
-        let sheet = self
-            .sheet
-            .as_deref()
-            .map(|s| format!("feuille « {s} », "))
-            .unwrap_or_default();
-        format!(
-            "{sheet}colonne « {} » : {} ({} valeur{}, par exemple « {} »)",
-            self.column,
-            self.kind.message_fr(),
-            self.count,
-            if self.count > 1 { "s" } else { "" },
-            self.example
-        )
-    }
-
-    /// A sentence for a person, in English.
-    pub fn message_en(&self) -> String {
-        let sheet = self
-            .sheet
-            .as_deref()
-            .map(|s| format!("sheet \"{s}\", "))
-            .unwrap_or_default();
-        format!(
-            "{sheet}column \"{}\": {} ({} value{}, e.g. \"{}\")",
-            self.column,
-            self.kind.message_en(),
-            self.count,
-            if self.count > 1 { "s" } else { "" },
-            self.example
-        )
-    }
 }
 
 /// The rules of the identifier scan.
@@ -359,6 +243,47 @@ impl<'r> IdentifierScanner<'r> {
             findings: Vec::new(),
         }
     }
+
+    /// Which columns of the current table are named like personal data (their non-blank cells are
+    /// counted whatever they hold); empty before a table begins.
+    pub(crate) fn named_columns(&self) -> Vec<bool> {
+        self.table
+            .as_ref()
+            .map(|t| t.stats.iter().map(|s| s.named.is_some()).collect())
+            .unwrap_or_default()
+    }
+
+    /// Looks at one non-empty cell of the current table, in column `col` (0-based). `values` says
+    /// whether the cell may hold a value to find: callers that already know it has fewer than 9 ASCII
+    /// digits and no `@` pass `false` (what [`scan_cell`] would find in it is nothing).
+    pub(crate) fn cell(&mut self, col: usize, cell: &str, values: bool) {
+        let Some(t) = self.table.as_mut() else {
+            return;
+        };
+        if col >= t.stats.len() {
+            // A row longer than its header: the extra cells get columns named by their letter.
+            t.stats.resize_with(col + 1, ColumnStats::default);
+            t.columns
+                .extend((t.columns.len()..=col).map(|i| column_label("", i)));
+        }
+        let s = &mut t.stats[col];
+        if s.named.is_some() && !cell.trim().is_empty() {
+            s.named_count += 1;
+            if s.named_example.is_none() {
+                s.named_example = Some(mask_generic(cell));
+            }
+        }
+        if values && self.rules.check_values {
+            scan_cell(cell, &mut self.hits);
+            for hit in self.hits.iter().flatten() {
+                let slot = &mut s.values[hit.kind.index()];
+                slot.0 += 1;
+                if slot.1.is_none() {
+                    slot.1 = Some(mask_value(hit.kind, &cell[hit.start..hit.end]));
+                }
+            }
+        }
+    }
 }
 
 impl TableVisitor for IdentifierScanner<'_> {
@@ -389,36 +314,10 @@ impl TableVisitor for IdentifierScanner<'_> {
     }
 
     fn row(&mut self, _row: u64, cells: Cells<'_>) -> Result<(), CheckError> {
-        let Some(t) = self.table.as_mut() else {
-            return Ok(());
-        };
         for col in 0..cells.len() {
             let cell = cells.get(col);
-            if cell.is_empty() {
-                continue;
-            }
-            if col >= t.stats.len() {
-                // A row longer than its header: the extra cells get columns named by their letter.
-                t.stats.resize_with(col + 1, ColumnStats::default);
-                t.columns
-                    .extend((t.columns.len()..=col).map(|i| column_label("", i)));
-            }
-            let s = &mut t.stats[col];
-            if s.named.is_some() && !cell.trim().is_empty() {
-                s.named_count += 1;
-                if s.named_example.is_none() {
-                    s.named_example = Some(mask_generic(cell));
-                }
-            }
-            if self.rules.check_values {
-                scan_cell(cell, &mut self.hits);
-                for hit in self.hits.iter().flatten() {
-                    let slot = &mut s.values[hit.kind.index()];
-                    slot.0 += 1;
-                    if slot.1.is_none() {
-                        slot.1 = Some(mask_value(hit.kind, &cell[hit.start..hit.end]));
-                    }
-                }
+            if !cell.is_empty() {
+                self.cell(col, cell, true);
             }
         }
         Ok(())
@@ -463,7 +362,7 @@ impl TableVisitor for IdentifierScanner<'_> {
                     ValueKind::Phone,
                     ValueKind::Iban,
                 ][i];
-                add(FindingKind::of_value(kind), count, example);
+                add(kind_of_value(kind), count, example);
             }
         }
         Ok(())

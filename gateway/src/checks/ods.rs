@@ -10,8 +10,8 @@ use std::io::{Read, Seek};
 use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 
+use super::cells::{label, write_float, write_percent};
 use super::limits::{ArchiveLimits, Budget};
-use super::spreadsheet::{label, write_float, write_percent};
 use super::table::{RowBuf, TableFeeder, TableVisitor};
 use super::xml::{append_text, attr, attr_text, attr_u64, Xml};
 use super::CheckError;

@@ -57,7 +57,8 @@ impl<R: Read> SniffUtf8<R> {
         Self {
             inner,
             mode: Mode::Start,
-            inbuf: vec![0; CHUNK + 4],
+            // A chunk read after what waits there: up to a chunk handed back by `read_direct`.
+            inbuf: vec![0; 2 * CHUNK + 4],
             pending: 0,
             outbuf: vec![0; CHUNK * 3 + 16],
             out_pos: 0,
@@ -70,8 +71,9 @@ impl<R: Read> SniffUtf8<R> {
     /// Reads more input after the `pending` bytes; returns how many bytes are now in `inbuf`.
     fn fill(&mut self) -> io::Result<usize> {
         let mut end = self.pending;
-        while end < self.pending + CHUNK {
-            match self.inner.read(&mut self.inbuf[end..self.pending + CHUNK]) {
+        let limit = (self.pending + CHUNK).min(self.inbuf.len());
+        while end < limit {
+            match self.inner.read(&mut self.inbuf[end..limit]) {
                 Ok(0) => {
                     self.eof = true;
                     break;
@@ -112,7 +114,8 @@ impl<R: Read> SniffUtf8<R> {
         self.out_pos = 0;
         self.out_end = 0;
         if let Mode::Utf8 = self.mode {
-            let valid = match std::str::from_utf8(&self.inbuf[start..end]) {
+            // simdutf8: the same answer as `std::str::from_utf8`, several times faster on text.
+            let valid = match simdutf8::compat::from_utf8(&self.inbuf[start..end]) {
                 Ok(_) => end - start,
                 Err(e) if e.error_len().is_none() && !self.eof => e.valid_up_to(),
                 Err(e) if e.error_len().is_none() => {
@@ -156,6 +159,52 @@ impl<R: Read> SniffUtf8<R> {
         }
         Ok(())
     }
+
+    /// Once the text is known to be UTF-8 (so far), reads straight into the caller's buffer and
+    /// checks it there: no copy through `inbuf` and `outbuf` for the text that is valid, nearly all
+    /// of it. An incomplete sequence at the end waits in `inbuf` for the next read; from an invalid
+    /// byte on, the rest goes back to `inbuf` and [`Self::step`] decodes it as Windows-1252.
+    /// Returns `None` when nothing could be given this time (the caller goes on).
+    fn read_direct(&mut self, out: &mut [u8]) -> io::Result<Option<usize>> {
+        // At most one chunk, so that what is not UTF-8 fits back in `inbuf`.
+        let room = out.len().min(CHUNK);
+        let out = &mut out[..room];
+        let held = self.pending;
+        out[..held].copy_from_slice(&self.inbuf[..held]);
+        let mut n = held;
+        while n == held && !self.eof {
+            match self.inner.read(&mut out[held..]) {
+                Ok(0) => self.eof = true,
+                Ok(got) => n += got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    // Nothing is lost: the held bytes stay held.
+                    return Err(e);
+                }
+            }
+        }
+        if memchr::memchr(0, &out[held..n]).is_some() {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, BinaryContent));
+        }
+        let valid = match simdutf8::compat::from_utf8(&out[..n]) {
+            Ok(_) => n,
+            Err(e) => {
+                if e.error_len().is_some() || self.eof {
+                    // An invalid byte, or a sequence cut by the end of the file: not UTF-8 after all.
+                    self.mode =
+                        Mode::Decoding(WINDOWS_1252.new_decoder_without_bom_handling(), false);
+                }
+                e.valid_up_to()
+            }
+        };
+        // `n - valid` is at most one chunk: it fits.
+        self.inbuf[..n - valid].copy_from_slice(&out[valid..n]);
+        self.pending = n - valid;
+        if self.eof && self.pending == 0 {
+            self.done = true;
+        }
+        Ok((valid > 0 || self.done).then_some(valid))
+    }
 }
 
 impl<R: Read> Read for SniffUtf8<R> {
@@ -169,6 +218,13 @@ impl<R: Read> Read for SniffUtf8<R> {
             }
             if self.done || out.is_empty() {
                 return Ok(0);
+            }
+            // A buffer too small for a sequence (4 bytes) goes the long way.
+            if matches!(self.mode, Mode::Utf8) && out.len() >= 4 {
+                if let Some(n) = self.read_direct(out)? {
+                    return Ok(n);
+                }
+                continue;
             }
             self.step()?;
         }
@@ -235,6 +291,49 @@ mod tests {
         assert_eq!(out, text);
         // A sequence cut by the end of the file is Windows-1252 after all.
         assert_eq!(decode(b"ab\xc3").unwrap(), "abÃ");
+    }
+
+    /// Reads all of `input` through reads of at most `size` bytes.
+    fn decode_by(input: &[u8], size: usize) -> io::Result<Vec<u8>> {
+        let mut reader = SniffUtf8::new(Trickle(input));
+        let mut out = Vec::new();
+        let mut buf = vec![0u8; size];
+        loop {
+            match reader.read(&mut buf)? {
+                0 => return Ok(out),
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    #[test]
+    fn every_read_size_gives_the_same_text() {
+        // UTF-8 with sequences of every length, then (far in) a Windows-1252 byte, then more text.
+        let mut mixed = "é€😀;Liévin;1\n".repeat(5000).into_bytes();
+        mixed.extend_from_slice(b"H\xe9nin;2\n");
+        mixed.extend_from_slice("é;3\n".repeat(100).as_bytes());
+        let utf8_only = "é€😀;x\n".repeat(9000).into_bytes();
+        for input in [
+            &mixed[..],
+            &utf8_only[..],
+            b"ab\xc3",
+            b"\xef\xbb\xbfa;b\n1;2",
+        ] {
+            let whole = decode(input).unwrap();
+            for size in [1, 3, 4, 5, 7, 64, 1000, CHUNK - 1, CHUNK + 7, 3 * CHUNK] {
+                let got = decode_by(input, size).unwrap();
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    whole,
+                    "reads of {size} bytes"
+                );
+            }
+        }
+        // A NUL found on the direct path is refused too.
+        let mut late_nul = "a;b\n".repeat(30_000).into_bytes();
+        late_nul.push(0);
+        let err = decode_by(&late_nul, 1000).unwrap_err();
+        assert!(err.get_ref().is_some_and(|e| e.is::<BinaryContent>()));
     }
 
     #[test]

@@ -12,8 +12,8 @@ use std::panic::AssertUnwindSafe;
 
 use calamine::{Reader, Xls};
 
+use super::cells::{label, visit_range};
 use super::limits::{ArchiveLimits, Budget};
-use super::spreadsheet::{label, visit_range};
 use super::table::TableVisitor;
 use super::CheckError;
 
@@ -135,6 +135,10 @@ fn check_records<R: Read>(stream: R, limits: &ArchiveLimits) -> Result<(), Check
             0x002F | 0x0042 | 0x0022 | 0x0809 if len < 2 => return Err(corrupt()),
             // Lbl (a defined name): calamine indexes its header and slices its formula unchecked.
             0x0018 if len < 15 || u16_at(d, 4).unwrap_or(u64::MAX) > (len - 15) as u64 => {
+                return Err(corrupt())
+            }
+            // MergeCells: a count, then 8 bytes per merged range, read by calamine unchecked.
+            0x00E5 if len < 2 || 2 + 8 * u16_at(d, 0).unwrap_or(0) > len as u64 => {
                 return Err(corrupt())
             }
             0x0085 => {
@@ -280,7 +284,7 @@ mod tests {
         let mut c = Budget::new(&ArchiveLimits::default());
         let mut v = NoTables;
         let r = visit_xls(
-            std::io::Cursor::new(crash),
+            Cursor::new(crash),
             &ArchiveLimits::default(),
             &mut c,
             None,
@@ -322,7 +326,7 @@ mod tests {
             include_bytes!("../../../fuzz/regressions/xls_dimensions_behind_calamine_cfb.xls");
         let mut budget = Budget::new(&ArchiveLimits::default());
         let _ = visit_xls(
-            std::io::Cursor::new(&crash[..]),
+            Cursor::new(&crash[..]),
             &ArchiveLimits::default(),
             &mut budget,
             None,
@@ -338,7 +342,7 @@ mod tests {
             &include_bytes!("../../../fuzz/regressions/xls_short_record_utils48.xls")[..],
         ] {
             let r = visit_xls(
-                std::io::Cursor::new(crash),
+                Cursor::new(crash),
                 &ArchiveLimits::default(),
                 &mut budget,
                 None,
@@ -346,6 +350,35 @@ mod tests {
             );
             assert!(r.is_err(), "{r:?}");
         }
+    }
+
+    /// Found by CI's 20-second run of the `xls` fuzz target: a MergeCells record shorter than the
+    /// ranges its count announces made calamine 0.38 slice out of bounds (utils.rs:48 from
+    /// `parse_merge_cells`). It is refused before calamine sees it.
+    #[test]
+    fn merge_cells_shorter_than_their_count_are_refused() {
+        let record = |len: u16, body: &[u8]| {
+            let mut r = vec![0xE5, 0x00];
+            r.extend_from_slice(&len.to_le_bytes());
+            r.extend_from_slice(body);
+            r
+        };
+        let limits = ArchiveLimits::default();
+        for bad in [
+            record(0, &[]),
+            record(1, &[1]),
+            record(2, &[1, 0]),
+            record(9, &[2, 0, 0, 0, 0, 0, 0, 0, 0]),
+        ] {
+            assert!(matches!(
+                check_records(&bad[..], &limits),
+                Err(CheckError::Unreadable { .. })
+            ));
+        }
+        let mut good = 1u16.to_le_bytes().to_vec();
+        good.extend_from_slice(&[0, 0, 1, 0, 0, 0, 2, 0]);
+        assert!(check_records(&record(10, &good)[..], &limits).is_ok());
+        assert!(check_records(&record(2, &[0, 0])[..], &limits).is_ok());
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! The filters are ANDed; each one absent matches everything. The SQL is built from fixed pieces
 //! with numbered placeholders, never from the values themselves.
 
-use super::audit::AuditRow;
+use super::audit::{self, AuditRow};
 use super::{Db, DbError};
+use crate::domain::AuditEntry;
 
 const COLUMNS: &str =
     "seq, at, actor, organisation_id, ip, action, mission_id, file_id, target, outcome, detail, prev_hash, hash";
@@ -112,7 +113,7 @@ pub async fn newest(
     search: &AuditSearch,
     offset: i64,
     limit: i64,
-) -> Result<Vec<AuditRow>, DbError> {
+) -> Result<Vec<AuditEntry>, DbError> {
     let (clause, values) = search.clause();
     let n = values.len();
     let sql = format!(
@@ -120,11 +121,12 @@ pub async fn newest(
         n + 1,
         n + 2
     );
-    Ok(bind_all(sqlx::query_as::<_, AuditRow>(&sql), values)
+    let rows = bind_all(sqlx::query_as::<_, AuditRow>(&sql), values)
         .bind(limit)
         .bind(offset)
         .fetch_all(&db.pool)
-        .await?)
+        .await?;
+    audit::entries(rows)
 }
 
 /// The matching events with `seq > after`, oldest first, at most `limit` (for exports).
@@ -133,7 +135,7 @@ pub async fn oldest_after(
     search: &AuditSearch,
     after: i64,
     limit: i64,
-) -> Result<Vec<AuditRow>, DbError> {
+) -> Result<Vec<AuditEntry>, DbError> {
     let (clause, values) = search.clause();
     let n = values.len();
     let joiner = if clause.is_empty() { " WHERE" } else { " AND" };
@@ -142,11 +144,12 @@ pub async fn oldest_after(
         n + 1,
         n + 2
     );
-    Ok(bind_all(sqlx::query_as::<_, AuditRow>(&sql), values)
+    let rows = bind_all(sqlx::query_as::<_, AuditRow>(&sql), values)
         .bind(after)
         .bind(limit)
         .fetch_all(&db.pool)
-        .await?)
+        .await?;
+    audit::entries(rows)
 }
 
 /// Every action present in the trail, in alphabetical order (for the journal's filter list).
@@ -238,7 +241,7 @@ mod tests {
 
         let all = AuditSearch::default();
         assert_eq!(count(&db, &all).await.unwrap(), 5);
-        let seqs = |rows: Vec<AuditRow>| rows.iter().map(|r| r.seq).collect::<Vec<_>>();
+        let seqs = |rows: Vec<AuditEntry>| rows.iter().map(|r| r.seq).collect::<Vec<_>>();
         assert_eq!(seqs(newest(&db, &all, 0, 2).await.unwrap()), [5, 4]);
         assert_eq!(seqs(newest(&db, &all, 4, 2).await.unwrap()), [1]);
 

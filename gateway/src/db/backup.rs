@@ -18,6 +18,9 @@ pub const TABLES: &[&str] = &[
     "file_tombstones",
     "mission_warnings",
     "certificates",
+    "notification_settings",
+    "notification_digest_items",
+    "first_download_notices",
     "audit_anchor",
     "audit_events",
 ];

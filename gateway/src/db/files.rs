@@ -1,43 +1,62 @@
 //! Files of the missions' folders.
 
 use super::{Db, DbError};
+use crate::domain::{CheckStatus, File, UnknownWord};
 
-/// A file row.
+/// A file row as stored: words and integers, turned into a [`File`] by [`FileRow::into_file`].
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FileRow {
-    /// Opaque id (also the blob id).
-    pub id: String,
-    /// Its mission.
-    pub mission_id: String,
-    /// `deposits` or `results`.
-    pub folder: String,
-    /// The uploader's organisation.
-    pub organisation_id: String,
-    /// Display name (sanitised).
-    pub name: String,
-    /// Size in bytes.
-    pub size: i64,
-    /// SHA-256 of the content, hex.
-    pub sha256: String,
-    /// The uploader.
-    pub uploaded_by: String,
-    /// Upload instant (ms).
-    pub uploaded_at: i64,
-    /// 1 once released to recipients.
-    pub released: i64,
-    /// Release instant (ms).
-    pub released_at: Option<i64>,
-    /// The file's own destruction date (ms).
-    pub expires_at: Option<i64>,
-    /// `uploading` or `stored`.
-    pub state: String,
-    /// Content check: `clean`, `quarantined`, `confirmed` (deposits); `passed`, `failed`, `overridden` (results);
-    /// `pending_scan` (either folder) while the antivirus has not scanned it yet.
-    pub check_status: Option<String>,
-    /// The findings or violations, as JSON.
-    pub check_report: Option<String>,
-    /// Who confirmed or overrode, when and why, as JSON.
-    pub check_decision: Option<String>,
+pub(crate) struct FileRow {
+    id: String,
+    mission_id: String,
+    folder: String,
+    organisation_id: String,
+    name: String,
+    size: i64,
+    sha256: String,
+    uploaded_by: String,
+    uploaded_at: i64,
+    released: i64,
+    released_at: Option<i64>,
+    expires_at: Option<i64>,
+    state: String,
+    check_status: Option<String>,
+    check_report: Option<String>,
+    check_decision: Option<String>,
+}
+
+impl FileRow {
+    /// The file, its words parsed.
+    pub(crate) fn into_file(self) -> Result<File, UnknownWord> {
+        Ok(File {
+            folder: self.folder.parse()?,
+            state: self.state.parse()?,
+            check_status: self
+                .check_status
+                .as_deref()
+                .map(str::parse::<CheckStatus>)
+                .transpose()?,
+            released: self.released != 0,
+            id: self.id,
+            mission_id: self.mission_id,
+            organisation_id: self.organisation_id,
+            name: self.name,
+            size: self.size,
+            sha256: self.sha256,
+            uploaded_by: self.uploaded_by,
+            uploaded_at: self.uploaded_at,
+            released_at: self.released_at,
+            expires_at: self.expires_at,
+            check_report: self.check_report,
+            check_decision: self.check_decision,
+        })
+    }
+}
+
+/// Parses the rows of a query.
+pub(crate) fn into_files(rows: Vec<FileRow>) -> Result<Vec<File>, DbError> {
+    rows.into_iter()
+        .map(|r| r.into_file().map_err(DbError::from))
+        .collect()
 }
 
 /// The columns of a file row, in [`FileRow`] order.
@@ -46,13 +65,13 @@ pub const COLUMNS: &str =
     released, released_at, expires_at, state, check_status, check_report, check_decision";
 
 /// Records an upload about to start (state `uploading`), before any byte is stored.
-pub async fn insert_uploading(db: &Db, f: &FileRow) -> Result<(), DbError> {
+pub async fn insert_uploading(db: &Db, f: &File) -> Result<(), DbError> {
     sqlx::query(&format!(
         "INSERT INTO files ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, 0, '', $6, $7, 0, NULL, NULL, 'uploading', NULL, NULL, NULL)"
     ))
     .bind(&f.id)
     .bind(&f.mission_id)
-    .bind(&f.folder)
+    .bind(f.folder.as_str())
     .bind(&f.organisation_id)
     .bind(&f.name)
     .bind(&f.uploaded_by)
@@ -69,13 +88,13 @@ pub async fn mark_stored(
     id: &str,
     size: i64,
     sha256: &str,
-    check_status: Option<&str>,
+    check_status: Option<CheckStatus>,
     check_report: Option<&str>,
 ) -> Result<(), DbError> {
     sqlx::query("UPDATE files SET size = $1, sha256 = $2, state = 'stored', check_status = $3, check_report = $4 WHERE id = $5")
         .bind(size)
         .bind(sha256)
-        .bind(check_status)
+        .bind(check_status.map(CheckStatus::as_str))
         .bind(check_report)
         .bind(id)
         .execute(&db.pool)
@@ -84,18 +103,19 @@ pub async fn mark_stored(
 }
 
 /// One stored file.
-pub async fn get(db: &Db, id: &str) -> Result<Option<FileRow>, DbError> {
-    Ok(sqlx::query_as::<_, FileRow>(&format!(
+pub async fn get(db: &Db, id: &str) -> Result<Option<File>, DbError> {
+    let row = sqlx::query_as::<_, FileRow>(&format!(
         "SELECT {COLUMNS} FROM files WHERE id = $1 AND state = 'stored'"
     ))
     .bind(id)
     .fetch_optional(&db.pool)
-    .await?)
+    .await?;
+    Ok(row.map(FileRow::into_file).transpose()?)
 }
 
 /// The stored files of a mission, oldest first.
-pub async fn list(db: &Db, mission_id: &str) -> Result<Vec<FileRow>, DbError> {
-    Ok(sqlx::query_as::<_, FileRow>(&format!(
+pub async fn list(db: &Db, mission_id: &str) -> Result<Vec<File>, DbError> {
+    into_files(sqlx::query_as::<_, FileRow>(&format!(
         "SELECT {COLUMNS} FROM files WHERE mission_id = $1 AND state = 'stored' ORDER BY uploaded_at, id"
     ))
     .bind(mission_id)
@@ -125,20 +145,22 @@ pub async fn delete(db: &Db, id: &str) -> Result<bool, DbError> {
 }
 
 /// Upload rows left `uploading` since before `before_ms` (a crash or a cut connection).
-pub async fn stale_uploads(db: &Db, before_ms: i64) -> Result<Vec<FileRow>, DbError> {
-    Ok(sqlx::query_as::<_, FileRow>(&format!(
-        "SELECT {COLUMNS} FROM files WHERE state = 'uploading' AND uploaded_at < $1"
-    ))
-    .bind(before_ms)
-    .fetch_all(&db.pool)
-    .await?)
+pub async fn stale_uploads(db: &Db, before_ms: i64) -> Result<Vec<File>, DbError> {
+    into_files(
+        sqlx::query_as::<_, FileRow>(&format!(
+            "SELECT {COLUMNS} FROM files WHERE state = 'uploading' AND uploaded_at < $1"
+        ))
+        .bind(before_ms)
+        .fetch_all(&db.pool)
+        .await?,
+    )
 }
 
 /// Records a check verdict, its report and, when given, the person's decision.
 pub async fn set_check(
     db: &Db,
     id: &str,
-    status: &str,
+    status: CheckStatus,
     report: Option<&str>,
     decision: Option<&str>,
 ) -> Result<(), DbError> {
@@ -146,7 +168,7 @@ pub async fn set_check(
         "UPDATE files SET check_status = $1, check_report = COALESCE($2, check_report), \
          check_decision = COALESCE($3, check_decision) WHERE id = $4",
     )
-    .bind(status)
+    .bind(status.as_str())
     .bind(report)
     .bind(decision)
     .bind(id)

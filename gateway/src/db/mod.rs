@@ -9,8 +9,11 @@ pub mod auth;
 pub mod backup;
 pub mod charter;
 pub mod files;
+pub mod mail_tokens;
 pub mod missions;
+pub mod notifications;
 pub mod orgs;
+pub mod receipts;
 pub mod retention;
 pub mod review;
 pub mod scans;
@@ -43,6 +46,9 @@ pub enum DbError {
     /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] sqlx::Error),
+    /// A row holds a word this build does not know (a status, a role, …).
+    #[error("database content error: {0}")]
+    UnknownWord(#[from] crate::domain::UnknownWord),
 }
 
 /// Which engine is behind the pool.

@@ -1,16 +1,18 @@
 //! Queries of the expiry sweeper: what is due, tombstones, warnings, certificates.
 
-use super::files::FileRow;
-use super::missions::MissionRow;
+use super::files::{into_files, FileRow};
 use super::{Db, DbError};
+use crate::domain::{File, FileState, Mission};
 
-/// Facts of a mission the destruction needs beyond [`MissionRow`].
+/// Facts of a mission the destruction needs beyond [`Mission`].
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MissionDates {
     /// The end date set at creation.
     pub initial_ends_at: Option<i64>,
     /// When a manager closed it, if so.
     pub closed_at: Option<i64>,
+    /// Who closed it (a user id), if someone did.
+    pub closed_by: Option<String>,
     /// When its key was destroyed.
     pub key_destroyed_at: Option<i64>,
     /// When it reached `destroyed`.
@@ -20,7 +22,7 @@ pub struct MissionDates {
 /// The extra dates of a mission.
 pub async fn dates(db: &Db, mission_id: &str) -> Result<Option<MissionDates>, DbError> {
     Ok(sqlx::query_as::<_, MissionDates>(
-        "SELECT initial_ends_at, closed_at, key_destroyed_at, destroyed_at FROM missions WHERE id = $1",
+        "SELECT initial_ends_at, closed_at, closed_by, key_destroyed_at, destroyed_at FROM missions WHERE id = $1",
     )
     .bind(mission_id)
     .fetch_optional(&db.pool)
@@ -53,20 +55,22 @@ pub async fn expired_files(db: &Db, now_ms: i64) -> Result<Vec<(String, String)>
 }
 
 /// Every file row of a mission, whatever its state.
-pub async fn all_files(db: &Db, mission_id: &str) -> Result<Vec<FileRow>, DbError> {
-    Ok(sqlx::query_as::<_, FileRow>(&format!(
-        "SELECT {} FROM files WHERE mission_id = $1 ORDER BY uploaded_at, id",
-        super::files::COLUMNS
-    ))
-    .bind(mission_id)
-    .fetch_all(&db.pool)
-    .await?)
+pub async fn all_files(db: &Db, mission_id: &str) -> Result<Vec<File>, DbError> {
+    into_files(
+        sqlx::query_as::<_, FileRow>(&format!(
+            "SELECT {} FROM files WHERE mission_id = $1 ORDER BY uploaded_at, id",
+            super::files::COLUMNS
+        ))
+        .bind(mission_id)
+        .fetch_all(&db.pool)
+        .await?,
+    )
 }
 
 /// Replaces a file row by its tombstone, in one transaction.
-pub async fn bury(db: &Db, f: &FileRow, now_ms: i64, reason: &str) -> Result<(), DbError> {
+pub async fn bury(db: &Db, f: &File, now_ms: i64, reason: &str) -> Result<(), DbError> {
     let mut tx = db.pool.begin().await?;
-    if f.state == "stored" {
+    if f.state == FileState::Stored {
         sqlx::query(
             "INSERT INTO file_tombstones (id, mission_id, folder, organisation_id, name, size, sha256, uploaded_by, \
              uploaded_at, released, destroyed_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -74,14 +78,14 @@ pub async fn bury(db: &Db, f: &FileRow, now_ms: i64, reason: &str) -> Result<(),
         )
         .bind(&f.id)
         .bind(&f.mission_id)
-        .bind(&f.folder)
+        .bind(f.folder.as_str())
         .bind(&f.organisation_id)
         .bind(&f.name)
         .bind(f.size)
         .bind(&f.sha256)
         .bind(&f.uploaded_by)
         .bind(f.uploaded_at)
-        .bind(f.released)
+        .bind(i64::from(f.released))
         .bind(now_ms)
         .bind(reason)
         .execute(&mut *tx)
@@ -96,7 +100,7 @@ pub async fn bury(db: &Db, f: &FileRow, now_ms: i64, reason: &str) -> Result<(),
 }
 
 /// A tombstone.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TombstoneRow {
     /// File id.
     pub id: String,
@@ -115,28 +119,65 @@ pub struct TombstoneRow {
     /// Upload instant.
     pub uploaded_at: i64,
     /// Released to recipients.
-    pub released: i64,
+    pub released: bool,
     /// Destruction instant.
     pub destroyed_at: i64,
     /// Why.
     pub reason: String,
 }
 
+/// [`TombstoneRow`] as stored (`released` as 0 or 1).
+#[derive(sqlx::FromRow)]
+struct StoredTombstone {
+    id: String,
+    folder: String,
+    organisation_id: String,
+    name: String,
+    size: i64,
+    sha256: String,
+    uploaded_by: String,
+    uploaded_at: i64,
+    released: i64,
+    destroyed_at: i64,
+    reason: String,
+}
+
+impl From<StoredTombstone> for TombstoneRow {
+    fn from(r: StoredTombstone) -> Self {
+        Self {
+            id: r.id,
+            folder: r.folder,
+            organisation_id: r.organisation_id,
+            name: r.name,
+            size: r.size,
+            sha256: r.sha256,
+            uploaded_by: r.uploaded_by,
+            uploaded_at: r.uploaded_at,
+            released: r.released != 0,
+            destroyed_at: r.destroyed_at,
+            reason: r.reason,
+        }
+    }
+}
+
 /// The tombstones of a mission.
 pub async fn tombstones(db: &Db, mission_id: &str) -> Result<Vec<TombstoneRow>, DbError> {
-    Ok(sqlx::query_as::<_, TombstoneRow>(
+    Ok(sqlx::query_as::<_, StoredTombstone>(
         "SELECT id, folder, organisation_id, name, size, sha256, uploaded_by, uploaded_at, released, destroyed_at, reason \
          FROM file_tombstones WHERE mission_id = $1 ORDER BY uploaded_at, id",
     )
     .bind(mission_id)
     .fetch_all(&db.pool)
-    .await?)
+    .await?
+    .into_iter()
+    .map(TombstoneRow::from)
+    .collect())
 }
 
 /// Sets a mission's status and the destruction dates (each date only once).
 pub async fn set_state(
     db: &Db,
-    m: &MissionRow,
+    m: &Mission,
     closed_at: Option<i64>,
     key_destroyed_at: Option<i64>,
     destroyed_at: Option<i64>,
@@ -145,7 +186,7 @@ pub async fn set_state(
         "UPDATE missions SET status = $1, ends_at = $2, closed_at = COALESCE(closed_at, $3), \
          key_destroyed_at = COALESCE(key_destroyed_at, $4), destroyed_at = COALESCE(destroyed_at, $5) WHERE id = $6",
     )
-    .bind(&m.status)
+    .bind(m.status.as_str())
     .bind(m.ends_at)
     .bind(closed_at)
     .bind(key_destroyed_at)
@@ -153,6 +194,16 @@ pub async fn set_state(
     .bind(&m.id)
     .execute(&db.pool)
     .await?;
+    Ok(())
+}
+
+/// Records who closed a mission (once: a later close cannot rewrite it).
+pub async fn set_closed_by(db: &Db, mission_id: &str, user_id: &str) -> Result<(), DbError> {
+    sqlx::query("UPDATE missions SET closed_by = COALESCE(closed_by, $1) WHERE id = $2")
+        .bind(user_id)
+        .bind(mission_id)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 

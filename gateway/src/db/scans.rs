@@ -1,20 +1,20 @@
 //! Files awaiting their antivirus scan (`check_status = 'pending_scan'`).
 
-use super::files::{FileRow, COLUMNS};
+use super::files::{into_files, FileRow, COLUMNS};
 use super::{Db, DbError};
-
-/// The stored word of a file awaiting its antivirus scan.
-pub const PENDING_SCAN: &str = "pending_scan";
+use crate::domain::{CheckStatus, File};
 
 /// Stored files awaiting their scan, oldest first.
-pub async fn pending(db: &Db) -> Result<Vec<FileRow>, DbError> {
-    Ok(sqlx::query_as::<_, FileRow>(&format!(
-        "SELECT {COLUMNS} FROM files WHERE state = 'stored' AND check_status = $1 \
+pub async fn pending(db: &Db) -> Result<Vec<File>, DbError> {
+    into_files(
+        sqlx::query_as::<_, FileRow>(&format!(
+            "SELECT {COLUMNS} FROM files WHERE state = 'stored' AND check_status = $1 \
          ORDER BY uploaded_at, id"
-    ))
-    .bind(PENDING_SCAN)
-    .fetch_all(&db.pool)
-    .await?)
+        ))
+        .bind(CheckStatus::PendingScan.as_str())
+        .fetch_all(&db.pool)
+        .await?,
+    )
 }
 
 /// Gives a file that was awaiting its scan its verdict (`None`: no check status, as for a
@@ -22,16 +22,16 @@ pub async fn pending(db: &Db) -> Result<Vec<FileRow>, DbError> {
 pub async fn finish(
     db: &Db,
     id: &str,
-    status: Option<&str>,
+    status: Option<CheckStatus>,
     report: Option<&str>,
 ) -> Result<bool, DbError> {
     let r = sqlx::query(
         "UPDATE files SET check_status = $1, check_report = $2 WHERE id = $3 AND check_status = $4",
     )
-    .bind(status)
+    .bind(status.map(CheckStatus::as_str))
     .bind(report)
     .bind(id)
-    .bind(PENDING_SCAN)
+    .bind(CheckStatus::PendingScan.as_str())
     .execute(&db.pool)
     .await?;
     Ok(super::changed(&r))

@@ -3,8 +3,9 @@
 //! and on PostgreSQL holds a share lock on the mission row until the caller is done, so that
 //! the status change that starts a destruction waits for it (and every later step sees the end).
 
-use super::files::{FileRow, COLUMNS};
+use super::files::COLUMNS;
 use super::{Db, DbError, Engine};
+use crate::domain::{CheckStatus, File};
 
 /// A fenced step in progress: on PostgreSQL an open transaction holding the mission row.
 pub struct Fenced {
@@ -58,7 +59,7 @@ async fn run<'q>(
 }
 
 /// Inserts an upload's row in state `uploading` if its mission is open; `None` when it is not.
-pub async fn insert_uploading(db: &Db, f: &FileRow) -> Result<Option<Fenced>, DbError> {
+pub async fn insert_uploading(db: &Db, f: &File) -> Result<Option<Fenced>, DbError> {
     let Some(mut fenced) = begin(db, &f.mission_id).await? else {
         return Ok(None);
     };
@@ -69,7 +70,7 @@ pub async fn insert_uploading(db: &Db, f: &FileRow) -> Result<Option<Fenced>, Db
     let query = sqlx::query(&sql)
         .bind(&f.id)
         .bind(&f.mission_id)
-        .bind(&f.folder)
+        .bind(f.folder.as_str())
         .bind(&f.organisation_id)
         .bind(&f.name)
         .bind(&f.uploaded_by)
@@ -79,7 +80,7 @@ pub async fn insert_uploading(db: &Db, f: &FileRow) -> Result<Option<Fenced>, Db
 
 /// Marks an upload complete (size, digest, check verdict in one statement) if its row is still
 /// `uploading` and its mission open; `None` when it is not.
-pub async fn mark_stored(db: &Db, f: &FileRow) -> Result<Option<Fenced>, DbError> {
+pub async fn mark_stored(db: &Db, f: &File) -> Result<Option<Fenced>, DbError> {
     let Some(mut fenced) = begin(db, &f.mission_id).await? else {
         return Ok(None);
     };
@@ -91,7 +92,7 @@ pub async fn mark_stored(db: &Db, f: &FileRow) -> Result<Option<Fenced>, DbError
     let query = sqlx::query(&sql)
         .bind(f.size)
         .bind(&f.sha256)
-        .bind(f.check_status.as_deref())
+        .bind(f.check_status.map(CheckStatus::as_str))
         .bind(f.check_report.as_deref())
         .bind(&f.id);
     Ok(run(db, &mut fenced, query).await?.then_some(fenced))

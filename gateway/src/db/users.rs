@@ -1,38 +1,46 @@
 //! User accounts: identity, password hash, TOTP state.
 
 use super::{Db, DbError};
+use crate::domain::User;
 
-/// A user row.
+/// A user row as stored, turned into a [`User`].
 #[derive(Debug, Clone, sqlx::FromRow)]
-pub struct UserRow {
-    /// Opaque id.
-    pub id: String,
-    /// Login name, lowercase, unique.
-    pub username: String,
-    /// Name shown to others.
-    pub display_name: String,
-    /// Professional e-mail address.
-    pub email: String,
-    /// The user's organisation.
-    pub organisation_id: String,
-    /// 1 for a platform administrator.
-    pub platform_admin: i64,
-    /// 1 once disabled.
-    pub disabled: i64,
-    /// argon2id PHC string.
-    pub password_hash: String,
-    /// 1 while the initial (or reset) password must be replaced.
-    pub must_change_password: i64,
-    /// When the password was last set (ms).
-    pub password_changed_at: i64,
-    /// Sealed TOTP secret once enrolled.
-    pub totp_secret: Option<String>,
-    /// Sealed TOTP secret offered during enrollment.
-    pub totp_pending_secret: Option<String>,
-    /// Last TOTP time step accepted (each step is accepted once).
-    pub totp_last_step: Option<i64>,
-    /// Last completed login (ms).
-    pub last_login_at: Option<i64>,
+pub(crate) struct UserRow {
+    id: String,
+    username: String,
+    display_name: String,
+    email: String,
+    organisation_id: String,
+    platform_admin: i64,
+    disabled: i64,
+    password_hash: String,
+    must_change_password: i64,
+    password_changed_at: i64,
+    totp_secret: Option<String>,
+    totp_pending_secret: Option<String>,
+    totp_last_step: Option<i64>,
+    last_login_at: Option<i64>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> Self {
+        User {
+            id: r.id,
+            username: r.username,
+            display_name: r.display_name,
+            email: r.email,
+            organisation_id: r.organisation_id,
+            platform_admin: r.platform_admin != 0,
+            disabled: r.disabled != 0,
+            password_hash: r.password_hash,
+            must_change_password: r.must_change_password != 0,
+            password_changed_at: r.password_changed_at,
+            totp_secret: r.totp_secret,
+            totp_pending_secret: r.totp_pending_secret,
+            totp_last_step: r.totp_last_step,
+            last_login_at: r.last_login_at,
+        }
+    }
 }
 
 const COLUMNS: &str =
@@ -80,31 +88,36 @@ pub async fn insert(db: &Db, u: &NewUser<'_>, now_ms: i64) -> Result<bool, DbErr
 }
 
 /// One user by id.
-pub async fn get(db: &Db, id: &str) -> Result<Option<UserRow>, DbError> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<User>, DbError> {
     Ok(
         sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
             .bind(id)
             .fetch_optional(&db.pool)
-            .await?,
+            .await?
+            .map(User::from),
     )
 }
 
 /// One user by login name (lowercase).
-pub async fn by_username(db: &Db, username: &str) -> Result<Option<UserRow>, DbError> {
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<User>, DbError> {
     Ok(
         sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE username = $1"))
             .bind(username)
             .fetch_optional(&db.pool)
-            .await?,
+            .await?
+            .map(User::from),
     )
 }
 
 /// Every user, by login name.
-pub async fn list(db: &Db) -> Result<Vec<UserRow>, DbError> {
+pub async fn list(db: &Db) -> Result<Vec<User>, DbError> {
     Ok(
         sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users ORDER BY username"))
             .fetch_all(&db.pool)
-            .await?,
+            .await?
+            .into_iter()
+            .map(User::from)
+            .collect(),
     )
 }
 
@@ -116,6 +129,81 @@ pub async fn set_password(db: &Db, id: &str, hash: &str, now_ms: i64) -> Result<
         .bind(id)
         .execute(&db.pool)
         .await?;
+    Ok(())
+}
+
+/// A new password chosen by its owner: every session but `keep` (the one that asked; none after
+/// a reset link) and every pending login end in the same transaction.
+pub async fn change_password(
+    db: &Db,
+    id: &str,
+    hash: &str,
+    now_ms: i64,
+    keep: Option<&str>,
+) -> Result<u64, DbError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET password_hash = $1, must_change_password = 0, password_changed_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(now_ms)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query("DELETE FROM auth_challenges WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(ended)
+}
+
+/// Accounts with this e-mail address (lowercase; several accounts may share one).
+pub async fn by_email(db: &Db, email: &str) -> Result<Vec<User>, DbError> {
+    Ok(sqlx::query_as::<_, UserRow>(&format!(
+        "SELECT {COLUMNS} FROM users WHERE LOWER(email) = $1 ORDER BY username"
+    ))
+    .bind(email)
+    .fetch_all(&db.pool)
+    .await?
+    .into_iter()
+    .map(User::from)
+    .collect())
+}
+
+/// How many unused recovery codes the user has.
+pub async fn recovery_codes_left(db: &Db, id: &str) -> Result<i64, DbError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await?,
+    )
+}
+
+/// Replaces the user's recovery codes (the old ones die).
+pub async fn replace_recovery_codes(
+    db: &Db,
+    id: &str,
+    recovery_hashes: &[String],
+) -> Result<(), DbError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    for h in recovery_hashes {
+        sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)")
+            .bind(id)
+            .bind(h)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -163,6 +251,48 @@ pub async fn disable(db: &Db, id: &str) -> Result<bool, DbError> {
     end_sessions(&mut tx, id).await?;
     tx.commit().await?;
     Ok(super::changed(&r))
+}
+
+/// Enables a disabled account again; `false` when no account has this id.
+pub async fn enable(db: &Db, id: &str) -> Result<bool, DbError> {
+    let r = sqlx::query("UPDATE users SET disabled = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(super::changed(&r))
+}
+
+/// Changes an account's name, e-mail and organisation; `false` when no account has this id.
+pub async fn update_profile(
+    db: &Db,
+    id: &str,
+    display_name: &str,
+    email: &str,
+    organisation_id: &str,
+) -> Result<bool, DbError> {
+    let r = sqlx::query(
+        "UPDATE users SET display_name = $1, email = $2, organisation_id = $3 WHERE id = $4",
+    )
+    .bind(display_name)
+    .bind(email)
+    .bind(organisation_id)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(super::changed(&r))
+}
+
+/// How many roles the user holds in missions not yet destroyed (an ended mission still gives the
+/// controller organisation's participants its retained results: moving someone into that
+/// organisation would open them).
+pub async fn running_roles(db: &Db, id: &str) -> Result<i64, DbError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM participants p JOIN missions m ON m.id = p.mission_id \
+         WHERE p.user_id = $1 AND m.status <> 'destroyed'",
+    )
+    .bind(id)
+    .fetch_one(&db.pool)
+    .await?)
 }
 
 /// Stores the TOTP secret offered for enrollment.

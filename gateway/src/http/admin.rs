@@ -2,51 +2,30 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, Authed};
+use super::views::{
+    Created, CreatedUser, ErrorBody, InitialPassword, Organisation, OrganisationList, User,
+    UserList,
+};
 use super::AppState;
-use crate::clock::{from_millis, rfc3339};
+use crate::domain::OrganisationKind;
 use crate::service::accounts::UserSpec;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
-
-/// Organisation kinds accepted by the contract.
-#[derive(Deserialize, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-pub enum OrgKind {
-    /// Social landlord.
-    Bailleur,
-    /// Inter-municipal body.
-    Epci,
-    /// Consultancy.
-    Consultancy,
-    /// Anything else.
-    Other,
-}
-
-impl OrgKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            OrgKind::Bailleur => "bailleur",
-            OrgKind::Epci => "epci",
-            OrgKind::Consultancy => "consultancy",
-            OrgKind::Other => "other",
-        }
-    }
-}
+use utoipa::ToSchema;
 
 /// `POST /api/v1/organisations`.
-#[derive(Deserialize)]
-pub struct NewOrg {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewOrg {
     name: String,
-    kind: OrgKind,
+    kind: OrganisationKind,
 }
 
 /// `POST /api/v1/users`.
-#[derive(Deserialize)]
-pub struct NewUserBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewUserBody {
     username: String,
     display_name: String,
     email: String,
@@ -56,7 +35,14 @@ pub struct NewUserBody {
 }
 
 /// Creates an organisation.
-pub async fn create_org(
+#[utoipa::path(post, path = "/organisations", tag = "administration", security(("bearer" = [])),
+    request_body = NewOrg, responses(
+    (status = 201, description = "Created", body = Created),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+    (status = 409, description = "`conflict`: the name is taken", body = ErrorBody),
+    (status = 422, description = "`invalid_request`: an empty or too long name", body = ErrorBody),
+))]
+pub(crate) async fn create_org(
     State(s): State<AppState>,
     Authed(a): Authed,
     ApiJson(b): ApiJson<NewOrg>,
@@ -65,21 +51,34 @@ pub async fn create_org(
         .core
         .create_organisation(&a.actor, &b.name, b.kind.as_str())
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created::from(id))))
 }
 
 /// Lists organisations.
-pub async fn list_orgs(State(s): State<AppState>, Authed(a): Authed) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/organisations", tag = "administration", security(("bearer" = [])),
+    responses(
+    (status = 200, description = "Every organisation", body = OrganisationList),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+))]
+pub(crate) async fn list_orgs(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+) -> ApiResult<Json<OrganisationList>> {
     let orgs = s.core.list_organisations(&a.actor).await?;
-    let list: Vec<Value> = orgs
-        .into_iter()
-        .map(|o| json!({ "id": o.id, "name": o.name, "kind": o.kind }))
-        .collect();
-    Ok(Json(json!({ "organisations": list })))
+    Ok(Json(OrganisationList {
+        organisations: orgs.iter().map(Organisation::from).collect(),
+    }))
 }
 
 /// Creates an account.
-pub async fn create_user(
+#[utoipa::path(post, path = "/users", tag = "administration", security(("bearer" = [])),
+    request_body = NewUserBody, responses(
+    (status = 201, description = "Created, with its one-time password", body = CreatedUser),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+    (status = 409, description = "`conflict`: the username is taken", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+))]
+pub(crate) async fn create_user(
     State(s): State<AppState>,
     Authed(a): Authed,
     ApiJson(b): ApiJson<NewUserBody>,
@@ -97,35 +96,31 @@ pub async fn create_user(
             },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({ "id": created.id, "initial_password": created.initial_password })),
-    ))
+    Ok((StatusCode::CREATED, Json(CreatedUser::from(&created))))
 }
 
 /// Lists accounts.
-pub async fn list_users(State(s): State<AppState>, Authed(a): Authed) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/users", tag = "administration", security(("bearer" = [])), responses(
+    (status = 200, description = "Every account", body = UserList),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+))]
+pub(crate) async fn list_users(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+) -> ApiResult<Json<UserList>> {
     let users = s.core.list_users(&a.actor).await?;
-    let list: Vec<Value> = users
-        .into_iter()
-        .map(|u| {
-            json!({
-                "id": u.id,
-                "username": u.username,
-                "display_name": u.display_name,
-                "email": u.email,
-                "organisation_id": u.organisation_id,
-                "platform_admin": u.platform_admin != 0,
-                "disabled": u.disabled != 0,
-                "last_login_at": u.last_login_at.map(|t| rfc3339(from_millis(t))),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "users": list })))
+    Ok(Json(UserList {
+        users: users.iter().map(User::from).collect(),
+    }))
 }
 
 /// Disables an account.
-pub async fn disable_user(
+#[utoipa::path(post, path = "/users/{id}/disable", tag = "administration",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The user id")), responses(
+    (status = 204, description = "Disabled; its sessions have ended"),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+))]
+pub(crate) async fn disable_user(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -135,11 +130,105 @@ pub async fn disable_user(
 }
 
 /// Resets an account.
-pub async fn reset_user(
+#[utoipa::path(post, path = "/users/{id}/reset", tag = "administration",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The user id")), responses(
+    (status = 200, description = "A new one-time password", body = InitialPassword),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+))]
+pub(crate) async fn reset_user(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<InitialPassword>> {
     let initial_password = s.core.reset_user(&a.actor, &id).await?;
-    Ok(Json(json!({ "initial_password": initial_password })))
+    Ok(Json(InitialPassword { initial_password }))
+}
+
+/// Enables a disabled account again.
+#[utoipa::path(post, path = "/users/{id}/enable", tag = "administration",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The user id")), responses(
+    (status = 204, description = "Enabled: it signs in again with its password and second factor"),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such account", body = ErrorBody),
+))]
+pub(crate) async fn enable_user(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<impl IntoResponse> {
+    s.core.enable_user(&a.actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `PATCH /api/v1/users/{id}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UserPatch {
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    organisation_id: Option<String>,
+}
+
+/// Changes an account's name, e-mail or organisation.
+#[utoipa::path(patch, path = "/users/{id}", tag = "administration", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The user id")), request_body = UserPatch,
+    responses(
+    (status = 200, description = "The account as changed", body = User),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such account", body = ErrorBody),
+    (status = 409, description = "`conflict`: a new organisation while the person holds roles \
+        in running missions", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+))]
+pub(crate) async fn patch_user(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<UserPatch>,
+) -> ApiResult<Json<User>> {
+    let changes = crate::service::account_edits::UserChanges {
+        display_name: b.display_name,
+        email: b.email,
+        organisation_id: b.organisation_id,
+    };
+    let user = s.core.update_user(&a.actor, &id, &changes).await?;
+    Ok(Json(User::from(&user)))
+}
+
+/// `PATCH /api/v1/organisations/{id}`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OrgPatch {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    kind: Option<OrganisationKind>,
+}
+
+/// Changes an organisation's name or kind.
+#[utoipa::path(patch, path = "/organisations/{id}", tag = "administration",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The organisation id")),
+    request_body = OrgPatch, responses(
+    (status = 200, description = "The organisation as changed", body = Organisation),
+    (status = 403, description = "`forbidden`: platform admins only; a kind excluded from raw \
+        data while members hold such roles", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such organisation", body = ErrorBody),
+    (status = 409, description = "`conflict`: the name is taken", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+))]
+pub(crate) async fn patch_org(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<OrgPatch>,
+) -> ApiResult<Json<Organisation>> {
+    let changes = crate::service::account_edits::OrganisationChanges {
+        name: b.name,
+        kind: b.kind.map(|k| k.as_str().to_owned()),
+    };
+    let org = s.core.update_organisation(&a.actor, &id, &changes).await?;
+    Ok(Json(Organisation::from(&org)))
 }

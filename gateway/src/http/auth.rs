@@ -2,82 +2,85 @@
 
 use super::error::ApiResult;
 use super::extract::{ApiJson, Authed, ClientIp};
+use super::views::{ErrorBody, LoginStep, Me, Token};
 use super::AppState;
-use crate::clock::rfc3339;
-use crate::service::login::{Issued, SecondFactor, Step};
+use crate::service::login::SecondFactor;
 use crate::service::sessions::SessionKind;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::Json;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 /// `POST /api/v1/auth/login`.
-#[derive(Deserialize)]
-pub struct LoginBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct LoginBody {
     username: String,
     password: String,
 }
 
 /// `POST /api/v1/auth/password`.
-#[derive(Deserialize)]
-pub struct PasswordBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct PasswordBody {
     challenge: String,
     new_password: String,
 }
 
 /// `POST /api/v1/auth/totp`.
-#[derive(Deserialize)]
-pub struct TotpBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct TotpBody {
     challenge: String,
     code: Option<String>,
     recovery_code: Option<String>,
 }
 
-/// The JSON of a login step.
-pub fn step_json(issued: &Issued) -> Value {
-    let mut body = json!({ "step": issued.step.name(), "challenge": issued.challenge });
-    if let Step::EnrollTotp {
-        otpauth_uri,
-        secret_base32,
-    } = &issued.step
-    {
-        body["otpauth_uri"] = json!(otpauth_uri);
-        body["totp_secret"] = json!(secret_base32);
-    }
-    body
-}
-
 /// Step 1.
-pub async fn login(
+#[utoipa::path(post, path = "/auth/login", tag = "login", request_body = LoginBody, responses(
+    (status = 200, description = "The next step", body = LoginStep),
+    (status = 401, description = "`invalid_credentials`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+))]
+pub(crate) async fn login(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<LoginBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LoginStep>> {
     let issued = s.core.login_password(&b.username, &b.password, &ip).await?;
-    Ok(Json(step_json(&issued)))
+    Ok(Json(LoginStep::from(&issued)))
 }
 
 /// Step 2 (when asked).
-pub async fn password(
+#[utoipa::path(post, path = "/auth/password", tag = "login", request_body = PasswordBody, responses(
+    (status = 200, description = "The next step", body = LoginStep),
+    (status = 401, description = "`invalid_challenge`", body = ErrorBody),
+    (status = 422, description = "`weak_password`, the reason in `message`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+))]
+pub(crate) async fn password(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     ApiJson(b): ApiJson<PasswordBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<LoginStep>> {
     let issued = s
         .core
         .login_change_password(&b.challenge, &b.new_password, &ip)
         .await?;
-    Ok(Json(step_json(&issued)))
+    Ok(Json(LoginStep::from(&issued)))
 }
 
 /// Step 3: TOTP code or recovery code; answers the bearer token.
-pub async fn totp(
+#[utoipa::path(post, path = "/auth/totp", tag = "login", request_body = TotpBody, responses(
+    (status = 200, description = "The session", body = Token),
+    (status = 401, description = "`invalid_challenge` or `invalid_code`", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+))]
+pub(crate) async fn totp(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
     ApiJson(b): ApiJson<TotpBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Token>> {
     let factor = match (b.code, b.recovery_code) {
         (Some(c), None) => SecondFactor::Code(c),
         (None, Some(r)) => SecondFactor::RecoveryCode(r),
@@ -90,18 +93,22 @@ pub async fn totp(
     };
     let done = s
         .core
-        .login_second_factor(&b.challenge, &factor, &ip, SessionKind::Bearer)
+        .login_second_factor(
+            &b.challenge,
+            &factor,
+            &ip,
+            SessionKind::Bearer,
+            super::extract::user_agent(&headers),
+        )
         .await?;
-    let mut body =
-        json!({ "token": done.session.token, "expires_at": rfc3339(done.session.expires_at) });
-    if let Some(codes) = done.recovery_codes {
-        body["recovery_codes"] = json!(codes);
-    }
-    Ok(Json(body))
+    Ok(Json(Token::from(&done)))
 }
 
 /// Ends the caller's session.
-pub async fn logout(
+#[utoipa::path(post, path = "/auth/logout", tag = "login", security(("bearer" = [])), responses(
+    (status = 204, description = "The session has ended"),
+))]
+pub(crate) async fn logout(
     State(s): State<AppState>,
     Authed(session): Authed,
 ) -> ApiResult<impl IntoResponse> {
@@ -110,14 +117,10 @@ pub async fn logout(
 }
 
 /// The caller's identity.
-pub async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/me", tag = "login", security(("bearer" = [])), responses(
+    (status = 200, description = "The caller", body = Me),
+))]
+pub(crate) async fn me(State(s): State<AppState>, Authed(session): Authed) -> ApiResult<Json<Me>> {
     let (user, org) = s.core.me(&session.actor).await?;
-    Ok(Json(json!({
-        "id": user.id,
-        "username": user.username,
-        "display_name": user.display_name,
-        "email": user.email,
-        "organisation": { "id": org.id, "name": org.name, "kind": org.kind },
-        "platform_admin": user.platform_admin != 0,
-    })))
+    Ok(Json(Me::from((&user, &org))))
 }

@@ -13,25 +13,48 @@ tokio::task_local! {
 }
 
 /// The language of the current request.
-pub fn current_lang() -> Lang {
+pub(crate) fn current_lang() -> Lang {
     LANG.try_with(|l| *l).unwrap_or_default()
+}
+
+/// What kind of refusal an answer is, kept so that the pages can say it in their own way
+/// (the web's `PageError`) without re-reading status codes and machine codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub(crate) enum Refusal {
+    /// The anti-forgery (CSRF) token is missing or wrong.
+    Csrf,
+    /// The caller's role does not allow the operation.
+    Role,
+    /// Absent, or not visible to the caller.
+    NotFound,
+    /// The mission is suspended.
+    MissionSuspended,
+    /// Outside the mission's access hours.
+    OutsideAccessHours,
+    /// An unexpected failure (already logged).
+    Unexpected,
+    /// Any other refusal, whose message says what to fix.
+    Other,
 }
 
 /// An error answer.
 #[derive(Debug)]
-pub struct AppError {
+pub(crate) struct AppError {
+    refusal: Refusal,
     status: StatusCode,
     code: &'static str,
     message: Text,
     retry_after: Option<u64>,
     content_range: Option<String>,
-    violations: Option<Vec<serde_json::Value>>,
+    violations: Option<Vec<crate::domain::Violation>>,
 }
 
 impl AppError {
     /// An answer with an explicit status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: Text) -> Self {
+    pub(crate) fn new(status: StatusCode, code: &'static str, message: Text) -> Self {
         Self {
+            refusal: Refusal::Other,
             status,
             code,
             message,
@@ -42,7 +65,7 @@ impl AppError {
     }
 
     /// 400 `invalid_request` for a malformed request.
-    pub fn bad_request(fr: impl Into<String>, en: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(fr: impl Into<String>, en: impl Into<String>) -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -51,34 +74,56 @@ impl AppError {
     }
 
     /// 404 `not_found`.
-    pub fn not_found() -> Self {
+    pub(crate) fn not_found() -> Self {
         Error::NotFound.into()
     }
 
+    /// 403 `forbidden`: a cookie-authenticated state change without the session's CSRF token.
+    pub(crate) fn csrf() -> Self {
+        let mut err = Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            Text::new(
+                "Jeton anti-falsification (CSRF) absent ou invalide : rechargez la page.",
+                "Missing or invalid anti-forgery (CSRF) token: reload the page.",
+            ),
+        );
+        err.refusal = Refusal::Csrf;
+        err
+    }
+
+    /// What kind of refusal this is.
+    pub(crate) fn refusal(&self) -> Refusal {
+        self.refusal
+    }
+
     /// The machine code.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         self.code
     }
 
     /// The status code.
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The message, in the current request's language.
-    pub fn message(&self) -> &str {
+    pub(crate) fn message(&self) -> &str {
         self.message.get(current_lang())
-    }
-
-    /// The failed disclosure rules, when a release was refused for them.
-    pub fn violations(&self) -> &[serde_json::Value] {
-        self.violations.as_deref().unwrap_or_default()
     }
 }
 
 impl From<Error> for AppError {
     fn from(e: Error) -> Self {
         use StatusCode as S;
+        let refusal = match &e {
+            Error::Forbidden => Refusal::Role,
+            Error::NotFound => Refusal::NotFound,
+            Error::MissionSuspended => Refusal::MissionSuspended,
+            Error::OutsideAccessHours => Refusal::OutsideAccessHours,
+            Error::Unexpected(_) => Refusal::Unexpected,
+            _ => Refusal::Other,
+        };
         let (status, code, message) = match e {
             Error::InvalidCredentials => (
                 S::UNAUTHORIZED,
@@ -222,19 +267,19 @@ impl From<Error> for AppError {
                 )
             }
         };
-        AppError::new(status, code, message)
+        let mut err = AppError::new(status, code, message);
+        err.refusal = refusal;
+        err
     }
 }
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let mut body = serde_json::json!({
-            "error": self.code,
-            "message": self.message.get(current_lang()),
-        });
-        if let Some(violations) = self.violations {
-            body["violations"] = serde_json::Value::Array(violations);
-        }
+        let body = super::views::ErrorBody {
+            error: self.code,
+            message: self.message.get(current_lang()).to_owned(),
+            violations: self.violations,
+        };
         let mut response = (self.status, axum::Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
@@ -257,4 +302,4 @@ impl IntoResponse for AppError {
 }
 
 /// Result of a handler.
-pub type ApiResult<T> = Result<T, AppError>;
+pub(crate) type ApiResult<T> = Result<T, AppError>;

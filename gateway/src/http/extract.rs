@@ -12,13 +12,21 @@ use std::net::SocketAddr;
 use subtle::ConstantTimeEq as _;
 
 /// Name of the web interface's session cookie (`__Host-`: Secure, no Domain, Path=/).
-pub const SESSION_COOKIE: &str = "__Host-passerelle-session";
+pub(crate) const SESSION_COOKIE: &str = "__Host-passerelle-session";
 /// Header carrying the CSRF token on cookie-authenticated API calls.
-pub const CSRF_HEADER: &str = "x-csrf-token";
+pub(crate) const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The client's `User-Agent` (empty when absent or not text), kept with a new session.
+pub(crate) fn user_agent(headers: &axum::http::HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
 
 /// The peer's address.
 #[derive(Debug, Clone)]
-pub struct ClientIp(pub String);
+pub(crate) struct ClientIp(pub String);
 
 impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
@@ -36,7 +44,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 
 /// A JSON body whose problems answer 400 `invalid_request` with a useful message.
 #[derive(Debug)]
-pub struct ApiJson<T>(pub T);
+pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
@@ -76,7 +84,7 @@ fn bearer(parts: &Parts) -> Option<&str> {
 }
 
 /// The value of a cookie in a request.
-pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -89,7 +97,7 @@ pub fn cookie<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a 
 }
 
 /// Constant-time comparison of two tokens.
-pub fn same_token(a: &str, b: &str) -> bool {
+pub(crate) fn same_token(a: &str, b: &str) -> bool {
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
@@ -116,7 +124,7 @@ fn cross_origin(parts: &Parts) -> bool {
 /// An authenticated caller: a bearer token, or the web session cookie. A cookie-authenticated
 /// state change must carry the session's CSRF token in `X-CSRF-Token` and come from our origin.
 #[derive(Debug, Clone)]
-pub struct Authed(pub Session);
+pub(crate) struct Authed(pub Session);
 
 impl FromRequestParts<AppState> for Authed {
     type Rejection = AppError;
@@ -151,14 +159,7 @@ impl FromRequestParts<AppState> for Authed {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
             if cross_origin(parts) || !same_token(sent, &session.csrf_token) {
-                return Err(AppError::new(
-                    axum::http::StatusCode::FORBIDDEN,
-                    "forbidden",
-                    crate::service::Text::new(
-                        "Jeton anti-falsification (CSRF) absent ou invalide : rechargez la page.",
-                        "Missing or invalid anti-forgery (CSRF) token: reload the page.",
-                    ),
-                ));
+                return Err(AppError::csrf());
             }
         }
         Ok(Authed(session))

@@ -3,9 +3,9 @@
 
 use super::error::{ApiResult, AppError};
 use super::extract::{same_token, Authed};
+use super::views::{DownloadList, ErrorBody, FileList, FileView};
 use super::AppState;
-use crate::clock::{from_millis, rfc3339};
-use crate::db::files::FileRow;
+use crate::domain::File as FileRow;
 use crate::service::files::RangeSpec;
 use crate::service::permissions::Folder;
 use crate::service::{Actor, Core};
@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures::TryStreamExt as _;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 /// RFC 5987 `attr-char`: everything else is percent-encoded.
 const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
@@ -33,27 +33,8 @@ const ATTR_CHAR: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'|')
     .remove(b'~');
 
-/// The JSON of a file.
-pub fn file_json(f: &FileRow) -> Value {
-    json!({
-        "id": f.id,
-        "name": f.name,
-        "size": f.size,
-        "sha256": f.sha256,
-        "folder": f.folder,
-        "organisation_id": f.organisation_id,
-        "uploaded_by": f.uploaded_by,
-        "uploaded_at": rfc3339(from_millis(f.uploaded_at)),
-        "released": f.released != 0,
-        "released_at": f.released_at.map(|t| rfc3339(from_millis(t))),
-        "expires_at": f.expires_at.map(|t| rfc3339(from_millis(t))),
-        "mission_id": f.mission_id,
-        "checks": crate::service::content::checks_json(f),
-    })
-}
-
 /// `Content-Disposition: attachment` with an ASCII fallback and the exact UTF-8 name (RFC 6266, RFC 5987).
-pub fn content_disposition(name: &str) -> String {
+pub(crate) fn content_disposition(name: &str) -> String {
     let fallback: String = name
         .chars()
         .map(|c| {
@@ -78,29 +59,17 @@ fn bad_multipart() -> AppError {
 }
 
 /// Where an upload's anti-forgery token comes from.
-pub enum UploadCsrf<'a> {
+pub(crate) enum UploadCsrf<'a> {
     /// Already checked (bearer token, or the API's `X-CSRF-Token` header).
     Checked,
     /// Expected in a `csrf_token` part placed before the file (the web form without script).
     InForm(&'a str),
 }
 
-/// A web form's token part that does not match, or is missing before the file part.
-pub fn csrf_refused() -> AppError {
-    AppError::new(
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        crate::service::Text::new(
-            "Jeton anti-falsification (CSRF) absent ou invalide : rechargez la page.",
-            "Missing or invalid anti-forgery (CSRF) token: reload the page.",
-        ),
-    )
-}
-
 /// Streams the `file` part of a multipart body into a mission's folder, for the API and for the
 /// web form alike. The file part is bounded while it streams (by the service); every other part,
 /// and the body as a whole, are bounded here, so that no request can keep the server reading forever.
-pub async fn receive_upload(
+pub(crate) async fn receive_upload(
     core: &Core,
     actor: &Actor,
     mission_id: &str,
@@ -128,10 +97,19 @@ pub async fn receive_upload(
         match multipart.next_field().await {
             Ok(Some(field)) if field.name() == Some("file") => {
                 if !token_ok {
-                    return Err(csrf_refused());
+                    // The token part does not match, or is missing before the file part.
+                    return Err(AppError::csrf());
                 }
                 let name = field.file_name().unwrap_or_default().to_owned();
-                let stream = Box::pin(field.map_err(std::io::Error::other));
+                // multer's own bounds can trip inside the file part before the service's count
+                // does (it reads ahead of what the service has taken): that is the same refusal.
+                let stream = Box::pin(field.map_err(move |e| match e {
+                    multer::Error::StreamSizeExceeded { .. }
+                    | multer::Error::FieldSizeExceeded { .. } => {
+                        std::io::Error::other(crate::service::upload::UploadAbort::TooLarge(limit))
+                    }
+                    e => std::io::Error::other(e),
+                }));
                 return Ok(core
                     .upload(actor, mission_id, folder, &name, stream)
                     .await?);
@@ -228,11 +206,52 @@ async fn upload(
         UploadCsrf::Checked,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(file_json(&row))).into_response())
+    Ok((StatusCode::CREATED, Json(FileView::from(&row))).into_response())
+}
+
+/// `multipart/form-data` with one part named `file`.
+/// It describes the request body in the OpenAPI document; [`receive_upload`] streams it.
+// Never built: it only describes the request in the OpenAPI document.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub(crate) struct UploadForm {
+    /// The file.
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+}
+
+/// What both uploads answer, for the OpenAPI document (each upload adds its own `403`, naming
+/// the role it takes). Like [`UploadForm`], it describes; the handlers answer through
+/// [`FileView`] and [`AppError`].
+// Never built: it only describes the answers in the OpenAPI document.
+#[allow(dead_code)]
+#[derive(utoipa::IntoResponses)]
+pub(crate) enum UploadAnswers {
+    /// The file is stored.
+    #[response(status = 201, description = "Stored")]
+    Stored(Box<FileView>),
+    /// The file exceeds the configured limit.
+    #[response(status = 413, description = "`too_large`")]
+    TooLarge(ErrorBody),
+    /// The body is not an acceptable upload.
+    #[response(
+        status = 422,
+        description = "`invalid_request`: no `file` part, a rejected name, a virus"
+    )]
+    Invalid(ErrorBody),
+    /// The mission is suspended.
+    #[response(status = 423, description = "`mission_suspended`")]
+    Suspended(ErrorBody),
 }
 
 /// Uploads a deposit.
-pub async fn upload_deposit(
+#[utoipa::path(post, path = "/missions/{id}/deposits", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The mission id")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"), responses(
+    UploadAnswers,
+    (status = 403, description = "`forbidden` (depositors only), `outside_access_hours`", body = ErrorBody),
+))]
+pub(crate) async fn upload_deposit(
     State(s): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
@@ -242,7 +261,13 @@ pub async fn upload_deposit(
 }
 
 /// Uploads a result.
-pub async fn upload_result(
+#[utoipa::path(post, path = "/missions/{id}/results", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The mission id")),
+    request_body(content = UploadForm, content_type = "multipart/form-data"), responses(
+    UploadAnswers,
+    (status = 403, description = "`forbidden` (processors only), `outside_access_hours`", body = ErrorBody),
+))]
+pub(crate) async fn upload_result(
     State(s): State<AppState>,
     a: Authed,
     Path(id): Path<String>,
@@ -252,29 +277,57 @@ pub async fn upload_result(
 }
 
 /// Lists the files of a mission the caller may see.
-pub async fn list(
+#[utoipa::path(get, path = "/missions/{id}/files", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The mission id")), responses(
+    (status = 200, description = "Only what the caller's role may see", body = FileList),
+    (status = 403, description = "`outside_access_hours`", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn list(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FileList>> {
     let files = s.core.list_files(&a.actor, &id).await?;
-    Ok(Json(
-        json!({ "files": files.iter().map(file_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(FileList::from(files.as_slice())))
 }
 
 /// One file's metadata.
-pub async fn get(
+#[utoipa::path(get, path = "/files/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file id")), responses(
+    (status = 200, description = "The file", body = FileView),
+    (status = 403, description = "`outside_access_hours`", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn get(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(file_json(&s.core.file(&a.actor, &id).await?)))
+) -> ApiResult<Json<FileView>> {
+    Ok(Json(FileView::from(&s.core.file(&a.actor, &id).await?)))
+}
+
+/// The file's download receipt: who downloaded it and when, oldest first (the newest 500 at
+/// most; `total` counts them all). For the uploader's organisation's participants, the
+/// mission's managers and platform admins; 404 for everyone else.
+#[utoipa::path(get, path = "/files/{id}/downloads", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file id")), responses(
+    (status = 200, description = "The download receipt", body = DownloadList),
+    (status = 403, description = "`outside_access_hours`", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn downloads(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DownloadList>> {
+    let (_, receipt) = s.core.file_downloads(&a.actor, &id).await?;
+    Ok(Json(DownloadList::from(&receipt)))
 }
 
 /// The single byte range a `Range` header asks for; `None` means the whole file (no header,
 /// several ranges, or a syntax ignored as RFC 9110 allows).
-pub fn parse_range(value: Option<&HeaderValue>) -> Option<RangeSpec> {
+pub(crate) fn parse_range(value: Option<&HeaderValue>) -> Option<RangeSpec> {
     let spec = value
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().strip_prefix("bytes="))?;
@@ -292,7 +345,20 @@ pub fn parse_range(value: Option<&HeaderValue>) -> Option<RangeSpec> {
 }
 
 /// Streams a file's content (or a range of it), decrypting on the way.
-pub async fn content(
+#[utoipa::path(get, path = "/files/{id}/content", tag = "files", security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The file id"),
+        ("Range" = Option<String>, Header, description = "One byte range, `bytes=start-end`"),
+    ), responses(
+    (status = 200, description = "The bytes, with `Content-Disposition: attachment` and `ETag`",
+        body = String, content_type = "application/octet-stream"),
+    (status = 206, description = "The range asked for, with `Content-Range`",
+        body = String, content_type = "application/octet-stream"),
+    (status = 403, description = "`forbidden`, `outside_access_hours`", body = ErrorBody),
+    (status = 416, description = "`invalid_request`: the range lies outside the file", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn content(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -300,6 +366,17 @@ pub async fn content(
 ) -> ApiResult<Response> {
     let spec = parse_range(headers.get(header::RANGE));
     let (file, reader) = s.core.download(&a.actor, &id, spec).await?;
+    Ok(content_response(&file, reader, spec))
+}
+
+/// A file's bytes (or the range asked for) as a streamed answer: `Content-Disposition:
+/// attachment` with its name, `ETag`, `Accept-Ranges`, `Content-Range`. Shared by the API and
+/// the pages' download link.
+pub(crate) fn content_response(
+    file: &crate::domain::File,
+    reader: storage::BlobReader,
+    spec: Option<RangeSpec>,
+) -> Response {
     let size = u64::try_from(file.size).unwrap_or(0);
     let length = reader.content_len();
     let range = reader.range().filter(|_| spec.is_some());
@@ -328,23 +405,33 @@ pub async fn content(
             h.insert(header::CONTENT_RANGE, v);
         }
     }
-    Ok(response)
+    response
 }
 
 /// `POST /api/v1/files/{id}/release` body (optional).
-#[derive(serde::Deserialize, Default)]
-pub struct ReleaseBody {
+#[derive(serde::Deserialize, Default, ToSchema)]
+pub(crate) struct ReleaseBody {
     #[serde(default)]
     override_justification: Option<String>,
 }
 
 /// Releases a result to recipients (after its disclosure check, or by override).
-pub async fn release(
+#[utoipa::path(post, path = "/files/{id}/release", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file id")),
+    request_body(content = Option<ReleaseBody>, description = "Optional: an override's justification"),
+    responses(
+    (status = 200, description = "The file, released", body = FileView),
+    (status = 403, description = "`forbidden`, `outside_access_hours`", body = ErrorBody),
+    (status = 409, description = "`disclosure_check_failed` with `violations`, or `conflict`", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn release(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
     body: axum::body::Bytes,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<FileView>> {
     let b: ReleaseBody = if body.iter().all(u8::is_ascii_whitespace) {
         ReleaseBody::default()
     } else {
@@ -355,7 +442,7 @@ pub async fn release(
             )
         })?
     };
-    Ok(Json(file_json(
+    Ok(Json(FileView::from(
         &s.core
             .release(&a.actor, &id, b.override_justification.as_deref())
             .await?,
@@ -363,19 +450,28 @@ pub async fn release(
 }
 
 /// `POST /api/v1/files/{id}/confirm`.
-#[derive(serde::Deserialize)]
-pub struct ConfirmBody {
+#[derive(serde::Deserialize, ToSchema)]
+pub(crate) struct ConfirmBody {
     justification: String,
 }
 
 /// Lets a quarantined deposit through, with a justification.
-pub async fn confirm(
+#[utoipa::path(post, path = "/files/{id}/confirm", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file id")), request_body = ConfirmBody,
+    responses(
+    (status = 200, description = "The file, `confirmed`", body = FileView),
+    (status = 403, description = "`forbidden`, `outside_access_hours`", body = ErrorBody),
+    (status = 409, description = "`conflict`: not in quarantine", body = ErrorBody),
+    (status = 422, description = "`invalid_request`: no justification", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn confirm(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
     super::extract::ApiJson(b): super::extract::ApiJson<ConfirmBody>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(file_json(
+) -> ApiResult<Json<FileView>> {
+    Ok(Json(FileView::from(
         &s.core
             .confirm_deposit(&a.actor, &id, &b.justification)
             .await?,
@@ -383,7 +479,13 @@ pub async fn confirm(
 }
 
 /// Deletes a file.
-pub async fn delete(
+#[utoipa::path(delete, path = "/files/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file id")), responses(
+    (status = 204, description = "Deleted"),
+    (status = 403, description = "`forbidden`, `outside_access_hours`", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn delete(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -423,19 +525,28 @@ mod tests {
 }
 
 /// `PATCH /api/v1/files/{id}`.
-#[derive(serde::Deserialize)]
-pub struct FilePatch {
+#[derive(serde::Deserialize, ToSchema)]
+pub(crate) struct FilePatch {
+    #[schema(value_type = Option<String>, format = DateTime)]
     expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Sets or clears a file's own destruction date (for instance the day after the allocation committee).
-pub async fn patch(
+#[utoipa::path(patch, path = "/files/{id}", tag = "files", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The file id")), request_body = FilePatch,
+    responses(
+    (status = 200, description = "The file", body = FileView),
+    (status = 403, description = "`forbidden`, `outside_access_hours`", body = ErrorBody),
+    (status = 422, description = "`invalid_request`: a date in the past", body = ErrorBody),
+    (status = 423, description = "`mission_suspended`", body = ErrorBody),
+))]
+pub(crate) async fn patch(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
     super::extract::ApiJson(b): super::extract::ApiJson<FilePatch>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(file_json(
+) -> ApiResult<Json<FileView>> {
+    Ok(Json(FileView::from(
         &s.core.set_file_expiry(&a.actor, &id, b.expires_at).await?,
     )))
 }

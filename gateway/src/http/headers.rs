@@ -8,10 +8,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 /// The Content-Security-Policy: only our own origin, no plugins, no framing, no base rewriting.
-pub const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+pub(crate) const CSP: &str = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
 
 /// The language a request asks for: the `lang` cookie, then `Accept-Language`, else French.
-pub fn negotiate(headers: &axum::http::HeaderMap) -> Lang {
+pub(crate) fn negotiate(headers: &axum::http::HeaderMap) -> Lang {
     // Every `Cookie` header: over HTTP/2 browsers send one per cookie.
     match super::extract::cookie(headers, "lang") {
         Some("en") => return Lang::En,
@@ -54,7 +54,7 @@ pub fn negotiate(headers: &axum::http::HeaderMap) -> Lang {
 }
 
 /// Adds the security headers and runs the request with its language in scope.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+pub(crate) async fn security_headers(request: Request, next: Next) -> Response {
     let lang = negotiate(request.headers());
     let cacheable = request.uri().path().starts_with("/static/");
     let mut response = LANG.scope(lang, next.run(request)).await;

@@ -25,18 +25,22 @@ const UNAUTHENTICATED: &[&str] = &[
     "/connexion",
     "/connexion/mot-de-passe",
     "/connexion/code",
+    "/api/v1/auth/password-reset",
+    "/api/v1/auth/password-reset/confirm",
+    "/mot-de-passe-oublie",
+    "/mot-de-passe-oublie/nouveau",
 ];
 
 /// Grace before the body rate is enforced.
 const GRACE: Duration = Duration::from_secs(1);
 
 /// Whether `path` is one of the unauthenticated routes.
-pub fn is_unauthenticated(path: &str) -> bool {
+pub(crate) fn is_unauthenticated(path: &str) -> bool {
     UNAUTHENTICATED.contains(&path)
 }
 
 /// Applies the deadline and the minimum body rate to the unauthenticated routes.
-pub async fn unauthenticated_limits(
+pub(crate) async fn unauthenticated_limits(
     State(state): State<AppState>,
     req: Request,
     next: Next,

@@ -2,10 +2,12 @@
 
 use super::error::{ApiResult, AppError};
 use super::extract::{ApiJson, Authed};
+use super::views::{
+    Certificate, Created, ErrorBody, MissionDetail, MissionList, MissionSummary, ParticipantAdded,
+    SigningKey,
+};
 use super::AppState;
-use crate::clock::{from_millis, rfc3339};
-use crate::db::missions::ParticipantRow;
-use crate::service::missions::{AccessWindow, MissionPatch, MissionView, NewMission};
+use crate::service::missions::{AccessWindow, MissionPatch, NewMission};
 use crate::service::permissions::Role;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -13,18 +15,21 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
-use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 /// `POST /api/v1/missions`.
-#[derive(Deserialize)]
-pub struct NewMissionBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct NewMissionBody {
     name: String,
     purpose: String,
     controller_organisation_id: String,
+    #[schema(value_type = String, format = DateTime)]
     ends_at: DateTime<Utc>,
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     results_retained_until: Option<DateTime<Utc>>,
     #[serde(default)]
+    #[schema(value_type = Option<super::views::AccessWindow>)]
     access_window: Option<AccessWindow>,
 }
 
@@ -36,67 +41,38 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 }
 
 /// `PATCH /api/v1/missions/{id}`.
-#[derive(Deserialize)]
-pub struct PatchBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct PatchBody {
     #[serde(default)]
+    #[schema(value_type = Option<String>, format = DateTime)]
     ends_at: Option<DateTime<Utc>>,
     #[serde(default)]
     reason: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     results_retained_until: Option<Option<DateTime<Utc>>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<super::views::AccessWindow>)]
     access_window: Option<Option<AccessWindow>>,
 }
 
 /// `POST /api/v1/missions/{id}/participants`.
-#[derive(Deserialize)]
-pub struct ParticipantBody {
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct ParticipantBody {
     user_id: String,
+    #[schema(value_type = super::views::RoleName)]
     role: Role,
 }
 
-fn roles_json(roles: &[Role]) -> Value {
-    json!(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>())
-}
-
-/// The JSON of a mission, as listed.
-pub fn mission_json(v: &MissionView) -> Value {
-    let m = &v.mission;
-    json!({
-        "id": m.id,
-        "name": m.name,
-        "purpose": m.purpose,
-        "ends_at": rfc3339(from_millis(m.ends_at)),
-        "status": m.status,
-        "my_roles": roles_json(&v.my_roles),
-        "controller_organisation_id": m.controller_organisation_id,
-        "results_retained_until": m.results_retained_until.map(|t| rfc3339(from_millis(t))),
-        "access_window": v.access_window,
-    })
-}
-
-fn participants_json(rows: &[ParticipantRow]) -> Value {
-    let mut out: Vec<Value> = Vec::new();
-    for row in rows {
-        match out.last_mut() {
-            Some(last) if last["user_id"] == row.user_id.as_str() => {
-                if let Some(roles) = last["roles"].as_array_mut() {
-                    roles.push(json!(row.role));
-                }
-            }
-            _ => out.push(json!({
-                "user_id": row.user_id,
-                "display_name": row.display_name,
-                "organisation_id": row.organisation_id,
-                "roles": [row.role],
-            })),
-        }
-    }
-    json!(out)
-}
-
 /// Creates a mission.
-pub async fn create(
+#[utoipa::path(post, path = "/missions", tag = "missions", security(("bearer" = [])),
+    request_body = NewMissionBody, responses(
+    (status = 201, description = "Created", body = Created),
+    (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
+    (status = 404, description = "`not_found`: no such controller organisation", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+))]
+pub(crate) async fn create(
     State(s): State<AppState>,
     Authed(a): Authed,
     ApiJson(b): ApiJson<NewMissionBody>,
@@ -115,40 +91,56 @@ pub async fn create(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(Created::from(id))))
 }
 
 /// Lists the caller's missions.
-pub async fn list(State(s): State<AppState>, Authed(a): Authed) -> ApiResult<Json<Value>> {
+#[utoipa::path(get, path = "/missions", tag = "missions", security(("bearer" = [])), responses(
+    (status = 200, description = "The caller's missions", body = MissionList),
+))]
+pub(crate) async fn list(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+) -> ApiResult<Json<MissionList>> {
     let missions = s.core.list_missions(&a.actor).await?;
-    Ok(Json(
-        json!({ "missions": missions.iter().map(mission_json).collect::<Vec<_>>() }),
-    ))
+    Ok(Json(MissionList {
+        missions: missions.iter().map(MissionSummary::from).collect(),
+    }))
 }
 
-async fn full(s: &AppState, a: &crate::service::Actor, id: &str) -> ApiResult<Json<Value>> {
+async fn full(s: &AppState, a: &crate::service::Actor, id: &str) -> ApiResult<Json<MissionDetail>> {
     let (view, participants) = s.core.mission(a, id).await?;
-    let mut body = mission_json(&view);
-    body["participants"] = participants_json(&participants);
-    Ok(Json(body))
+    Ok(Json(MissionDetail::from((&view, participants.as_slice()))))
 }
 
 /// One mission with its participants.
-pub async fn get(
+#[utoipa::path(get, path = "/missions/{id}", tag = "missions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The mission id")), responses(
+    (status = 200, description = "The mission and its participants", body = MissionDetail),
+))]
+pub(crate) async fn get(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MissionDetail>> {
     full(&s, &a.actor, &id).await
 }
 
 /// Changes dates or the access window.
-pub async fn patch(
+#[utoipa::path(patch, path = "/missions/{id}", tag = "missions", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The mission id")), request_body = PatchBody,
+    responses(
+    (status = 200, description = "The mission as changed", body = MissionDetail),
+    (status = 403, description = "`forbidden`: managers and platform admins", body = ErrorBody),
+    (status = 409, description = "`conflict`: the mission has ended", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+))]
+pub(crate) async fn patch(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
     ApiJson(b): ApiJson<PatchBody>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<MissionDetail>> {
     if b.ends_at.is_none() && b.results_retained_until.is_none() && b.access_window.is_none() {
         return Err(AppError::bad_request(
             "Rien à modifier : indiquez ends_at, results_retained_until ou access_window.",
@@ -166,7 +158,16 @@ pub async fn patch(
 }
 
 /// Adds a participant role.
-pub async fn add_participant(
+#[utoipa::path(post, path = "/missions/{id}/participants", tag = "missions",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The mission id")),
+    request_body = ParticipantBody, responses(
+    (status = 201, description = "Granted", body = ParticipantAdded),
+    (status = 403, description = "`forbidden`: managers and platform admins; no grant to oneself; \
+        no raw-data role for an excluded organisation kind", body = ErrorBody),
+    (status = 409, description = "`conflict`", body = ErrorBody),
+    (status = 422, description = "`invalid_request`", body = ErrorBody),
+))]
+pub(crate) async fn add_participant(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -177,12 +178,24 @@ pub async fn add_participant(
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "user_id": b.user_id, "role": b.role.as_str() })),
+        Json(ParticipantAdded {
+            user_id: b.user_id,
+            role: b.role.into(),
+        }),
     ))
 }
 
 /// Removes a participant.
-pub async fn remove_participant(
+#[utoipa::path(delete, path = "/missions/{id}/participants/{user_id}", tag = "missions",
+    security(("bearer" = [])), params(
+        ("id" = String, Path, description = "The mission id"),
+        ("user_id" = String, Path, description = "The participant's user id"),
+    ), responses(
+    (status = 204, description = "Removed: the user's access ends at once"),
+    (status = 403, description = "`forbidden`: managers and platform admins", body = ErrorBody),
+    (status = 409, description = "`conflict`", body = ErrorBody),
+))]
+pub(crate) async fn remove_participant(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path((id, user_id)): Path<(String, String)>,
@@ -192,7 +205,14 @@ pub async fn remove_participant(
 }
 
 /// Suspends a mission.
-pub async fn suspend(
+#[utoipa::path(post, path = "/missions/{id}/suspend", tag = "missions",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The mission id")),
+    responses(
+    (status = 204, description = "Suspended"),
+    (status = 403, description = "`forbidden`: managers and platform admins", body = ErrorBody),
+    (status = 409, description = "`conflict`: the mission has ended", body = ErrorBody),
+))]
+pub(crate) async fn suspend(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -202,7 +222,14 @@ pub async fn suspend(
 }
 
 /// Resumes a mission.
-pub async fn resume(
+#[utoipa::path(post, path = "/missions/{id}/resume", tag = "missions",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The mission id")),
+    responses(
+    (status = 204, description = "Resumed"),
+    (status = 403, description = "`forbidden`: managers and platform admins", body = ErrorBody),
+    (status = 409, description = "`conflict`: the mission has ended", body = ErrorBody),
+))]
+pub(crate) async fn resume(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -212,7 +239,14 @@ pub async fn resume(
 }
 
 /// Ends a mission now and destroys what it may not keep.
-pub async fn close(
+#[utoipa::path(post, path = "/missions/{id}/close", tag = "missions",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The mission id")),
+    responses(
+    (status = 202, description = "Ended; its destruction has started"),
+    (status = 403, description = "`forbidden`: managers and platform admins", body = ErrorBody),
+    (status = 409, description = "`conflict`: the mission has ended", body = ErrorBody),
+))]
+pub(crate) async fn close(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
@@ -222,78 +256,68 @@ pub async fn close(
 }
 
 /// The signed destruction certificate of a destroyed mission.
-pub async fn certificate(
+#[utoipa::path(get, path = "/missions/{id}/certificate", tag = "accountability",
+    security(("bearer" = [])), params(("id" = String, Path, description = "The mission id")),
+    responses(
+    (status = 200, description = "The signed certificate", body = Certificate),
+    (status = 403, description = "`forbidden`", body = ErrorBody),
+    (status = 404, description = "`not_found`: not destroyed yet, or not visible", body = ErrorBody),
+))]
+pub(crate) async fn certificate(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
-) -> ApiResult<Json<Value>> {
-    Ok(Json(s.core.certificate(&a.actor, &id).await?))
+) -> ApiResult<Json<Certificate>> {
+    let document = s.core.certificate(&a.actor, &id).await?;
+    Ok(Json(serde_json::from_value(document).map_err(|e| {
+        crate::service::Error::Unexpected(anyhow::anyhow!("a certificate of another shape: {e}"))
+    })?))
 }
 
 /// The instance's certificate-signing public key (no authentication).
-pub async fn signing_key(State(s): State<AppState>) -> Json<Value> {
-    Json(s.core.signer.public_document())
-}
-
-fn paris(value: &Value) -> String {
-    value
-        .as_str()
-        .and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok())
-        .map(|t| crate::clock::paris_fr(t.with_timezone(&chrono::Utc)))
-        .unwrap_or_default()
+#[utoipa::path(get, path = "/.well-known/passerelle-signing-key", tag = "accountability",
+    responses((status = 200, description = "The public key", body = SigningKey)))]
+pub(crate) async fn signing_key(State(s): State<AppState>) -> ApiResult<Json<SigningKey>> {
+    let document = s.core.signer.public_document();
+    Ok(Json(serde_json::from_value(document).map_err(|e| {
+        crate::service::Error::Unexpected(anyhow::anyhow!("a signing key of another shape: {e}"))
+    })?))
 }
 
 /// The certificate as a printable French page, for the same people as the JSON.
-pub async fn certificate_html(
+pub(crate) async fn certificate_html(
     State(s): State<AppState>,
     Authed(a): Authed,
     Path(id): Path<String>,
 ) -> ApiResult<axum::response::Response> {
     use admin_ui::Template as _;
     let cert = s.core.certificate(&a.actor, &id).await?;
-    let p = &cert["payload"];
-    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
-    let page = admin_ui::CertificatePage {
-        lang: admin_ui::Lang::Fr,
-        mission_name: text(&p["mission"]["name"]),
-        purpose: text(&p["mission"]["purpose"]),
-        controller: text(&p["mission"]["controller_organisation"]["name"]),
-        ends_at: paris(&p["mission"]["ends_at"]),
-        closed_at: p["mission"]["closed_at"]
-            .as_str()
-            .map(|_| paris(&p["mission"]["closed_at"])),
-        retained_until: p["mission"]["results_retained_until"]
-            .as_str()
-            .map(|_| paris(&p["mission"]["results_retained_until"])),
-        key_destroyed_at: paris(&p["key_destroyed_at"]),
-        exports_from: paris(&p["unreadable_from_key_exports_from"]),
-        destroyed_at: paris(&p["destroyed_at"]),
-        issued_at: paris(&p["issued_at"]),
-        instance: text(&p["instance"]["name"]),
-        key_id: text(&cert["key_id"]),
-        signature: text(&cert["signature"]),
-        files: p["files"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|f| admin_ui::CertificateFile {
-                name: text(&f["name"]),
-                folder: if f["folder"] == "deposits" {
-                    "dépôts".into()
-                } else {
-                    "résultats".into()
-                },
-                size: f["size"].as_i64().unwrap_or_default(),
-                uploaded_by: text(&f["uploaded_by"]["display_name"]),
-                uploaded_at: paris(&f["uploaded_at"]),
-                destroyed_at: paris(&f["destroyed_at"]),
-                sha256: text(&f["sha256"]),
-            })
-            .collect(),
-    };
+    let page = super::certificate_page::view(&cert);
     let html = page.render().map_err(|e| {
         crate::service::Error::Unexpected(anyhow::anyhow!("rendering the certificate: {e}"))
     })?;
     Ok(axum::response::Html(html).into_response())
+}
+
+/// Takes one role from a participant.
+#[utoipa::path(delete, path = "/missions/{id}/participants/{user_id}/roles/{role}", tag = "missions",
+    security(("bearer" = [])), params(
+        ("id" = String, Path, description = "The mission id"),
+        ("user_id" = String, Path, description = "The participant's user id"),
+        ("role" = super::views::RoleName, Path, description = "The role taken"),
+    ), responses(
+    (status = 204, description = "Taken; the participant's other roles stay"),
+    (status = 403, description = "`forbidden`: managers and platform admins; not one's own role", body = ErrorBody),
+    (status = 404, description = "`not_found`: the participant does not hold this role", body = ErrorBody),
+    (status = 409, description = "`conflict`: the mission has ended", body = ErrorBody),
+))]
+pub(crate) async fn remove_role(
+    State(s): State<AppState>,
+    Authed(a): Authed,
+    Path((id, user_id, role)): Path<(String, String, String)>,
+) -> ApiResult<impl IntoResponse> {
+    // An unknown role is a role nobody holds.
+    let role = Role::parse(&role).ok_or(crate::service::Error::NotFound)?;
+    s.core.remove_role(&a.actor, &id, &user_id, role).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,36 +1,66 @@
 //! HTTP: the router, its middleware and handlers. Handlers translate between HTTP and the
 //! services; they never hold rules of their own.
 
-pub mod admin;
-pub mod audit;
-pub mod auth;
-pub mod error;
-pub mod extract;
-pub mod files;
-pub mod headers;
-pub mod limits;
-pub mod missions;
-pub mod web;
+pub(crate) mod account;
+pub(crate) mod admin;
+pub(crate) mod audit;
+pub(crate) mod auth;
+pub(crate) mod certificate_page;
+pub(crate) mod error;
+pub(crate) mod extract;
+pub(crate) mod files;
+pub(crate) mod headers;
+pub(crate) mod limits;
+pub(crate) mod missions;
+pub(crate) mod notifications;
+pub(crate) mod views;
+pub(crate) mod web;
 
 use crate::service::Core;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
-use axum::Router;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Router};
+use std::sync::Arc;
 use std::time::Duration;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt as _};
+use utoipa_axum::routes;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The services.
     pub core: Core,
 }
 
-async fn healthz() -> &'static str {
+/// Whether the gateway answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations", responses(
+    (status = 200, description = "`ok`", body = String, content_type = "text/plain"),
+))]
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }
 
+/// The OpenAPI document, serialised once when the router is built.
+#[derive(Clone, Debug)]
+pub(crate) struct OpenApiJson(Arc<str>);
+
+/// This API's contract as an OpenAPI 3.1 document (no authentication).
+#[utoipa::path(get, path = "/openapi.json", tag = "operations", responses(
+    (status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json"),
+))]
+pub(crate) async fn openapi_json(Extension(doc): Extension<OpenApiJson>) -> Response {
+    let mut response = doc.0.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
 /// Unknown paths: the API's JSON 404 under `/api/`, the web page everywhere else.
-async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+async fn not_found(uri: axum::http::Uri) -> Response {
     use axum::response::IntoResponse;
     if uri.path().starts_with("/api/") {
         error::AppError::not_found().into_response()
@@ -39,68 +69,91 @@ async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
     }
 }
 
-/// The whole HTTP application.
-pub fn router(state: AppState) -> Router {
-    let body_idle = Duration::from_secs(state.core.config.http.body_idle_timeout_secs);
-    let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/password", post(auth::password))
-        .route("/auth/totp", post(auth::totp))
-        .route("/auth/logout", post(auth::logout))
-        .route("/me", get(auth::me))
-        .route(
-            "/organisations",
-            post(admin::create_org).get(admin::list_orgs),
-        )
-        .route("/users", post(admin::create_user).get(admin::list_users))
-        .route("/users/{id}/disable", post(admin::disable_user))
-        .route("/users/{id}/reset", post(admin::reset_user))
-        .route("/missions", post(missions::create).get(missions::list))
-        .route("/missions/{id}", get(missions::get).patch(missions::patch))
-        .route(
-            "/missions/{id}/participants",
-            post(missions::add_participant),
-        )
-        .route(
-            "/missions/{id}/participants/{user_id}",
-            axum::routing::delete(missions::remove_participant),
-        )
-        .route("/missions/{id}/suspend", post(missions::suspend))
-        .route("/missions/{id}/resume", post(missions::resume))
-        .route("/missions/{id}/close", post(missions::close))
-        .route("/missions/{id}/certificate", get(missions::certificate))
+/// The API's routes, each described by its handler's annotation (`routes!` collects both).
+fn api_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::password))
+        .routes(routes!(auth::totp))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(notifications::get, notifications::put))
+        .routes(routes!(account::change_password))
+        .routes(routes!(account::sessions))
+        .routes(routes!(account::end_session))
+        .routes(routes!(
+            account::recovery_codes_left,
+            account::regenerate_recovery_codes
+        ))
+        .routes(routes!(account::start_totp))
+        .routes(routes!(account::confirm_totp))
+        .routes(routes!(account::request_reset))
+        .routes(routes!(account::reset))
+        .routes(routes!(admin::create_org, admin::list_orgs))
+        .routes(routes!(admin::create_user, admin::list_users))
+        .routes(routes!(admin::disable_user))
+        .routes(routes!(admin::reset_user))
+        .routes(routes!(admin::enable_user))
+        .routes(routes!(admin::patch_user))
+        .routes(routes!(admin::patch_org))
+        .routes(routes!(missions::create, missions::list))
+        .routes(routes!(missions::get, missions::patch))
+        .routes(routes!(missions::add_participant))
+        .routes(routes!(missions::remove_participant))
+        .routes(routes!(missions::remove_role))
+        .routes(routes!(missions::suspend))
+        .routes(routes!(missions::resume))
+        .routes(routes!(missions::close))
+        .routes(routes!(missions::certificate))
+        // The printable page of the certificate is HTML for people, not part of the contract.
         .route(
             "/missions/{id}/certificate.html",
             get(missions::certificate_html),
         )
-        .route("/missions/{id}/files", get(files::list))
+        .routes(routes!(files::list))
         // Uploads stream into the store; their limit is enforced while reading, by the service.
-        .route(
-            "/missions/{id}/deposits",
-            post(files::upload_deposit).layer(DefaultBodyLimit::disable()),
-        )
-        .route(
-            "/missions/{id}/results",
-            post(files::upload_result).layer(DefaultBodyLimit::disable()),
-        )
-        .route("/missions/{id}/register.csv", get(audit::register))
-        .route(
-            "/files/{id}",
-            get(files::get).delete(files::delete).patch(files::patch),
-        )
-        .route("/files/{id}/content", get(files::content))
-        .route("/files/{id}/release", post(files::release))
-        .route("/files/{id}/confirm", post(files::confirm))
-        .route("/audit", get(audit::events))
+        .routes(routes!(files::upload_deposit).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(files::upload_result).layer(DefaultBodyLimit::disable()))
+        .routes(routes!(audit::register))
+        .routes(routes!(files::get, files::delete, files::patch))
+        .routes(routes!(files::content))
+        .routes(routes!(files::downloads))
+        .routes(routes!(files::release))
+        .routes(routes!(files::confirm))
+        .routes(routes!(audit::events))
+        .routes(routes!(openapi_json))
         // JSON bodies are small; uploads get their own limit on their own routes.
-        .layer(DefaultBodyLimit::max(64 * 1024));
+        .layer(DefaultBodyLimit::max(64 * 1024))
+}
+
+/// The OpenAPI document of every route the contract names, as the router serves them (the
+/// server builds it with its router; the unit tests read it alone).
+#[cfg(test)]
+pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
+    views::openapi::complete(documented_routes().split_for_parts().1)
+}
+
+fn documented_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(views::openapi::frame())
+        .routes(routes!(healthz))
+        .routes(routes!(missions::signing_key))
+        .nest("/api/v1", api_routes())
+}
+
+/// The whole HTTP application.
+pub(crate) fn router(state: AppState) -> Router {
+    let body_idle = Duration::from_secs(state.core.config.http.body_idle_timeout_secs);
+    let (documented, doc) = documented_routes().split_for_parts();
+    let doc = views::openapi::complete(doc);
+    // The document cannot fail to serialise (its maps have string keys); were it to, the route
+    // answers an empty object rather than the server refusing to start.
+    let doc_json = OpenApiJson(Arc::from(doc.to_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "serialising the OpenAPI document");
+        "{}".to_owned()
+    })));
     Router::new()
-        .route("/healthz", get(healthz))
-        .route(
-            "/.well-known/passerelle-signing-key",
-            get(missions::signing_key),
-        )
-        .nest("/api/v1", api)
+        .merge(documented)
+        .layer(Extension(doc_json))
         .merge(web::router())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

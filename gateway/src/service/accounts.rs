@@ -3,11 +3,12 @@
 use super::audit::{Event, Outcome};
 use super::{new_id, passwords::generate_password, Actor, Core, Error, Result, Text};
 use crate::clock::to_millis;
-use crate::db::orgs::{self, OrgRow};
-use crate::db::users::{self, NewUser, UserRow};
+use crate::db::orgs;
+use crate::db::users::{self, NewUser};
+use crate::domain::{AuditAction, Organisation, OrganisationKind, User};
 
 /// The kinds of organisation.
-pub const ORG_KINDS: &[&str] = &["bailleur", "epci", "consultancy", "other"];
+pub const ORG_KINDS: &[OrganisationKind] = OrganisationKind::ALL;
 
 /// A new account and its one-time password.
 #[derive(Debug, Clone)]
@@ -53,7 +54,7 @@ pub fn normalise_username(raw: &str) -> Result<String> {
     }
 }
 
-fn check_text(value: &str, max: usize, fr: &str, en: &str) -> Result<String> {
+pub(super) fn check_text(value: &str, max: usize, fr: &str, en: &str) -> Result<String> {
     let v = value.trim();
     if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) {
         return Err(invalid(fr, en));
@@ -101,12 +102,12 @@ impl Core {
             "Le nom de l'organisme est obligatoire (200 caractères au plus).",
             "The organisation name is required (200 characters at most).",
         )?;
-        if !ORG_KINDS.contains(&kind) {
+        let Some(kind) = OrganisationKind::parse(kind) else {
             return Err(invalid(
                 "Type d'organisme inconnu.",
                 "Unknown organisation kind.",
             ));
-        }
+        };
         let id = new_id();
         if !orgs::insert(&self.db, &id, &name, kind, to_millis(self.clock.now())).await? {
             return Err(Error::Conflict(Text::new(
@@ -116,7 +117,7 @@ impl Core {
         }
         self.audit
             .record(
-                Event::new("organisation.create", Some(actor))
+                Event::new(AuditAction::OrganisationCreate, Some(actor))
                     .target(id.clone())
                     .detail(serde_json::json!({ "kind": kind })),
                 Outcome::Success,
@@ -126,14 +127,20 @@ impl Core {
     }
 
     /// Every organisation.
-    pub async fn list_organisations(&self, actor: &Actor) -> Result<Vec<OrgRow>> {
+    pub async fn list_organisations(&self, actor: &Actor) -> Result<Vec<Organisation>> {
         Self::require_admin(actor)?;
         Ok(orgs::list(&self.db).await?)
     }
 
     /// One organisation, for any authenticated user (their own) or an admin (any).
-    pub async fn organisation(&self, id: &str) -> Result<OrgRow> {
+    pub async fn organisation(&self, id: &str) -> Result<Organisation> {
         orgs::get(&self.db, id).await?.ok_or(Error::NotFound)
+    }
+
+    /// A user's display name, to say who uploaded a file the caller may see; `None` for an
+    /// unknown id.
+    pub async fn display_name(&self, id: &str) -> Result<Option<String>> {
+        Ok(users::get(&self.db, id).await?.map(|u| u.display_name))
     }
 
     async fn insert_user(&self, spec: &UserSpec) -> Result<CreatedUser> {
@@ -186,7 +193,7 @@ impl Core {
         let created = self.insert_user(spec).await?;
         self.audit
             .record(
-                Event::new("user.create", Some(actor))
+                Event::new(AuditAction::UserCreate, Some(actor))
                     .target(created.id.clone())
                     .detail(serde_json::json!({ "platform_admin": spec.platform_admin, "organisation_id": spec.organisation_id })),
                 Outcome::Success,
@@ -211,7 +218,7 @@ impl Core {
                     &self.db,
                     &id,
                     OPERATOR,
-                    "other",
+                    OrganisationKind::Other,
                     to_millis(self.clock.now()),
                 )
                 .await?;
@@ -232,7 +239,7 @@ impl Core {
             .await?;
         self.audit
             .record(
-                Event::new("user.create", None)
+                Event::new(AuditAction::UserCreate, None)
                     .target(created.id.clone())
                     .detail(serde_json::json!({ "platform_admin": true, "via": "command line" })),
                 Outcome::Success,
@@ -242,13 +249,13 @@ impl Core {
     }
 
     /// Every account.
-    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<UserRow>> {
+    pub async fn list_users(&self, actor: &Actor) -> Result<Vec<User>> {
         Self::require_admin(actor)?;
         Ok(users::list(&self.db).await?)
     }
 
     /// One account, as the user sees itself.
-    pub async fn me(&self, actor: &Actor) -> Result<(UserRow, OrgRow)> {
+    pub async fn me(&self, actor: &Actor) -> Result<(User, Organisation)> {
         let user = users::get(&self.db, &actor.user_id)
             .await?
             .ok_or(Error::Unauthenticated)?;
@@ -264,7 +271,7 @@ impl Core {
         }
         self.audit
             .record(
-                Event::new("user.disable", Some(actor)).target(id),
+                Event::new(AuditAction::UserDisable, Some(actor)).target(id),
                 Outcome::Success,
             )
             .await?;
@@ -282,7 +289,7 @@ impl Core {
         users::reset(&self.db, id, &hash, to_millis(self.clock.now())).await?;
         self.audit
             .record(
-                Event::new("user.reset", Some(actor)).target(id),
+                Event::new(AuditAction::UserReset, Some(actor)).target(id),
                 Outcome::Success,
             )
             .await?;

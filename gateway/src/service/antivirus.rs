@@ -23,12 +23,12 @@ use super::audit::{Event, Outcome};
 use super::files::file_event;
 use super::{Actor, Core, Error, Result, Text};
 use crate::antivirus::{Clamd, ClamdError, Verdict};
-use crate::db::files::{self as store, FileRow};
+use crate::db::files as store;
 use crate::db::scans;
+use crate::domain::AuditAction;
+use crate::domain::{CheckStatus, File, Folder};
 use futures::StreamExt as _;
 use serde_json::json;
-
-pub use crate::db::scans::PENDING_SCAN;
 
 /// The answer to anything asked of a file awaiting its scan but looking at it.
 pub(crate) fn pending_scan_conflict() -> Error {
@@ -50,7 +50,7 @@ enum Scan {
 
 impl Core {
     /// Scans a stored file with `clamd`, reading it back decrypted from the store.
-    async fn scan_stored(&self, clamd: &Clamd, file: &FileRow) -> Result<Scan> {
+    async fn scan_stored(&self, clamd: &Clamd, file: &File) -> Result<Scan> {
         let reader = self
             .blobs
             .read(&file.mission_id, &file.id)
@@ -77,7 +77,7 @@ impl Core {
     async fn remove_infected(
         &self,
         actor: Option<&Actor>,
-        file: &FileRow,
+        file: &File,
         signature: &str,
     ) -> Result<()> {
         self.blobs
@@ -85,7 +85,7 @@ impl Core {
             .await
             .map_err(|e| Error::Unexpected(anyhow::anyhow!("deleting blob {}: {e}", file.id)))?;
         store::delete(&self.db, &file.id).await?;
-        let mut event = Event::new("file.virus", actor);
+        let mut event = Event::new(AuditAction::FileVirus, actor);
         event.mission_id = Some(file.mission_id.clone());
         event.file_id = Some(file.id.clone());
         event.detail = Some(json!({
@@ -102,11 +102,7 @@ impl Core {
     /// `Ok(Some(row))` when the file was kept held as `pending_scan` (the upload is finished:
     /// answer it with that row); `Err(InvalidRequest)` naming the signature when a virus was
     /// found and the file removed.
-    pub(crate) async fn antivirus_gate(
-        &self,
-        actor: &Actor,
-        row: &FileRow,
-    ) -> Result<Option<FileRow>> {
+    pub(crate) async fn antivirus_gate(&self, actor: &Actor, row: &File) -> Result<Option<File>> {
         let Some(clamd) = self.config.antivirus.clamd() else {
             return Ok(None);
         };
@@ -130,16 +126,26 @@ impl Core {
             }
             Scan::Held(reason) => {
                 let mut held = row.clone();
-                held.check_status = Some(PENDING_SCAN.to_owned());
+                held.check_status = Some(CheckStatus::PendingScan);
                 held.check_report = None;
                 // Stored through the destruction fence: a mission whose destruction has started
                 // takes no file, held or not.
-                let success = file_event("file.upload", actor, &held.mission_id, Some(&held));
+                let success = file_event(
+                    AuditAction::FileUpload,
+                    actor,
+                    &held.mission_id,
+                    Some(&held),
+                );
                 if !self.finish_upload(&held, success).await? {
-                    let event = file_event("file.upload", actor, &held.mission_id, None);
+                    let event = file_event(AuditAction::FileUpload, actor, &held.mission_id, None);
                     return Err(self.abandon_upload(actor, &held, event).await?);
                 }
-                let mut event = file_event("file.scan_held", actor, &held.mission_id, Some(&held));
+                let mut event = file_event(
+                    AuditAction::FileScanHeld,
+                    actor,
+                    &held.mission_id,
+                    Some(&held),
+                );
                 if let Some(d) = event.detail.as_mut() {
                     d["reason"] = json!(reason);
                 }
@@ -197,7 +203,7 @@ impl Core {
     }
 
     /// Scans one held file again: `true` when it is no longer held.
-    async fn retry_one(&self, clamd: &Clamd, file: &FileRow) -> Result<bool> {
+    async fn retry_one(&self, clamd: &Clamd, file: &File) -> Result<bool> {
         match self.scan_stored(clamd, file).await? {
             Scan::Held(reason) => {
                 tracing::info!(file = %file.id, %reason, "antivirus scan still not done");
@@ -212,8 +218,8 @@ impl Core {
     }
 
     /// Moves a held file that scanned clean on to its normal state.
-    async fn finish_clean(&self, file: &FileRow) -> Result<bool> {
-        let (status, report) = if file.folder == "deposits" {
+    async fn finish_clean(&self, file: &File) -> Result<bool> {
+        let (status, report) = if file.folder == Folder::Deposits {
             let (status, report) = self.scan_deposit(file).await?;
             (Some(status), Some(report))
         } else {
@@ -222,7 +228,7 @@ impl Core {
         if !scans::finish(&self.db, &file.id, status, report.as_deref()).await? {
             return Ok(false);
         }
-        let system = |action: &'static str| {
+        let system = |action: AuditAction| {
             let mut e = Event::new(action, None);
             e.mission_id = Some(file.mission_id.clone());
             e.file_id = Some(file.id.clone());
@@ -232,15 +238,25 @@ impl Core {
             e
         };
         self.audit
-            .record(system("file.scan"), Outcome::Success)
+            .record(system(AuditAction::FileScan), Outcome::Success)
             .await?;
-        if status == Some("quarantined") {
-            let mut held = system("file.quarantine");
+        if status == Some(CheckStatus::Quarantined) {
+            let mut held = system(AuditAction::FileQuarantine);
             if let Some(d) = held.detail.as_mut() {
                 d["findings"] =
                     serde_json::from_str(report.as_deref().unwrap_or("[]")).unwrap_or_default();
             }
             self.audit.record(held, Outcome::Denied).await?;
+        }
+        if file.folder == Folder::Deposits {
+            let mut now = file.clone();
+            now.check_status = status;
+            now.check_report = report;
+            if status == Some(CheckStatus::Quarantined) {
+                self.notify_deposit_quarantined(&now).await;
+            } else {
+                self.notify_deposit_arrived(None, &now).await;
+            }
         }
         Ok(true)
     }

@@ -7,35 +7,17 @@
 use crate::clock::{to_millis, SharedClock};
 use crate::db::audit::{self as store, AuditRow};
 use crate::db::{Db, DbError};
+use crate::domain::AuditAction;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-/// How an operation ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// It was done.
-    Success,
-    /// A rule refused it (permissions, disclosure check, quarantine, throttling).
-    Denied,
-    /// It failed: wrong credentials, invalid input, an error.
-    Failed,
-}
-
-impl Outcome {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Success => "success",
-            Outcome::Denied => "denied",
-            Outcome::Failed => "failed",
-        }
-    }
-}
+/// How an operation ended (the domain's word table).
+pub use crate::domain::AuditOutcome as Outcome;
 
 /// An event to record.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Event {
     /// Acting user; `None` for the gateway itself.
     pub actor: Option<String>,
@@ -44,7 +26,7 @@ pub struct Event {
     /// Source address.
     pub ip: Option<String>,
     /// Action name, e.g. `auth.login`.
-    pub action: &'static str,
+    pub action: AuditAction,
     /// Mission concerned.
     pub mission_id: Option<String>,
     /// File concerned.
@@ -57,13 +39,16 @@ pub struct Event {
 
 impl Event {
     /// An event for `action` done by `actor` (if any).
-    pub fn new(action: &'static str, actor: Option<&super::Actor>) -> Self {
+    pub fn new(action: AuditAction, actor: Option<&super::Actor>) -> Self {
         Self {
             action,
             actor: actor.map(|a| a.user_id.clone()),
             organisation_id: actor.map(|a| a.organisation_id.clone()),
             ip: actor.map(|a| a.ip.clone()),
-            ..Self::default()
+            mission_id: None,
+            file_id: None,
+            target: None,
+            detail: None,
         }
     }
 
@@ -172,7 +157,7 @@ impl Audit {
                 actor: event.actor,
                 organisation_id: event.organisation_id,
                 ip: event.ip,
-                action: event.action.to_owned(),
+                action: event.action.as_str().to_owned(),
                 mission_id: event.mission_id,
                 file_id: event.file_id,
                 target: event.target,

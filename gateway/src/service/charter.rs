@@ -4,6 +4,7 @@ use super::audit::{Event, Outcome};
 use super::{Actor, Core, Result};
 use crate::clock::to_millis;
 use crate::db::charter as store;
+use crate::domain::AuditAction;
 use serde_json::json;
 
 impl Core {
@@ -30,7 +31,8 @@ impl Core {
         if store::record(&self.db, &actor.user_id, current, now, &actor.ip).await? {
             self.audit
                 .record(
-                    Event::new("charter.accept", Some(actor)).detail(json!({ "version": current })),
+                    Event::new(AuditAction::CharterAccept, Some(actor))
+                        .detail(json!({ "version": current })),
                     Outcome::Success,
                 )
                 .await?;

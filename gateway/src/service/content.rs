@@ -15,42 +15,37 @@ use super::permissions::FileAction;
 use super::upload::extension;
 use super::{Actor, Core, Error, Result, Text};
 use crate::clock::rfc3339;
-use crate::db::files::{self as store, FileRow};
+use crate::db::files as store;
+use crate::domain::AuditAction;
+use crate::domain::{
+    Bilingual, CheckStatus, Checks, Decision, File, Finding, Folder, Rule, Thresholds, Violation,
+};
 use crate::worker::{self, CheckKind, DisclosureSettings, Job};
 use futures::{FutureExt as _, StreamExt as _, TryStreamExt as _};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// Whether a deposit's format is read front to back, so that it can be scanned as it arrives.
 pub(crate) fn reads_as_stream(name: &str) -> bool {
     matches!(extension(name).as_deref(), Some("csv" | "tsv" | "txt"))
 }
 
-/// The finding of a deposit the scan could not read (wholly: the part is named in `why`).
-fn unreadable_finding(fr: &str, en: &str) -> Value {
-    json!({
-        "sheet": null, "column": "", "kind": "unreadable", "count": 0, "example": fr,
-        "message": {
-            "fr": format!("Fichier que le contrôle n'a pas pu lire en entier : {fr} Vérifiez qu'il ne contient aucun identifiant direct avant de le confirmer."),
-            "en": format!("File the check could not read in full: {en} Make sure it holds no direct identifier before confirming it."),
-        },
-    })
+/// Why a check whose worker answered for the other check is not trusted.
+fn unexpected_answer() -> Bilingual {
+    Bilingual::new(
+        "Le contrôle a donné une réponse inattendue.",
+        "The check gave an unexpected answer.",
+    )
 }
 
-/// The one violation of a result the disclosure check could not read.
-fn unreadable_violation(fr: &str, en: &str) -> Value {
-    json!({
-        "sheet": null, "row": null, "column": null, "value": null, "rule": "unreadable",
-        "message": {
-            "fr": format!("Le contrôle de confidentialité n'a pas pu lire ce fichier : {fr} Un résultat non vérifié ne peut être mis à disposition que par dérogation du responsable de la mission."),
-            "en": format!("The disclosure check could not read this file: {en} An unchecked result can only be released by an override of the mission's manager."),
-        },
-    })
+/// A report as stored with its file.
+fn stored<T: serde::Serialize>(report: &[T]) -> Result<String> {
+    serde_json::to_string(report).map_err(|e| Error::Unexpected(e.into()))
 }
 
 /// What a worker's run concluded, logged: its report's outcome, or `unreadable` with the reason
 /// the worker failed.
 fn concluded(
-    file: &FileRow,
+    file: &File,
     result: std::result::Result<worker::Report, worker::Failure>,
 ) -> worker::Outcome {
     match result {
@@ -73,6 +68,21 @@ fn concluded(
 }
 
 impl Core {
+    /// The disclosure thresholds in force, which the rules' wording names.
+    pub fn thresholds(&self) -> Thresholds {
+        self.config.checks.thresholds()
+    }
+
+    /// A confirmation or an override by `actor`, now, as stored.
+    fn decision(&self, actor: &Actor, justification: &str) -> Result<String> {
+        serde_json::to_string(&Decision {
+            by: actor.user_id.clone(),
+            at: rfc3339(self.clock.now()),
+            justification: justification.to_owned(),
+        })
+        .map_err(|e| Error::Unexpected(e.into()))
+    }
+
     /// The job of one check, with the thresholds in force.
     fn job(&self, name: &str, check: CheckKind, size: Option<u64>) -> Job {
         let configured = &self.config.checks;
@@ -123,7 +133,7 @@ impl Core {
 
     /// Runs one check on a stored file in an isolated worker. A worker that fails (a limit, a
     /// crash, the deadline) gives [`worker::Outcome::Unreadable`] with the reason.
-    async fn run_check(&self, file: &FileRow, check: CheckKind) -> worker::Outcome {
+    async fn run_check(&self, file: &File, check: CheckKind) -> worker::Outcome {
         let size = u64::try_from(file.size).unwrap_or(0);
         let job = self.job(&file.name, check, Some(size));
         let (blobs, mission_id, blob_id) =
@@ -143,7 +153,7 @@ impl Core {
     }
 
     /// Scans a just-stored deposit: `("clean" | "quarantined", findings as JSON)`.
-    pub(crate) async fn scan_deposit(&self, file: &FileRow) -> Result<(&'static str, String)> {
+    pub(crate) async fn scan_deposit(&self, file: &File) -> Result<(CheckStatus, String)> {
         self.scan_deposit_with(file, None).await
     }
 
@@ -151,9 +161,9 @@ impl Core {
     /// if it concluded: `None` scans the stored file now.
     pub(crate) async fn scan_deposit_with(
         &self,
-        file: &FileRow,
+        file: &File,
         during_upload: Option<std::result::Result<worker::Report, worker::Failure>>,
-    ) -> Result<(&'static str, String)> {
+    ) -> Result<(CheckStatus, String)> {
         let outcome = match during_upload {
             // A source the worker could not read (a format that seeks) is no verdict: the stored
             // file is checked instead. A limit or a crash is the file's doing, and final.
@@ -162,32 +172,28 @@ impl Core {
             }
             Some(result) => concluded(file, result),
         };
-        let findings: Vec<Value> = match outcome {
+        let findings: Vec<Finding> = match outcome {
             worker::Outcome::Findings { findings } => findings
-                .iter()
-                .map(|f| {
-                    json!({
-                        "sheet": f.sheet, "column": f.column, "kind": f.kind, "count": f.count, "example": f.example,
-                        "message": { "fr": f.message_fr, "en": f.message_en },
-                    })
-                })
+                .into_iter()
+                .map(|f| Finding::found(f.sheet, f.column, f.kind, f.count, f.example))
                 .collect(),
             // A file the scan cannot read is held too: nobody else should receive what nobody checked.
             worker::Outcome::Unreadable {
                 reason_fr,
                 reason_en,
-            } => vec![unreadable_finding(&reason_fr, &reason_en)],
-            worker::Outcome::Violations { .. } => vec![unreadable_finding(
-                "Le contrôle a donné une réponse inattendue.",
-                "The check gave an unexpected answer.",
-            )],
+            } => vec![Finding::unreadable_file(&Bilingual::new(
+                reason_fr, reason_en,
+            ))],
+            worker::Outcome::Violations { .. } => {
+                vec![Finding::unreadable_file(&unexpected_answer())]
+            }
         };
         let status = if findings.is_empty() {
-            "clean"
+            CheckStatus::Clean
         } else {
-            "quarantined"
+            CheckStatus::Quarantined
         };
-        Ok((status, Value::Array(findings).to_string()))
+        Ok((status, stored(&findings)?))
     }
 
     /// Lets a quarantined deposit through, with the depositor's written justification.
@@ -196,11 +202,16 @@ impl Core {
         actor: &Actor,
         file_id: &str,
         justification: &str,
-    ) -> Result<FileRow> {
+    ) -> Result<File> {
         let (mission, _, file) = self
-            .file_for(actor, file_id, FileAction::Confirm, "file.confirm")
+            .file_for(
+                actor,
+                file_id,
+                FileAction::Confirm,
+                AuditAction::FileConfirm,
+            )
             .await?;
-        if file.check_status.as_deref() != Some("quarantined") {
+        if !file.check_is(CheckStatus::Quarantined) {
             return Err(Error::Conflict(Text::new(
                 "Ce dépôt n'est pas en quarantaine.",
                 "This deposit is not in quarantine.",
@@ -213,13 +224,21 @@ impl Core {
                 "Explain why this deposit should go through despite the identifiers found (2000 characters at most).",
             )));
         }
-        let decision = json!({ "by": actor.user_id, "at": rfc3339(self.clock.now()), "justification": justification }).to_string();
-        store::set_check(&self.db, &file.id, "confirmed", None, Some(&decision)).await?;
-        let mut event = file_event("file.confirm", actor, &mission.id, Some(&file));
+        let decision = self.decision(actor, justification)?;
+        store::set_check(
+            &self.db,
+            &file.id,
+            CheckStatus::Confirmed,
+            None,
+            Some(&decision),
+        )
+        .await?;
+        let mut event = file_event(AuditAction::FileConfirm, actor, &mission.id, Some(&file));
         if let Some(d) = event.detail.as_mut() {
             d["justification"] = json!(justification);
         }
         self.audit.record(event, Outcome::Success).await?;
+        self.notify_deposit_confirmed(actor, &file).await;
         store::get(&self.db, file_id).await?.ok_or(Error::NotFound)
     }
 
@@ -230,11 +249,16 @@ impl Core {
         actor: &Actor,
         file_id: &str,
         override_justification: Option<&str>,
-    ) -> Result<FileRow> {
+    ) -> Result<File> {
         let now = crate::clock::to_millis(self.clock.now());
         if let Some(justification) = override_justification {
             let (mission, _, file) = self
-                .file_for(actor, file_id, FileAction::OverrideRelease, "file.release")
+                .file_for(
+                    actor,
+                    file_id,
+                    FileAction::OverrideRelease,
+                    AuditAction::FileRelease,
+                )
                 .await?;
             let justification = justification.trim();
             if justification.is_empty() || justification.chars().count() > 2000 {
@@ -243,36 +267,50 @@ impl Core {
                     "The justification of the override is required (2000 characters at most).",
                 )));
             }
-            if file.check_status.as_deref() != Some("failed") {
+            if !file.check_is(CheckStatus::Failed) {
                 return Err(Error::Conflict(Text::new(
                     "Seul un résultat qui a échoué au contrôle de confidentialité peut être mis à disposition par dérogation.",
                     "Only a result that failed the disclosure check can be released by override.",
                 )));
             }
-            let decision = json!({ "by": actor.user_id, "at": rfc3339(self.clock.now()), "justification": justification }).to_string();
-            store::set_check(&self.db, &file.id, "overridden", None, Some(&decision)).await?;
+            let decision = self.decision(actor, justification)?;
+            store::set_check(
+                &self.db,
+                &file.id,
+                CheckStatus::Overridden,
+                None,
+                Some(&decision),
+            )
+            .await?;
             store::release(&self.db, &file.id, now).await?;
-            let mut event = file_event("file.release", actor, &mission.id, Some(&file));
+            let mut event = file_event(AuditAction::FileRelease, actor, &mission.id, Some(&file));
             if let Some(d) = event.detail.as_mut() {
                 d["override_justification"] = json!(justification);
             }
             self.audit.record(event, Outcome::Success).await?;
+            self.notify_result_released(actor, &file).await;
             return store::get(&self.db, file_id).await?.ok_or(Error::NotFound);
         }
         let (mission, _, file) = self
-            .file_for(actor, file_id, FileAction::Release, "file.release")
+            .file_for(
+                actor,
+                file_id,
+                FileAction::Release,
+                AuditAction::FileRelease,
+            )
             .await?;
-        if file.released != 0 {
+        if file.released {
             return Ok(file);
         }
-        let violations: Vec<Value> = match self.run_check(&file, CheckKind::Disclosure).await {
+        let t = self.thresholds();
+        let violations: Vec<Violation> = match self.run_check(&file, CheckKind::Disclosure).await {
             worker::Outcome::Violations { violations } => violations
-                .iter()
-                .map(|v| {
-                    json!({
-                        "sheet": v.sheet, "row": v.row, "column": v.column, "value": v.value, "rule": v.rule,
-                        "message": { "fr": v.message_fr, "en": v.message_en },
-                    })
+                .into_iter()
+                .map(|v| match v.rule {
+                    Rule::Unreadable => {
+                        Violation::unreadable_part(v.sheet.as_deref(), &v.value, &t)
+                    }
+                    rule => Violation::cell(v.sheet, v.row, v.column, v.value, rule, v.labels, &t),
                 })
                 .collect(),
             // What the check cannot read is refused like any failed check: only an override of the
@@ -280,51 +318,55 @@ impl Core {
             worker::Outcome::Unreadable {
                 reason_fr,
                 reason_en,
-            } => vec![unreadable_violation(&reason_fr, &reason_en)],
-            worker::Outcome::Findings { .. } => vec![unreadable_violation(
-                "Le contrôle a donné une réponse inattendue.",
-                "The check gave an unexpected answer.",
-            )],
+            } => vec![Violation::unreadable_file(&Bilingual::new(
+                reason_fr, reason_en,
+            ))],
+            worker::Outcome::Findings { .. } => {
+                vec![Violation::unreadable_file(&unexpected_answer())]
+            }
         };
         if !violations.is_empty() {
             let list = violations;
-            let report = Value::Array(list.clone()).to_string();
-            store::set_check(&self.db, &file.id, "failed", Some(&report), None).await?;
-            let mut event = file_event("file.release", actor, &mission.id, Some(&file));
+            let report = stored(&list)?;
+            store::set_check(&self.db, &file.id, CheckStatus::Failed, Some(&report), None).await?;
+            let mut event = file_event(AuditAction::FileRelease, actor, &mission.id, Some(&file));
             if let Some(d) = event.detail.as_mut() {
                 d["violations"] = json!(list.len());
             }
             self.audit.record(event, Outcome::Denied).await?;
+            self.notify_result_refused(actor, &file, list.len()).await;
             return Err(Error::DisclosureCheckFailed(list));
         }
-        store::set_check(&self.db, &file.id, "passed", Some("[]"), None).await?;
+        store::set_check(&self.db, &file.id, CheckStatus::Passed, Some("[]"), None).await?;
         store::release(&self.db, &file.id, now).await?;
         self.audit
             .record(
-                file_event("file.release", actor, &mission.id, Some(&file)),
+                file_event(AuditAction::FileRelease, actor, &mission.id, Some(&file)),
                 Outcome::Success,
             )
             .await?;
+        self.notify_result_released(actor, &file).await;
         store::get(&self.db, file_id).await?.ok_or(Error::NotFound)
     }
 }
 
 /// The `checks` object of a file, as the API shows it (`None` before any check).
-pub fn checks_json(file: &FileRow) -> Option<Value> {
-    let status = file.check_status.as_deref()?;
-    let report: Value = file
-        .check_report
-        .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or(json!([]));
-    let decision: Value = file
+pub fn file_checks(file: &File) -> Option<Checks> {
+    let status = file.check_status?;
+    let decision: Option<Decision> = file
         .check_decision
         .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or(Value::Null);
-    Some(if file.folder == "deposits" {
-        json!({ "status": status, "findings": report, "confirmation": decision })
-    } else {
-        json!({ "status": status, "violations": report, "override": decision })
+        .and_then(|d| serde_json::from_str(d).ok());
+    Some(match file.folder {
+        Folder::Deposits => Checks::Deposit {
+            confirmation: decision,
+            findings: file.findings(),
+            status,
+        },
+        Folder::Results => Checks::Result {
+            override_: decision,
+            status,
+            violations: file.violations(),
+        },
     })
 }

@@ -11,8 +11,8 @@
 use super::audit::{Event, Outcome};
 use super::permissions::{Decision, Folder, MissionAction};
 use super::{Actor, Core, Error, Result};
-use crate::db::files::FileRow;
 use crate::db::upload_fence as fence;
+use crate::domain::File;
 use std::collections::HashSet;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ const EMPTY_CHECKS: usize = 5;
 
 impl Core {
     /// Creates an upload's row if the mission is still open; `false` when a destruction started.
-    pub(crate) async fn open_upload(&self, row: &FileRow) -> Result<bool> {
+    pub(crate) async fn open_upload(&self, row: &File) -> Result<bool> {
         let _fence = self.upload_fence.read().await;
         match fence::insert_uploading(&self.db, row).await? {
             Some(step) => {
@@ -35,7 +35,7 @@ impl Core {
 
     /// Marks an upload stored and records its success, both before any destruction of its
     /// mission starts; `false` when one started first (nothing is recorded then).
-    pub(crate) async fn finish_upload(&self, row: &FileRow, success: Event) -> Result<bool> {
+    pub(crate) async fn finish_upload(&self, row: &File, success: Event) -> Result<bool> {
         let _fence = self.upload_fence.read().await;
         let Some(step) = fence::mark_stored(&self.db, row).await? else {
             return Ok(false);
@@ -47,7 +47,7 @@ impl Core {
     }
 
     /// Whether a destruction of the upload's mission has started.
-    pub(crate) async fn upload_overtaken(&self, row: &FileRow) -> Result<bool> {
+    pub(crate) async fn upload_overtaken(&self, row: &File) -> Result<bool> {
         Ok(!fence::is_open(&self.db, &row.mission_id).await?)
     }
 
@@ -55,7 +55,7 @@ impl Core {
     pub(crate) async fn abandon_upload(
         &self,
         actor: &Actor,
-        row: &FileRow,
+        row: &File,
         mut event: Event,
     ) -> Result<Error> {
         if let Err(e) = self.blobs.delete(&row.mission_id, &row.id).await {
@@ -67,9 +67,9 @@ impl Core {
         }));
         self.audit.record(event, Outcome::Denied).await?;
         let (_, viewer) = self.viewer(actor, &row.mission_id).await?;
-        let action = match Folder::parse(&row.folder) {
-            Some(Folder::Results) => MissionAction::UploadResult,
-            _ => MissionAction::UploadDeposit,
+        let action = match row.folder {
+            Folder::Results => MissionAction::UploadResult,
+            Folder::Deposits => MissionAction::UploadDeposit,
         };
         Ok(match viewer.mission(action) {
             Decision::Forbidden => Error::Forbidden,

@@ -6,8 +6,9 @@ use super::permissions::{Decision, FileAction, FileFacts, Folder, MissionAction,
 use super::upload::{abort_reason, extension, guard, safe_name, UploadAbort};
 use super::{new_id, Actor, Core, Error, Result, Text};
 use crate::clock::to_millis;
-use crate::db::files::{self as store, FileRow};
-use crate::db::missions::MissionRow;
+use crate::db::files as store;
+use crate::domain::AuditAction;
+use crate::domain::{CheckStatus, File, FileState, Mission, MissionStatus};
 use bytes::Bytes;
 use futures::Stream;
 use std::io;
@@ -54,23 +55,11 @@ fn receiver_stream<T: Send + 'static>(
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
-/// What the permission table needs to know of a file.
-pub(crate) fn facts(f: &FileRow) -> FileFacts<'_> {
-    FileFacts {
-        folder: Folder::parse(&f.folder).unwrap_or(Folder::Deposits),
-        organisation_id: &f.organisation_id,
-        released: f.released != 0,
-        quarantined: f.check_status.as_deref() == Some("quarantined"),
-        disclosure_failed: f.check_status.as_deref() == Some("failed"),
-        pending_scan: f.check_status.as_deref() == Some(super::antivirus::PENDING_SCAN),
-    }
-}
-
 pub(crate) fn file_event(
-    action: &'static str,
+    action: AuditAction,
     actor: &Actor,
     mission_id: &str,
-    file: Option<&FileRow>,
+    file: Option<&File>,
 ) -> Event {
     let mut e = Event::new(action, Some(actor));
     e.mission_id = Some(mission_id.to_owned());
@@ -122,10 +111,10 @@ impl Core {
     }
 
     /// Refuses file operations on a suspended mission or outside its access window.
-    pub(crate) async fn file_gate(&self, mission: &MissionRow, event: Event) -> Result<()> {
-        let refusal = if mission.status == "suspended" {
+    pub(crate) async fn file_gate(&self, mission: &Mission, event: Event) -> Result<()> {
+        let refusal = if mission.status == MissionStatus::Suspended {
             Some(Error::MissionSuspended)
-        } else if !matches!(mission.status.as_str(), "active" | "ended") {
+        } else if !mission.status.files_open() {
             Some(Error::NotFound)
         } else if stored_window(mission).is_some_and(|w| !w.contains(self.clock.now())) {
             Some(Error::OutsideAccessHours)
@@ -146,14 +135,14 @@ impl Core {
         actor: &Actor,
         file_id: &str,
         action: FileAction,
-        audit_action: &'static str,
-    ) -> Result<(MissionRow, Viewer, FileRow)> {
+        audit_action: AuditAction,
+    ) -> Result<(Mission, Viewer, File)> {
         let file = store::get(&self.db, file_id)
             .await?
             .ok_or(Error::NotFound)?;
         let (mission, viewer) = self.viewer(actor, &file.mission_id).await?;
         let event = file_event(audit_action, actor, &mission.id, Some(&file));
-        let decision = viewer.file(&facts(&file), action);
+        let decision = viewer.file(&FileFacts::from(&file), action);
         if decision == Decision::Hidden && viewer.sees_mission() {
             // An attempt on a file the caller may not see is still worth a line in the trail.
             self.audit.record(event.clone(), Outcome::Denied).await?;
@@ -171,7 +160,7 @@ impl Core {
         folder: Folder,
         raw_name: &str,
         input: S,
-    ) -> Result<FileRow>
+    ) -> Result<File>
     where
         S: Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static,
     {
@@ -180,7 +169,7 @@ impl Core {
             Folder::Deposits => MissionAction::UploadDeposit,
             Folder::Results => MissionAction::UploadResult,
         };
-        let event = file_event("file.upload", actor, mission_id, None);
+        let event = file_event(AuditAction::FileUpload, actor, mission_id, None);
         self.decide(viewer.mission(action), event.clone()).await?;
         self.file_gate(&mission, event.clone()).await?;
         let refuse = |fr: String, en: String| Error::InvalidRequest(Text::new(fr, en));
@@ -212,20 +201,20 @@ impl Core {
             ));
         }
         let now = to_millis(self.clock.now());
-        let mut row = FileRow {
+        let mut row = File {
             id: new_id(),
             mission_id: mission_id.to_owned(),
-            folder: folder.as_str().to_owned(),
+            folder,
             organisation_id: actor.organisation_id.clone(),
             name,
             size: 0,
             sha256: String::new(),
             uploaded_by: actor.user_id.clone(),
             uploaded_at: now,
-            released: 0,
+            released: false,
             released_at: None,
             expires_at: None,
-            state: "uploading".to_owned(),
+            state: FileState::Uploading,
             check_status: None,
             check_report: None,
             check_decision: None,
@@ -304,7 +293,7 @@ impl Core {
         };
         row.size = i64::try_from(receipt.plaintext_len).unwrap_or(i64::MAX);
         row.sha256 = hex::encode(receipt.sha256);
-        row.state = "stored".to_owned();
+        row.state = FileState::Stored;
         if self.upload_overtaken(&row).await? {
             return Err(self.abandon_upload(actor, &row, event).await?);
         }
@@ -316,42 +305,99 @@ impl Core {
         // A deposit is scanned for direct identifiers before anyone else can see it.
         if folder == Folder::Deposits {
             let (status, report) = self.scan_deposit_with(&row, during_upload).await?;
-            row.check_status = Some(status.to_owned());
+            row.check_status = Some(status);
             row.check_report = Some(report);
         }
-        let success = file_event("file.upload", actor, mission_id, Some(&row));
+        let success = file_event(AuditAction::FileUpload, actor, mission_id, Some(&row));
         if !self.finish_upload(&row, success).await? {
             return Err(self.abandon_upload(actor, &row, event).await?);
         }
-        if row.check_status.as_deref() == Some("quarantined") {
-            let mut held = file_event("file.quarantine", actor, mission_id, Some(&row));
+        if row.check_is(CheckStatus::Quarantined) {
+            let mut held = file_event(AuditAction::FileQuarantine, actor, mission_id, Some(&row));
             if let Some(d) = held.detail.as_mut() {
                 d["findings"] = serde_json::from_str(row.check_report.as_deref().unwrap_or("[]"))
                     .unwrap_or_default();
             }
             self.audit.record(held, Outcome::Denied).await?;
+            self.notify_deposit_quarantined(&row).await;
+        } else if folder == Folder::Deposits {
+            self.notify_deposit_arrived(Some(actor), &row).await;
         }
         Ok(row)
     }
 
     /// The files of a mission the caller may see.
-    pub async fn list_files(&self, actor: &Actor, mission_id: &str) -> Result<Vec<FileRow>> {
+    pub async fn list_files(&self, actor: &Actor, mission_id: &str) -> Result<Vec<File>> {
         let (mission, viewer) = self.viewer(actor, mission_id).await?;
-        let event = file_event("file.list", actor, mission_id, None);
+        let event = file_event(AuditAction::FileList, actor, mission_id, None);
         self.decide(viewer.mission(MissionAction::ListFiles), event.clone())
             .await?;
         self.file_gate(&mission, event).await?;
         let files = store::list(&self.db, mission_id).await?;
         Ok(files
             .into_iter()
-            .filter(|f| viewer.sees_file(&facts(f)))
+            .filter(|f| viewer.sees_file(&FileFacts::from(f)))
             .collect())
     }
 
+    /// How many released results of the mission the caller does not see: a manager who is not a
+    /// recipient may not read them, but must know they were made available (what the mission's
+    /// audit trail, which they read, already says). Only those who may read that trail ask.
+    pub async fn released_results_unseen(&self, actor: &Actor, mission_id: &str) -> Result<usize> {
+        let (mission, viewer) = self.viewer(actor, mission_id).await?;
+        let event = file_event(AuditAction::FileList, actor, mission_id, None);
+        self.decide(viewer.mission(MissionAction::Audit), event.clone())
+            .await?;
+        self.file_gate(&mission, event).await?;
+        let files = store::list(&self.db, mission_id).await?;
+        Ok(files
+            .iter()
+            .filter(|f| f.folder == Folder::Results && f.released)
+            .filter(|f| !viewer.sees_file(&FileFacts::from(*f)))
+            .count())
+    }
+
+    /// The cells the last disclosure check of a result refused, for the list the pages export,
+    /// to whoever may see the file (absent otherwise, or when there is none). The cells are the
+    /// file's content: the export is recorded.
+    pub async fn refused_cells(
+        &self,
+        actor: &Actor,
+        file_id: &str,
+    ) -> Result<(File, Vec<crate::domain::Violation>)> {
+        let (mission, _, file) = self
+            .file_for(
+                actor,
+                file_id,
+                FileAction::Inspect,
+                AuditAction::FileInspect,
+            )
+            .await?;
+        let violations = file.violations();
+        if file.folder != Folder::Results
+            || !file.check_is(CheckStatus::Failed)
+            || violations.is_empty()
+        {
+            return Err(Error::NotFound);
+        }
+        let mut event = file_event(AuditAction::FileInspect, actor, &mission.id, Some(&file));
+        if let Some(d) = event.detail.as_mut() {
+            d["export"] = serde_json::json!("refused_cells");
+            d["cells"] = serde_json::json!(violations.len());
+        }
+        self.audit.record(event, Outcome::Success).await?;
+        Ok((file, violations))
+    }
+
     /// One file's metadata.
-    pub async fn file(&self, actor: &Actor, file_id: &str) -> Result<FileRow> {
+    pub async fn file(&self, actor: &Actor, file_id: &str) -> Result<File> {
         Ok(self
-            .file_for(actor, file_id, FileAction::Inspect, "file.inspect")
+            .file_for(
+                actor,
+                file_id,
+                FileAction::Inspect,
+                AuditAction::FileInspect,
+            )
             .await?
             .2)
     }
@@ -362,9 +408,14 @@ impl Core {
         actor: &Actor,
         file_id: &str,
         range: Option<RangeSpec>,
-    ) -> Result<(FileRow, storage::BlobReader)> {
-        let (mission, _, file) = self
-            .file_for(actor, file_id, FileAction::Download, "file.download")
+    ) -> Result<(File, storage::BlobReader)> {
+        let (mission, viewer, file) = self
+            .file_for(
+                actor,
+                file_id,
+                FileAction::Download,
+                AuditAction::FileDownload,
+            )
             .await?;
         let size = u64::try_from(file.size).unwrap_or(0);
         let range = range
@@ -390,18 +441,19 @@ impl Core {
                 )))
             }
         };
-        let mut event = file_event("file.download", actor, &mission.id, Some(&file));
+        let mut event = file_event(AuditAction::FileDownload, actor, &mission.id, Some(&file));
         if let (Some(detail), Some((start, end))) = (event.detail.as_mut(), reader.range()) {
             detail["range"] = serde_json::json!(format!("{start}-{end}"));
         }
         self.audit.record(event, Outcome::Success).await?;
+        self.notify_first_download(actor, &file, &viewer).await;
         Ok((file, reader))
     }
 
     /// Deletes a file: its blob, then its row.
     pub async fn delete_file(&self, actor: &Actor, file_id: &str) -> Result<()> {
         let (mission, _, file) = self
-            .file_for(actor, file_id, FileAction::Delete, "file.delete")
+            .file_for(actor, file_id, FileAction::Delete, AuditAction::FileDelete)
             .await?;
         self.blobs
             .delete(&mission.id, &file.id)
@@ -410,7 +462,7 @@ impl Core {
         store::delete(&self.db, &file.id).await?;
         self.audit
             .record(
-                file_event("file.delete", actor, &mission.id, Some(&file)),
+                file_event(AuditAction::FileDelete, actor, &mission.id, Some(&file)),
                 Outcome::Success,
             )
             .await?;

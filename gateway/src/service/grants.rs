@@ -3,10 +3,12 @@
 //! organisation's managers (the processor reads the raw deposits).
 
 use super::audit::{Event, Outcome};
+use super::notify::{Note, To};
 use super::permissions::{grant, GrantFacts, GrantRefusal, Role};
 use super::{Actor, Core, Error, Result, Text};
-use crate::db::missions::{self as store, MissionRow};
 use crate::db::{orgs, users};
+use crate::domain::Mission;
+use crate::domain::{AuditAction, NotificationKind};
 
 fn refusal_text(r: GrantRefusal, kind: &str) -> Text {
     match r {
@@ -34,12 +36,12 @@ impl Core {
         mission_id: &str,
         user_id: &str,
         role: Option<Role>,
-        audit_action: &'static str,
+        audit_action: AuditAction,
     ) -> Result<()> {
         let kind = match users::get(&self.db, user_id).await? {
             Some(u) => orgs::get(&self.db, &u.organisation_id)
                 .await?
-                .map(|o| o.kind)
+                .map(|o| o.kind.as_str().to_owned())
                 .unwrap_or_default(),
             None => String::new(),
         };
@@ -66,11 +68,12 @@ impl Core {
     }
 
     /// Tells the controller organisation's managers of the mission that `user_id` may now read
-    /// the raw deposits, and who decided it.
+    /// the raw deposits, and who decided it (in the background: see [`super::notify`]). Returns
+    /// how many managers are told.
     pub(crate) async fn notify_processor_grant(
         &self,
         actor: &Actor,
-        mission: &MissionRow,
+        mission: &Mission,
         user_id: &str,
     ) -> Result<usize> {
         let Some(grantee) = users::get(&self.db, user_id).await? else {
@@ -87,44 +90,34 @@ impl Core {
         let when = self.clock.now();
         let when_fr = crate::clock::paris_fr(when);
         let when_en = format!("{} (Paris time)", crate::clock::paris_en(when));
-        let mut seen = std::collections::HashSet::new();
-        let mut sent = 0;
-        for p in store::participants(&self.db, &mission.id).await? {
-            if p.role != Role::Manager.as_str()
-                || p.organisation_id != mission.controller_organisation_id
-                || !seen.insert(p.user_id.clone())
-            {
-                continue;
-            }
-            let Some(manager) = users::get(&self.db, &p.user_id).await? else {
-                continue;
-            };
-            if manager.disabled != 0 {
-                continue;
-            }
-            let subject = format!(
-                "[Passerelle] Nouveau chargé d'études dans « {m} » / New processor in \"{m}\"",
-                m = mission.name
-            );
-            let body = format!(
-                "Bonjour {name},\n\n{granter} a donné le rôle de chargé d'études à {who} ({org}) \
-                 dans la mission « {m} », le {when_fr}.\nCe rôle donne accès aux dépôts bruts. \
-                 Si cette attribution n'est pas prévue par la convention, retirez-la depuis la page \
-                 de la mission et prévenez l'administrateur de la plateforme.\n\n---\n\n\
-                 Hello {name},\n\n{granter} gave {who} ({org}) the processor role in the mission \
-                 \"{m}\", on {when_en}.\nThis role gives access to the raw deposits. If the convention \
-                 does not provide for it, remove it from the mission's page and tell the platform \
-                 administrator.\n\n-- Passerelle\n",
-                name = manager.display_name,
-                who = grantee.display_name,
-                m = mission.name,
-            );
-            self.mailer
-                .send(&manager.display_name, &manager.email, &subject, body)
-                .await
-                .map_err(Error::Unexpected)?;
-            sent += 1;
-        }
-        Ok(sent)
+        let who = &grantee.display_name;
+        let m = &mission.name;
+        let note = Note {
+            kind: NotificationKind::ProcessorGranted,
+            mission: mission.clone(),
+            file_id: None,
+            to: To::RoleOf(Role::Manager, mission.controller_organisation_id.clone()),
+            except: Some(actor.user_id.clone()),
+            subject: Text::new(
+                format!("Nouveau chargé d'études dans « {m} »"),
+                format!("New processor in \"{m}\""),
+            ),
+            body: Text::new(
+                format!(
+                    "{granter} a donné le rôle de chargé d'études à {who} ({org}) dans la mission \
+                     « {m} », le {when_fr}.\nCe rôle donne accès aux dépôts bruts. Si cette \
+                     attribution n'est pas prévue par la convention, retirez-la depuis la page de la \
+                     mission et prévenez l'administrateur de la plateforme."
+                ),
+                format!(
+                    "{granter} gave {who} ({org}) the processor role in the mission \"{m}\", on \
+                     {when_en}.\nThis role gives access to the raw deposits. If the convention does \
+                     not provide for it, remove it from the mission's page and tell the platform \
+                     administrator."
+                ),
+            ),
+            certificate_link: None,
+        };
+        Ok(self.notify(note).await)
     }
 }

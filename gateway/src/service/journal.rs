@@ -1,15 +1,14 @@
-//! The administrators' journal: the whole audit trail, filtered, paginated, exported as CSV.
+//! The administrators' journal: the whole audit trail, filtered and paginated (its CSV export is
+//! in [`crate::exports`]).
 //!
 //! Platform administrators only, like `GET /api/v1/audit` without a mission. Reading the trail is
 //! not itself recorded, as with the API (only a refused read of a visible mission is).
 
-use super::register::csv_row;
 use super::{Actor, Core, Result};
-use crate::clock::from_millis;
-use crate::db::audit::AuditRow;
 use crate::db::audit_search as store;
 pub use crate::db::audit_search::{ActorFilter, AuditSearch};
 use crate::db::{missions, orgs, users};
+use crate::domain::AuditEntry;
 use std::collections::HashMap;
 
 /// Events per page of the journal.
@@ -24,7 +23,7 @@ pub const JOURNAL_CSV_HEADER: &str =
 #[derive(Debug, Clone)]
 pub struct JournalPage {
     /// The events, newest first.
-    pub events: Vec<AuditRow>,
+    pub events: Vec<AuditEntry>,
     /// How many events match in all.
     pub total: i64,
     /// This page, from 1 (a page past the end is brought back to the last one).
@@ -95,7 +94,7 @@ impl Names {
     }
 
     /// What the event concerns besides its mission.
-    pub fn subject(&self, e: &AuditRow) -> Subject {
+    pub fn subject(&self, e: &AuditEntry) -> Subject {
         if let Some(file) = &e.file_id {
             let detail: serde_json::Value = e
                 .detail
@@ -176,73 +175,25 @@ impl Core {
         }
         Ok(names)
     }
-
-    /// Every event matching `search` as CSV for a spreadsheet, oldest first: UTF-8 with a
-    /// byte-order mark, `;` separators, Paris time, French words, cells safe from formula injection.
-    pub async fn journal_csv(&self, actor: &Actor, search: &AuditSearch) -> Result<String> {
-        let names = self.journal_names(actor).await?;
-        let words = admin_ui::Lang::Fr.admin();
-        let mut out = format!("\u{feff}{JOURNAL_CSV_HEADER}\r\n");
-        let mut after = 0;
-        loop {
-            let page = store::oldest_after(&self.db, search, after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = last.seq;
-            for e in &page {
-                let data = match names.subject(e) {
-                    Subject::Nothing => String::new(),
-                    Subject::File(n) => format!("fichier {n}"),
-                    Subject::Account(n) => format!("compte {n}"),
-                    Subject::Organisation(n) => format!("organisme {n}"),
-                    Subject::Other(id) => id,
-                };
-                out.push_str(&csv_row(&[
-                    e.seq.to_string(),
-                    paris_seconds(e.at),
-                    names
-                        .person(e.actor.as_deref())
-                        .unwrap_or_else(|| "Passerelle (traitement automatique)".to_owned()),
-                    names.organisation(e.organisation_id.as_deref()),
-                    e.ip.clone().unwrap_or_default(),
-                    words.action_name(&e.action),
-                    e.action.clone(),
-                    names.mission(e.mission_id.as_deref()),
-                    data,
-                    words.outcome_name(&e.outcome).to_owned(),
-                ]));
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// An instant (ms) in Paris time to the second, as the CSV exports write it: `15/01/2027 09:00:00`.
-pub fn paris_seconds(ms: i64) -> String {
-    from_millis(ms)
-        .with_timezone(&chrono_tz::Europe::Paris)
-        .format("%d/%m/%Y %H:%M:%S")
-        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn row(file: Option<&str>, target: Option<&str>, detail: Option<&str>) -> AuditRow {
-        AuditRow {
+    fn row(file: Option<&str>, target: Option<&str>, detail: Option<&str>) -> AuditEntry {
+        AuditEntry {
             seq: 1,
             at: 0,
             actor: None,
             organisation_id: None,
             ip: None,
-            action: "x".into(),
+            action: crate::domain::AuditAction::FileDownload,
             mission_id: None,
             file_id: file.map(str::to_owned),
             target: target.map(str::to_owned),
-            outcome: "success".into(),
+            outcome: crate::domain::AuditOutcome::Success,
             detail: detail.map(str::to_owned),
-            prev_hash: String::new(),
-            hash: String::new(),
         }
     }
 
@@ -271,12 +222,5 @@ mod tests {
         assert_eq!(names.person(None), None);
         assert_eq!(names.person(Some("u9")), Some("u9".into()));
         assert_eq!(names.organisation(None), "");
-    }
-
-    #[test]
-    fn paris_time_follows_daylight_saving() {
-        // 15 January 2027 08:00 UTC is 09:00 in Paris; 1 July 2027 08:00 UTC is 10:00.
-        assert_eq!(paris_seconds(1_800_000_000_000), "15/01/2027 09:00:00");
-        assert_eq!(paris_seconds(1_814_428_800_000), "01/07/2027 10:00:00");
     }
 }

@@ -6,7 +6,9 @@ use super::sessions::{NewSession, SessionKind};
 use super::{password_policy, random_token, throttle, token_hash, totp, Core, Error, Result};
 use crate::clock::to_millis;
 use crate::db::auth::{self as challenges, ChallengeRow};
-use crate::db::users::{self, UserRow};
+use crate::db::users;
+use crate::domain::AuditAction;
+use crate::domain::User;
 use base64::Engine as _;
 
 /// A challenge lives this long.
@@ -75,7 +77,7 @@ fn sealed_aad(user_id: &str) -> Vec<u8> {
 }
 
 impl Core {
-    fn seal_secret(&self, user_id: &str, secret: &[u8]) -> Result<String> {
+    pub(crate) fn seal_secret(&self, user_id: &str, secret: &[u8]) -> Result<String> {
         let sealed = self
             .secrets
             .seal(&sealed_aad(user_id), secret)
@@ -83,7 +85,11 @@ impl Core {
         Ok(base64::engine::general_purpose::STANDARD.encode(sealed))
     }
 
-    fn open_secret(&self, user_id: &str, sealed: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    pub(crate) fn open_secret(
+        &self,
+        user_id: &str,
+        sealed: &str,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(sealed)
             .map_err(|e| anyhow::anyhow!("stored TOTP secret of {user_id} is not base64: {e}"))?;
@@ -92,7 +98,48 @@ impl Core {
             .map_err(|e| Error::Unexpected(anyhow::anyhow!("TOTP secret of {user_id}: {e}")))
     }
 
-    fn password_expired(&self, user: &UserRow) -> bool {
+    /// Whether `factor` is a second factor of `user` now: a code of the enrolled TOTP key (each
+    /// time step accepted once: a replayed or older code fails) or an unused recovery code (used
+    /// up). No throttling here: the callers reserve and refund.
+    pub(crate) async fn second_factor_accepted(
+        &self,
+        user: &User,
+        factor: &SecondFactor,
+        unix: i64,
+    ) -> Result<bool> {
+        Ok(match factor {
+            SecondFactor::Code(code) => match user.totp_secret.as_deref() {
+                Some(sealed) => {
+                    let secret = self.open_secret(&user.id, sealed)?;
+                    match totp::matching_step(&secret, code, unix)? {
+                        Some(step) => users::accept_totp_step(&self.db, &user.id, step).await?,
+                        None => false,
+                    }
+                }
+                None => false,
+            },
+            SecondFactor::RecoveryCode(code) => {
+                users::use_recovery_code(&self.db, &user.id, &totp::recovery_code_hash(code))
+                    .await?
+            }
+        })
+    }
+
+    /// Makes the sealed key `sealed` the account's only TOTP key (codes from `step` on are
+    /// accepted) with new recovery codes, which it answers (shown once).
+    pub(crate) async fn complete_totp_enrolment(
+        &self,
+        user_id: &str,
+        sealed: &str,
+        step: i64,
+    ) -> Result<Vec<String>> {
+        let codes = totp::new_recovery_codes();
+        let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
+        users::complete_enrollment(&self.db, user_id, sealed, step, &hashes).await?;
+        Ok(codes)
+    }
+
+    fn password_expired(&self, user: &User) -> bool {
         match self.config.passwords.max_age_days {
             None => false,
             Some(days) => {
@@ -102,8 +149,8 @@ impl Core {
         }
     }
 
-    async fn issue(&self, user: &UserRow) -> Result<Issued> {
-        let step = if user.must_change_password != 0 || self.password_expired(user) {
+    async fn issue(&self, user: &User) -> Result<Issued> {
+        let step = if user.must_change_password || self.password_expired(user) {
             Step::ChangePassword
         } else if user.totp_secret.is_none() {
             let secret = totp::new_secret();
@@ -133,8 +180,8 @@ impl Core {
 
     async fn refuse(
         &self,
-        action: &'static str,
-        user: Option<&UserRow>,
+        action: AuditAction,
+        user: Option<&User>,
         ip: &str,
         outcome: Outcome,
         why: &str,
@@ -158,7 +205,7 @@ impl Core {
         if let Err(retry_after_secs) = throttle::reserve(&self.db, &keys, now).await? {
             let user = users::by_username(&self.db, &username).await?;
             self.refuse(
-                "auth.login_failed",
+                AuditAction::LoginFailed,
                 user.as_ref(),
                 ip,
                 Outcome::Denied,
@@ -179,28 +226,30 @@ impl Core {
             )
             .await?;
         match user {
-            Some(user) if ok && user.disabled == 0 => {
+            Some(user) if ok && !user.disabled => {
                 throttle::refund(&self.db, &keys, now).await?;
                 self.issue(&user).await
             }
             user => {
                 let why = match &user {
                     None => "unknown_user",
-                    Some(u) if u.disabled != 0 => "disabled",
+                    Some(u) if u.disabled => "disabled",
                     Some(_) => "wrong_password",
                 };
-                self.refuse("auth.login_failed", user.as_ref(), ip, Outcome::Failed, why)
-                    .await?;
+                self.refuse(
+                    AuditAction::LoginFailed,
+                    user.as_ref(),
+                    ip,
+                    Outcome::Failed,
+                    why,
+                )
+                .await?;
                 Err(Error::InvalidCredentials)
             }
         }
     }
 
-    async fn challenge_for(
-        &self,
-        challenge: &str,
-        steps: &[&str],
-    ) -> Result<(ChallengeRow, UserRow)> {
+    async fn challenge_for(&self, challenge: &str, steps: &[&str]) -> Result<(ChallengeRow, User)> {
         let row = challenges::challenge(&self.db, &token_hash(challenge))
             .await?
             .ok_or(Error::InvalidChallenge)?;
@@ -210,10 +259,37 @@ impl Core {
         let user = users::get(&self.db, &row.user_id)
             .await?
             .ok_or(Error::InvalidChallenge)?;
-        if user.disabled != 0 {
+        if user.disabled {
             return Err(Error::InvalidChallenge);
         }
         Ok((row, user))
+    }
+
+    /// The step a pending challenge waits for, without using it up: to show its page again (in
+    /// the other language, or with the enrollment key after a wrong code).
+    pub async fn login_step(&self, challenge: &str) -> Result<Step> {
+        let (row, user) = self
+            .challenge_for(challenge, &["change_password", "enroll_totp", "totp"])
+            .await?;
+        match row.step.as_str() {
+            "change_password" => Ok(Step::ChangePassword),
+            "enroll_totp" => {
+                let sealed = user
+                    .totp_pending_secret
+                    .as_deref()
+                    .ok_or(Error::InvalidChallenge)?;
+                let secret = self.open_secret(&user.id, sealed)?;
+                Ok(Step::EnrollTotp {
+                    otpauth_uri: totp::otpauth_uri(
+                        &secret,
+                        &self.config.totp_issuer,
+                        &user.username,
+                    )?,
+                    secret_base32: totp::secret_base32(&secret),
+                })
+            }
+            _ => Ok(Step::Totp),
+        }
     }
 
     /// Step 2: a new password (first login, reset, or expired password).
@@ -226,7 +302,7 @@ impl Core {
         let (row, user) = self.challenge_for(challenge, &["change_password"]).await?;
         if let Err(weak) = password_policy::check(new_password, &user.username, &user.email) {
             self.refuse(
-                "auth.password_change",
+                AuditAction::PasswordChange,
                 Some(&user),
                 ip,
                 Outcome::Failed,
@@ -241,7 +317,7 @@ impl Core {
             .await?
         {
             self.refuse(
-                "auth.password_change",
+                AuditAction::PasswordChange,
                 Some(&user),
                 ip,
                 Outcome::Failed,
@@ -255,7 +331,7 @@ impl Core {
         }
         let hash = self.passwords.hash(new_password).await?;
         users::set_password(&self.db, &user.id, &hash, to_millis(self.clock.now())).await?;
-        let mut event = Event::new("auth.password_change", None);
+        let mut event = Event::new(AuditAction::PasswordChange, None);
         event.actor = Some(user.id.clone());
         event.organisation_id = Some(user.organisation_id.clone());
         event.ip = Some(ip.to_owned());
@@ -273,6 +349,7 @@ impl Core {
         factor: &SecondFactor,
         ip: &str,
         kind: SessionKind,
+        user_agent: &str,
     ) -> Result<LoggedIn> {
         let (row, user) = self
             .challenge_for(challenge, &["enroll_totp", "totp"])
@@ -281,7 +358,7 @@ impl Core {
         let now = self.clock.now();
         if let Err(retry_after_secs) = throttle::reserve(&self.db, &keys, now).await? {
             self.refuse(
-                "auth.login_failed",
+                AuditAction::LoginFailed,
                 Some(&user),
                 ip,
                 Outcome::Denied,
@@ -301,30 +378,17 @@ impl Core {
                 let secret = self.open_secret(&user.id, sealed)?;
                 match totp::matching_step(&secret, code, unix)? {
                     Some(step) => {
-                        let codes = totp::new_recovery_codes();
-                        let hashes: Vec<String> =
-                            codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
-                        users::complete_enrollment(&self.db, &user.id, sealed, step, &hashes)
-                            .await?;
-                        recovery_codes = Some(codes);
+                        recovery_codes =
+                            Some(self.complete_totp_enrolment(&user.id, sealed, step).await?);
                         true
                     }
                     None => false,
                 }
             }
-            ("totp", SecondFactor::Code(code)) => {
-                let sealed = user.totp_secret.as_deref().ok_or(Error::InvalidChallenge)?;
-                let secret = self.open_secret(&user.id, sealed)?;
-                match totp::matching_step(&secret, code, unix)? {
-                    // Each step is accepted once: a replayed or older code fails.
-                    Some(step) => users::accept_totp_step(&self.db, &user.id, step).await?,
-                    None => false,
-                }
+            ("totp", SecondFactor::Code(_)) if user.totp_secret.is_none() => {
+                return Err(Error::InvalidChallenge)
             }
-            ("totp", SecondFactor::RecoveryCode(code)) => {
-                users::use_recovery_code(&self.db, &user.id, &totp::recovery_code_hash(code))
-                    .await?
-            }
+            ("totp", factor) => self.second_factor_accepted(&user, factor, unix).await?,
             _ => false,
         };
         if !accepted {
@@ -333,7 +397,7 @@ impl Core {
                 challenges::consume_challenge(&self.db, &row.id_hash).await?;
             }
             self.refuse(
-                "auth.login_failed",
+                AuditAction::LoginFailed,
                 Some(&user),
                 ip,
                 Outcome::Failed,
@@ -346,9 +410,9 @@ impl Core {
             return Err(Error::InvalidChallenge);
         }
         throttle::succeeded(&self.db, &keys).await?;
-        let session = self.open_session(&user.id, kind).await?;
+        let session = self.open_session(&user.id, kind, ip, user_agent).await?;
         users::touch_login(&self.db, &user.id, to_millis(now)).await?;
-        let mut event = Event::new("auth.login", None).detail(serde_json::json!({
+        let mut event = Event::new(AuditAction::Login, None).detail(serde_json::json!({
             "second_factor": match factor { SecondFactor::Code(_) => "totp", SecondFactor::RecoveryCode(_) => "recovery_code" },
             "enrolled": recovery_codes.is_some(),
             "session": match kind { SessionKind::Bearer => "bearer", SessionKind::Cookie => "cookie" },

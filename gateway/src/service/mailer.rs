@@ -2,12 +2,31 @@
 //! outbox folder under the data directory (nothing leaves the machine unless an operator says so).
 
 use crate::config::{Config, ConfigError};
-use lettre::message::{header::ContentType, Mailbox};
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
+use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor,
 };
 use std::path::PathBuf;
+
+/// The `X-Passerelle-Notification` header: the stable name of a notification's kind.
+#[derive(Debug, Clone)]
+struct KindHeader(String);
+
+impl Header for KindHeader {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("X-Passerelle-Notification")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
 
 /// Where messages go.
 #[derive(Clone)]
@@ -69,16 +88,33 @@ impl Mailer {
         subject: &str,
         body: String,
     ) -> Result<(), anyhow::Error> {
+        self.send_tagged(to_name, to_address, subject, body, None)
+            .await
+    }
+
+    /// Sends a plain-text message, tagged with the `X-Passerelle-Notification` header naming
+    /// its kind when given (mail filters sort on it).
+    pub async fn send_tagged(
+        &self,
+        to_name: &str,
+        to_address: &str,
+        subject: &str,
+        body: String,
+        kind: Option<&str>,
+    ) -> Result<(), anyhow::Error> {
         let from = match self {
             Mailer::Outbox(_, f) | Mailer::Smtp(_, f) => f.clone(),
         };
         let to = Mailbox::new(Some(to_name.to_owned()), to_address.parse()?);
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(from)
             .to(to)
             .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(body)?;
+            .header(ContentType::TEXT_PLAIN);
+        if let Some(kind) = kind {
+            builder = builder.header(KindHeader(kind.to_owned()));
+        }
+        let message = builder.body(body)?;
         match self {
             Mailer::Outbox(dir, _) => {
                 AsyncFileTransport::<Tokio1Executor>::new(dir)

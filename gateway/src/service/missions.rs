@@ -4,8 +4,10 @@ use super::audit::{Event, Outcome};
 use super::permissions::{Decision, MissionAction, Role, Viewer};
 use super::{new_id, Actor, Core, Error, Result, Text};
 use crate::clock::to_millis;
-use crate::db::missions::{self as store, MissionRow, ParticipantRow};
+use crate::db::missions as store;
 use crate::db::{orgs, users};
+use crate::domain::AuditAction;
+use crate::domain::{Mission, MissionStatus, Participant};
 use chrono::{DateTime, Datelike, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -57,7 +59,7 @@ impl AccessWindow {
 #[derive(Debug, Clone)]
 pub struct MissionView {
     /// The row.
-    pub mission: MissionRow,
+    pub mission: Mission,
     /// The caller's roles.
     pub my_roles: Vec<Role>,
     /// The parsed access window.
@@ -120,13 +122,13 @@ fn window_json(w: &Option<AccessWindow>) -> Result<Option<String>> {
 }
 
 /// Decodes a stored access window.
-pub fn stored_window(m: &MissionRow) -> Option<AccessWindow> {
+pub fn stored_window(m: &Mission) -> Option<AccessWindow> {
     m.access_window
         .as_deref()
         .and_then(|s| serde_json::from_str(s).ok())
 }
 
-fn mission_event(action: &'static str, actor: &Actor, mission_id: &str) -> Event {
+fn mission_event(action: AuditAction, actor: &Actor, mission_id: &str) -> Event {
     let mut e = Event::new(action, Some(actor));
     e.mission_id = Some(mission_id.to_owned());
     e
@@ -134,30 +136,31 @@ fn mission_event(action: &'static str, actor: &Actor, mission_id: &str) -> Event
 
 impl Core {
     /// The caller's standing in a mission: the mission and the caller as the permission table sees it.
-    pub async fn viewer(&self, actor: &Actor, mission_id: &str) -> Result<(MissionRow, Viewer)> {
+    pub async fn viewer(&self, actor: &Actor, mission_id: &str) -> Result<(Mission, Viewer)> {
         let mission = store::get(&self.db, mission_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let mut roles: Vec<Role> = store::roles_of(&self.db, mission_id, &actor.user_id)
-            .await?
-            .iter()
-            .filter_map(|r| Role::parse(r))
-            .collect();
-        match mission.status.as_str() {
+        let mut roles: Vec<Role> = store::roles_of(&self.db, mission_id, &actor.user_id).await?;
+        // The mission's managers keep seeing the mission itself after its end (its status, its
+        // certificate, its audit trail), never any file content: as managers they read none.
+        let manager = roles.contains(&Role::Manager);
+        match mission.status {
             // After the end, only recipients and the controller organisation's participants keep
             // read access, to released results, until their retention date.
-            "ended" => {
+            MissionStatus::Ended => {
                 let keeps = roles.contains(&Role::Recipient)
                     || (!roles.is_empty()
                         && actor.organisation_id == mission.controller_organisation_id);
-                roles = if keeps {
-                    vec![Role::Recipient]
-                } else {
-                    Vec::new()
-                };
+                roles = Vec::new();
+                if manager {
+                    roles.push(Role::Manager);
+                }
+                if keeps {
+                    roles.push(Role::Recipient);
+                }
             }
-            "destroyed" => roles.clear(),
-            _ => {}
+            MissionStatus::Destroyed => roles.retain(|r| *r == Role::Manager),
+            MissionStatus::Active | MissionStatus::Suspended => {}
         }
         let viewer = Viewer {
             roles,
@@ -189,17 +192,15 @@ impl Core {
         actor: &Actor,
         mission_id: &str,
         action: MissionAction,
-        audit_action: &'static str,
-    ) -> Result<(MissionRow, Viewer)> {
+        audit_action: AuditAction,
+    ) -> Result<(Mission, Viewer)> {
         let (mission, viewer) = self.viewer(actor, mission_id).await?;
         self.decide(
             viewer.mission(action),
             mission_event(audit_action, actor, mission_id),
         )
         .await?;
-        if action == MissionAction::Manage
-            && !matches!(mission.status.as_str(), "active" | "suspended")
-        {
+        if action == MissionAction::Manage && !mission.status.still_running() {
             return Err(Error::Conflict(Text::new(
                 "La mission est terminée : elle ne peut plus être modifiée.",
                 "The mission has ended: it can no longer be changed.",
@@ -255,14 +256,14 @@ impl Core {
         })?;
         store::insert(
             &self.db,
-            &MissionRow {
+            &Mission {
                 id: id.clone(),
                 name,
                 purpose,
                 controller_organisation_id: new.controller_organisation_id.clone(),
                 ends_at: to_millis(new.ends_at),
                 results_retained_until: new.results_retained_until.map(to_millis),
-                status: "active".to_owned(),
+                status: MissionStatus::Active,
                 access_window: window_json(&new.access_window)?,
             },
             to_millis(now),
@@ -270,7 +271,7 @@ impl Core {
         .await?;
         self.audit
             .record(
-                mission_event("mission.create", actor, &id).detail(serde_json::json!({
+                mission_event(AuditAction::MissionCreate, actor, &id).detail(serde_json::json!({
                     "controller_organisation_id": new.controller_organisation_id,
                     "ends_at": crate::clock::rfc3339(new.ends_at),
                 })),
@@ -308,9 +309,14 @@ impl Core {
         &self,
         actor: &Actor,
         mission_id: &str,
-    ) -> Result<(MissionView, Vec<ParticipantRow>)> {
+    ) -> Result<(MissionView, Vec<Participant>)> {
         let (mission, viewer) = self
-            .mission_for(actor, mission_id, MissionAction::View, "mission.view")
+            .mission_for(
+                actor,
+                mission_id,
+                MissionAction::View,
+                AuditAction::MissionView,
+            )
             .await?;
         let participants = store::participants(&self.db, mission_id).await?;
         let access_window = stored_window(&mission);
@@ -332,7 +338,12 @@ impl Core {
         patch: &MissionPatch,
     ) -> Result<()> {
         let (mut mission, _) = self
-            .mission_for(actor, mission_id, MissionAction::Manage, "mission.update")
+            .mission_for(
+                actor,
+                mission_id,
+                MissionAction::Manage,
+                AuditAction::MissionUpdate,
+            )
             .await?;
         let mut changes = serde_json::Map::new();
         if let Some(ends_at) = patch.ends_at {
@@ -396,10 +407,12 @@ impl Core {
             changes.insert("access_window".into(), serde_json::json!(window));
             mission.access_window = window_json(window)?;
         }
-        store::update(&self.db, &mission).await?;
+        if !store::update(&self.db, &mission).await? {
+            return Err(ended_meanwhile());
+        }
         self.audit
             .record(
-                mission_event("mission.update", actor, mission_id).detail(changes.into()),
+                mission_event(AuditAction::MissionUpdate, actor, mission_id).detail(changes.into()),
                 Outcome::Success,
             )
             .await?;
@@ -419,11 +432,11 @@ impl Core {
                 actor,
                 mission_id,
                 MissionAction::Manage,
-                "mission.participant_add",
+                AuditAction::ParticipantAdd,
             )
             .await?;
         match users::get(&self.db, user_id).await? {
-            Some(u) if u.disabled == 0 => {}
+            Some(u) if !u.disabled => {}
             _ => {
                 return Err(invalid(
                     "Ce compte n'existe pas ou est désactivé.",
@@ -436,14 +449,14 @@ impl Core {
             mission_id,
             user_id,
             Some(role),
-            "mission.participant_add",
+            AuditAction::ParticipantAdd,
         )
         .await?;
         let added = store::grant(
             &self.db,
             mission_id,
             user_id,
-            role.as_str(),
+            role,
             to_millis(self.clock.now()),
             Some(&actor.user_id),
         )
@@ -456,9 +469,13 @@ impl Core {
         } else {
             None
         };
+        if added {
+            self.notify_role_changed(actor, &mission, user_id, &[role], true)
+                .await;
+        }
         self.audit
             .record(
-                mission_event("mission.participant_add", actor, mission_id)
+                mission_event(AuditAction::ParticipantAdd, actor, mission_id)
                     .target(user_id)
                     .detail(
                         serde_json::json!({ "role": role.as_str(), "managers_notified": notified }),
@@ -482,7 +499,7 @@ impl Core {
             actor,
             mission_id,
             MissionAction::Manage,
-            "mission.participant_add",
+            AuditAction::ParticipantAdd,
         )
         .await?;
         let unknown = || {
@@ -494,7 +511,7 @@ impl Core {
         let username =
             crate::service::accounts::normalise_username(username).map_err(|_| unknown())?;
         let user = match users::by_username(&self.db, &username).await? {
-            Some(u) if u.disabled == 0 => u,
+            Some(u) if !u.disabled => u,
             _ => return Err(unknown()),
         };
         if roles.is_empty() {
@@ -517,30 +534,34 @@ impl Core {
         mission_id: &str,
         user_id: &str,
     ) -> Result<()> {
-        self.mission_for(
-            actor,
-            mission_id,
-            MissionAction::Manage,
-            "mission.participant_remove",
-        )
-        .await?;
+        let (mission, _) = self
+            .mission_for(
+                actor,
+                mission_id,
+                MissionAction::Manage,
+                AuditAction::ParticipantRemove,
+            )
+            .await?;
         self.check_grant(
             actor,
             mission_id,
             user_id,
             None,
-            "mission.participant_remove",
+            AuditAction::ParticipantRemove,
         )
         .await?;
+        let held = store::roles_of(&self.db, mission_id, user_id).await?;
         if !store::remove_participant(&self.db, mission_id, user_id).await? {
             return Err(Error::NotFound);
         }
         self.audit
             .record(
-                mission_event("mission.participant_remove", actor, mission_id).target(user_id),
+                mission_event(AuditAction::ParticipantRemove, actor, mission_id).target(user_id),
                 Outcome::Success,
             )
             .await?;
+        self.notify_role_changed(actor, &mission, user_id, &held, false)
+            .await;
         Ok(())
     }
 
@@ -552,17 +573,17 @@ impl Core {
         suspended: bool,
     ) -> Result<()> {
         let action = if suspended {
-            "mission.suspend"
+            AuditAction::MissionSuspend
         } else {
-            "mission.resume"
+            AuditAction::MissionResume
         };
         let (mut mission, _) = self
             .mission_for(actor, mission_id, MissionAction::Manage, action)
             .await?;
-        match (mission.status.as_str(), suspended) {
-            ("active", true) => mission.status = "suspended".to_owned(),
-            ("suspended", false) => mission.status = "active".to_owned(),
-            ("active", false) | ("suspended", true) => {}
+        match (mission.status, suspended) {
+            (MissionStatus::Active, true) => mission.status = MissionStatus::Suspended,
+            (MissionStatus::Suspended, false) => mission.status = MissionStatus::Active,
+            (MissionStatus::Active, false) | (MissionStatus::Suspended, true) => {}
             _ => {
                 return Err(Error::Conflict(Text::new(
                     "La mission est terminée : elle ne peut plus être suspendue ni reprise.",
@@ -570,12 +591,22 @@ impl Core {
                 )))
             }
         }
-        store::update(&self.db, &mission).await?;
+        if !store::update(&self.db, &mission).await? {
+            return Err(ended_meanwhile());
+        }
         self.audit
             .record(mission_event(action, actor, mission_id), Outcome::Success)
             .await?;
         Ok(())
     }
+}
+
+/// A running mission that ended (closed, expired) between its reading and its update.
+fn ended_meanwhile() -> Error {
+    Error::Conflict(Text::new(
+        "La mission vient de se terminer : elle ne peut plus être modifiée.",
+        "The mission has just ended: it can no longer be changed.",
+    ))
 }
 
 #[cfg(test)]

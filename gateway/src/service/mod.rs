@@ -1,5 +1,7 @@
 //! The rules: accounts, login, sessions, audit. No HTTP types here; handlers call these services.
 
+pub mod account;
+pub mod account_edits;
 pub mod accounts;
 pub mod antivirus;
 pub mod audit;
@@ -11,11 +13,16 @@ pub mod files;
 pub mod grants;
 pub mod journal;
 pub mod login;
+pub mod mail_tokens;
 pub mod mailer;
+pub mod mission_life;
 pub mod missions;
+pub mod notify;
 pub mod password_policy;
+pub mod password_reset;
 pub mod passwords;
 pub mod permissions;
+pub mod receipts;
 pub mod register;
 pub mod retention;
 pub mod review;
@@ -48,7 +55,7 @@ pub struct Core {
     pub blobs: storage::BlobStore,
     /// Signs destruction certificates.
     pub signer: certificate::Signer,
-    /// Sends end-of-mission warnings.
+    /// Sends end-of-mission warnings and notifications.
     pub mailer: mailer::Mailer,
     /// Runs the content checks in isolated worker processes.
     pub checker: Arc<crate::worker::Checker>,
@@ -57,6 +64,8 @@ pub struct Core {
     /// Uploads create and complete their rows under its read side; the status change that
     /// starts a destruction takes its write side (PostgreSQL adds the mission row's lock).
     pub upload_fence: Arc<tokio::sync::RwLock<()>>,
+    /// The notifications being sent in the background.
+    pub notifications: notify::InFlight,
 }
 
 impl std::fmt::Debug for Core {
@@ -173,7 +182,7 @@ pub enum Error {
     TooLarge(u64),
     /// The disclosure check found cells that may not be published (the violations, as the contract shapes them).
     #[error("disclosure check failed ({} violations)", .0.len())]
-    DisclosureCheckFailed(Vec<serde_json::Value>),
+    DisclosureCheckFailed(Vec<crate::domain::Violation>),
     /// The byte range asked for lies outside the file (its size).
     #[error("range not satisfiable (size {0})")]
     RangeNotSatisfiable(u64),

@@ -21,51 +21,13 @@
 //! `roles.raw_data_excluded_kinds` (the EPCI, which must only ever see aggregates) never hold
 //! a role that reads raw deposits (`depositor`, `processor`). The destruction certificate
 //! ([`Viewer::reads_certificate`]) is for platform admins, the mission's managers and its
-//! participants from the controller organisation.
+//! participants from the controller organisation. A file's download receipt (who downloaded
+//! it and when, [`FileAction::ReadReceipts`]) is for its uploader's organisation's participants,
+//! the mission's managers and platform admins (both read the mission's audit trail anyway); a
+//! held file's receipt stays with its organisation; everyone else is answered 404.
 
-/// A role in a mission.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// Manages participants, dates and suspension.
-    Manager,
-    /// Deposits raw files (bailleur staff).
-    Depositor,
-    /// Processes deposits and produces results (consultancy).
-    Processor,
-    /// Receives released results (EPCI).
-    Recipient,
-}
-
-impl Role {
-    /// Every role, in display order.
-    pub const ALL: [Role; 4] = [
-        Role::Manager,
-        Role::Depositor,
-        Role::Processor,
-        Role::Recipient,
-    ];
-
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Manager => "manager",
-            Role::Depositor => "depositor",
-            Role::Processor => "processor",
-            Role::Recipient => "recipient",
-        }
-    }
-
-    /// The role for a stored word.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-
-    /// Whether the role reads raw deposits (or puts them there).
-    pub fn touches_raw_data(self) -> bool {
-        matches!(self, Role::Depositor | Role::Processor)
-    }
-}
+use crate::domain::{CheckStatus, File, Mission, MissionStatus};
+pub use crate::domain::{Folder, Role};
 
 /// What is known of a role grant.
 #[derive(Debug, Clone, Copy)]
@@ -106,34 +68,6 @@ pub fn grant(f: &GrantFacts<'_>) -> Result<(), GrantRefusal> {
     Ok(())
 }
 
-/// A mission folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Folder {
-    /// Raw files from depositors.
-    Deposits,
-    /// Aggregated results from processors.
-    Results,
-}
-
-impl Folder {
-    /// The stored word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Folder::Deposits => "deposits",
-            Folder::Results => "results",
-        }
-    }
-
-    /// The folder for a stored word.
-    pub fn parse(s: &str) -> Option<Folder> {
-        match s {
-            "deposits" => Some(Folder::Deposits),
-            "results" => Some(Folder::Results),
-            _ => None,
-        }
-    }
-}
-
 /// What is known of a file for deciding access.
 #[derive(Debug, Clone, Copy)]
 pub struct FileFacts<'a> {
@@ -150,6 +84,58 @@ pub struct FileFacts<'a> {
     /// Not yet scanned by the antivirus (`pending_scan`): only its organisation sees it, and
     /// nobody may read, release or confirm it until a scan succeeds.
     pub pending_scan: bool,
+}
+
+impl<'a> From<&'a File> for FileFacts<'a> {
+    fn from(f: &'a File) -> Self {
+        FileFacts {
+            folder: f.folder,
+            organisation_id: &f.organisation_id,
+            released: f.released,
+            quarantined: f.check_is(CheckStatus::Quarantined),
+            disclosure_failed: f.check_is(CheckStatus::Failed),
+            pending_scan: f.check_is(CheckStatus::PendingScan),
+        }
+    }
+}
+
+/// What the caller may do with one file now, given the file's state and its mission's: the
+/// answer the pages and the API show, so that none of them re-derives it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FileAbilities {
+    /// See it and its metadata.
+    pub inspect: bool,
+    /// Read its content.
+    pub download: bool,
+    /// Release it to recipients: an unreleased result whose check has not failed, in an
+    /// active mission.
+    pub release: bool,
+    /// Release it despite its failed disclosure check (the controller's manager), in an active
+    /// mission.
+    pub override_release: bool,
+    /// Let it through after its quarantine (its organisation's depositors), in an active mission.
+    pub confirm: bool,
+    /// Delete it, in an active mission.
+    pub delete: bool,
+    /// Read its download receipt (who downloaded it, when).
+    pub receipts: bool,
+}
+
+/// What the caller may do with a mission now, given its status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct MissionAbilities {
+    /// See it and its participants.
+    pub view: bool,
+    /// Its files may be listed and read at all (active or ended; a suspended one refuses).
+    pub work_on_files: bool,
+    /// Upload a deposit now.
+    pub upload_deposit: bool,
+    /// Upload a result now.
+    pub upload_result: bool,
+    /// Manage it now (participants, dates, suspension, closing): a mission still running.
+    pub manage: bool,
+    /// Read its audit events and register.
+    pub audit: bool,
 }
 
 /// Something done to a mission as a whole.
@@ -184,6 +170,8 @@ pub enum FileAction {
     OverrideRelease,
     /// Let a quarantined deposit through after reading its report (its organisation's depositors).
     Confirm,
+    /// Read who downloaded it and when (its uploader's organisation, managers, admins).
+    ReadReceipts,
 }
 
 /// The outcome of a decision.
@@ -236,6 +224,15 @@ impl Viewer {
         f.folder == Folder::Results && self.controller && self.has(Role::Manager)
     }
 
+    /// Whether the caller reads the file's download receipt: participants of the uploader's
+    /// organisation, the mission's managers and platform admins; a held file's (quarantined or
+    /// awaiting its scan) only its organisation's, as it is hidden from everyone else.
+    fn reads_receipts(&self, f: &FileFacts<'_>) -> bool {
+        let own = !self.roles.is_empty() && f.organisation_id == self.organisation_id;
+        let held = f.quarantined || f.pending_scan;
+        own || (!held && (self.platform_admin || self.has(Role::Manager)))
+    }
+
     /// Whether the mission exists for the caller at all.
     pub fn sees_mission(&self) -> bool {
         self.platform_admin || !self.roles.is_empty()
@@ -283,9 +280,60 @@ impl Viewer {
             || (self.controller && !held.is_empty())
     }
 
+    /// What the caller may do with the mission now.
+    pub fn mission_abilities(&self, mission: &Mission) -> MissionAbilities {
+        let may = |action| self.mission(action) == Decision::Allow;
+        let active = mission.status == MissionStatus::Active;
+        MissionAbilities {
+            view: may(MissionAction::View),
+            work_on_files: mission.status.files_open() && may(MissionAction::ListFiles),
+            upload_deposit: active && may(MissionAction::UploadDeposit),
+            upload_result: active && may(MissionAction::UploadResult),
+            manage: mission.status.still_running() && may(MissionAction::Manage),
+            audit: may(MissionAction::Audit),
+        }
+    }
+
+    /// What the caller may do with one file of the mission now.
+    pub fn file_abilities(&self, mission: &Mission, file: &File) -> FileAbilities {
+        let facts = FileFacts::from(file);
+        let may = |action| self.file(&facts, action) == Decision::Allow;
+        // Changes are made in an active mission only; an ended one is read until destruction.
+        let active = mission.status == MissionStatus::Active;
+        let failed = file.check_is(CheckStatus::Failed);
+        FileAbilities {
+            inspect: may(FileAction::Inspect),
+            download: may(FileAction::Download),
+            release: active
+                && !file.released
+                && !failed
+                && file.folder == Folder::Results
+                && may(FileAction::Release),
+            override_release: active
+                && !file.released
+                && failed
+                && may(FileAction::OverrideRelease),
+            confirm: active && file.check_is(CheckStatus::Quarantined) && may(FileAction::Confirm),
+            delete: active && may(FileAction::Delete),
+            receipts: may(FileAction::ReadReceipts),
+        }
+    }
+
     /// Decides an action on a file of the mission.
     pub fn file(&self, f: &FileFacts<'_>, action: FileAction) -> Decision {
-        if !self.sees_mission() || !self.sees_file(f) {
+        if !self.sees_mission() {
+            return Decision::Hidden;
+        }
+        if action == FileAction::ReadReceipts {
+            // Managers read receipts of files they do not see; those who see the file but may
+            // not read its receipt (a processor on a deposit, a recipient) are answered 404 too.
+            return if self.reads_receipts(f) {
+                Decision::Allow
+            } else {
+                Decision::Hidden
+            };
+        }
+        if !self.sees_file(f) {
             return Decision::Hidden;
         }
         let allowed = match action {
@@ -304,6 +352,8 @@ impl Viewer {
                     && self.has(Role::Depositor)
                     && f.organisation_id == self.organisation_id
             }
+            // Decided above.
+            FileAction::ReadReceipts => false,
         };
         let leaves_it = matches!(
             action,
@@ -521,6 +571,50 @@ mod tests {
             viewer(&[Role::Manager], false, "A")
                 .file(&failed_then_held, FileAction::OverrideRelease),
             Decision::Hidden
+        );
+    }
+
+    #[test]
+    fn receipts_are_for_the_uploaders_organisation_managers_and_admins() {
+        let read = |v: Viewer, f: &FileFacts<'_>| v.file(f, FileAction::ReadReceipts);
+        assert_eq!(
+            read(viewer(&[Role::Depositor], false, "A"), &DEPOSIT_A),
+            Decision::Allow
+        );
+        assert_eq!(
+            read(viewer(&[Role::Recipient], false, "A"), &DEPOSIT_A),
+            Decision::Allow,
+            "any participant of the uploader's organisation"
+        );
+        assert_eq!(
+            read(viewer(&[Role::Manager], false, "B"), &DEPOSIT_A),
+            Decision::Allow
+        );
+        assert_eq!(read(viewer(&[], true, "OPS"), &DEPOSIT_A), Decision::Allow);
+        for (v, f) in [
+            (viewer(&[Role::Depositor], false, "B"), &DEPOSIT_A),
+            (viewer(&[Role::Processor], false, "C"), &DEPOSIT_A),
+            (viewer(&[Role::Recipient], false, "E"), &RELEASED),
+            (viewer(&[], false, "A"), &DEPOSIT_A),
+        ] {
+            assert_eq!(read(v, f), Decision::Hidden);
+        }
+        assert_eq!(
+            read(viewer(&[Role::Processor], false, "C"), &RESULT),
+            Decision::Allow
+        );
+        let held = FileFacts {
+            quarantined: true,
+            ..DEPOSIT_A
+        };
+        assert_eq!(
+            read(viewer(&[Role::Manager], false, "B"), &held),
+            Decision::Hidden
+        );
+        assert_eq!(read(viewer(&[], true, "OPS"), &held), Decision::Hidden);
+        assert_eq!(
+            read(viewer(&[Role::Depositor], false, "A"), &held),
+            Decision::Allow
         );
     }
 

@@ -8,13 +8,14 @@
 //! lock (an advisory lock on PostgreSQL), so several instances never destroy the same mission twice.
 
 use super::audit::{Event, Outcome};
-use super::permissions::{Decision, MissionAction, Role};
+use super::permissions::{Decision, Role};
 use super::{Actor, Core, Error, Result, Text};
 use crate::clock::{from_millis, rfc3339, to_millis};
-use crate::db::files::FileRow;
-use crate::db::missions::{self as missions_db, MissionRow};
+use crate::db::missions as missions_db;
 use crate::db::retention as store;
 use crate::db::{orgs, users, Engine};
+use crate::domain::AuditAction;
+use crate::domain::{File, FileState, Mission, MissionStatus};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use sha2::Digest as _;
@@ -32,11 +33,13 @@ pub struct SweepReport {
     pub files_destroyed: usize,
     /// Missions that reached `destroyed`.
     pub missions_destroyed: usize,
-    /// Warnings sent (one per participant and kind).
+    /// Warnings sent (one per participant and kind; queued for a digest counts as sent).
     pub warnings_sent: usize,
+    /// Notification digests sent.
+    pub digests_sent: usize,
 }
 
-fn system_event(action: &'static str, mission_id: &str) -> Event {
+fn system_event(action: AuditAction, mission_id: &str) -> Event {
     let mut e = Event::new(action, None);
     e.mission_id = Some(mission_id.to_owned());
     e
@@ -141,22 +144,13 @@ impl Core {
         }
         self.sweep_abandoned_uploads().await?;
         self.sweep_orphan_blobs().await?;
+        report.digests_sent = self.send_digests().await?;
         Ok(report)
     }
 
     /// Ends a mission now and starts its destruction (managers and platform admins).
     pub async fn close_mission(&self, actor: &Actor, mission_id: &str) -> Result<()> {
-        let (mission, viewer) = self.viewer(actor, mission_id).await?;
-        let mut event = Event::new("mission.close", Some(actor));
-        event.mission_id = Some(mission_id.to_owned());
-        self.decide(viewer.mission(MissionAction::Manage), event)
-            .await?;
-        if !matches!(mission.status.as_str(), "active" | "suspended") {
-            return Err(Error::Conflict(Text::new(
-                "La mission est déjà terminée.",
-                "The mission has already ended.",
-            )));
-        }
+        self.closable(actor, mission_id).await?;
         let actor = actor.clone();
         let id = mission_id.to_owned();
         self.locked(mission_id, move |core| async move {
@@ -176,7 +170,7 @@ impl Core {
         let Some(mut mission) = missions_db::get(&self.db, mission_id).await? else {
             return Ok((0, false));
         };
-        if !matches!(mission.status.as_str(), "active" | "suspended") {
+        if !mission.status.still_running() {
             return Ok((0, false));
         }
         let now = to_millis(self.clock.now());
@@ -184,18 +178,24 @@ impl Core {
         if actor.is_some() {
             mission.ends_at = mission.ends_at.min(now);
         }
-        mission.status = "ended".to_owned();
+        mission.status = MissionStatus::Ended;
         {
             // No upload is between its row and its completion while the status changes.
             let _fence = self.upload_fence.write().await;
             store::set_state(&self.db, &mission, closed_at, None, None).await?;
+            if let Some(a) = actor {
+                store::set_closed_by(&self.db, mission_id, &a.user_id).await?;
+            }
         }
         let mut event = match actor {
-            Some(a) => Event::new("mission.close", Some(a)),
-            None => Event::new("mission.end", None),
+            Some(a) => Event::new(AuditAction::MissionClose, Some(a)),
+            None => Event::new(AuditAction::MissionEnd, None),
         };
         event.mission_id = Some(mission_id.to_owned());
         self.audit.record(event, Outcome::Success).await?;
+        if let Some(a) = actor {
+            self.notify_mission_closed(a, &mission).await;
+        }
         self.progress_ended(mission_id).await
     }
 
@@ -204,22 +204,16 @@ impl Core {
         let Some(mission) = missions_db::get(&self.db, mission_id).await? else {
             return Ok((0, false));
         };
-        if mission.status != "ended" {
+        if mission.status != MissionStatus::Ended {
             return Ok((0, false));
         }
         let now = to_millis(self.clock.now());
-        let retention_over = mission.results_retained_until.is_none_or(|t| t <= now);
         let files = store::all_files(&self.db, mission_id).await?;
-        let keeps_something = !retention_over
-            && files
-                .iter()
-                .any(|f| f.state == "stored" && f.released != 0 && f.folder == "results");
+        let keeps_something =
+            !mission.retention_over(now) && files.iter().any(File::outlives_mission_end);
         if keeps_something {
             let mut destroyed = 0;
-            for f in files
-                .iter()
-                .filter(|f| !(f.state == "stored" && f.released != 0 && f.folder == "results"))
-            {
+            for f in files.iter().filter(|f| !f.outlives_mission_end()) {
                 self.destroy_file(f, "mission ended").await?;
                 destroyed += 1;
             }
@@ -232,14 +226,14 @@ impl Core {
     }
 
     /// Deletes one file's blob and replaces its row by a tombstone.
-    async fn destroy_file(&self, f: &FileRow, reason: &str) -> Result<()> {
+    async fn destroy_file(&self, f: &File, reason: &str) -> Result<()> {
         self.blobs
             .delete(&f.mission_id, &f.id)
             .await
             .map_err(|e| Error::Unexpected(anyhow::anyhow!("deleting blob {}: {e}", f.id)))?;
         store::bury(&self.db, f, to_millis(self.clock.now()), reason).await?;
-        if f.state == "stored" {
-            let mut event = system_event("file.destroy", &f.mission_id);
+        if f.state == FileState::Stored {
+            let mut event = system_event(AuditAction::FileDestroy, &f.mission_id);
             event.file_id = Some(f.id.clone());
             event.detail = Some(
                 json!({ "name": f.name, "folder": f.folder, "size": f.size, "sha256": f.sha256, "reason": reason }),
@@ -251,10 +245,7 @@ impl Core {
 
     async fn destroy_file_by_id(&self, file_id: &str, reason: &str) -> Result<bool> {
         match crate::db::files::get(&self.db, file_id).await? {
-            Some(f)
-                if f.expires_at
-                    .is_some_and(|t| t <= to_millis(self.clock.now())) =>
-            {
+            Some(f) if f.expired(to_millis(self.clock.now())) => {
                 self.destroy_file(&f, reason).await?;
                 Ok(true)
             }
@@ -263,7 +254,7 @@ impl Core {
     }
 
     /// Shreds the mission key, deletes what is left, marks the mission destroyed, signs the certificate.
-    async fn finalize(&self, mission: &MissionRow, files: Vec<FileRow>) -> Result<()> {
+    async fn finalize(&self, mission: &Mission, files: Vec<File>) -> Result<()> {
         self.blobs
             .keys()
             .destroy_mission_key(&mission.id)
@@ -287,7 +278,7 @@ impl Core {
         })?;
         self.check_store_empty(&mission.id).await?;
         let mut destroyed = mission.clone();
-        destroyed.status = "destroyed".to_owned();
+        destroyed.status = MissionStatus::Destroyed;
         let now = to_millis(self.clock.now());
         store::set_state(&self.db, &destroyed, None, None, Some(now)).await?;
         let certificate = self.build_certificate(&mission.id).await?;
@@ -295,11 +286,12 @@ impl Core {
         if store::insert_certificate(&self.db, &mission.id, &body, now).await? {
             self.audit
                 .record(
-                    system_event("mission.destroy", &mission.id)
+                    system_event(AuditAction::MissionDestroy, &mission.id)
                         .detail(json!({ "files": files.len() })),
                     Outcome::Success,
                 )
                 .await?;
+            self.notify_mission_destroyed(&destroyed).await;
         }
         Ok(())
     }
@@ -336,7 +328,7 @@ impl Core {
                     "organisation": org(&t.organisation_id),
                     "uploaded_by": { "id": t.uploaded_by, "display_name": people.get(&t.uploaded_by) },
                     "uploaded_at": rfc3339(from_millis(t.uploaded_at)),
-                    "released": t.released != 0,
+                    "released": t.released,
                     "destroyed_at": rfc3339(from_millis(t.destroyed_at)),
                 })
             })
@@ -356,6 +348,8 @@ impl Core {
                 "initial_ends_at": time(dates.initial_ends_at),
                 "ends_at": rfc3339(from_millis(mission.ends_at)),
                 "closed_at": time(dates.closed_at),
+                // Additive: who closed the mission; null when it ended at its end date (expiry).
+                "closed_by": dates.closed_by.as_deref().map(|id| json!({ "id": id, "display_name": people.get(id) })),
                 "results_retained_until": time(mission.results_retained_until),
             },
             "files": files,
@@ -381,11 +375,7 @@ impl Core {
     /// participants from the controller organisation (the permission table decides).
     pub async fn certificate(&self, actor: &Actor, mission_id: &str) -> Result<Value> {
         let (_, viewer) = self.viewer(actor, mission_id).await?;
-        let held: Vec<Role> = missions_db::roles_of(&self.db, mission_id, &actor.user_id)
-            .await?
-            .iter()
-            .filter_map(|r| Role::parse(r))
-            .collect();
+        let held: Vec<Role> = missions_db::roles_of(&self.db, mission_id, &actor.user_id).await?;
         if !viewer.reads_certificate(&held) {
             return Err(Error::NotFound);
         }
@@ -401,13 +391,13 @@ impl Core {
         actor: &Actor,
         file_id: &str,
         expires_at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<FileRow> {
+    ) -> Result<File> {
         let file = crate::db::files::get(&self.db, file_id)
             .await?
             .ok_or(Error::NotFound)?;
         let (_, viewer) = self.viewer(actor, &file.mission_id).await?;
-        let facts = super::files::facts(&file);
-        let mut event = Event::new("file.expiry", Some(actor));
+        let facts = super::permissions::FileFacts::from(&file);
+        let mut event = Event::new(AuditAction::FileExpiry, Some(actor));
         event.mission_id = Some(file.mission_id.clone());
         event.file_id = Some(file.id.clone());
         match viewer.file(&facts, super::permissions::FileAction::Delete) {
@@ -442,7 +432,7 @@ impl Core {
                 let Some(mission) = missions_db::get(&self.db, &id).await? else {
                     continue;
                 };
-                if mission.ends_at <= to_millis(now)
+                if mission.end_passed(to_millis(now))
                     || !store::mark_warning(&self.db, &id, kind, to_millis(now)).await?
                 {
                     continue;
@@ -453,51 +443,46 @@ impl Core {
         Ok(sent)
     }
 
-    async fn warn_participants(&self, mission: &MissionRow, days: i64) -> Result<usize> {
+    async fn warn_participants(&self, mission: &Mission, days: i64) -> Result<usize> {
         let ends = from_millis(mission.ends_at);
         let when_fr = crate::clock::paris_fr(ends);
         let when_en = format!("{} (Paris time)", crate::clock::paris_en(ends));
-        let mut seen = std::collections::HashSet::new();
-        let mut sent = 0;
-        for p in missions_db::participants(&self.db, &mission.id).await? {
-            if !seen.insert(p.user_id.clone()) {
-                continue;
-            }
-            let Some(user) = users::get(&self.db, &p.user_id).await? else {
-                continue;
-            };
-            if user.disabled != 0 {
-                continue;
-            }
-            let (left_fr, left_en) = if days == 1 {
-                ("demain".to_owned(), "tomorrow".to_owned())
-            } else {
-                (format!("dans {days} jours"), format!("in {days} days"))
-            };
-            let subject = format!(
-                "[Passerelle] La mission « {m} » se termine {left_fr} / Mission \"{m}\" ends {left_en}",
-                m = mission.name
-            );
-            let body = format!(
-                "Bonjour {name},\n\nLa mission « {m} » se termine {left_fr}, le {when_fr}.\n\
-                 À cette date, les dépôts et les résultats non mis à disposition seront détruits, \
-                 ainsi que tous les accès. Les résultats mis à disposition restent consultables par \
-                 les destinataires jusqu'à leur date de conservation.\n\
-                 Si la mission doit être prolongée, adressez-vous à son responsable.\n\n\
-                 ---\n\nHello {name},\n\nThe mission \"{m}\" ends {left_en}, on {when_en}.\n\
-                 On that date, deposits and unreleased results will be destroyed, along with every access. \
-                 Released results remain available to recipients until their retention date.\n\
-                 If the mission must be extended, contact its manager.\n\n-- Passerelle\n",
-                name = user.display_name,
-                m = mission.name,
-            );
-            self.mailer
-                .send(&user.display_name, &user.email, &subject, body)
-                .await
-                .map_err(Error::Unexpected)?;
-            sent += 1;
-        }
-        let mut event = system_event("mission.warning", &mission.id);
+        let (left_fr, left_en) = if days == 1 {
+            ("demain".to_owned(), "tomorrow".to_owned())
+        } else {
+            (format!("dans {days} jours"), format!("in {days} days"))
+        };
+        let m = &mission.name;
+        let note = super::notify::Note {
+            kind: crate::domain::NotificationKind::MissionEnding,
+            mission: mission.clone(),
+            file_id: None,
+            to: super::notify::To::Everyone,
+            except: None,
+            subject: Text::new(
+                format!("La mission « {m} » se termine {left_fr}"),
+                format!("Mission \"{m}\" ends {left_en}"),
+            ),
+            body: Text::new(
+                format!(
+                    "La mission « {m} » se termine {left_fr}, le {when_fr}.\n\
+                     À cette date, les dépôts et les résultats non mis à disposition seront détruits, \
+                     ainsi que tous les accès. Les résultats mis à disposition restent consultables par \
+                     les destinataires jusqu'à leur date de conservation.\n\
+                     Si la mission doit être prolongée, adressez-vous à son responsable."
+                ),
+                format!(
+                    "The mission \"{m}\" ends {left_en}, on {when_en}.\n\
+                     On that date, deposits and unreleased results will be destroyed, along with every access. \
+                     Released results remain available to recipients until their retention date.\n\
+                     If the mission must be extended, contact its manager."
+                ),
+            ),
+            certificate_link: None,
+        };
+        // The sweeper is a background task already: the warnings go out before it moves on.
+        let sent = self.notify_inline(note).await;
+        let mut event = system_event(AuditAction::MissionWarning, &mission.id);
         event.detail = Some(json!({ "days_left": days, "recipients": sent }));
         self.audit.record(event, Outcome::Success).await?;
         Ok(sent)
@@ -525,7 +510,7 @@ impl Core {
     /// belongs to this one process, so every unfinished upload is dead; on PostgreSQL another
     /// instance may be receiving one right now, so the sweeper's one-day rule applies instead.
     pub async fn recover_interrupted_uploads(&self) -> Result<usize> {
-        if self.db.engine != crate::db::Engine::Sqlite {
+        if self.db.engine != Engine::Sqlite {
             return Ok(0);
         }
         let now = to_millis(self.clock.now()).saturating_add(1);
@@ -538,7 +523,7 @@ impl Core {
         for f in &stale {
             let _ = self.blobs.delete(&f.mission_id, &f.id).await;
             crate::db::files::delete(&self.db, &f.id).await?;
-            let mut event = system_event("file.upload", &f.mission_id);
+            let mut event = system_event(AuditAction::FileUpload, &f.mission_id);
             event.file_id = Some(f.id.clone());
             event.detail = Some(json!({ "name": f.name, "folder": f.folder, "reason": why }));
             self.audit.record(event, Outcome::Failed).await?;

@@ -1,14 +1,13 @@
 //! The access review (every account, its missions, roles and last login, inactive accounts
 //! flagged) and the list of destroyed missions, for platform administrators.
 
-use super::journal::paris_seconds;
 use super::permissions::Role;
-use super::register::csv_row;
 use super::{Actor, Core, Result};
 use crate::clock::to_millis;
-use crate::db::missions::{self as missions_db, MissionRow};
+use crate::db::missions as missions_db;
 use crate::db::review::{self as store, ReviewAccountRow};
 use crate::db::{orgs, retention};
+use crate::domain::Mission;
 use std::collections::HashMap;
 
 /// An enabled account without a login for this many days or more is flagged in the review.
@@ -49,7 +48,7 @@ pub struct ReviewedAccount {
 #[derive(Debug, Clone)]
 pub struct DestroyedMission {
     /// The mission.
-    pub mission: MissionRow,
+    pub mission: Mission,
     /// Its controller organisation's name.
     pub controller: String,
     /// When it reached `destroyed` (ms).
@@ -97,7 +96,7 @@ impl Core {
                     now_ms,
                     account.created_at,
                     account.last_login_at,
-                    account.disabled != 0,
+                    account.disabled,
                 );
                 ReviewedAccount {
                     missions: by_user.remove(&account.id).unwrap_or_default(),
@@ -107,50 +106,6 @@ impl Core {
                 }
             })
             .collect())
-    }
-
-    /// The access review as CSV for a spreadsheet (UTF-8 with a byte-order mark, `;`, Paris time,
-    /// French words, cells safe from formula injection).
-    pub async fn access_review_csv(&self, actor: &Actor) -> Result<String> {
-        let fr = admin_ui::Lang::Fr;
-        let mut out = format!("\u{feff}{REVIEW_CSV_HEADER}\r\n");
-        for r in self.access_review(actor).await? {
-            let a = &r.account;
-            let missions = r
-                .missions
-                .iter()
-                .map(|m| {
-                    let roles: Vec<&str> =
-                        m.roles.iter().map(|x| fr.role_name(x.as_str())).collect();
-                    format!(
-                        "{} ({}) : {}",
-                        m.name,
-                        fr.mission_status(&m.status),
-                        roles.join(", ")
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(" | ");
-            out.push_str(&csv_row(&[
-                a.username.clone(),
-                a.display_name.clone(),
-                a.organisation.clone(),
-                if a.disabled != 0 {
-                    "désactivé"
-                } else {
-                    "actif"
-                }
-                .to_owned(),
-                if a.platform_admin != 0 { "oui" } else { "non" }.to_owned(),
-                missions,
-                a.last_login_at
-                    .map(paris_seconds)
-                    .unwrap_or_else(|| "jamais".to_owned()),
-                r.days_without_login.to_string(),
-                if r.inactive { "oui" } else { "non" }.to_owned(),
-            ]));
-        }
-        Ok(out)
     }
 
     /// Every destroyed mission, the most recently destroyed first.
@@ -163,7 +118,7 @@ impl Core {
             .collect();
         let mut out = Vec::new();
         for mission in missions_db::list_all(&self.db).await? {
-            if mission.status != "destroyed" {
+            if mission.status != crate::domain::MissionStatus::Destroyed {
                 continue;
             }
             let destroyed_at = retention::dates(&self.db, &mission.id)

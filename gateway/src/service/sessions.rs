@@ -4,6 +4,7 @@ use super::audit::{Event, Outcome};
 use super::{random_token, token_hash, Actor, Core, Error, Result};
 use crate::clock::{from_millis, to_millis};
 use crate::db::sessions as store;
+use crate::domain::AuditAction;
 use chrono::{DateTime, Utc};
 
 /// How the session's token travels.
@@ -52,29 +53,44 @@ pub struct Session {
     pub idle_deadline: DateTime<Utc>,
 }
 
+/// A `User-Agent` is kept up to this many characters.
+const USER_AGENT_MAX: usize = 256;
+
 /// Sessions are touched at most this often, so that each request does not write.
 const TOUCH_EVERY_MS: i64 = 15_000;
 
 impl Core {
-    fn idle_ms(&self) -> i64 {
+    pub(crate) fn idle_ms(&self) -> i64 {
         (self.config.sessions.idle_timeout_secs as i64).saturating_mul(1000)
     }
 
-    /// Opens a session for a user who completed the login.
-    pub async fn open_session(&self, user_id: &str, kind: SessionKind) -> Result<NewSession> {
+    /// Opens a session for a user who completed the login, from `ip` with the client `user_agent`
+    /// (kept, shortened, to show the person where their sessions are).
+    pub async fn open_session(
+        &self,
+        user_id: &str,
+        kind: SessionKind,
+        ip: &str,
+        user_agent: &str,
+    ) -> Result<NewSession> {
         let now = self.clock.now();
         let token = random_token();
         let csrf_token = random_token();
         let expires_at =
             now + chrono::Duration::seconds(self.config.sessions.absolute_lifetime_secs as i64);
+        let user_agent: String = user_agent.chars().take(USER_AGENT_MAX).collect();
         store::insert(
             &self.db,
-            &token_hash(&token),
-            user_id,
-            kind.as_str(),
-            &csrf_token,
-            to_millis(now),
-            to_millis(expires_at),
+            &store::NewSessionRow {
+                id_hash: &token_hash(&token),
+                user_id,
+                kind: kind.as_str(),
+                csrf_token: &csrf_token,
+                now_ms: to_millis(now),
+                expires_at: to_millis(expires_at),
+                ip,
+                user_agent: &user_agent,
+            },
         )
         .await?;
         Ok(NewSession {
@@ -102,7 +118,7 @@ impl Core {
             .ok_or(Error::Unauthenticated)?;
         let now = to_millis(self.clock.now());
         let idle = self.idle_ms();
-        if row.disabled != 0 || now >= row.expires_at || now - row.last_seen_at >= idle {
+        if row.disabled || now >= row.expires_at || now - row.last_seen_at >= idle {
             store::delete(&self.db, &id_hash).await?;
             return Err(Error::Unauthenticated);
         }
@@ -117,7 +133,7 @@ impl Core {
                 user_id: row.user_id,
                 username: row.username,
                 organisation_id: row.organisation_id,
-                platform_admin: row.platform_admin != 0,
+                platform_admin: row.platform_admin,
                 ip: ip.to_owned(),
             },
             kind: if row.kind == "cookie" {
@@ -137,7 +153,7 @@ impl Core {
         store::delete(&self.db, &session.id_hash).await?;
         self.audit
             .record(
-                Event::new("auth.logout", Some(&session.actor)),
+                Event::new(AuditAction::Logout, Some(&session.actor)),
                 Outcome::Success,
             )
             .await?;
@@ -148,6 +164,7 @@ impl Core {
     pub async fn purge_sessions(&self) -> Result<u64> {
         let now = to_millis(self.clock.now());
         crate::db::auth::purge_challenges(&self.db, now).await?;
+        crate::db::mail_tokens::purge(&self.db, now).await?;
         super::throttle::purge(&self.db, self.clock.now()).await?;
         Ok(store::purge(&self.db, now, self.idle_ms()).await?)
     }

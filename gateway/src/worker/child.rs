@@ -7,8 +7,8 @@
 //! no new file descriptors beyond a handful, no new privileges, and death with its parent.
 
 use super::protocol::{
-    read_frame, write_frame, CheckKind, FindingReport, Job, Outcome, Report, ViolationReport,
-    MAX_BLOCK_BYTES, MAX_JOB_BYTES, TAG_DONE, TAG_READ,
+    read_frame, read_frame_into, write_frame, CheckKind, FindingReport, Job, Outcome, Report,
+    ViolationReport, MAX_BLOCK_BYTES, MAX_JOB_BYTES, TAG_DONE, TAG_READ,
 };
 use crate::checks::{self, CheckError, Format};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -105,7 +105,9 @@ struct RemoteFile<I, O> {
     /// Known once the file has fully arrived.
     len: Option<u64>,
     pos: u64,
+    /// The current block is `buf[..buf_len]` (the allocation is kept from block to block).
     buf: Vec<u8>,
+    buf_len: usize,
     buf_start: u64,
     /// The block asked for ahead (offset, length), whose answer has not been read yet: while the
     /// reader works on one block, the gateway fetches the next, so that reading front to back
@@ -132,21 +134,22 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
         self.output.flush()
     }
 
-    /// Reads the answer to a request for `want` bytes at `pos`.
-    fn answer(&mut self, pos: u64, want: u64) -> io::Result<Vec<u8>> {
-        let block = read_frame(&mut self.input, MAX_BLOCK_BYTES)?;
-        let got = block.len() as u64;
-        if got > want || (self.len.is_some() && got < want) {
+    /// Reads the answer to a request for `want` bytes at `pos` into `buf`; returns its length.
+    fn answer(&mut self, pos: u64, want: u64) -> io::Result<usize> {
+        let got = read_frame_into(&mut self.input, MAX_BLOCK_BYTES, &mut self.buf)?;
+        // Nothing of the block is in use until it is checked (`buf_len` is set by the caller).
+        self.buf_len = 0;
+        if got as u64 > want || (self.len.is_some() && (got as u64) < want) {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
                 "the gateway answered a block of the wrong size",
             ));
         }
-        if got < want {
+        if (got as u64) < want {
             // A file still arriving: a short block is its end.
-            self.len = Some(pos + got);
+            self.len = Some(pos + got as u64);
         }
-        Ok(block)
+        Ok(got)
     }
 
     /// Reads (and drops) the answer to a request still pending, so that the gateway is never left
@@ -161,7 +164,7 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
     /// Gets the block at `pos` (asked ahead or now) and asks for the next one; `false` at the end.
     fn fetch(&mut self) -> io::Result<bool> {
         let pos = self.pos;
-        let block = match self.ahead.take() {
+        let got = match self.ahead.take() {
             Some((at, want)) if at == pos => self.answer(at, want)?,
             pending => {
                 if let Some((at, want)) = pending {
@@ -175,16 +178,16 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
                 self.answer(pos, want)?
             }
         };
-        let next = pos + block.len() as u64;
+        let next = pos + got as u64;
         let more = self.len.is_none_or(|len| next < len);
-        self.buf = block;
+        self.buf_len = got;
         self.buf_start = pos;
-        if more && !self.buf.is_empty() {
+        if more && got > 0 {
             let want = self.want(next);
             self.request(next, want)?;
             self.ahead = Some((next, want));
         }
-        Ok(!self.buf.is_empty())
+        Ok(got > 0)
     }
 }
 
@@ -193,12 +196,12 @@ impl<I: Read, O: Write> Read for RemoteFile<I, O> {
         if self.len.is_some_and(|len| self.pos >= len) || out.is_empty() {
             return Ok(0);
         }
-        let end = self.buf_start + self.buf.len() as u64;
+        let end = self.buf_start + self.buf_len as u64;
         if (self.pos < self.buf_start || self.pos >= end) && !self.fetch()? {
             return Ok(0);
         }
         let offset = (self.pos - self.buf_start) as usize;
-        let n = out.len().min(self.buf.len() - offset);
+        let n = out.len().min(self.buf_len - offset);
         out[..n].copy_from_slice(&self.buf[offset..offset + n]);
         self.pos += n as u64;
         Ok(n)
@@ -227,57 +230,23 @@ impl<I, O> Seek for RemoteFile<I, O> {
 }
 
 fn finding(f: &checks::Finding) -> FindingReport {
-    if f.kind == checks::FindingKind::Unreadable {
-        let part = f.sheet.as_deref().unwrap_or("fichier");
-        return FindingReport {
-            sheet: f.sheet.clone(),
-            column: f.column.clone(),
-            kind: f.kind.code().to_owned(),
-            count: f.count,
-            example: f.example.clone(),
-            message_fr: format!(
-                "« {part} » n'a pas pu être vérifié ({}) : assurez-vous qu'il ne contient aucun identifiant direct avant de confirmer le dépôt.",
-                f.example
-            ),
-            message_en: format!(
-                "\"{part}\" could not be checked ({}): make sure it holds no direct identifier before confirming the deposit.",
-                f.example
-            ),
-        };
-    }
     FindingReport {
         sheet: f.sheet.clone(),
         column: f.column.clone(),
-        kind: f.kind.code().to_owned(),
+        kind: f.kind,
         count: f.count,
         example: f.example.clone(),
-        message_fr: f.message_fr(),
-        message_en: f.message_en(),
     }
 }
 
 fn violation(v: &checks::Violation) -> ViolationReport {
-    if v.rule == checks::Rule::Unreadable {
-        // The contract's shape: no cell to point at; the part and the reason go in the message.
-        let part = v.sheet.as_deref().unwrap_or("fichier");
-        return ViolationReport {
-            sheet: None,
-            row: None,
-            column: None,
-            value: None,
-            rule: v.rule.code().to_owned(),
-            message_fr: format!("« {part} » : {} ; {}", v.value, v.rule.message_fr()),
-            message_en: format!("\"{part}\": {}", v.rule.message_en()),
-        };
-    }
     ViolationReport {
         sheet: v.sheet.clone(),
-        row: Some(v.row),
-        column: Some(v.column.clone()),
-        value: Some(v.value.clone()),
-        rule: v.rule.code().to_owned(),
-        message_fr: v.message_fr(),
-        message_en: v.message_en(),
+        row: v.row,
+        column: v.column.clone(),
+        value: v.value.clone(),
+        rule: v.rule,
+        labels: v.labels.clone(),
     }
 }
 
@@ -390,6 +359,7 @@ pub fn main(args: &[String]) -> i32 {
             len: job.size,
             pos: 0,
             buf: Vec::new(),
+            buf_len: 0,
             buf_start: 0,
             ahead: None,
         };
@@ -458,7 +428,12 @@ mod tests {
         };
         match run_job(&job, io::Cursor::new(csv)) {
             Outcome::Findings { findings } => {
-                assert!(findings.iter().any(|f| f.kind == "email"), "{findings:?}")
+                assert!(
+                    findings
+                        .iter()
+                        .any(|f| f.kind == crate::domain::FindingKind::Email),
+                    "{findings:?}"
+                )
             }
             other => panic!("{other:?}"),
         }

@@ -9,6 +9,7 @@
 //!
 //! Every length read from the other side is checked against a bound before anything is allocated.
 
+use crate::domain::{FindingKind, Rule};
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 
@@ -76,42 +77,38 @@ pub struct Job {
     pub disclosure: DisclosureSettings,
 }
 
-/// A direct identifier found by the scan, as the API shows it.
+/// A direct identifier found by the scan (the gateway words it: [`crate::domain::wording`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FindingReport {
-    /// The sheet (`None` for a CSV file).
+    /// The sheet (`None` for a CSV file); for `unreadable`, the entry that could not be read.
     pub sheet: Option<String>,
     /// The column's header (empty when the finding concerns the whole file or an entry).
     pub column: String,
-    /// The kind's machine code (`nir`, `email`…, or `unreadable`).
-    pub kind: String,
+    /// What was found.
+    pub kind: FindingKind,
     /// How many cells.
     pub count: u64,
-    /// The first one, masked; for `unreadable`, which part and why.
+    /// The first one, masked; for `unreadable`, why, in French.
     pub example: String,
-    /// A sentence for a person, in French.
-    pub message_fr: String,
-    /// The same in English.
-    pub message_en: String,
 }
 
-/// A cell that breaks a disclosure rule, as the API shows it (all `None` for `unreadable`).
+/// A cell that breaks a disclosure rule (the gateway words it: [`crate::domain::wording`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViolationReport {
-    /// The sheet (`None` for a CSV file).
+    /// The sheet (`None` for a CSV file); for `unreadable`, the entry that could not be read
+    /// (`None`: the whole file).
     pub sheet: Option<String>,
-    /// The 1-based row as a spreadsheet shows it.
-    pub row: Option<u64>,
+    /// The 1-based row as a spreadsheet shows it (0 for `unreadable`).
+    pub row: u64,
     /// The column's header.
-    pub column: Option<String>,
-    /// The cell as written.
-    pub value: Option<String>,
-    /// The rule's machine code (`min_count`…, or `unreadable`).
-    pub rule: String,
-    /// A sentence for a person, in French.
-    pub message_fr: String,
-    /// The same in English.
-    pub message_en: String,
+    pub column: String,
+    /// The cell as written; for `unreadable`, why, in French.
+    pub value: String,
+    /// The rule it breaks.
+    pub rule: Rule,
+    /// The row's labels (`commune`, `quartier`…), bounded by the check.
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// What the check concluded.
@@ -173,6 +170,27 @@ pub fn read_frame(input: &mut impl Read, max: u32) -> io::Result<Vec<u8>> {
     Ok(body)
 }
 
+/// Reads a length-prefixed frame of at most `max` bytes into `buf`, whose allocation is kept from one
+/// frame to the next (grown, and zeroed, only when a frame is longer than any before); returns the
+/// frame's length: the frame is `buf[..len]`.
+pub fn read_frame_into(input: &mut impl Read, max: u32, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len)?;
+    let len = u32::from_be_bytes(len);
+    if len > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("frame of {len} bytes, over the {max} allowed"),
+        ));
+    }
+    let len = len as usize;
+    if buf.len() < len {
+        buf.resize(len, 0);
+    }
+    input.read_exact(&mut buf[..len])?;
+    Ok(len)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +205,24 @@ mod tests {
         // A hostile length of 4 GiB is refused before any allocation.
         let huge = u32::MAX.to_be_bytes();
         assert!(read_frame(&mut &huge[..], MAX_REPORT_BYTES).is_err());
+        let mut kept = Vec::new();
+        assert!(read_frame_into(&mut &huge[..], MAX_BLOCK_BYTES, &mut kept).is_err());
+        assert!(kept.is_empty());
+        // A buffer kept from frame to frame: a shorter frame reuses it, its length says what is new.
+        let mut two = Vec::new();
+        write_frame(&mut two, None, b"longer").unwrap();
+        write_frame(&mut two, None, b"abc").unwrap();
+        let mut input = &two[..];
+        assert_eq!(read_frame_into(&mut input, 16, &mut kept).unwrap(), 6);
+        assert_eq!(&kept[..6], b"longer");
+        assert_eq!(read_frame_into(&mut input, 16, &mut kept).unwrap(), 3);
+        assert_eq!(&kept[..3], b"abc");
+        assert_eq!(
+            read_frame_into(&mut input, 5, &mut kept)
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::UnexpectedEof
+        );
     }
 
     #[test]

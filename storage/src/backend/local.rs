@@ -431,5 +431,5 @@ fn read_exact_at(
         return Err(err(std::io::ErrorKind::UnexpectedEof.into()));
     }
     // Zero-copy: the vector is uniquely owned.
-    Ok(BytesMut::from(bytes::Bytes::from(buf)))
+    Ok(BytesMut::from(Bytes::from(buf)))
 }

@@ -25,7 +25,7 @@ fn big_input(
     n: usize,
 ) -> (
     Vec<u8>,
-    impl futures::Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+    impl Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
 ) {
     let mib = Bytes::from(data(1 << 20, 42));
     let mut whole = Vec::with_capacity(n << 20);

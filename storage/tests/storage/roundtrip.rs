@@ -152,12 +152,7 @@ fn range_reads_equal_slices() {
 
 #[tokio::test]
 async fn reader_is_send_static_stream() {
-    fn assert_stream<
-        S: futures::Stream<Item = Result<bytes::Bytes, StorageError>> + Send + 'static,
-    >(
-        _: &S,
-    ) {
-    }
+    fn assert_stream<S: Stream<Item = Result<Bytes, StorageError>> + Send + 'static>(_: &S) {}
     let env = Env::new();
     env.store
         .write("m1", "a", chunks(&data(300_000, 1), 4096))

@@ -1,9 +1,9 @@
 //! Platform administration: organisations, accounts, disable and reset, the contract's errors.
 
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     admins_manage_organisations_and_users,
     disabling_ends_sessions_at_once,
     reset_forces_new_password_and_enrollment,
@@ -13,7 +13,7 @@ crate::on_every_backend!(
 );
 
 async fn admins_manage_organisations_and_users(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app
         .organisation(&admin, "Pas-de-Calais Habitat", "bailleur")
@@ -83,7 +83,7 @@ async fn admins_manage_organisations_and_users(b: Backend) {
 }
 
 async fn disabling_ends_sessions_at_once(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let user = app.user(&admin, "agent", &org).await;
@@ -115,7 +115,7 @@ async fn disabling_ends_sessions_at_once(b: Backend) {
 }
 
 async fn reset_forces_new_password_and_enrollment(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let user = app.user(&admin, "agent", &org).await;
@@ -163,7 +163,7 @@ async fn reset_forces_new_password_and_enrollment(b: Backend) {
 }
 
 async fn non_admins_cannot_administer(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let user = app.user(&admin, "agent", &org).await;
@@ -209,7 +209,7 @@ async fn non_admins_cannot_administer(b: Backend) {
 }
 
 async fn malformed_requests_answer_invalid_request(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let cases = [
         app.client
@@ -258,7 +258,7 @@ async fn malformed_requests_answer_invalid_request(b: Backend) {
 }
 
 async fn admin_actions_and_logins_are_audited(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let user = app.user(&admin, "agent", &org).await;

@@ -1,10 +1,10 @@
 //! The three-step login, MFA, throttling and sessions.
 
-use crate::helpers::*;
 use chrono::Duration;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     first_login_enrolls_totp_and_opens_a_session,
     weak_and_reused_passwords_are_refused,
     challenges_are_single_use_and_expire,
@@ -19,7 +19,7 @@ crate::on_every_backend!(
 );
 
 async fn first_login_enrolls_totp_and_opens_a_session(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let (_, initial) = app.create_user(&admin, "marie.dupont", &org).await;
@@ -120,7 +120,7 @@ async fn first_login_enrolls_totp_and_opens_a_session(b: Backend) {
 }
 
 async fn weak_and_reused_passwords_are_refused(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Logis Carvin", "bailleur").await;
     let (_, initial) = app.create_user(&admin, "jean.martin", &org).await;
@@ -175,7 +175,7 @@ async fn weak_and_reused_passwords_are_refused(b: Backend) {
 }
 
 async fn challenges_are_single_use_and_expire(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let r = app
         .post(
@@ -229,7 +229,7 @@ async fn challenges_are_single_use_and_expire(b: Backend) {
 }
 
 async fn a_totp_code_is_accepted_once(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let code = app.code(&admin.totp_secret);
     let r = app
@@ -290,7 +290,7 @@ async fn a_totp_code_is_accepted_once(b: Backend) {
 }
 
 async fn recovery_codes_work_once(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let code = admin.recovery_codes[3].clone();
     let r = app
@@ -336,7 +336,7 @@ async fn recovery_codes_work_once(b: Backend) {
 }
 
 async fn failures_are_throttled_per_account(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let wrong = json!({"username": admin.username, "password": "pas le bon mot de passe"});
     let right = json!({"username": admin.username, "password": admin.password});
@@ -416,7 +416,7 @@ async fn failures_are_throttled_per_account(b: Backend) {
 }
 
 async fn failures_are_throttled_per_source_address(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     // Spraying many accounts from one address trips the address's counter (its own threshold,
     // throttle.address_delay_after, 20 by default).
@@ -451,7 +451,7 @@ async fn failures_are_throttled_per_source_address(b: Backend) {
 }
 
 async fn refusals_look_alike(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "EPCI Osartis", "epci").await;
     let disabled = app.user(&admin, "desactive", &org).await;
@@ -492,7 +492,7 @@ async fn refusals_look_alike(b: Backend) {
 }
 
 async fn sessions_end_when_idle_or_too_old(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     app.clock.advance(Duration::minutes(29));
     assert_eq!(app.get_as(&admin.token, "/api/v1/me").await.status(), 200);
@@ -525,7 +525,7 @@ async fn sessions_end_when_idle_or_too_old(b: Backend) {
 }
 
 async fn logout_ends_the_session(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let r = app
         .post_as(&admin.token, "/api/v1/auth/logout", json!({}))
@@ -540,7 +540,7 @@ async fn logout_ends_the_session(b: Backend) {
 }
 
 async fn password_age_limit_forces_a_change(b: Backend) {
-    let app = spawn_app_with(b, |c| c.passwords.max_age_days = Some(90)).await;
+    let app = TestApp::spawn_with(b, |c| c.passwords.max_age_days = Some(90)).await;
     let admin = app.admin("operateur").await;
     app.clock.advance(Duration::days(89));
     let r = app

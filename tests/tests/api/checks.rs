@@ -1,9 +1,9 @@
 //! Content checks: identifier quarantine of deposits, disclosure control of results (issue 7).
 
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     count_patterns_are_configurable,
     deposits_with_identifiers_are_quarantined_until_confirmed,
     plain_ops_files_go_straight_through,
@@ -27,7 +27,7 @@ async fn exchange(b: Backend) -> Exchange {
 }
 
 async fn exchange_with(b: Backend, tweak: impl FnOnce(&mut gateway::Config)) -> Exchange {
-    let app = spawn_app_with(b, tweak).await;
+    let app = TestApp::spawn_with(b, tweak).await;
     let admin = app.admin("operateur").await;
     let henin = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let carvin = app.organisation(&admin, "Logis Carvin", "bailleur").await;
@@ -79,10 +79,6 @@ async fn exchange_with(b: Backend, tweak: impl FnOnce(&mut gateway::Config)) -> 
     }
 }
 
-async fn upload(x: &Exchange, token: &str, folder: &str, name: &str, bytes: Vec<u8>) -> Value {
-    upload_file(&x.app, token, &x.mission, folder, name, bytes).await
-}
-
 async fn file_ids(x: &Exchange, token: &str) -> Vec<String> {
     let r = x
         .app
@@ -100,14 +96,15 @@ async fn file_ids(x: &Exchange, token: &str) -> Vec<String> {
 async fn deposits_with_identifiers_are_quarantined_until_confirmed(b: Backend) {
     let x = exchange(b).await;
     let app = &x.app;
-    let f = upload(
-        &x,
-        &x.depositor.token,
-        "deposits",
-        "ops_with_identifiers.csv",
-        fixture("ops_with_identifiers.csv"),
-    )
-    .await;
+    let f = x
+        .app
+        .upload_deposit(
+            &x.depositor.token,
+            &x.mission,
+            "ops_with_identifiers.csv",
+            fixture("ops_with_identifiers.csv"),
+        )
+        .await;
     let id = f["id"].as_str().unwrap().to_owned();
     assert_eq!(f["checks"]["status"], "quarantined", "{f}");
     let findings = f["checks"]["findings"].as_array().unwrap();
@@ -233,7 +230,10 @@ async fn plain_ops_files_go_straight_through(b: Backend) {
         "ops_habitat_henin.ods",
         "ops_logis_carvin_cp1252.csv",
     ] {
-        let f = upload(&x, &x.depositor.token, "deposits", name, fixture(name)).await;
+        let f = x
+            .app
+            .upload_deposit(&x.depositor.token, &x.mission, name, fixture(name))
+            .await;
         assert_eq!(f["checks"]["status"], "clean", "{name}: {f}");
         assert_eq!(f["checks"]["findings"], json!([]));
         assert!(
@@ -248,14 +248,15 @@ async fn plain_ops_files_go_straight_through(b: Backend) {
 async fn results_are_checked_before_release_and_overrides_are_recorded(b: Backend) {
     let x = exchange(b).await;
     let app = &x.app;
-    let ok = upload(
-        &x,
-        &x.processor.token,
-        "results",
-        "results_ok.csv",
-        fixture("results_ok.csv"),
-    )
-    .await;
+    let ok = x
+        .app
+        .upload_result(
+            &x.processor.token,
+            &x.mission,
+            "results_ok.csv",
+            fixture("results_ok.csv"),
+        )
+        .await;
     let r = app
         .post_as(
             &x.processor.token,
@@ -268,14 +269,15 @@ async fn results_are_checked_before_release_and_overrides_are_recorded(b: Backen
     assert_eq!(released["released"], true);
     assert_eq!(released["checks"]["status"], "passed");
 
-    let small = upload(
-        &x,
-        &x.processor.token,
-        "results",
-        "results_small_cells.csv",
-        fixture("results_small_cells.csv"),
-    )
-    .await;
+    let small = x
+        .app
+        .upload_result(
+            &x.processor.token,
+            &x.mission,
+            "results_small_cells.csv",
+            fixture("results_small_cells.csv"),
+        )
+        .await;
     let id = small["id"].as_str().unwrap().to_owned();
     let release = format!("/api/v1/files/{id}/release");
     // A release without a body at all is fine for the contract's processor call.
@@ -401,7 +403,10 @@ async fn results_are_checked_before_release_and_overrides_are_recorded(b: Backen
     // A corrupt workbook is refused as unreadable (never released unchecked), not a crash.
     let mut corrupt = b"PK\x03\x04".to_vec();
     corrupt.extend((0..4000u32).map(|i| (i * 7919 % 251) as u8));
-    let bad = upload(&x, &x.processor.token, "results", "tableaux.xlsx", corrupt).await;
+    let bad = x
+        .app
+        .upload_result(&x.processor.token, &x.mission, "tableaux.xlsx", corrupt)
+        .await;
     let r = app
         .post_as(
             &x.processor.token,
@@ -424,7 +429,10 @@ async fn count_patterns_are_configurable(b: Backend) {
     // "menages" is no count under the default patterns; a deployment may declare it one.
     let table = b"commune;menages\nCarvin;3\n".to_vec();
     let x = exchange(b.clone()).await;
-    let f = upload(&x, &x.processor.token, "results", "t.csv", table.clone()).await;
+    let f = x
+        .app
+        .upload_result(&x.processor.token, &x.mission, "t.csv", table.clone())
+        .await;
     let r = x
         .app
         .post_as(
@@ -438,7 +446,10 @@ async fn count_patterns_are_configurable(b: Backend) {
         c.checks.count_patterns = Some(vec!["menages*".to_owned()])
     })
     .await;
-    let f = upload(&x, &x.processor.token, "results", "t.csv", table).await;
+    let f = x
+        .app
+        .upload_result(&x.processor.token, &x.mission, "t.csv", table)
+        .await;
     let r = x
         .app
         .post_as(

@@ -12,13 +12,13 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// The size limits of the test clamd, in bytes.
-pub const MAX_FILE_SIZE: usize = 1024 * 1024;
+pub(crate) const MAX_FILE_SIZE: usize = 1024 * 1024;
 /// Past this, clamd answers `INSTREAM size limit exceeded. ERROR`.
-pub const STREAM_MAX_LENGTH: usize = 2 * 1024 * 1024;
+pub(crate) const STREAM_MAX_LENGTH: usize = 2 * 1024 * 1024;
 
 /// The 68-byte EICAR test file, built here so that no source file carries it whole (some
 /// scanners flag a repository that does).
-pub fn eicar() -> Vec<u8> {
+pub(crate) fn eicar() -> Vec<u8> {
     let head = r"X5O!P%@AP[4\PZX54(P^)7CC)7}$";
     let tail = "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*";
     format!("{head}{tail}").into_bytes()
@@ -26,7 +26,7 @@ pub fn eicar() -> Vec<u8> {
 
 /// The name clamd reports for [`eicar`] from the test database (clamd marks signatures of
 /// unofficial databases so).
-pub const EICAR_NAME: &str = "Eicar-Test-Signature.UNOFFICIAL";
+pub(crate) const EICAR_NAME: &str = "Eicar-Test-Signature.UNOFFICIAL";
 
 fn clamd_binary() -> PathBuf {
     let on_path = std::env::var_os("PATH")
@@ -46,7 +46,7 @@ fn clamd_binary() -> PathBuf {
 }
 
 /// A running (or stopped) clamd of a test.
-pub struct Clamd {
+pub(crate) struct Clamd {
     dir: tempfile::TempDir,
     /// Kept apart so that it can live on a memory file system.
     _spool: tempfile::TempDir,
@@ -60,7 +60,7 @@ pub struct Clamd {
 
 impl Clamd {
     /// Writes the database and configuration, starts clamd and waits for its `PONG`.
-    pub async fn start() -> Clamd {
+    pub(crate) async fn start() -> Clamd {
         // Fails here, with the reason, when clamd is not installed.
         clamd_binary();
         let dir = tempfile::tempdir().unwrap();
@@ -116,7 +116,7 @@ impl Clamd {
     }
 
     /// Starts clamd again (after [`Clamd::stop`]) and waits for its `PONG`.
-    pub async fn resume(&mut self) {
+    pub(crate) async fn resume(&mut self) {
         assert!(self.child.is_none(), "clamd already runs");
         let log = std::fs::File::create(self.dir.path().join("clamd.out")).unwrap();
         let child = std::process::Command::new(clamd_binary())
@@ -144,7 +144,7 @@ impl Clamd {
     }
 
     /// Stops clamd (SIGTERM, so that it removes its socket) and waits for it to exit.
-    pub async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self) {
         let Some(mut child) = self.child.take() else {
             return;
         };
@@ -179,7 +179,7 @@ impl Drop for Clamd {
 }
 
 /// Whether a clamd answers `PONG` on `socket`.
-pub async fn ping(socket: &Path) -> bool {
+pub(crate) async fn ping(socket: &Path) -> bool {
     let attempt = async {
         let mut conn = tokio::net::UnixStream::connect(socket).await.ok()?;
         conn.write_all(b"zPING\0").await.ok()?;

@@ -1,10 +1,10 @@
 //! Expiry-driven destruction, certificates, warnings and extensions (issue 5).
 
-use crate::helpers::*;
 use chrono::Duration;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     expiry_destroys_exactly_what_it_should,
     results_without_retention_go_at_once,
     a_file_can_have_its_own_expiry,
@@ -15,20 +15,20 @@ crate::on_every_backend!(
 );
 
 /// A mission with a bailleur depositor, a consultancy processor and an EPCI recipient.
-struct Setup {
-    app: TestApp,
-    admin: Account,
-    bailleur: String,
-    depositor: Account,
-    processor: Account,
-    recipient: Account,
-    mission: String,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) admin: Account,
+    pub(crate) bailleur: String,
+    pub(crate) depositor: Account,
+    pub(crate) processor: Account,
+    pub(crate) recipient: Account,
+    pub(crate) mission: String,
 }
 
-const MARKER: &str = "MARQUEUR-EN-CLAIR-7f3a9c";
+pub(crate) const MARKER: &str = "MARQUEUR-EN-CLAIR-7f3a9c";
 
-async fn setup(b: Backend, retained_days: Option<i64>) -> Setup {
-    let app = spawn_app(b).await;
+pub(crate) async fn setup(b: Backend, retained_days: Option<i64>) -> Setup {
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let cabinet = app
@@ -77,14 +77,14 @@ async fn setup(b: Backend, retained_days: Option<i64>) -> Setup {
 }
 
 /// Fresh bearer tokens, after the clock jumped past the sessions' idle timeout.
-struct Tokens {
-    admin: String,
-    depositor: String,
-    processor: String,
-    recipient: String,
+pub(crate) struct Tokens {
+    pub(crate) admin: String,
+    pub(crate) depositor: String,
+    pub(crate) processor: String,
+    pub(crate) recipient: String,
 }
 
-async fn tokens(app: &TestApp, s: &Setup) -> Tokens {
+pub(crate) async fn tokens(app: &TestApp, s: &Setup) -> Tokens {
     Tokens {
         admin: app.login(&s.admin).await,
         depositor: app.login(&s.depositor).await,
@@ -93,27 +93,7 @@ async fn tokens(app: &TestApp, s: &Setup) -> Tokens {
     }
 }
 
-async fn upload(
-    app: &TestApp,
-    token: &str,
-    mission: &str,
-    folder: &str,
-    name: &str,
-    content: &str,
-) -> String {
-    let file = upload_file(
-        app,
-        token,
-        mission,
-        folder,
-        name,
-        content.as_bytes().to_vec(),
-    )
-    .await;
-    file["id"].as_str().unwrap().to_owned()
-}
-
-async fn status(app: &TestApp, admin_token: &str, mission: &str) -> String {
+pub(crate) async fn status(app: &TestApp, admin_token: &str, mission: &str) -> String {
     let r = app
         .get_as(admin_token, &format!("/api/v1/missions/{mission}"))
         .await;
@@ -123,7 +103,7 @@ async fn status(app: &TestApp, admin_token: &str, mission: &str) -> String {
         .to_owned()
 }
 
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+pub(crate) fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -141,7 +121,7 @@ fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 
 /// Nothing of the mission can be read under the data directory: no plaintext marker anywhere,
 /// no blob and no key file of the mission.
-fn assert_nothing_readable_left(app: &TestApp, mission: &str) {
+pub(crate) fn assert_nothing_readable_left(app: &TestApp, mission: &str) {
     for path in files_under(app.data.path()) {
         let bytes = std::fs::read(&path).unwrap();
         assert!(
@@ -162,7 +142,7 @@ fn assert_nothing_readable_left(app: &TestApp, mission: &str) {
     }
 }
 
-async fn audit_actions(app: &TestApp, mission: &str) -> Vec<(String, Option<String>)> {
+pub(crate) async fn audit_actions(app: &TestApp, mission: &str) -> Vec<(String, Option<String>)> {
     gateway::db::audit::list(&app.core.db, Some(mission), 0, 10_000)
         .await
         .unwrap()
@@ -174,34 +154,34 @@ async fn audit_actions(app: &TestApp, mission: &str) -> Vec<(String, Option<Stri
 async fn expiry_destroys_exactly_what_it_should(b: Backend) {
     let s = setup(b, Some(30)).await;
     let app = &s.app;
-    let deposit = upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "ops.csv",
-        &format!("logement;{MARKER}\n1;2\n"),
-    )
-    .await;
-    let draft = upload(
-        app,
-        &s.processor.token,
-        &s.mission,
-        "results",
-        "brouillon.csv",
-        &format!("commune;{MARKER}\nA;12\n"),
-    )
-    .await;
-    let released = upload(
-        app,
-        &s.processor.token,
-        &s.mission,
-        "results",
-        "resultats.csv",
-        "commune;nb_menages\nA;120\n",
-    )
-    .await;
-    release(app, &s.processor.token, &released).await;
+    let deposit = id_of(
+        &app.upload_deposit(
+            &s.depositor.token,
+            &s.mission,
+            "ops.csv",
+            &format!("logement;{MARKER}\n1;2\n"),
+        )
+        .await,
+    );
+    let draft = id_of(
+        &app.upload_result(
+            &s.processor.token,
+            &s.mission,
+            "brouillon.csv",
+            &format!("commune;{MARKER}\nA;12\n"),
+        )
+        .await,
+    );
+    let released = id_of(
+        &app.upload_result(
+            &s.processor.token,
+            &s.mission,
+            "resultats.csv",
+            "commune;nb_menages\nA;120\n",
+        )
+        .await,
+    );
+    app.release(&s.processor.token, &released).await;
 
     // Before the end nothing moves.
     app.clock.advance(Duration::days(9));
@@ -453,16 +433,16 @@ async fn expiry_destroys_exactly_what_it_should(b: Backend) {
 async fn results_without_retention_go_at_once(b: Backend) {
     let s = setup(b, None).await;
     let app = &s.app;
-    let released = upload(
-        app,
-        &s.processor.token,
-        &s.mission,
-        "results",
-        "resultats.csv",
-        "commune;nb\nA;120\n",
-    )
-    .await;
-    release(app, &s.processor.token, &released).await;
+    let released = id_of(
+        &app.upload_result(
+            &s.processor.token,
+            &s.mission,
+            "resultats.csv",
+            "commune;nb\nA;120\n",
+        )
+        .await,
+    );
+    app.release(&s.processor.token, &released).await;
     app.clock.advance(Duration::days(11));
     let t = tokens(app, &s).await;
     let report = app.core.sweep().await.unwrap();
@@ -487,24 +467,19 @@ async fn results_without_retention_go_at_once(b: Backend) {
 async fn a_file_can_have_its_own_expiry(b: Backend) {
     let s = setup(b, Some(30)).await;
     let app = &s.app;
-    let short = upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "avant-cal.csv",
-        "a;b\n1;2\n",
-    )
-    .await;
-    let long = upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "ops.csv",
-        "a;b\n1;2\n",
-    )
-    .await;
+    let short = id_of(
+        &app.upload_deposit(
+            &s.depositor.token,
+            &s.mission,
+            "avant-cal.csv",
+            "a;b\n1;2\n",
+        )
+        .await,
+    );
+    let long = id_of(
+        &app.upload_deposit(&s.depositor.token, &s.mission, "ops.csv", "a;b\n1;2\n")
+            .await,
+    );
     let when = gateway::clock::rfc3339(gateway::clock::Clock::now(&app.clock) + Duration::days(2));
     // Only who may delete the file may schedule its destruction.
     let r = app
@@ -551,15 +526,15 @@ async fn a_file_can_have_its_own_expiry(b: Backend) {
 async fn closing_destroys_now_and_certifies(b: Backend) {
     let s = setup(b, None).await;
     let app = &s.app;
-    upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "ops.csv",
-        &format!("x;{MARKER}\n"),
-    )
-    .await;
+    id_of(
+        &app.upload_deposit(
+            &s.depositor.token,
+            &s.mission,
+            "ops.csv",
+            &format!("x;{MARKER}\n"),
+        )
+        .await,
+    );
     let r = app
         .post_as(
             &s.processor.token,
@@ -636,24 +611,24 @@ async fn closing_destroys_now_and_certifies(b: Backend) {
 async fn an_interrupted_destruction_is_finished_after_restart(b: Backend) {
     let s = setup(b, None).await;
     let app = &s.app;
-    let a = upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "a.csv",
-        &format!("x;{MARKER}\n"),
-    )
-    .await;
-    upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "b.csv",
-        &format!("y;{MARKER}\n"),
-    )
-    .await;
+    let a = id_of(
+        &app.upload_deposit(
+            &s.depositor.token,
+            &s.mission,
+            "a.csv",
+            &format!("x;{MARKER}\n"),
+        )
+        .await,
+    );
+    id_of(
+        &app.upload_deposit(
+            &s.depositor.token,
+            &s.mission,
+            "b.csv",
+            &format!("y;{MARKER}\n"),
+        )
+        .await,
+    );
     // A crash after the key was shredded and one blob deleted, before anything else was recorded.
     app.core
         .blobs
@@ -693,7 +668,18 @@ async fn warnings_are_sent_once_each(b: Backend) {
     let s = setup(b, None).await;
     let app = &s.app;
     let outbox = app.data.path().join("outbox");
-    let count = || std::fs::read_dir(&outbox).map(|d| d.count()).unwrap_or(0);
+    // The warnings only (the participants were told of their roles when added).
+    let warnings = || {
+        std::fs::read_dir(&outbox)
+            .map(|d| {
+                d.map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+                    .filter(|m| m.contains("X-Passerelle-Notification: mission_ending"))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+    };
+    let count = || warnings().len();
+    app.core.notifications_settled().await;
     app.core.sweep().await.unwrap();
     assert_eq!(count(), 0, "ten days left: no warning yet");
     app.clock.advance(Duration::days(3) + Duration::hours(1));
@@ -704,11 +690,7 @@ async fn warnings_are_sent_once_each(b: Backend) {
     assert_eq!(app.core.sweep().await.unwrap().warnings_sent, 3);
     assert_eq!(app.core.sweep().await.unwrap().warnings_sent, 0);
     assert_eq!(count(), 6);
-    let mail = std::fs::read_dir(&outbox)
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let mail = warnings().join("\n");
     assert!(mail.contains("agent.epci@example.fr") && mail.contains("depositaire@example.fr"));
     assert!(mail.contains("Subject:"));
 }
@@ -773,15 +755,15 @@ async fn two_instances_racing_on_postgres_destroy_once() {
     let s = setup(b, None).await;
     let app = &s.app;
     for i in 0..4 {
-        upload(
-            app,
-            &s.depositor.token,
-            &s.mission,
-            "deposits",
-            &format!("f{i}.csv"),
-            "a;b\n",
-        )
-        .await;
+        id_of(
+            &app.upload_deposit(
+                &s.depositor.token,
+                &s.mission,
+                &format!("f{i}.csv"),
+                "a;b\n",
+            )
+            .await,
+        );
     }
     app.clock.advance(Duration::days(11));
     let t = tokens(app, &s).await;
@@ -815,141 +797,4 @@ async fn two_instances_racing_on_postgres_destroy_once() {
         1
     );
     assert_eq!(status(app, &t.admin, &s.mission).await, "destroyed");
-}
-
-// Backups hold no key; a restore needs a recent key export; destroyed missions stay destroyed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn backups_hold_no_key_and_old_key_exports_are_refused() {
-    let s = setup(Backend::Sqlite, None).await;
-    let app = &s.app;
-    let content = format!("logement;{MARKER}\n1;2\n");
-    let file = upload(
-        app,
-        &s.depositor.token,
-        &s.mission,
-        "deposits",
-        "ops.csv",
-        &content,
-    )
-    .await;
-    let clock: gateway::clock::SharedClock = std::sync::Arc::new(app.clock.clone());
-    let work = tempfile::tempdir().unwrap();
-    let export = work.path().join("cles.json");
-    let backup = work.path().join("sauvegarde");
-    gateway::backup::export_keys(app.config.clone(), clock.clone(), &export)
-        .await
-        .unwrap();
-    gateway::backup::backup(app.config.clone(), clock.clone(), &backup)
-        .await
-        .unwrap();
-
-    // Nothing in the backup can decrypt anything: no key file, no master key, no plaintext.
-    let master = std::fs::read(app.data.path().join("master.key")).unwrap();
-    for path in files_under(&backup) {
-        let name = path.to_string_lossy().to_string();
-        assert!(
-            !name.ends_with(".key") && !name.ends_with(".service"),
-            "{name}"
-        );
-        let bytes = std::fs::read(&path).unwrap();
-        assert!(
-            !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
-            "plaintext in {name}"
-        );
-        assert!(
-            !bytes.windows(master.len()).any(|w| w == master.as_slice()),
-            "master key in {name}"
-        );
-    }
-
-    // A restore with a recent export: logins (sealed TOTP secrets) and content come back.
-    app.clock.advance(Duration::days(1));
-    let restored_dir = work.path().join("restauree");
-    let mut restored = app.config.clone();
-    restored.data_dir = restored_dir.clone();
-    restored.master_key.file = Some(app.data.path().join("master.key"));
-    restored.listen = "127.0.0.1:0".parse().unwrap();
-    let summary = gateway::backup::restore(restored.clone(), clock.clone(), &backup, &export)
-        .await
-        .unwrap();
-    assert!(summary.contains("restored"), "{summary}");
-    let second = gateway::Application::build(restored.clone(), clock.clone())
-        .await
-        .unwrap();
-    let addr = second.local_addr();
-    tokio::spawn(second.run_until(std::future::pending()));
-    let cert = std::fs::read(restored_dir.join("tls/cert.pem")).unwrap();
-    let client = client_for(&cert, addr);
-    let base = format!("https://localhost:{}", addr.port());
-    let r = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": s.depositor.username, "password": s.depositor.password}))
-        .send()
-        .await
-        .unwrap();
-    let v: Value = r.json().await.unwrap();
-    let r = client
-        .post(format!("{base}/api/v1/auth/totp"))
-        .json(&json!({"challenge": v["challenge"], "code": app.code(&s.depositor.totp_secret)}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "the TOTP secret is readable after restore");
-    let token = r.json::<Value>().await.unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let r = client
-        .get(format!("{base}/api/v1/files/{file}/content"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.text().await.unwrap(), content);
-    assert!(
-        gateway::backup::restore(restored, clock.clone(), &backup, &export)
-            .await
-            .is_err(),
-        "never over live data"
-    );
-
-    // An export older than the retention is refused.
-    app.clock.advance(Duration::days(30));
-    let mut late = app.config.clone();
-    late.data_dir = work.path().join("trop-tard");
-    late.master_key.file = Some(app.data.path().join("master.key"));
-    let err = gateway::backup::restore(late, clock.clone(), &backup, &export)
-        .await
-        .unwrap_err();
-    assert!(
-        err.0.contains("older than the key-export retention"),
-        "{err}"
-    );
-
-    // A mission destroyed before the backup stays destroyed, even with an export holding its key.
-    let t = tokens(app, &s).await;
-    let recent_export = work.path().join("cles-recentes.json");
-    gateway::backup::export_keys(app.config.clone(), clock.clone(), &recent_export)
-        .await
-        .unwrap();
-    let r = app
-        .post_as(
-            &t.admin,
-            &format!("/api/v1/missions/{}/close", s.mission),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status(), 202);
-    let after = work.path().join("sauvegarde-apres");
-    gateway::backup::backup(app.config.clone(), clock.clone(), &after)
-        .await
-        .unwrap();
-    let mut again = app.config.clone();
-    again.data_dir = work.path().join("restauree-2");
-    again.master_key.file = Some(app.data.path().join("master.key"));
-    gateway::backup::restore(again.clone(), clock.clone(), &after, &recent_export)
-        .await
-        .unwrap();
-    let reopened = gateway::app::open(again, clock).await.unwrap();
-    assert!(reopened.blobs.keys().is_destroyed(&s.mission).unwrap());
 }

@@ -1,18 +1,18 @@
 //! TLS, HTTP limits, security headers and the audit chain's tamper evidence.
 
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::json;
 use sqlx::Executor as _;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     security_headers_on_every_response,
     audit_chain_detects_tampering
 );
 
 async fn security_headers_on_every_response(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let responses = [
         app.client.get(app.url("/healthz")).send().await.unwrap(),
@@ -55,7 +55,7 @@ async fn security_headers_on_every_response(b: Backend) {
 }
 
 async fn audit_chain_detects_tampering(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     for i in 0..4 {
         app.post_as(
@@ -95,7 +95,7 @@ async fn audit_chain_detects_tampering(b: Backend) {
 // Purging for retention keeps the remaining chain verifiable; deleting from the middle does not.
 #[tokio::test]
 async fn purge_keeps_verification_and_deletion_is_detected() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let admin = app.admin("operateur").await;
     app.clock.advance(chrono::Duration::days(400));
     let token = app.login(&admin).await;
@@ -184,7 +184,7 @@ const CBC_ONLY: &[u16] = &[0xc009, 0xc013, 0x002f, 0x0035];
 
 #[tokio::test]
 async fn only_tls12_and_13_with_aead_suites() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     // Control: the same hand-made hello at TLS 1.2 with AEAD suites gets a ServerHello.
     assert_eq!(
         first_record(app.addr, &client_hello([3, 3], AEAD_ECDHE)).await,
@@ -223,29 +223,9 @@ async fn only_tls12_and_13_with_aead_suites() {
     );
 }
 
-async fn tls_stream(app: &TestApp) -> tokio_rustls::client::TlsStream<tokio::net::TcpStream> {
-    let mut roots = rustls::RootCertStore::empty();
-    for c in rustls_pemfile::certs(&mut app.cert_pem.as_slice()) {
-        roots.add(c.unwrap()).unwrap();
-    }
-    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-    let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
-    connector
-        .connect("localhost".try_into().unwrap(), tcp)
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn slow_clients_are_cut_off() {
-    let app = spawn_app_with(Backend::Sqlite, |c| {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
         c.http.handshake_timeout_secs = 1;
         c.http.header_read_timeout_secs = 1;
     })
@@ -258,7 +238,7 @@ async fn slow_clients_are_cut_off() {
         .expect("connection held open");
     assert!(matches!(n, Ok(0) | Err(_)));
     // A client that sends half a request head and stops.
-    let mut tls = tls_stream(&app).await;
+    let mut tls = app.tls_stream().await;
     tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
         .await
         .unwrap();
@@ -270,11 +250,11 @@ async fn slow_clients_are_cut_off() {
 
 #[tokio::test]
 async fn oversized_headers_are_refused() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     // 20 KiB: over the 16 KiB head limit but within the HTTP/1.1 read buffer (256 KiB), which
     // must not bound the head by itself.
     for size in [20 * 1024, 100 * 1024] {
-        let mut tls = tls_stream(&app).await;
+        let mut tls = app.tls_stream().await;
         let big = "a".repeat(size);
         let request = format!("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: {big}\r\n\r\n");
         let _ = tls.write_all(request.as_bytes()).await;
@@ -288,7 +268,7 @@ async fn oversized_headers_are_refused() {
         );
     }
     // A head just under the limit still passes.
-    let mut tls = tls_stream(&app).await;
+    let mut tls = app.tls_stream().await;
     let fits = "a".repeat(12 * 1024);
     let request = format!(
         "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: {fits}\r\nConnection: close\r\n\r\n"
@@ -304,7 +284,7 @@ async fn oversized_headers_are_refused() {
 // chain stay usable by a gateway restarted with the new master key.
 #[tokio::test]
 async fn master_key_rotation_keeps_logins_and_the_audit_chain() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let admin = app.admin("operateur").await;
     let master = app.data.path().join("master.key");
     let before = std::fs::read(&master).unwrap();

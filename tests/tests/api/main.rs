@@ -2,23 +2,32 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod helpers;
-
+mod access_window;
+mod account;
 mod admin;
 mod antivirus;
 mod auth;
+mod backups;
 mod checks;
 mod clamd;
+mod contract;
 mod destruction;
+mod downloads;
 mod files;
 mod hardening;
+mod mission_life;
 mod missions;
+mod notifications;
 mod permissions;
 mod races;
+mod receipts;
 mod register;
 mod separation;
 mod starvation;
 mod throttle;
+mod uploads;
 mod web;
 mod web_admin;
+mod web_admin_audit;
 mod web_mission;
+mod web_pages;

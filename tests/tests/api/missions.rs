@@ -1,38 +1,34 @@
 //! Missions, participants, suspension and the access window.
 
-use crate::files::support::*;
-use crate::helpers::*;
-use chrono::{Duration, TimeZone as _, Utc};
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     creating_a_mission_validates_its_fields,
     lists_show_my_roles,
     a_mission_shows_its_participants,
     participants_come_and_go_at_once,
     patch_moves_the_end,
-    suspension_stops_every_file_operation,
-    the_access_window_follows_paris_time,
 );
 
-fn mission_body(controller: &str) -> Value {
+pub(crate) fn mission_body(controller: &str) -> Value {
     json!({"name": "OPS 2027 Hénin-Carvin", "purpose": "Étude de l'occupation du parc social",
            "controller_organisation_id": controller, "ends_at": in_days(30),
            "results_retained_until": in_days(90)})
 }
 
-fn with(mut v: Value, key: &str, value: Value) -> Value {
+pub(crate) fn with(mut v: Value, key: &str, value: Value) -> Value {
     v[key] = value;
     v
 }
 
-fn without(mut v: Value, key: &str) -> Value {
+pub(crate) fn without(mut v: Value, key: &str) -> Value {
     v.as_object_mut().unwrap().remove(key);
     v
 }
 
 async fn creating_a_mission_validates_its_fields(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let epci = app.organisation(&admin, "CA Hénin-Carvin", "epci").await;
     let user = app.user(&admin, "agent", &epci).await;
@@ -216,11 +212,13 @@ async fn creating_a_mission_validates_its_fields(b: Backend) {
 }
 
 async fn lists_show_my_roles(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
-    let other = new_mission(&app, &x.admin, "Autre étude", &x.epci).await;
-    add_participant(&app, &x.admin.token, &other, &x.processor.id, "processor").await;
-    add_participant(&app, &x.admin.token, &other, &x.processor.id, "recipient").await;
+    let app = TestApp::spawn(b).await;
+    let x = app.exchange().await;
+    let other = app.create_mission(&x.admin, "Autre étude", &x.epci).await;
+    app.add_participant(&x.admin.token, &other, &x.processor.id, "processor")
+        .await;
+    app.add_participant(&x.admin.token, &other, &x.processor.id, "recipient")
+        .await;
     let loner = app.user(&x.admin, "sans.mission", &x.bailleur).await;
 
     let v = body(app.get_as(&x.admin.token, "/api/v1/missions").await).await;
@@ -261,20 +259,16 @@ async fn lists_show_my_roles(b: Backend) {
 }
 
 async fn a_mission_shows_its_participants(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn(b).await;
+    let x = app.exchange().await;
     // A second role for the manager: still one entry.
-    add_participant(&app, &x.admin.token, &x.mission, &x.manager.id, "recipient").await;
+    app.add_participant(&x.admin.token, &x.mission, &x.manager.id, "recipient")
+        .await;
     // The same role again: accepted, no duplicate.
-    add_participant(&app, &x.admin.token, &x.mission, &x.manager.id, "recipient").await;
-    add_participant(
-        &app,
-        &x.manager.token,
-        &x.mission,
-        &x.depositor.id,
-        "depositor",
-    )
-    .await;
+    app.add_participant(&x.admin.token, &x.mission, &x.manager.id, "recipient")
+        .await;
+    app.add_participant(&x.manager.token, &x.mission, &x.depositor.id, "depositor")
+        .await;
 
     let path = format!("/api/v1/missions/{}", x.mission);
     let r = app.get_as(&x.manager.token, &path).await;
@@ -392,8 +386,8 @@ async fn a_mission_shows_its_participants(b: Backend) {
 }
 
 async fn participants_come_and_go_at_once(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn(b).await;
+    let x = app.exchange().await;
     let carvin = app.organisation(&x.admin, "Logis Carvin", "bailleur").await;
     let newcomer = app.user(&x.admin, "depot.carvin", &carvin).await;
     let path = format!("/api/v1/missions/{}", x.mission);
@@ -401,15 +395,13 @@ async fn participants_come_and_go_at_once(b: Backend) {
 
     // Before: not a participant.
     assert_eq!(app.get_as(&newcomer.token, &path).await.status(), 404);
-    let r = upload(
-        &app,
-        &newcomer.token,
-        &x.mission,
-        "deposits",
-        "ops.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let r = app
+        .upload(
+            &newcomer.token,
+            &x.mission,
+            Upload::deposit("ops.csv", b"a;b\n1;2\n"),
+        )
+        .await;
     assert_error(r, 404, "not_found", "upload before being added").await;
 
     // Only managers and admins add participants.
@@ -432,35 +424,24 @@ async fn participants_come_and_go_at_once(b: Backend) {
         .await;
     assert_error(r, 404, "not_found", "a non-participant adding itself").await;
 
-    add_participant(
-        &app,
-        &x.manager.token,
-        &x.mission,
-        &newcomer.id,
-        "depositor",
-    )
-    .await;
+    app.add_participant(&x.manager.token, &x.mission, &newcomer.id, "depositor")
+        .await;
     assert_eq!(app.get_as(&newcomer.token, &path).await.status(), 200);
-    let f = upload_ok(
-        &app,
-        &newcomer.token,
-        &x.mission,
-        "deposits",
-        "ops.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let f = app
+        .upload_deposit(&newcomer.token, &x.mission, "ops.csv", b"a;b\n1;2\n")
+        .await;
     let file = f["id"].as_str().unwrap().to_owned();
-    assert_eq!(download(&app, &newcomer.token, &file).await, b"a;b\n1;2\n");
-    add_participant(&app, &x.admin.token, &x.mission, &newcomer.id, "recipient").await;
+    assert_eq!(app.download(&newcomer.token, &file).await, b"a;b\n1;2\n");
+    app.add_participant(&x.admin.token, &x.mission, &newcomer.id, "recipient")
+        .await;
 
     // Only managers and admins remove participants.
     let remove = format!("{add}/{}", newcomer.id);
     for who in [&x.depositor, &x.processor, &x.recipient] {
-        let r = delete_as(&app, &who.token, &remove).await;
+        let r = app.delete_as(&who.token, &remove).await;
         assert_error(r, 403, "forbidden", &who.username).await;
     }
-    let r = delete_as(&app, &x.manager.token, &remove).await;
+    let r = app.delete_as(&x.manager.token, &remove).await;
     assert_eq!(r.status(), 204);
 
     // At once: every role gone, every request on the mission 404.
@@ -476,15 +457,13 @@ async fn participants_come_and_go_at_once(b: Backend) {
         .get_as(&newcomer.token, &format!("/api/v1/files/{file}/content"))
         .await;
     assert_error(r, 404, "not_found", "content after removal").await;
-    let r = upload(
-        &app,
-        &newcomer.token,
-        &x.mission,
-        "deposits",
-        "ops2.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let r = app
+        .upload(
+            &newcomer.token,
+            &x.mission,
+            Upload::deposit("ops2.csv", b"a;b\n1;2\n"),
+        )
+        .await;
     assert_error(r, 404, "not_found", "upload after removal").await;
     let v = body(app.get_as(&newcomer.token, "/api/v1/missions").await).await;
     assert_eq!(v["missions"], json!([]));
@@ -498,41 +477,38 @@ async fn participants_come_and_go_at_once(b: Backend) {
         "{m}"
     );
     // The file stays with the mission.
-    assert_eq!(
-        download(&app, &x.processor.token, &file).await,
-        b"a;b\n1;2\n"
-    );
+    assert_eq!(app.download(&x.processor.token, &file).await, b"a;b\n1;2\n");
 
-    let r = delete_as(&app, &x.admin.token, &remove).await;
+    let r = app.delete_as(&x.admin.token, &remove).await;
     assert_error(r, 404, "not_found", "removing a non-participant").await;
     // An admin removes a manager: the manager loses access too.
-    let r = delete_as(&app, &x.admin.token, &format!("{add}/{}", x.manager.id)).await;
+    let r = app
+        .delete_as(&x.admin.token, &format!("{add}/{}", x.manager.id))
+        .await;
     assert_eq!(r.status(), 204);
     assert_eq!(app.get_as(&x.manager.token, &path).await.status(), 404);
 }
 
 async fn patch_moves_the_end(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn(b).await;
+    let x = app.exchange().await;
     let path = format!("/api/v1/missions/{}", x.mission);
     let ends = |v: &Value| parse_time(&v["ends_at"]);
     let day = |n: i64| parse_time(&json!(in_days(n)));
 
     // Shortening, by the manager and by the admin.
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"ends_at": in_days(25)}),
-    )
-    .await;
+    let r = app
+        .patch_as(&x.manager.token, &path, json!({"ends_at": in_days(25)}))
+        .await;
     let status = r.status();
     let m = body(r).await;
     assert_eq!(status, 200, "shortening by the manager: {m}");
     assert_eq!(m["id"], x.mission.as_str());
     assert_eq!(m["name"], "OPS 2027");
     assert_eq!(ends(&m), day(25));
-    let r = patch_as(&app, &x.admin.token, &path, json!({"ends_at": in_days(20)})).await;
+    let r = app
+        .patch_as(&x.admin.token, &path, json!({"ends_at": in_days(20)}))
+        .await;
     assert_eq!(r.status(), 200, "shortening by the admin");
     assert_eq!(
         ends(&body(app.get_as(&x.depositor.token, &path).await).await),
@@ -542,68 +518,60 @@ async fn patch_moves_the_end(b: Backend) {
     assert_eq!(ends(&v["missions"][0]), day(20));
 
     for who in [&x.depositor, &x.processor, &x.recipient] {
-        let r = patch_as(&app, &who.token, &path, json!({"ends_at": in_days(15)})).await;
+        let r = app
+            .patch_as(&who.token, &path, json!({"ends_at": in_days(15)}))
+            .await;
         assert_error(r, 403, "forbidden", &who.username).await;
     }
     let outsider = app.user(&x.admin, "curieux", &x.bailleur).await;
-    let r = patch_as(
-        &app,
-        &outsider.token,
-        &path,
-        json!({"ends_at": in_days(15)}),
-    )
-    .await;
+    let r = app
+        .patch_as(&outsider.token, &path, json!({"ends_at": in_days(15)}))
+        .await;
     assert_error(r, 404, "not_found", "a non-participant").await;
-    let r = patch_as(&app, &x.admin.token, &path, json!({})).await;
+    let r = app.patch_as(&x.admin.token, &path, json!({})).await;
     assert_error(r, 400, "invalid_request", "nothing to change").await;
-    let r = patch_as(&app, &x.admin.token, &path, json!({"ends_at": 5})).await;
+    let r = app
+        .patch_as(&x.admin.token, &path, json!({"ends_at": 5}))
+        .await;
     assert_error(r, 400, "invalid_request", "ends_at of the wrong type").await;
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"ends_at": "2027-01-01T00:00:00Z"}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &x.manager.token,
+            &path,
+            json!({"ends_at": "2027-01-01T00:00:00Z"}),
+        )
+        .await;
     assert_error(r, 422, "invalid_request", "an end in the past").await;
-    let r = patch_as(
-        &app,
-        &x.admin.token,
-        "/api/v1/missions/00000000-0000-0000-0000-000000000000",
-        json!({"ends_at": in_days(15)}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &x.admin.token,
+            "/api/v1/missions/00000000-0000-0000-0000-000000000000",
+            json!({"ends_at": in_days(15)}),
+        )
+        .await;
     assert_error(r, 404, "not_found", "unknown mission").await;
 
     // Retention and access window.
-    let r = patch_as(
-        &app,
-        &x.admin.token,
-        &path,
-        json!({"results_retained_until": in_days(120)}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &x.admin.token,
+            &path,
+            json!({"results_retained_until": in_days(120)}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     let m = body(r).await;
     assert_eq!(parse_time(&m["results_retained_until"]), day(120));
     assert_eq!(ends(&m), day(20), "unchanged");
     let window = json!({"days": [1, 2, 3, 4, 5], "from": "08:00", "to": "19:00"});
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"access_window": window}),
-    )
-    .await;
+    let r = app
+        .patch_as(&x.manager.token, &path, json!({"access_window": window}))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(body(r).await["access_window"], window);
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"access_window": null}),
-    )
-    .await;
+    let r = app
+        .patch_as(&x.manager.token, &path, json!({"access_window": null}))
+        .await;
     assert_eq!(r.status(), 200);
     assert_eq!(body(r).await["access_window"], Value::Null);
     let m = body(app.get_as(&x.admin.token, &path).await).await;
@@ -612,7 +580,9 @@ async fn patch_moves_the_end(b: Backend) {
 
     // Extending: the contract's `PATCH {"ends_at"}` "extends or shortens the mission", with
     // nothing else in the body.
-    let r = patch_as(&app, &x.admin.token, &path, json!({"ends_at": in_days(60)})).await;
+    let r = app
+        .patch_as(&x.admin.token, &path, json!({"ends_at": in_days(60)}))
+        .await;
     let status = r.status();
     let m = body(r).await;
     assert_eq!(
@@ -620,13 +590,9 @@ async fn patch_moves_the_end(b: Backend) {
         "extension by the admin with {{\"ends_at\"}} alone: {m}"
     );
     assert_eq!(ends(&m), day(60));
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"ends_at": in_days(75)}),
-    )
-    .await;
+    let r = app
+        .patch_as(&x.manager.token, &path, json!({"ends_at": in_days(75)}))
+        .await;
     let status = r.status();
     let m = body(r).await;
     assert_eq!(
@@ -636,425 +602,5 @@ async fn patch_moves_the_end(b: Backend) {
     assert_eq!(
         ends(&body(app.get_as(&x.depositor.token, &path).await).await),
         day(75)
-    );
-}
-
-/// A seeded deposit and result.
-struct Ops {
-    deposit: String,
-    result: String,
-}
-
-async fn seed_files(app: &TestApp, x: &Exchange) -> Ops {
-    let d = upload_ok(
-        app,
-        &x.depositor.token,
-        &x.mission,
-        "deposits",
-        "ops.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
-    let r = upload_ok(
-        app,
-        &x.processor.token,
-        &x.mission,
-        "results",
-        "res.csv",
-        &fixture("results_ok.csv"),
-    )
-    .await;
-    Ops {
-        deposit: d["id"].as_str().unwrap().to_owned(),
-        result: r["id"].as_str().unwrap().to_owned(),
-    }
-}
-
-/// Runs every file operation, each as an actor allowed to do it, and returns (what, status, code).
-/// The deletes go to the files this run uploaded (when it could), so that a successful run leaves
-/// the seeded files in place.
-async fn every_file_operation(
-    app: &TestApp,
-    x: &Exchange,
-    ops: &Ops,
-) -> Vec<(String, u16, String)> {
-    let mut out = Vec::new();
-    let mission = &x.mission;
-    let p = &x.processor.token;
-    let d = &x.depositor.token;
-    async fn run(r: reqwest::Response) -> (u16, String, Option<String>) {
-        let status = r.status().as_u16();
-        let text = r.text().await.unwrap_or_default();
-        let v: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-        let code = v["error"].as_str().unwrap_or_default().to_owned();
-        let id = v["id"].as_str().map(str::to_owned);
-        (status, code, id)
-    }
-    let mut push =
-        |what: &str, (s, c, _): (u16, String, Option<String>)| out.push((what.to_owned(), s, c));
-    push(
-        "list (processor)",
-        run(app
-            .get_as(p, &format!("/api/v1/missions/{mission}/files"))
-            .await)
-        .await,
-    );
-    push(
-        "list (depositor)",
-        run(app
-            .get_as(d, &format!("/api/v1/missions/{mission}/files"))
-            .await)
-        .await,
-    );
-    let up_d = run(upload(app, d, mission, "deposits", "neuf.csv", b"a;b\n").await).await;
-    let new_deposit = up_d.2.clone().unwrap_or_else(|| ops.deposit.clone());
-    push("upload deposit", up_d);
-    let ok = fixture("results_ok.csv");
-    let up_r = run(upload(app, p, mission, "results", "neuf.csv", &ok).await).await;
-    let new_result = up_r.2.clone().unwrap_or_else(|| ops.result.clone());
-    push("upload result", up_r);
-    push(
-        "GET file",
-        run(app
-            .get_as(p, &format!("/api/v1/files/{}", ops.deposit))
-            .await)
-        .await,
-    );
-    push(
-        "download deposit",
-        run(app
-            .get_as(p, &format!("/api/v1/files/{}/content", ops.deposit))
-            .await)
-        .await,
-    );
-    push(
-        "download result",
-        run(app
-            .get_as(p, &format!("/api/v1/files/{}/content", ops.result))
-            .await)
-        .await,
-    );
-    push(
-        "release",
-        run(app
-            .post_as(
-                p,
-                &format!("/api/v1/files/{}/release", ops.result),
-                json!({}),
-            )
-            .await)
-        .await,
-    );
-    push(
-        "delete deposit",
-        run(delete_as(app, d, &format!("/api/v1/files/{new_deposit}")).await).await,
-    );
-    push(
-        "delete result",
-        run(delete_as(app, p, &format!("/api/v1/files/{new_result}")).await).await,
-    );
-    out
-}
-
-async fn suspension_stops_every_file_operation(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
-    let path = format!("/api/v1/missions/{}", x.mission);
-    let ops = seed_files(&app, &x).await;
-
-    for who in [&x.depositor, &x.processor, &x.recipient] {
-        let r = app
-            .post_as(&who.token, &format!("{path}/suspend"), json!({}))
-            .await;
-        assert_error(r, 403, "forbidden", &who.username).await;
-    }
-    let outsider = app.user(&x.admin, "curieux", &x.bailleur).await;
-    let r = app
-        .post_as(&outsider.token, &format!("{path}/suspend"), json!({}))
-        .await;
-    assert_error(r, 404, "not_found", "a non-participant suspending").await;
-
-    let r = app
-        .post_as(&x.manager.token, &format!("{path}/suspend"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204);
-    let r = app
-        .post_as(&x.admin.token, &format!("{path}/suspend"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204, "suspending twice");
-    let m = body(app.get_as(&x.depositor.token, &path).await).await;
-    assert_eq!(
-        m["status"], "suspended",
-        "the mission stays visible while suspended"
-    );
-    let v = body(app.get_as(&x.processor.token, "/api/v1/missions").await).await;
-    assert_eq!(v["missions"][0]["status"], "suspended");
-
-    for (what, status, code) in every_file_operation(&app, &x, &ops).await {
-        assert_eq!(
-            (status, code.as_str()),
-            (423, "mission_suspended"),
-            "{what} while suspended"
-        );
-    }
-    // Suspension stops file operations only: the mission is still administered and accounted for.
-    let audit = app
-        .get_as(
-            &x.manager.token,
-            &format!("/api/v1/audit?mission_id={}", x.mission),
-        )
-        .await;
-    assert_eq!(audit.status(), 200, "the audit while suspended");
-    let register = app
-        .get_as(&x.manager.token, &format!("{path}/register.csv"))
-        .await;
-    assert_eq!(register.status(), 200, "the register while suspended");
-    add_participant(
-        &app,
-        &x.manager.token,
-        &x.mission,
-        &outsider.id,
-        "recipient",
-    )
-    .await;
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"ends_at": in_days(29)}),
-    )
-    .await;
-    assert_eq!(r.status(), 200, "PATCH (shortening) while suspended");
-    let r = delete_as(
-        &app,
-        &x.manager.token,
-        &format!("{path}/participants/{}", outsider.id),
-    )
-    .await;
-    assert_eq!(r.status(), 204, "removing a participant while suspended");
-    // Nothing happened while suspended.
-    let r = app
-        .post_as(&x.admin.token, &format!("{path}/resume"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204);
-    assert_eq!(
-        body(app.get_as(&x.depositor.token, &path).await).await["status"],
-        "active"
-    );
-    let files = list_files(&app, &x.processor.token, &x.mission).await;
-    assert_eq!(files.len(), 2, "{files:?}");
-    assert!(files.iter().all(|f| f["released"] == false));
-
-    // Resumed: everything works again.
-    let got = every_file_operation(&app, &x, &ops).await;
-    let expect = [200, 200, 201, 201, 200, 200, 200, 200, 204, 204];
-    for ((what, status, code), want) in got.iter().zip(expect) {
-        assert_eq!(*status, want, "{what} after resume ({code})");
-    }
-
-    // The manager resumes too.
-    let r = app
-        .post_as(&x.manager.token, &format!("{path}/suspend"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204);
-    for who in [&x.depositor, &x.processor] {
-        let r = app
-            .post_as(&who.token, &format!("{path}/resume"), json!({}))
-            .await;
-        assert_error(r, 403, "forbidden", &who.username).await;
-    }
-    let r = app
-        .post_as(&x.manager.token, &format!("{path}/resume"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204);
-    assert_eq!(
-        list_files(&app, &x.processor.token, &x.mission).await.len(),
-        2
-    );
-}
-
-async fn the_access_window_follows_paris_time(b: Backend) {
-    let app = spawn_app(b).await;
-    let mut x = exchange(&app).await;
-    // A mission running all year (so that summer time can be checked too), with a window.
-    let r = app
-        .post_as(
-            &x.admin.token,
-            "/api/v1/missions",
-            json!({"name": "OPS 2027 (heures ouvrées)", "purpose": "Étude de l'occupation du parc social",
-                   "controller_organisation_id": x.epci, "ends_at": "2027-12-31T12:00:00Z",
-                   "results_retained_until": null,
-                   "access_window": {"days": [1, 2, 3, 4, 5], "from": "08:00", "to": "19:00"}}),
-        )
-        .await;
-    let status = r.status();
-    let v = body(r).await;
-    assert_eq!(status, 201, "{v}");
-    x.mission = v["id"].as_str().unwrap().to_owned();
-    for (who, role) in [
-        (&x.depositor, "depositor"),
-        (&x.processor, "processor"),
-        (&x.recipient, "recipient"),
-        (&x.manager, "manager"),
-    ] {
-        add_participant(&app, &x.admin.token, &x.mission, &who.id, role).await;
-    }
-    let path = format!("/api/v1/missions/{}", x.mission);
-    let ops = seed_files(&app, &x).await;
-
-    // Sessions do not survive days of clock jumps: log in again at each instant.
-    // Each login moves the clock by a TOTP step: log in a few minutes before, then set the instant.
-    async fn at(app: &TestApp, x: &mut Exchange, utc: chrono::DateTime<Utc>) {
-        app.clock.set(utc - Duration::minutes(3));
-        x.depositor.token = app.login(&x.depositor).await;
-        x.processor.token = app.login(&x.processor).await;
-        x.manager.token = app.login(&x.manager).await;
-        x.admin.token = app.login(&x.admin).await;
-        app.clock.set(utc);
-    }
-    let utc = |y, mo, d, h, mi| Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap();
-
-    // (instant, inside?, what)
-    let instants = [
-        (utc(2027, 1, 15, 8, 10), true, "Friday 09:10 Paris"),
-        (
-            utc(2027, 1, 15, 17, 50),
-            true,
-            "Friday 18:50 Paris (17:50 UTC)",
-        ),
-        (utc(2027, 1, 15, 19, 0), false, "Friday 20:00 Paris"),
-        (utc(2027, 1, 16, 9, 0), false, "Saturday 10:00 Paris"),
-        (utc(2027, 1, 17, 13, 0), false, "Sunday 14:00 Paris"),
-        (
-            utc(2027, 1, 18, 6, 59),
-            false,
-            "Monday 07:59 Paris (06:59 UTC)",
-        ),
-        (
-            utc(2027, 1, 18, 7, 0),
-            true,
-            "Monday 08:00 Paris (07:00 UTC)",
-        ),
-        // Summer time: Paris is UTC+2.
-        (
-            utc(2027, 7, 15, 6, 30),
-            true,
-            "Thursday 15 July 08:30 Paris (06:30 UTC)",
-        ),
-        (
-            utc(2027, 7, 15, 17, 30),
-            false,
-            "Thursday 15 July 19:30 Paris (17:30 UTC)",
-        ),
-    ];
-    for (instant, inside, what) in instants {
-        at(&app, &mut x, instant).await;
-        for (op, status, code) in every_file_operation(&app, &x, &ops).await {
-            if inside {
-                assert!(
-                    (200..300).contains(&status),
-                    "{what}: {op} inside the window answered {status} {code}"
-                );
-            } else {
-                assert_eq!(
-                    (status, code.as_str()),
-                    (403, "outside_access_hours"),
-                    "{what}: {op}"
-                );
-            }
-        }
-        // The mission itself stays readable outside the window.
-        assert_eq!(
-            app.get_as(&x.depositor.token, &path).await.status(),
-            200,
-            "{what}"
-        );
-    }
-
-    // Saturday again. What the caller cannot see is still 404, a forbidden action still
-    // `forbidden`, and a suspended mission answers 423 before the window is considered.
-    at(&app, &mut x, utc(2027, 7, 17, 10, 0)).await;
-    x.recipient.token = app.login(&x.recipient).await;
-    let r = app
-        .get_as(
-            &x.recipient.token,
-            &format!("/api/v1/files/{}", ops.deposit),
-        )
-        .await;
-    assert_error(r, 404, "not_found", "an invisible file outside the window").await;
-    let r = app
-        .get_as(
-            &x.recipient.token,
-            &format!("/api/v1/files/{}/content", ops.deposit),
-        )
-        .await;
-    assert_error(
-        r,
-        404,
-        "not_found",
-        "an invisible file's content outside the window",
-    )
-    .await;
-    let r = delete_as(
-        &app,
-        &x.processor.token,
-        &format!("/api/v1/files/{}", ops.deposit),
-    )
-    .await;
-    assert_error(
-        r,
-        403,
-        "forbidden",
-        "a processor deleting a deposit outside the window",
-    )
-    .await;
-    let outsider = app.user(&x.admin, "curieux", &x.bailleur).await;
-    let r = app.get_as(&outsider.token, &format!("{path}/files")).await;
-    assert_error(r, 404, "not_found", "a non-participant outside the window").await;
-    let r = app
-        .post_as(&x.manager.token, &format!("{path}/suspend"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204);
-    let r = app
-        .get_as(&x.processor.token, &format!("{path}/files"))
-        .await;
-    assert_error(
-        r,
-        423,
-        "mission_suspended",
-        "suspended and outside the window",
-    )
-    .await;
-    let r = app
-        .post_as(&x.manager.token, &format!("{path}/resume"), json!({}))
-        .await;
-    assert_eq!(r.status(), 204);
-
-    // The manager lifts the window: files open at once.
-    let r = app
-        .get_as(&x.processor.token, &format!("{path}/files"))
-        .await;
-    assert_error(r, 403, "outside_access_hours", "Saturday in July").await;
-    let r = patch_as(
-        &app,
-        &x.manager.token,
-        &path,
-        json!({"access_window": null}),
-    )
-    .await;
-    assert_eq!(
-        r.status(),
-        200,
-        "changing the window is not a file operation"
-    );
-    assert_eq!(
-        app.get_as(&x.processor.token, &format!("{path}/files"))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        download(&app, &x.processor.token, &ops.deposit).await,
-        b"a;b\n1;2\n"
     );
 }

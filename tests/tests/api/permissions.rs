@@ -4,12 +4,11 @@
 //! rule, independently of the gateway's code: a mission the caller cannot see answers 404, a file
 //! its role cannot read answers 404, a visible thing with a forbidden action answers 403.
 
-use crate::files::support::*;
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::json;
 use std::fmt;
 
-crate::on_every_backend!(every_endpoint_for_every_actor);
+passerelle_tests::on_every_backend!(every_endpoint_for_every_actor);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Actor {
@@ -307,25 +306,28 @@ impl World {
         match f {
             Missing => self.file(Missing),
             Elsewhere => {
-                let v = upload_ok(
-                    app,
-                    self.token(OtherMission),
-                    &self.other_mission,
-                    "deposits",
-                    "ailleurs.csv",
-                    csv,
-                )
-                .await;
+                let v = app
+                    .upload_deposit(
+                        self.token(OtherMission),
+                        &self.other_mission,
+                        "ailleurs.csv",
+                        csv,
+                    )
+                    .await;
                 v["id"].as_str().unwrap().to_owned()
             }
             DepositA | DepositB => {
                 let who = if f == DepositA { DepA } else { DepB };
-                let v = upload_ok(app, self.token(who), m, "deposits", "frais.csv", csv).await;
+                let v = app
+                    .upload_deposit(self.token(who), m, "frais.csv", csv)
+                    .await;
                 v["id"].as_str().unwrap().to_owned()
             }
             Unreleased | Released => {
                 let ok = fixture("results_ok.csv");
-                let v = upload_ok(app, self.token(Processor), m, "results", "frais.csv", &ok).await;
+                let v = app
+                    .upload_result(self.token(Processor), m, "frais.csv", &ok)
+                    .await;
                 let id = v["id"].as_str().unwrap().to_owned();
                 if f == Released {
                     let r = app
@@ -374,7 +376,7 @@ impl World {
         let r = match e {
             GetMission => app.get_as(t, &mp).await,
             // Shortening (to the same day each time): extending is checked in missions.rs.
-            PatchMission => patch_as(app, t, &mp, json!({"ends_at": in_days(29)})).await,
+            PatchMission => app.patch_as(t, &mp, json!({"ends_at": in_days(29)})).await,
             AddParticipant => {
                 app.post_as(
                     t,
@@ -384,8 +386,10 @@ impl World {
                 .await
             }
             RemoveParticipant => {
-                add_participant(app, &self.admin.token, m, &self.spare, "recipient").await;
-                delete_as(app, t, &format!("{mp}/participants/{}", self.spare)).await
+                app.add_participant(&self.admin.token, m, &self.spare, "recipient")
+                    .await;
+                app.delete_as(t, &format!("{mp}/participants/{}", self.spare))
+                    .await
             }
             Suspend => {
                 let r = app.post_as(t, &format!("{mp}/suspend"), json!({})).await;
@@ -403,15 +407,12 @@ impl World {
                 return out;
             }
             ListFiles => app.get_as(t, &format!("{mp}/files")).await,
-            UploadDeposit => upload(app, t, m, "deposits", "depot.csv", csv).await,
+            UploadDeposit => app.upload(t, m, Upload::deposit("depot.csv", csv)).await,
             UploadResult => {
-                upload(
-                    app,
+                app.upload(
                     t,
                     m,
-                    "results",
-                    "resultat.csv",
-                    &fixture("results_ok.csv"),
+                    Upload::result("resultat.csv", fixture("results_ok.csv")),
                 )
                 .await
             }
@@ -430,7 +431,7 @@ impl World {
             }
             Delete(f) => {
                 let id = self.fresh(f).await;
-                delete_as(app, t, &format!("/api/v1/files/{id}")).await
+                app.delete_as(t, &format!("/api/v1/files/{id}")).await
             }
             Audit => {
                 app.get_as(t, &format!("/api/v1/audit?mission_id={m}"))
@@ -443,7 +444,7 @@ impl World {
 }
 
 async fn build(b: Backend) -> World {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org_a = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let org_b = app.organisation(&admin, "Logis Carvin", "bailleur").await;
@@ -453,8 +454,8 @@ async fn build(b: Backend) -> World {
     // Kind `other`, not `epci`: its manager is a processor in the other mission, which
     // roles.raw_data_excluded_kinds forbids to EPCI members (see separation.rs).
     let epci = app.organisation(&admin, "CA Hénin-Carvin", "other").await;
-    let mission = new_mission(&app, &admin, "OPS 2027", &epci).await;
-    let other_mission = new_mission(&app, &admin, "Autre étude", &epci).await;
+    let mission = app.create_mission(&admin, "OPS 2027", &epci).await;
+    let other_mission = app.create_mission(&admin, "Autre étude", &epci).await;
 
     let manager = app.user(&admin, "chef.projet", &epci).await;
     let dep_a = app.user(&admin, "depot.henin", &org_a).await;
@@ -472,32 +473,37 @@ async fn build(b: Backend) -> World {
         (&processor, "processor"),
         (&recipient, "recipient"),
     ] {
-        add_participant(&app, &admin.token, &mission, &who.id, role).await;
+        app.add_participant(&admin.token, &mission, &who.id, role)
+            .await;
     }
-    add_participant(&app, &admin.token, &other_mission, &other.id, "depositor").await;
-    add_participant(&app, &admin.token, &other_mission, &manager.id, "processor").await;
+    app.add_participant(&admin.token, &other_mission, &other.id, "depositor")
+        .await;
+    app.add_participant(&admin.token, &other_mission, &manager.id, "processor")
+        .await;
 
     let csv = b"commune;logements\nHenin;120\n";
-    let deposit_a = upload_ok(&app, &dep_a.token, &mission, "deposits", "henin.csv", csv).await;
-    let deposit_b = upload_ok(&app, &dep_b.token, &mission, "deposits", "carvin.csv", csv).await;
-    let unreleased = upload_ok(
-        &app,
-        &processor.token,
-        &mission,
-        "results",
-        "brouillon.csv",
-        &fixture("results_ok.csv"),
-    )
-    .await;
-    let released = upload_ok(
-        &app,
-        &processor.token,
-        &mission,
-        "results",
-        "final.csv",
-        &fixture("results_ok.csv"),
-    )
-    .await;
+    let deposit_a = app
+        .upload_deposit(&dep_a.token, &mission, "henin.csv", csv)
+        .await;
+    let deposit_b = app
+        .upload_deposit(&dep_b.token, &mission, "carvin.csv", csv)
+        .await;
+    let unreleased = app
+        .upload_result(
+            &processor.token,
+            &mission,
+            "brouillon.csv",
+            &fixture("results_ok.csv"),
+        )
+        .await;
+    let released = app
+        .upload_result(
+            &processor.token,
+            &mission,
+            "final.csv",
+            &fixture("results_ok.csv"),
+        )
+        .await;
     let released_id = released["id"].as_str().unwrap().to_owned();
     let r = app
         .post_as(
@@ -508,15 +514,9 @@ async fn build(b: Backend) -> World {
         .await;
     assert_eq!(r.status(), 200);
     // A file in the other mission, to check it never leaks.
-    let elsewhere = upload_ok(
-        &app,
-        &other.token,
-        &other_mission,
-        "deposits",
-        "ailleurs.csv",
-        csv,
-    )
-    .await;
+    let elsewhere = app
+        .upload_deposit(&other.token, &other_mission, "ailleurs.csv", csv)
+        .await;
 
     let files = vec![
         (DepositA, deposit_a["id"].as_str().unwrap().to_owned()),
@@ -573,7 +573,7 @@ async fn every_endpoint_for_every_actor(b: Backend) {
     // What each list holds, among the four seeded files.
     let seeded: Vec<(File, String)> = w.files.clone();
     for a in ACTORS.into_iter().filter(|a| sees_mission(*a)) {
-        let listed = list_files(&w.app, w.token(a), &w.mission).await;
+        let listed = w.app.list_files(w.token(a), &w.mission).await;
         let listed = ids(&listed);
         for (f, id) in &seeded {
             let want = visible(a, *f);

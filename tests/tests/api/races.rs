@@ -2,12 +2,11 @@
 //! nothing and is not recorded as a success; blobs without their row are swept; the certificate
 //! is signed once the store holds nothing of the mission.
 
-use crate::files::support::*;
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     an_upload_in_flight_during_close_leaves_nothing,
     uploads_racing_a_close_are_either_certified_or_gone,
     blobs_without_their_row_are_swept,
@@ -21,7 +20,7 @@ struct Cast {
 }
 
 async fn cast(b: Backend) -> Cast {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let depositor = app.user(&admin, "depositaire", &bailleur).await;
@@ -34,7 +33,8 @@ async fn cast(b: Backend) -> Cast {
         )
         .await;
     let mission = body(r).await["id"].as_str().unwrap().to_owned();
-    add_participant(&app, &admin.token, &mission, &depositor.id, "depositor").await;
+    app.add_participant(&admin.token, &mission, &depositor.id, "depositor")
+        .await;
     Cast {
         app,
         admin,
@@ -113,15 +113,13 @@ async fn an_upload_in_flight_during_close_leaves_nothing(b: Backend) {
     // The attack of the issue: it answered 201 and left a 40 MB blob.
     assert_ne!(raced, 201, "{}", r.text().await.unwrap_or_default());
     // As for an ended mission: the same answer as a new upload now.
-    let now = upload(
-        &app,
-        &depositor.token,
-        &mission,
-        "deposits",
-        "apres.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let now = app
+        .upload(
+            &depositor.token,
+            &mission,
+            Upload::deposit("apres.csv", b"a;b\n1;2\n"),
+        )
+        .await;
     assert_eq!(raced, now.status().as_u16());
     // Nothing left: no blob, no row.
     assert!(app.core.blobs.list(&mission).await.unwrap().is_empty());
@@ -245,15 +243,14 @@ async fn blobs_without_their_row_are_swept(b: Backend) {
         mission,
         ..
     } = cast(b).await;
-    let kept = upload_ok(
-        &app,
-        &depositor.token,
-        &mission,
-        "deposits",
-        "menages.csv",
-        b"id;loyer\n1;420\n",
-    )
-    .await;
+    let kept = app
+        .upload_deposit(
+            &depositor.token,
+            &mission,
+            "menages.csv",
+            b"id;loyer\n1;420\n",
+        )
+        .await;
     // A copy of a blob under an id no row has (as an upload cut at the wrong instant leaves).
     let dir = app.data.path().join("blobs").join(&mission);
     std::fs::copy(
@@ -267,5 +264,6 @@ async fn blobs_without_their_row_are_swept(b: Backend) {
         app.core.blobs.list(&mission).await.unwrap(),
         vec![kept["id"].as_str().unwrap().to_owned()]
     );
-    download(&app, &depositor.token, kept["id"].as_str().unwrap()).await;
+    app.download(&depositor.token, kept["id"].as_str().unwrap())
+        .await;
 }

@@ -1,10 +1,9 @@
 //! The audit API and the register of processing operations.
 
-use crate::files::support::*;
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     the_audit_follows_roles_and_order,
     the_register_is_a_safe_csv
 );
@@ -84,26 +83,26 @@ fn find_in_order(events: &[Value], wanted: &[(&str, &str, Option<&str>, &str)]) 
 }
 
 async fn the_audit_follows_roles_and_order(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn(b).await;
+    let x = app.exchange().await;
     let carvin = app.organisation(&x.admin, "Logis Carvin", "bailleur").await;
     let dep_b = app.user(&x.admin, "depot.carvin", &carvin).await;
     let spare = app.user(&x.admin, "renfort", &x.epci).await;
     let outsider = app.user(&x.admin, "curieux", &x.bailleur).await;
-    add_participant(&app, &x.admin.token, &x.mission, &dep_b.id, "depositor").await;
+    app.add_participant(&x.admin.token, &x.mission, &dep_b.id, "depositor")
+        .await;
     let m = x.mission.clone();
 
-    let d = upload_ok(
-        &app,
-        &x.depositor.token,
-        &m,
-        "deposits",
-        "ops.csv",
-        &fixture("ops_habitat_henin.csv"),
-    )
-    .await;
+    let d = app
+        .upload_deposit(
+            &x.depositor.token,
+            &m,
+            "ops.csv",
+            &fixture("ops_habitat_henin.csv"),
+        )
+        .await;
     let d = d["id"].as_str().unwrap().to_owned();
-    download(&app, &x.processor.token, &d).await;
+    app.download(&x.processor.token, &d).await;
     let r = app
         .client
         .get(app.url(&format!("/api/v1/files/{d}/content")))
@@ -117,15 +116,14 @@ async fn the_audit_follows_roles_and_order(b: Backend) {
         .get_as(&dep_b.token, &format!("/api/v1/files/{d}/content"))
         .await;
     assert_error(r, 404, "not_found", "another bailleur's deposit").await;
-    let res = upload_ok(
-        &app,
-        &x.processor.token,
-        &m,
-        "results",
-        "results_ok.csv",
-        &fixture("results_ok.csv"),
-    )
-    .await;
+    let res = app
+        .upload_result(
+            &x.processor.token,
+            &m,
+            "results_ok.csv",
+            &fixture("results_ok.csv"),
+        )
+        .await;
     let res = res["id"].as_str().unwrap().to_owned();
     let r = app
         .post_as(
@@ -135,25 +133,19 @@ async fn the_audit_follows_roles_and_order(b: Backend) {
         )
         .await;
     assert_eq!(r.status(), 200);
-    let gone = upload_ok(
-        &app,
-        &x.processor.token,
-        &m,
-        "results",
-        "brouillon.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let gone = app
+        .upload_result(&x.processor.token, &m, "brouillon.csv", b"a;b\n1;2\n")
+        .await;
     let gone = gone["id"].as_str().unwrap().to_owned();
     assert_eq!(
-        delete_as(&app, &x.processor.token, &format!("/api/v1/files/{gone}"))
+        app.delete_as(&x.processor.token, &format!("/api/v1/files/{gone}"))
             .await
             .status(),
         204
     );
     let mp = format!("/api/v1/missions/{m}");
     assert_eq!(
-        patch_as(&app, &x.manager.token, &mp, json!({"ends_at": in_days(29)}))
+        app.patch_as(&x.manager.token, &mp, json!({"ends_at": in_days(29)}))
             .await
             .status(),
         200
@@ -170,44 +162,36 @@ async fn the_audit_follows_roles_and_order(b: Backend) {
             .status(),
         204
     );
-    add_participant(&app, &x.admin.token, &m, &spare.id, "recipient").await;
+    app.add_participant(&x.admin.token, &m, &spare.id, "recipient")
+        .await;
     assert_eq!(
-        delete_as(
-            &app,
-            &x.admin.token,
-            &format!("{mp}/participants/{}", spare.id)
-        )
-        .await
-        .status(),
+        app.delete_as(&x.admin.token, &format!("{mp}/participants/{}", spare.id))
+            .await
+            .status(),
         204
     );
 
     // Refusals by role, on a visible mission.
-    let r = upload(
-        &app,
-        &x.recipient.token,
-        &m,
-        "deposits",
-        "refus.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let r = app
+        .upload(
+            &x.recipient.token,
+            &m,
+            Upload::deposit("refus.csv", b"a;b\n1;2\n"),
+        )
+        .await;
     assert_error(r, 403, "forbidden", "a recipient uploading").await;
-    let r = delete_as(&app, &x.processor.token, &format!("/api/v1/files/{d}")).await;
+    let r = app
+        .delete_as(&x.processor.token, &format!("/api/v1/files/{d}"))
+        .await;
     assert_error(r, 403, "forbidden", "a processor deleting a deposit").await;
 
     // Another mission, with its own events.
-    let m2 = new_mission(&app, &x.admin, "Autre étude", &x.epci).await;
-    add_participant(&app, &x.admin.token, &m2, &x.processor.id, "processor").await;
-    let other = upload_ok(
-        &app,
-        &x.processor.token,
-        &m2,
-        "results",
-        "autre.csv",
-        b"a;b\n1;2\n",
-    )
-    .await;
+    let m2 = app.create_mission(&x.admin, "Autre étude", &x.epci).await;
+    app.add_participant(&x.admin.token, &m2, &x.processor.id, "processor")
+        .await;
+    let other = app
+        .upload_result(&x.processor.token, &m2, "autre.csv", b"a;b\n1;2\n")
+        .await;
     let other = other["id"].as_str().unwrap().to_owned();
 
     // The admin: the mission's events, oldest first, with the right actors, files and outcomes.
@@ -345,39 +329,43 @@ async fn the_audit_follows_roles_and_order(b: Backend) {
 }
 
 async fn the_register_is_a_safe_csv(b: Backend) {
-    let app = spawn_app(b).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn(b).await;
+    let x = app.exchange().await;
     let nord = app
         .organisation(&x.admin, "Habitat; Nord", "bailleur")
         .await;
     let formula = "=HYPERLINK(\"http://evil.example\";\"clic\")";
-    let evil = user_named(&app, &x.admin, "depot.nord", formula, &nord).await;
+    let evil = app.user_named(&x.admin, "depot.nord", formula, &nord).await;
     let semicolon = "Dupont; Jean \"JJ\"";
-    let jean = user_named(&app, &x.admin, "jean.dupont", semicolon, &x.consultancy).await;
-    let plus = user_named(&app, &x.admin, "plus", "+33 6 12 34 56 78", &x.bailleur).await;
-    let minus = user_named(&app, &x.admin, "moins", "-2+3", &x.bailleur).await;
-    let at = user_named(&app, &x.admin, "arobase", "@SOMME(A1:A9)", &x.bailleur).await;
+    let jean = app
+        .user_named(&x.admin, "jean.dupont", semicolon, &x.consultancy)
+        .await;
+    let plus = app
+        .user_named(&x.admin, "plus", "+33 6 12 34 56 78", &x.bailleur)
+        .await;
+    let minus = app.user_named(&x.admin, "moins", "-2+3", &x.bailleur).await;
+    let at = app
+        .user_named(&x.admin, "arobase", "@SOMME(A1:A9)", &x.bailleur)
+        .await;
     let m = x.mission.clone();
-    add_participant(&app, &x.admin.token, &m, &evil.id, "depositor").await;
-    add_participant(&app, &x.admin.token, &m, &jean.id, "processor").await;
+    app.add_participant(&x.admin.token, &m, &evil.id, "depositor")
+        .await;
+    app.add_participant(&x.admin.token, &m, &jean.id, "processor")
+        .await;
     for who in [&plus, &minus, &at] {
-        add_participant(&app, &x.admin.token, &m, &who.id, "depositor").await;
+        app.add_participant(&x.admin.token, &m, &who.id, "depositor")
+            .await;
     }
 
-    let d = upload_ok(&app, &evil.token, &m, "deposits", "=1+1.csv", b"a;b\n1;2\n").await;
+    let d = app
+        .upload_deposit(&evil.token, &m, "=1+1.csv", b"a;b\n1;2\n")
+        .await;
     let d = d["id"].as_str().unwrap().to_owned();
     for who in [&plus, &minus, &at] {
-        upload_ok(
-            &app,
-            &who.token,
-            &m,
-            "deposits",
-            "-export;v2.csv",
-            b"a;b\n1;2\n",
-        )
-        .await;
+        app.upload_deposit(&who.token, &m, "-export;v2.csv", b"a;b\n1;2\n")
+            .await;
     }
-    download(&app, &jean.token, &d).await;
+    app.download(&jean.token, &d).await;
     let r = app
         .get_as(&x.depositor.token, &format!("/api/v1/files/{d}/content"))
         .await;

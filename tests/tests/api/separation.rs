@@ -2,12 +2,11 @@
 //! that reads raw data, processor grants are notified and shown, and the certificate and the
 //! retention dates stay within bounds.
 
-use crate::files::support::*;
-use crate::helpers::*;
-use crate::web::{get, web_sign_in};
+use passerelle_tests::pages::{get, web_sign_in};
+use passerelle_tests::prelude::*;
 use serde_json::json;
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data,
     processor_grants_are_mailed_and_shown_with_who_and_when,
     the_certificate_is_for_admins_managers_and_controller_participants,
@@ -15,21 +14,21 @@ crate::on_every_backend!(
 );
 
 async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let epci = app.organisation(&admin, "CA Hénin-Carvin", "epci").await;
     let depositor = app.user(&admin, "depositaire", &bailleur).await;
     let epci_manager = app.user(&admin, "chef.epci", &epci).await;
     let epci_colleague = app.user(&admin, "agent.epci", &epci).await;
-    let mission = new_mission(&app, &admin, "Étude OPS", &bailleur).await;
-    add_participant(&app, &admin.token, &mission, &depositor.id, "depositor").await;
-    add_participant(&app, &admin.token, &mission, &epci_manager.id, "manager").await;
-    upload_ok(
-        &app,
+    let mission = app.create_mission(&admin, "Étude OPS", &bailleur).await;
+    app.add_participant(&admin.token, &mission, &depositor.id, "depositor")
+        .await;
+    app.add_participant(&admin.token, &mission, &epci_manager.id, "manager")
+        .await;
+    app.upload_deposit(
         &depositor.token,
         &mission,
-        "deposits",
         "menages.csv",
         b"id;loyer\n1;420\n",
     )
@@ -37,14 +36,9 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
 
     // The attack of the issue: the EPCI's manager makes itself a processor (was 201, then 200
     // on the raw deposits).
-    let (status, v) = grant_role(
-        &app,
-        &epci_manager.token,
-        &mission,
-        &epci_manager.id,
-        "processor",
-    )
-    .await;
+    let (status, v) = app
+        .grant_role(&epci_manager.token, &mission, &epci_manager.id, "processor")
+        .await;
     assert_eq!(status, 403, "{v}");
     assert_eq!(v["error"], "forbidden");
     let message = v["message"].as_str().unwrap().to_lowercase();
@@ -54,14 +48,9 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
     );
     // Or a colleague: the rule on the organisation kind is named.
     for role in ["processor", "depositor"] {
-        let (status, v) = grant_role(
-            &app,
-            &epci_manager.token,
-            &mission,
-            &epci_colleague.id,
-            role,
-        )
-        .await;
+        let (status, v) = app
+            .grant_role(&epci_manager.token, &mission, &epci_colleague.id, role)
+            .await;
         assert_eq!(status, 403, "{v}");
         assert_eq!(v["error"], "forbidden");
         assert!(
@@ -73,45 +62,43 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
         );
     }
     // Platform admins too: neither themselves nor an EPCI member.
-    let (status, v) = grant_role(&app, &admin.token, &mission, &admin.id, "processor").await;
+    let (status, v) = app
+        .grant_role(&admin.token, &mission, &admin.id, "processor")
+        .await;
     assert_eq!(status, 403, "{v}");
     assert!(v["message"]
         .as_str()
         .unwrap()
         .to_lowercase()
         .contains("vous ne pouvez pas vous attribuer un rôle"));
-    let (status, _) = grant_role(
-        &app,
-        &admin.token,
-        &mission,
-        &epci_colleague.id,
-        "processor",
-    )
-    .await;
+    let (status, _) = app
+        .grant_role(&admin.token, &mission, &epci_colleague.id, "processor")
+        .await;
     assert_eq!(status, 403);
     // Nor changes its own roles (removal included).
-    let r = delete_as(
-        &app,
-        &epci_manager.token,
-        &format!(
-            "/api/v1/missions/{mission}/participants/{}",
-            epci_manager.id
-        ),
-    )
-    .await;
+    let r = app
+        .delete_as(
+            &epci_manager.token,
+            &format!(
+                "/api/v1/missions/{mission}/participants/{}",
+                epci_manager.id
+            ),
+        )
+        .await;
     assert_eq!(r.status(), 403);
     // What the conventions allow still passes.
-    let (status, _) = grant_role(
-        &app,
-        &epci_manager.token,
-        &mission,
-        &epci_colleague.id,
-        "recipient",
-    )
-    .await;
+    let (status, _) = app
+        .grant_role(
+            &epci_manager.token,
+            &mission,
+            &epci_colleague.id,
+            "recipient",
+        )
+        .await;
     assert_eq!(status, 201);
     // The raw deposits stay out of the EPCI's reach.
-    assert!(list_files(&app, &epci_manager.token, &mission)
+    assert!(app
+        .list_files(&epci_manager.token, &mission)
         .await
         .is_empty());
     let r = app
@@ -140,7 +127,7 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
 
     // The excluded kinds are a setting: without it, the EPCI colleague may be a processor.
     drop(app);
-    let app = spawn_app_with(Backend::Sqlite, |c| {
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| {
         c.roles.raw_data_excluded_kinds = Vec::new()
     })
     .await;
@@ -148,12 +135,17 @@ async fn nobody_grants_itself_a_role_and_the_epci_never_reads_raw_data(b: Backen
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let epci = app.organisation(&admin, "CA Hénin-Carvin", "epci").await;
     let (colleague, _) = app.create_user(&admin, "agent.epci", &epci).await;
-    let mission = new_mission(&app, &admin, "Étude OPS", &bailleur).await;
-    let (status, _) = grant_role(&app, &admin.token, &mission, &colleague, "processor").await;
+    let mission = app.create_mission(&admin, "Étude OPS", &bailleur).await;
+    let (status, _) = app
+        .grant_role(&admin.token, &mission, &colleague, "processor")
+        .await;
     assert_eq!(status, 201);
 }
 
-fn outbox(app: &TestApp) -> Vec<String> {
+/// The processor-grant notices of the outbox (the person given a role is told too, by a
+/// notice of another kind).
+async fn outbox(app: &TestApp) -> Vec<String> {
+    app.core.notifications_settled().await;
     let dir = app.data.path().join("outbox");
     let mut mails: Vec<String> = std::fs::read_dir(&dir)
         .map(|d| {
@@ -161,12 +153,13 @@ fn outbox(app: &TestApp) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default();
+    mails.retain(|m| m.contains("X-Passerelle-Notification: processor_granted"));
     mails.sort();
     mails
 }
 
 async fn processor_grants_are_mailed_and_shown_with_who_and_when(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let cabinet = app
@@ -175,36 +168,19 @@ async fn processor_grants_are_mailed_and_shown_with_who_and_when(b: Backend) {
     let controller_manager = app.user(&admin, "responsable", &bailleur).await;
     let other_manager = app.user(&admin, "coordinateur", &cabinet).await;
     let analyst = app.user(&admin, "analyste", &cabinet).await;
-    let mission = new_mission(&app, &admin, "Étude OPS", &bailleur).await;
-    add_participant(
-        &app,
-        &admin.token,
-        &mission,
-        &controller_manager.id,
-        "manager",
-    )
-    .await;
-    add_participant(&app, &admin.token, &mission, &other_manager.id, "manager").await;
-    let before = outbox(&app).len();
+    let mission = app.create_mission(&admin, "Étude OPS", &bailleur).await;
+    app.add_participant(&admin.token, &mission, &controller_manager.id, "manager")
+        .await;
+    app.add_participant(&admin.token, &mission, &other_manager.id, "manager")
+        .await;
+    let before = outbox(&app).await.len();
     // A recipient grant is not a processor grant: no mail.
-    add_participant(
-        &app,
-        &other_manager.token,
-        &mission,
-        &analyst.id,
-        "recipient",
-    )
-    .await;
-    assert_eq!(outbox(&app).len(), before);
-    add_participant(
-        &app,
-        &other_manager.token,
-        &mission,
-        &analyst.id,
-        "processor",
-    )
-    .await;
-    let mails = outbox(&app);
+    app.add_participant(&other_manager.token, &mission, &analyst.id, "recipient")
+        .await;
+    assert_eq!(outbox(&app).await.len(), before);
+    app.add_participant(&other_manager.token, &mission, &analyst.id, "processor")
+        .await;
+    let mails = outbox(&app).await;
     assert_eq!(
         mails.len(),
         before + 1,
@@ -229,7 +205,7 @@ async fn processor_grants_are_mailed_and_shown_with_who_and_when(b: Backend) {
 }
 
 async fn the_certificate_is_for_admins_managers_and_controller_participants(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let cabinet = app
@@ -239,10 +215,13 @@ async fn the_certificate_is_for_admins_managers_and_controller_participants(b: B
     let bystander = app.user(&admin, "collegue", &bailleur).await;
     let outside_manager = app.user(&admin, "coordinateur", &cabinet).await;
     let analyst = app.user(&admin, "analyste", &cabinet).await;
-    let mission = new_mission(&app, &admin, "Étude OPS", &bailleur).await;
-    add_participant(&app, &admin.token, &mission, &depositor.id, "depositor").await;
-    add_participant(&app, &admin.token, &mission, &outside_manager.id, "manager").await;
-    add_participant(&app, &admin.token, &mission, &analyst.id, "processor").await;
+    let mission = app.create_mission(&admin, "Étude OPS", &bailleur).await;
+    app.add_participant(&admin.token, &mission, &depositor.id, "depositor")
+        .await;
+    app.add_participant(&admin.token, &mission, &outside_manager.id, "manager")
+        .await;
+    app.add_participant(&admin.token, &mission, &analyst.id, "processor")
+        .await;
     let r = app
         .post_as(
             &admin.token,
@@ -281,36 +260,36 @@ async fn the_certificate_is_for_admins_managers_and_controller_participants(b: B
 }
 
 async fn retention_and_extensions_are_bounded(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
-    let mission = new_mission(&app, &admin, "Étude OPS", &bailleur).await;
+    let mission = app.create_mission(&admin, "Étude OPS", &bailleur).await;
     let path = format!("/api/v1/missions/{mission}");
     // The attack of the issue: year 9999 (was 200).
-    let r = patch_as(
-        &app,
-        &admin.token,
-        &path,
-        json!({"results_retained_until": "9999-12-31T00:00:00Z"}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &admin.token,
+            &path,
+            json!({"results_retained_until": "9999-12-31T00:00:00Z"}),
+        )
+        .await;
     assert_eq!(r.status(), 400);
     assert_eq!(error_code(r).await, "invalid_request");
-    let r = patch_as(
-        &app,
-        &admin.token,
-        &path,
-        json!({"results_retained_until": in_days(3651)}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &admin.token,
+            &path,
+            json!({"results_retained_until": in_days(3651)}),
+        )
+        .await;
     assert_eq!(r.status(), 400);
-    let r = patch_as(
-        &app,
-        &admin.token,
-        &path,
-        json!({"results_retained_until": in_days(3649)}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &admin.token,
+            &path,
+            json!({"results_retained_until": in_days(3649)}),
+        )
+        .await;
     assert_eq!(r.status(), 200);
     // At creation too.
     let r = app
@@ -323,29 +302,21 @@ async fn retention_and_extensions_are_bounded(b: Backend) {
         .await;
     assert_eq!(r.status(), 400);
     // Extensions stay within max_extension_days (365) of the initial end (30 days from now).
-    let r = patch_as(
-        &app,
-        &admin.token,
-        &path,
-        json!({"ends_at": "9999-12-31T00:00:00Z"}),
-    )
-    .await;
+    let r = app
+        .patch_as(
+            &admin.token,
+            &path,
+            json!({"ends_at": "9999-12-31T00:00:00Z"}),
+        )
+        .await;
     assert_eq!(r.status(), 400);
     assert_eq!(error_code(r).await, "invalid_request");
-    let r = patch_as(
-        &app,
-        &admin.token,
-        &path,
-        json!({"ends_at": in_days(30 + 366)}),
-    )
-    .await;
+    let r = app
+        .patch_as(&admin.token, &path, json!({"ends_at": in_days(30 + 366)}))
+        .await;
     assert_eq!(r.status(), 400);
-    let r = patch_as(
-        &app,
-        &admin.token,
-        &path,
-        json!({"ends_at": in_days(30 + 364)}),
-    )
-    .await;
+    let r = app
+        .patch_as(&admin.token, &path, json!({"ends_at": in_days(30 + 364)}))
+        .await;
     assert_eq!(r.status(), 200);
 }

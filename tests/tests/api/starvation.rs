@@ -5,14 +5,14 @@
 //! Linux routes all of 127.0.0.0/8 to the loopback interface: clients bound to 127.0.0.2 and
 //! 127.0.0.3 reach the gateway listening on 127.0.0.1 as distinct addresses.
 
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     one_address_cannot_starve_the_service,
     slow_logins_are_cut_by_the_body_rate_and_the_deadline,
 );
@@ -73,7 +73,7 @@ async fn slow_login(connector: tokio_rustls::TlsConnector, addr: SocketAddr) -> 
 }
 
 async fn one_address_cannot_starve_the_service(b: Backend) {
-    let app = spawn_app_with(b, |c| {
+    let app = TestApp::spawn_with(b, |c| {
         // Below the 300 slow connections: without the per-address cap they would take it all.
         c.http.max_connections = 256;
         // Let the login flood reach argon2 (the address throttle would otherwise stop it).
@@ -170,7 +170,7 @@ async fn answer(mut s: Tls, within: Duration) -> Option<String> {
 
 async fn slow_logins_are_cut_by_the_body_rate_and_the_deadline(b: Backend) {
     // The body rate: one byte, then silence, is cut after the one-second grace.
-    let app = spawn_app(b.clone()).await;
+    let app = TestApp::spawn(b.clone()).await;
     let started = Instant::now();
     let slow = slow_login(connector(&app), app.addr).await.unwrap();
     let text = answer(slow, Duration::from_secs(5))
@@ -179,7 +179,7 @@ async fn slow_logins_are_cut_by_the_body_rate_and_the_deadline(b: Backend) {
     assert!(text.starts_with("HTTP/1.1 4"), "{text}");
     assert!(started.elapsed() < Duration::from_secs(4));
     // The whole-request deadline, with the rate check off: 408 once it passes.
-    let app = spawn_app_with(b, |c| {
+    let app = TestApp::spawn_with(b, |c| {
         c.http.unauthenticated_min_body_rate = 0;
         c.http.unauthenticated_deadline_secs = 2;
     })
@@ -205,7 +205,7 @@ async fn slow_logins_are_cut_by_the_body_rate_and_the_deadline(b: Backend) {
 
 #[tokio::test]
 async fn idle_connections_are_closed() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.http.idle_timeout_secs = 1).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.http.idle_timeout_secs = 1).await;
     let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     let mut tls = connector(&app)
         .connect("localhost".try_into().unwrap(), tcp)
@@ -227,7 +227,7 @@ async fn idle_connections_are_closed() {
 
 #[tokio::test]
 async fn idle_http2_connections_are_closed() {
-    let app = spawn_app_with(Backend::Sqlite, |c| c.http.idle_timeout_secs = 1).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.http.idle_timeout_secs = 1).await;
     let tcp = tokio::net::TcpStream::connect(app.addr).await.unwrap();
     let mut tls = connector_for(&app, b"h2")
         .connect("localhost".try_into().unwrap(), tcp)

@@ -1,11 +1,11 @@
 //! Throttling that stops attackers, not offices (issue 12): per-account and per-address
 //! thresholds, atomic counters shared by several instances, purge, and trusted proxies.
 
-use crate::helpers::*;
 use chrono::Duration;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     another_accounts_login_passes_after_one_is_throttled,
     concurrent_wrong_passwords_cannot_outrun_the_rule,
     finished_counters_are_purged,
@@ -23,7 +23,7 @@ async fn login(app: &TestApp, username: &str, password: &str) -> u16 {
 }
 
 async fn another_accounts_login_passes_after_one_is_throttled(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let typist = app.user(&admin, "marie", &org).await;
@@ -101,13 +101,13 @@ async fn flood(apps: &[&TestApp], n: usize, username: impl Fn(usize) -> String) 
 }
 
 async fn concurrent_wrong_passwords_cannot_outrun_the_rule(b: Backend) {
-    let app = spawn_app(b.clone()).await;
+    let app = TestApp::spawn(b.clone()).await;
     let admin = app.admin("operateur").await;
     // On PostgreSQL, a second gateway on the same database shares the counters.
     let second = match &b {
         Backend::Postgres(_) => {
             let url = app.config.database_url();
-            Some(spawn_app_with(b.clone(), move |c| c.database_url = Some(url)).await)
+            Some(TestApp::spawn_with(b.clone(), move |c| c.database_url = Some(url)).await)
         }
         Backend::Sqlite => None,
     };
@@ -155,7 +155,7 @@ async fn concurrent_wrong_passwords_cannot_outrun_the_rule(b: Backend) {
 }
 
 async fn finished_counters_are_purged(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let admin = app.admin("operateur").await;
     for _ in 0..3 {
         assert_eq!(
@@ -213,14 +213,14 @@ async fn last_failure_ip(app: &TestApp, token: &str) -> Value {
 
 async fn trusted_proxies_give_the_client_address(b: Backend) {
     // Not trusted (the default): the header is ignored.
-    let app = spawn_app(b.clone()).await;
+    let app = TestApp::spawn(b.clone()).await;
     let admin = app.admin("operateur").await;
     assert_eq!(forwarded(&app, "203.0.113.5", "personne").await, 401);
     assert_eq!(last_failure_ip(&app, &admin.token).await, "127.0.0.1");
     drop(app);
 
     // Behind a trusted proxy: the rightmost untrusted hop (hops to its left may be forged).
-    let app = spawn_app_with(b, |c| {
+    let app = TestApp::spawn_with(b, |c| {
         c.http.trusted_proxies = vec!["127.0.0.0/8".to_owned(), "10.0.0.0/8".to_owned()];
     })
     .await;

@@ -5,16 +5,14 @@
 // The test bodies run inside `on_every_backend!`, outside a `#[test]` function as clippy sees it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use crate::helpers::*;
-use crate::web::{
-    between, csrf_of, get, join, mission_ending_in, post_form, read, web_sign_in, Page,
-};
-use reqwest::multipart::{Form, Part};
+use passerelle_tests::pages::{between, csrf_of, get, post_form, read, web_sign_in, Page};
+use passerelle_tests::prelude::*;
 use reqwest::StatusCode;
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     results_uploaded_refused_and_released_from_the_page,
     refused_uploads_say_why_and_store_nothing,
+    a_role_refusal_says_so_not_reload_the_page,
     quarantine_and_deletion_from_the_page,
     managers_add_and_remove_participants,
     session_status_does_not_count_as_activity,
@@ -29,19 +27,11 @@ async fn upload_form(
     name: &str,
     bytes: Vec<u8>,
 ) -> Page {
-    let mut form = Form::new();
-    if let Some(token) = csrf {
-        form = form.text("csrf_token", token.to_owned());
-    }
-    let form = form.part("file", Part::bytes(bytes).file_name(name.to_owned()));
-    let r = app
-        .client
-        .post(app.url(&format!("/missions/{mission}/{folder}")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    read(r).await
+    read(
+        app.upload_through_page(mission, csrf, Upload::to(folder, name, bytes))
+            .await,
+    )
+    .await
 }
 
 /// The file id in a `?depose=ID` redirect.
@@ -89,11 +79,17 @@ async fn cast(app: &TestApp) -> Cast {
     let depositor = app.user(&admin, "marie", &bailleur).await;
     let analyst = app.user(&admin, "lucas", &bureau).await;
     let officer = app.user(&admin, "ines", &epci).await;
-    let mission = mission_ending_in(app, &admin, "Étude OPS 2027", &bailleur, 30).await;
-    join(app, &admin, &mission, &depositor, "depositor").await;
-    join(app, &admin, &mission, &analyst, "processor").await;
-    join(app, &admin, &mission, &analyst, "manager").await;
-    join(app, &admin, &mission, &officer, "recipient").await;
+    let mission = app
+        .create_mission_ending_in(&admin, "Étude OPS 2027", &bailleur, 30)
+        .await;
+    app.add_participant(&admin.token, &mission, &depositor.id, "depositor")
+        .await;
+    app.add_participant(&admin.token, &mission, &analyst.id, "processor")
+        .await;
+    app.add_participant(&admin.token, &mission, &analyst.id, "manager")
+        .await;
+    app.add_participant(&admin.token, &mission, &officer.id, "recipient")
+        .await;
     Cast {
         admin,
         depositor,
@@ -104,7 +100,7 @@ async fn cast(app: &TestApp) -> Cast {
 }
 
 async fn results_uploaded_refused_and_released_from_the_page(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let c = cast(&app).await;
     web_sign_in(&app, &c.analyst).await;
     let page = get(&app, &format!("/missions/{}", c.mission)).await;
@@ -143,9 +139,47 @@ async fn results_uploaded_refused_and_released_from_the_page(b: Backend) {
     .await;
     assert_eq!(p.status, 409, "{}", p.html);
     p.assert_contains(&format!("id=\"erreur-{small}\""));
-    p.assert_contains("<table class=\"violations\">");
-    p.assert_contains("effectif de 1 à 10 : secret statistique (seuil 11)");
+    p.assert_contains("<table class=\"violations\" aria-labelledby=");
+    p.assert_contains("nombre de 1 à 10 : secret statistique (seuil 11)");
     p.assert_contains("<title>Erreur :");
+    // The rows are named by their label cells, the numbers written the French way, and no
+    // sheet column for a CSV file.
+    p.assert_contains("<td>Carvin · Centre</td>");
+    p.assert_contains(">50,0</td>");
+    assert!(!p.html.contains(">Feuille</th>"), "{}", p.html);
+    p.assert_contains(&format!("href=\"/fichiers/{small}/cases-refusees.csv\""));
+    // The list of refused cells, as CSV, for whoever sees the file.
+    let r = app
+        .client
+        .get(app.url(&format!("/fichiers/{small}/cases-refusees.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = r.text().await.unwrap();
+    assert!(
+        csv.contains("\"2\";\"Carvin · Centre\";\"nb_logements\";\"3\""),
+        "{csv}"
+    );
+    // The export reads the file's cells: it is in the trail (reading metadata alone is not).
+    let r = app
+        .get_as(
+            &c.admin.token,
+            &format!("/api/v1/audit?mission_id={}", c.mission),
+        )
+        .await;
+    let trail: serde_json::Value = r.json().await.unwrap();
+    assert!(
+        trail["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "file.inspect"
+                && e["file_id"] == small.as_str()
+                && e["outcome"] == "success"),
+        "{trail}"
+    );
     // The override needs a justification: refused without one, the message next to the file.
     let p = post_form(
         &app,
@@ -184,6 +218,9 @@ async fn results_uploaded_refused_and_released_from_the_page(b: Backend) {
     );
     let p = get(&app, p.location()).await;
     p.assert_contains("class=\"avis-succes\" role=\"status\"");
+    // The older refused result still lists its cells, but this page shows no error.
+    p.assert_contains("<table class=\"violations\" aria-labelledby=");
+    assert!(!p.html.contains("<title>Erreur"), "{}", p.html);
     assert_eq!(
         listed(&app, &c.epci.token, &c.mission).await,
         vec!["indicateurs_communes.csv".to_owned()]
@@ -216,10 +253,17 @@ async fn results_uploaded_refused_and_released_from_the_page(b: Backend) {
     )
     .await;
     assert_eq!(p.status, 404, "{}", p.html);
+    // Nor read its refused cells: the same page not found as for a file that does not exist.
+    let p = get(&app, &format!("/fichiers/{small}/cases-refusees.csv")).await;
+    assert_eq!(p.status, 404, "{}", p.html);
+    p.assert_contains("Page introuvable");
+    let p = get(&app, &format!("/fichiers/{small}/contenu")).await;
+    assert_eq!(p.status, 404, "{}", p.html);
+    p.assert_contains("Page introuvable");
 }
 
 async fn refused_uploads_say_why_and_store_nothing(b: Backend) {
-    let app = spawn_app_with(b, |config| config.max_upload_bytes = 64 * 1024).await;
+    let app = TestApp::spawn_with(b, |config| config.max_upload_bytes = 64 * 1024).await;
     let c = cast(&app).await;
     web_sign_in(&app, &c.depositor).await;
     let page = get(&app, &format!("/missions/{}", c.mission)).await;
@@ -276,10 +320,15 @@ async fn refused_uploads_say_why_and_store_nothing(b: Backend) {
         .client
         .post(app.url(&format!("/missions/{}/depots", c.mission)))
         .header("sec-fetch-site", "cross-site")
-        .multipart(Form::new().text("csrf_token", csrf.clone()).part(
-            "file",
-            Part::bytes(fixture("ops_habitat_henin.csv")).file_name("ops.csv"),
-        ))
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("csrf_token", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(fixture("ops_habitat_henin.csv"))
+                        .file_name("ops.csv"),
+                ),
+        )
         .send()
         .await
         .unwrap();
@@ -319,8 +368,73 @@ async fn refused_uploads_say_why_and_store_nothing(b: Backend) {
     );
 }
 
+async fn a_role_refusal_says_so_not_reload_the_page(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let c = cast(&app).await;
+    // A depositor posting into the results folder, with a good token: its role is refused, in
+    // words that say so (not the anti-forgery "reload the page"), and nothing is stored.
+    web_sign_in(&app, &c.depositor).await;
+    let csrf = csrf_of(&get(&app, &format!("/missions/{}", c.mission)).await);
+    let p = upload_form(
+        &app,
+        &c.mission,
+        "resultats",
+        Some(&csrf),
+        "ops.csv",
+        fixture("ops_habitat_henin.csv"),
+    )
+    .await;
+    assert_eq!(p.status, 403, "{}", p.html);
+    p.assert_contains("Opération non permise");
+    p.assert_contains("Votre rôle dans cette mission ne permet pas cette opération.");
+    assert!(!p.html.contains("rechargez"), "{}", p.html);
+
+    // A recipient has no deposit folder to post into either.
+    web_sign_in(&app, &c.epci).await;
+    let csrf = csrf_of(&get(&app, &format!("/missions/{}", c.mission)).await);
+    let p = upload_form(
+        &app,
+        &c.mission,
+        "depots",
+        Some(&csrf),
+        "ops.csv",
+        fixture("ops_habitat_henin.csv"),
+    )
+    .await;
+    assert_eq!(p.status, 403, "{}", p.html);
+    p.assert_contains("Votre rôle dans cette mission ne permet pas cette opération.");
+
+    // The same refusal in English, and a wrong token still asks to reload the page.
+    let p = post_form(&app, "/langue", &[("lang", "en"), ("retour", "/")]).await;
+    assert_eq!(p.status, 303, "{}", p.html);
+    let p = upload_form(
+        &app,
+        &c.mission,
+        "depots",
+        Some(&csrf),
+        "ops.csv",
+        fixture("ops_habitat_henin.csv"),
+    )
+    .await;
+    assert_eq!(p.status, 403, "{}", p.html);
+    p.assert_contains("Your role in this mission does not allow this operation.");
+    assert!(!p.html.contains("reload"), "{}", p.html);
+    let p = upload_form(
+        &app,
+        &c.mission,
+        "depots",
+        Some("faux"),
+        "ops.csv",
+        fixture("ops_habitat_henin.csv"),
+    )
+    .await;
+    assert_eq!(p.status, 403, "{}", p.html);
+    p.assert_contains("Invalid anti-forgery token: reload the page.");
+    assert!(listed(&app, &c.analyst.token, &c.mission).await.is_empty());
+}
+
 async fn quarantine_and_deletion_from_the_page(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let c = cast(&app).await;
     web_sign_in(&app, &c.depositor).await;
     let page = get(&app, &format!("/missions/{}", c.mission)).await;
@@ -340,7 +454,9 @@ async fn quarantine_and_deletion_from_the_page(b: Backend) {
     let p = get(&app, &format!("/missions/{}", c.mission)).await;
     p.assert_contains("en quarantaine");
     p.assert_contains(&format!("action=\"/fichiers/{held}/confirmation\""));
-    p.assert_contains("class=\"constats\"");
+    // The findings are a warning that says what to do.
+    p.assert_contains("class=\"constats avis-attention\"");
+    p.assert_contains("déposez-le à nouveau");
     assert!(listed(&app, &c.analyst.token, &c.mission).await.is_empty());
 
     // Letting it through takes a justification.
@@ -412,7 +528,7 @@ async fn quarantine_and_deletion_from_the_page(b: Backend) {
 }
 
 async fn managers_add_and_remove_participants(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let c = cast(&app).await;
     let bureau = app
         .organisation(&c.admin, "Cabinet Ouest", "consultancy")
@@ -509,7 +625,7 @@ async fn managers_add_and_remove_participants(b: Backend) {
 }
 
 async fn session_status_does_not_count_as_activity(b: Backend) {
-    let app = spawn_app(b).await;
+    let app = TestApp::spawn(b).await;
     let c = cast(&app).await;
     web_sign_in(&app, &c.depositor).await;
     let idle = chrono::Duration::seconds(30 * 60);

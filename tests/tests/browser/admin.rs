@@ -1,11 +1,11 @@
 //! The platform administration pages, walked through by an administrator.
 
 use crate::harness::Browser;
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_walks_through_the_administration() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let admin = app.admin("operateur").await;
     let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
     app.user(&admin, "marie", &org).await;

@@ -2,11 +2,11 @@
 //! trusts the gateway's certificate by its public key only.
 
 use crate::harness::Browser;
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn axe_reports_a_planted_violation() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let b = Browser::launch(&app, "harness").await;
     b.goto("/connexion").await;
     b.expect_h1("Connexion").await;
@@ -27,8 +27,8 @@ async fn axe_reports_a_planted_violation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_browser_trusts_only_its_gateways_key() {
-    let app = spawn_app(Backend::Sqlite).await;
-    let other = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let other = TestApp::spawn(Backend::Sqlite).await;
     let b = Browser::launch(&app, "harness").await;
     b.goto("/connexion").await;
     b.expect_h1("Connexion").await;

@@ -8,19 +8,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-// The API tests' helpers, shared rather than copied; not every one is used here.
-#[allow(dead_code)]
-#[path = "../api/helpers.rs"]
-mod helpers;
-// The API tests' mission set-ups and request helpers, shared the same way.
-#[allow(dead_code)]
-#[path = "../api/support.rs"]
-mod support;
-
 mod harness;
 
+mod account;
 mod admin;
+mod first_user;
 mod harness_check;
+mod mission_life;
 mod missions;
 mod sign_in;
 mod upload;

@@ -2,8 +2,7 @@
 //! its certificate, the not-found page.
 
 use crate::harness::Browser;
-use crate::helpers::*;
-use crate::support::{exchange, Exchange};
+use passerelle_tests::prelude::*;
 use serde_json::json;
 
 /// The API tests' exchange (a bailleur depositor, a consultancy processor, an EPCI recipient and
@@ -14,44 +13,30 @@ pub(crate) struct Setup {
 }
 
 /// The mission page's download links.
-const DOWNLOAD_LINKS: &str = "a[href^='/api/v1/files/'][href$='/content']";
+const DOWNLOAD_LINKS: &str = "a[href^='/fichiers/'][href$='/contenu']";
 
 /// The exchange's mission, as the pages name it.
 pub(crate) const MISSION: &str = "OPS 2027";
 
 pub(crate) async fn setup() -> Setup {
-    let app = spawn_app(Backend::Sqlite).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let x = app.exchange().await;
     Setup { app, x }
-}
-
-impl Setup {
-    /// Uploads a shared fixture under `name` as `who`; returns the file's id.
-    async fn upload(&self, who: &Account, folder: &str, fixture_name: &str, name: &str) -> String {
-        let file = upload_file(
-            &self.app,
-            &who.token,
-            &self.x.mission,
-            folder,
-            name,
-            fixture(fixture_name),
-        )
-        .await;
-        file["id"].as_str().unwrap().to_owned()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processor_downloads_a_deposit() {
     let s = setup().await;
-    let id = s
-        .upload(
-            &s.x.depositor,
-            "deposits",
-            "ops_habitat_henin.csv",
-            "ops_habitat_henin.csv",
-        )
-        .await;
+    let id = id_of(
+        &s.app
+            .upload_deposit(
+                &s.x.depositor.token,
+                &s.x.mission,
+                "ops_habitat_henin.csv",
+                fixture("ops_habitat_henin.csv"),
+            )
+            .await,
+    );
     let b = Browser::launch(&s.app, "download").await;
     b.login_as(&s.x.processor).await;
     b.check_page("home-with-mission").await;
@@ -59,8 +44,7 @@ async fn processor_downloads_a_deposit() {
     b.expect_h1(MISSION).await;
     b.check_page("mission").await;
 
-    b.press(&format!("a[href='/api/v1/files/{id}/content']"))
-        .await;
+    b.press(&format!("a[href='/fichiers/{id}/contenu']")).await;
     let bytes = b.downloaded("ops_habitat_henin.csv").await;
     assert!(
         bytes == fixture("ops_habitat_henin.csv"),
@@ -72,29 +56,37 @@ async fn processor_downloads_a_deposit() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn recipient_sees_only_released_results() {
     let s = setup().await;
-    s.upload(
-        &s.x.depositor,
-        "deposits",
-        "ops_habitat_henin.csv",
-        "ops_habitat_henin.csv",
-    )
-    .await;
-    let released = s
-        .upload(
-            &s.x.processor,
-            "results",
-            "results_ok.csv",
-            "resultats_definitifs.csv",
-        )
-        .await;
-    s.upload(
-        &s.x.processor,
-        "results",
-        "results_ok.csv",
-        "resultats_provisoires.csv",
-    )
-    .await;
-    release(&s.app, &s.x.processor.token, &released).await;
+    id_of(
+        &s.app
+            .upload_deposit(
+                &s.x.depositor.token,
+                &s.x.mission,
+                "ops_habitat_henin.csv",
+                fixture("ops_habitat_henin.csv"),
+            )
+            .await,
+    );
+    let released = id_of(
+        &s.app
+            .upload_result(
+                &s.x.processor.token,
+                &s.x.mission,
+                "resultats_definitifs.csv",
+                fixture("results_ok.csv"),
+            )
+            .await,
+    );
+    id_of(
+        &s.app
+            .upload_result(
+                &s.x.processor.token,
+                &s.x.mission,
+                "resultats_provisoires.csv",
+                fixture("results_ok.csv"),
+            )
+            .await,
+    );
+    s.app.release(&s.x.processor.token, &released).await;
 
     let b = Browser::launch(&s.app, "recipient").await;
     b.login_as(&s.x.recipient).await;
@@ -122,13 +114,16 @@ async fn recipient_sees_only_released_results() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn destroyed_mission_and_its_certificate() {
     let s = setup().await;
-    s.upload(
-        &s.x.depositor,
-        "deposits",
-        "ops_habitat_henin.csv",
-        "ops_habitat_henin.csv",
-    )
-    .await;
+    id_of(
+        &s.app
+            .upload_deposit(
+                &s.x.depositor.token,
+                &s.x.mission,
+                "ops_habitat_henin.csv",
+                fixture("ops_habitat_henin.csv"),
+            )
+            .await,
+    );
     let r = s
         .app
         .post_as(
@@ -140,10 +135,10 @@ async fn destroyed_mission_and_its_certificate() {
     assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
 
     // The controller organisation's people (the EPCI's manager) read its certificate; the home
-    // page no longer lists the mission, so they reach it by its address.
+    // page lists the mission among the ended ones, and its API rendering stays at its address.
     let b = Browser::launch(&s.app, "destroyed").await;
     b.login_as(&s.x.manager).await;
-    assert!(!b.visible_text().await.contains(MISSION));
+    assert!(b.visible_text().await.contains("Missions terminées"));
     b.goto(&format!(
         "/api/v1/missions/{}/certificate.html",
         s.x.mission
@@ -158,8 +153,8 @@ async fn destroyed_mission_and_its_certificate() {
     );
     b.check_page("certificate").await;
 
-    // The mission page itself stays visible to platform admins only. (The certificate page has
-    // no sign-out button: back home first.)
+    // The mission page stays visible to its managers and platform admins. (The API's rendering
+    // of the certificate has no sign-out button: back home first.)
     b.goto("/accueil").await;
     b.logout().await;
     b.login_as(&s.x.admin).await;
@@ -176,7 +171,7 @@ async fn destroyed_mission_and_its_certificate() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_pages_say_not_found() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let admin = app.admin("admin").await;
     let org = app.organisation(&admin, "Habitat Sud", "bailleur").await;
     let marie = app.user(&admin, "marie", &org).await;

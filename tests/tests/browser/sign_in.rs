@@ -2,7 +2,7 @@
 //! the idle timeout.
 
 use crate::harness::Browser;
-use crate::helpers::*;
+use passerelle_tests::prelude::*;
 
 /// An admin and one organisation, over the API.
 async fn admin_and_org(app: &TestApp) -> (Account, String) {
@@ -30,7 +30,7 @@ fn authenticator_code(shown_secret: &str, unix_time: i64) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn first_login_with_totp() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let (admin, org) = admin_and_org(&app).await;
     let (_, initial) = app.create_user(&admin, "marie", &org).await;
     let b = Browser::launch(&app, "first_login").await;
@@ -120,7 +120,7 @@ async fn first_login_with_totp() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn later_login_asks_for_the_totp_code() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let (admin, org) = admin_and_org(&app).await;
     let marie = app.user(&admin, "marie", &org).await;
     let b = Browser::launch(&app, "later_login").await;
@@ -166,7 +166,7 @@ async fn later_login_asks_for_the_totp_code() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn language_switch_and_accept_language() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let (admin, org) = admin_and_org(&app).await;
     let marie = app.user(&admin, "marie", &org).await;
 
@@ -206,7 +206,7 @@ async fn language_switch_and_accept_language() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_session_ends_on_the_login_page() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = TestApp::spawn(Backend::Sqlite).await;
     let (admin, org) = admin_and_org(&app).await;
     let marie = app.user(&admin, "marie", &org).await;
     let b = Browser::launch(&app, "idle_timeout").await;

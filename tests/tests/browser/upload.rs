@@ -3,9 +3,8 @@
 //! warning before the session ends.
 
 use crate::harness::Browser;
-use crate::helpers::*;
 use crate::missions::MISSION;
-use crate::support::{exchange, Exchange};
+use passerelle_tests::prelude::*;
 use std::io::Write as _;
 use std::path::PathBuf;
 
@@ -67,19 +66,18 @@ impl Setup {
 }
 
 /// Records, in the tab's session storage (it survives the redirect that follows a successful
-/// upload), whether the progress frame showed and every value the bar took.
+/// upload), whether the list of uploads showed and every value its progress bars took.
 const WATCH_PROGRESS: &str = r#"
-var bar = document.getElementById("progression-deposits");
-var frame = document.getElementById("progression-deposits-cadre");
+var list = document.getElementById("envois-deposits");
 sessionStorage.setItem("valeurs", "[]");
-new MutationObserver(function () {
+new MutationObserver(function (records) {
+  if (!list.hidden) { sessionStorage.setItem("cadre", "visible"); }
   var seen = JSON.parse(sessionStorage.getItem("valeurs"));
-  seen.push(Number(bar.value));
+  records.forEach(function (r) {
+    if (r.target.tagName === "PROGRESS") { seen.push(Number(r.target.value)); }
+  });
   sessionStorage.setItem("valeurs", JSON.stringify(seen));
-}).observe(bar, { attributes: true });
-new MutationObserver(function () {
-  if (!frame.hidden) { sessionStorage.setItem("cadre", "visible"); }
-}).observe(frame, { attributes: true });
+}).observe(list, { attributes: true, childList: true, subtree: true });
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -117,7 +115,7 @@ async fn depositor_uploads_with_progress_and_sees_refusals() {
     b.wait_for("p.avis-succes[role=status]").await;
     assert!(b.path().await.contains("?depose="), "{}", b.path().await);
     let shown = b.eval("return sessionStorage.getItem('cadre');").await;
-    assert_eq!(shown, "visible", "the progress frame never showed");
+    assert_eq!(shown, "visible", "the list of uploads never showed");
     let values = b
         .eval("return JSON.parse(sessionStorage.getItem('valeurs'));")
         .await;
@@ -142,14 +140,9 @@ async fn depositor_uploads_with_progress_and_sees_refusals() {
     )
     .await;
     b.expect_path_in(&[&s.mission_path()]).await;
-    let started = std::time::Instant::now();
-    while !b.visible_text().await.contains("glisse_depose.csv") {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(20),
-            "the dropped file never appeared"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    // Listed in the files table once stored (the list of uploads names it from the start).
+    b.wait_for("tbody.fichier[data-nom='glisse_depose.csv']")
+        .await;
 
     // Both arrived intact, as the consultancy downloads them.
     let r = s
@@ -196,8 +189,8 @@ async fn depositor_uploads_with_progress_and_sees_refusals() {
 async fn refused_upload_without_script_keeps_the_message() {
     // With the size limit at 64 KiB, a larger file is refused by the server (the script's early
     // check is bypassed by posting the form itself).
-    let app = spawn_app_with(Backend::Sqlite, |c| c.max_upload_bytes = 64 * 1024).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn_with(Backend::Sqlite, |c| c.max_upload_bytes = 64 * 1024).await;
+    let x = app.exchange().await;
     let files = tempfile::tempdir().unwrap();
     let path = files.path().join("ops_trop_gros.csv");
     std::fs::write(&path, vec![b'1'; 200 * 1024]).unwrap();
@@ -226,27 +219,27 @@ async fn refused_upload_without_script_keeps_the_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn processor_releases_results_and_sees_refused_cells() {
     let s = setup().await;
-    let small = upload_file(
-        &s.app,
-        &s.x.processor.token,
-        &s.x.mission,
-        "results",
-        "indicateurs_quartiers.csv",
-        fixture("results_small_cells.csv"),
-    )
-    .await["id"]
+    let small = s
+        .app
+        .upload_result(
+            &s.x.processor.token,
+            &s.x.mission,
+            "indicateurs_quartiers.csv",
+            fixture("results_small_cells.csv"),
+        )
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let good = upload_file(
-        &s.app,
-        &s.x.processor.token,
-        &s.x.mission,
-        "results",
-        "indicateurs_communes.csv",
-        fixture("results_ok.csv"),
-    )
-    .await["id"]
+    let good = s
+        .app
+        .upload_result(
+            &s.x.processor.token,
+            &s.x.mission,
+            "indicateurs_communes.csv",
+            fixture("results_ok.csv"),
+        )
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -368,15 +361,15 @@ async fn manager_adds_a_participant_and_a_depositor_confirms_a_held_file() {
 
     // A deposit with names and social security numbers is held; its depositor lets it through
     // with a justification.
-    let held = upload_file(
-        &s.app,
-        &s.x.depositor.token,
-        &s.x.mission,
-        "deposits",
-        "ops_avec_identifiants.csv",
-        fixture("ops_with_identifiers.csv"),
-    )
-    .await["id"]
+    let held = s
+        .app
+        .upload_deposit(
+            &s.x.depositor.token,
+            &s.x.mission,
+            "ops_avec_identifiants.csv",
+            fixture("ops_with_identifiers.csv"),
+        )
+        .await["id"]
         .as_str()
         .unwrap()
         .to_owned();

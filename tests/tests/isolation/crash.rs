@@ -1,13 +1,12 @@
 //! A gateway killed in the middle of an upload leaves nothing behind once it starts again.
 
-use crate::helpers::*;
 use crate::process::RealGateway;
-use crate::support::*;
 use bytes::Bytes;
 use futures::StreamExt as _;
+use passerelle_tests::prelude::*;
 use std::time::Duration;
 
-crate::on_every_backend!(an_upload_cut_by_a_crash_is_removed_at_start_up);
+passerelle_tests::on_every_backend!(an_upload_cut_by_a_crash_is_removed_at_start_up);
 
 async fn unfinished_rows(url: &str) -> i64 {
     use sqlx::Row as _;
@@ -25,8 +24,8 @@ async fn unfinished_rows(url: &str) -> i64 {
 async fn an_upload_cut_by_a_crash_is_removed_at_start_up(b: Backend) {
     let _alone = crate::hostile::ONE_AT_A_TIME.lock().await;
     let is_sqlite = matches!(b, Backend::Sqlite);
-    let app = spawn_app_at(b, chrono::Utc::now(), |_| {}).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn_at(b, chrono::Utc::now(), |_| {}).await;
+    let x = app.exchange().await;
     let gw = RealGateway::start(app.detach()).await;
     let db_url = gw
         .database_url()

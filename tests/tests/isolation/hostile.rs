@@ -1,22 +1,21 @@
 //! Each hostile file alone and eight at once, as a deposit and as a result.
 
-use crate::helpers::*;
 use crate::process::RealGateway;
-use crate::support::*;
 use passerelle_tests::hostile;
+use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 use std::io::Read as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-crate::on_every_backend!(
+passerelle_tests::on_every_backend!(
     hostile_deposits_are_held_and_the_gateway_stays_up,
     hostile_results_are_refused_until_a_manager_overrides,
 );
 
 /// One gateway at a time in this process, so that its memory is measured alone.
-pub static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+pub(crate) static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The gateway's resident memory must stay under this (the bound).
 const GATEWAY_RSS_LIMIT_KIB: u64 = 128 * 1024;
@@ -98,22 +97,11 @@ async fn finish(
 
 /// A seeded exchange served by the real binary.
 async fn real_exchange(b: Backend) -> (RealGateway, Exchange) {
-    let app = spawn_app_at(b, chrono::Utc::now(), |_| {}).await;
-    let x = exchange(&app).await;
+    let app = TestApp::spawn_at(b, chrono::Utc::now(), |_| {}).await;
+    let x = app.exchange().await;
     // Bearer sessions live in the database: the seeded tokens work against the real process.
     let gw = RealGateway::start(app.detach()).await;
     (gw, x)
-}
-
-async fn upload(
-    gw: &RealGateway,
-    token: &str,
-    mission: &str,
-    folder: &str,
-    name: &str,
-    bytes: Vec<u8>,
-) -> Value {
-    upload_to(&gw.client, &gw.base, token, mission, folder, name, bytes).await
 }
 
 async fn post(gw: &RealGateway, token: &str, path: &str, body: Value) -> reqwest::Response {
@@ -141,15 +129,9 @@ async fn hostile_deposits_are_held_and_the_gateway_stays_up(b: Backend) {
     let (stop, watch) = watch_health(&gw);
     // One at a time.
     for (name, bytes) in hostile_files() {
-        let file = upload(
-            &gw,
-            &x.depositor.token,
-            &x.mission,
-            "deposits",
-            &name,
-            bytes,
-        )
-        .await;
+        let file = Upload::deposit(&name, bytes)
+            .send_ok(&gw.client, &gw.base, &x.depositor.token, &x.mission)
+            .await;
         assert_unreadable_deposit(&name, &file);
         // Held: the processor does not see it.
         let r = gw
@@ -170,15 +152,9 @@ async fn hostile_deposits_are_held_and_the_gateway_stays_up(b: Backend) {
         );
     }
     for (name, bytes) in heavy_files() {
-        let file = upload(
-            &gw,
-            &x.depositor.token,
-            &x.mission,
-            "deposits",
-            &name,
-            bytes,
-        )
-        .await;
+        let file = Upload::deposit(&name, bytes)
+            .send_ok(&gw.client, &gw.base, &x.depositor.token, &x.mission)
+            .await;
         let status = file["checks"]["status"].as_str().unwrap_or_default();
         assert!(["clean", "quarantined"].contains(&status), "{name}: {file}");
     }
@@ -188,7 +164,9 @@ async fn hostile_deposits_are_held_and_the_gateway_stays_up(b: Backend) {
         let (name, bytes) = files[i % files.len()].clone();
         let (gw, token, mission) = (&gw, x.depositor.token.clone(), x.mission.clone());
         async move {
-            let file = upload(gw, &token, &mission, "deposits", &name, bytes).await;
+            let file = Upload::deposit(&name, bytes)
+                .send_ok(&gw.client, &gw.base, &token, &mission)
+                .await;
             assert_unreadable_deposit(&name, &file);
         }
     });
@@ -210,7 +188,9 @@ async fn hostile_results_are_refused_until_a_manager_overrides(b: Backend) {
         b"%PDF-1.4\nnb_menages 3\n%%EOF\n".to_vec(),
     ));
     for (name, bytes) in files {
-        let file = upload(&gw, &x.processor.token, &x.mission, "results", &name, bytes).await;
+        let file = Upload::result(&name, bytes)
+            .send_ok(&gw.client, &gw.base, &x.processor.token, &x.mission)
+            .await;
         let id = file["id"].as_str().unwrap();
         let r = post(
             &gw,

@@ -8,13 +8,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "../api/helpers.rs"]
-#[allow(dead_code)]
-mod helpers;
-#[path = "../api/support.rs"]
-#[allow(dead_code)]
-mod support;
-
 mod crash;
 mod hostile;
 mod process;

@@ -1,7 +1,7 @@
 //! The real `passerelle serve` process on the data and database a seeded in-process gateway left,
 //! so that its memory is measured alone and its logs can be read.
 
-use crate::helpers::{client_for, Detached};
+use passerelle_tests::prelude::{client_for, Detached};
 use reqwest::Client;
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A running gateway process.
-pub struct RealGateway {
+pub(crate) struct RealGateway {
     child: Child,
     /// An HTTPS client trusting its certificate.
     pub client: Client,
@@ -23,7 +23,7 @@ pub struct RealGateway {
 
 impl RealGateway {
     /// Starts `passerelle serve` on `data` and waits until `/healthz` answers.
-    pub async fn start(data: Detached) -> Self {
+    pub(crate) async fn start(data: Detached) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -79,29 +79,29 @@ impl RealGateway {
     }
 
     /// Kills the process at once (SIGKILL, as a crash would) and keeps its data.
-    pub fn crash(mut self) -> Detached {
+    pub(crate) fn crash(mut self) -> Detached {
         let _ = self.child.kill();
         let _ = self.child.wait();
         self.data.take().unwrap()
     }
 
     /// The PostgreSQL database it serves, if any.
-    pub fn database_url(&self) -> Option<String> {
+    pub(crate) fn database_url(&self) -> Option<String> {
         self.data.as_ref().unwrap().config.database_url.clone()
     }
 
     /// The data directory.
-    pub fn data_dir(&self) -> std::path::PathBuf {
+    pub(crate) fn data_dir(&self) -> std::path::PathBuf {
         self.data.as_ref().unwrap().data.path().to_path_buf()
     }
 
     /// `base` + `path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// A field of `/proc/PID/status`, in KiB (`VmRSS:`, `VmHWM:`).
-    pub fn status_kib(&self, field: &str) -> u64 {
+    pub(crate) fn status_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
         status
             .lines()
@@ -111,7 +111,7 @@ impl RealGateway {
     }
 
     /// The peak memory of every check worker, from the gateway's log (`peak_rss_kib=N`).
-    pub fn worker_peaks_kib(&self) -> Vec<u64> {
+    pub(crate) fn worker_peaks_kib(&self) -> Vec<u64> {
         self.log
             .lock()
             .unwrap()

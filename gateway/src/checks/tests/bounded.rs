@@ -95,7 +95,11 @@ fn child() {
                 Ok(f) => format!(
                     "ok [{}]",
                     f.iter()
-                        .map(|x| format!("{}:{}", x.kind.code(), x.sheet.as_deref().unwrap_or("")))
+                        .map(|x| format!(
+                            "{}:{}",
+                            x.kind.as_str(),
+                            x.sheet.as_deref().unwrap_or("")
+                        ))
                         .collect::<Vec<_>>()
                         .join(",")
                 ),
@@ -114,7 +118,7 @@ fn describe_v(r: Result<Vec<Violation>, CheckError>) -> String {
         Ok(v) => format!(
             "ok [{}]",
             v.iter()
-                .map(|x| format!("{}:{}", x.rule.code(), x.sheet.as_deref().unwrap_or("")))
+                .map(|x| format!("{}:{}", x.rule.as_str(), x.sheet.as_deref().unwrap_or("")))
                 .collect::<Vec<_>>()
                 .join(",")
         ),

@@ -357,3 +357,25 @@ fn empty_csv_passes() {
     assert!(disclosure_csv("commune;nb_logements\n").is_empty());
     assert!(identifiers_csv(b"").is_empty());
 }
+
+#[test]
+fn violations_name_their_row_by_its_label_cells() {
+    let long = "x".repeat(200);
+    let v = disclosure_csv(&format!(
+        "commune;quartier;type;detail;nb_logements;part_apl\n\
+         Carvin;Centre;T3;a;3;50\n\
+         ;{long};T4;b;20;100\n"
+    ));
+    let first = v.iter().find(|x| x.row == 2).unwrap();
+    // The first three label columns only, never the count or share columns.
+    assert_eq!(first.labels, ["Carvin", "Centre", "T3"]);
+    let second = v.iter().find(|x| x.row == 3).unwrap();
+    // A blank label is left out; a long one is cut.
+    assert_eq!(second.labels.len(), 2);
+    assert_eq!(
+        second.labels[0].chars().count(),
+        crate::checks::disclosure::MAX_LABEL_CHARS + 1
+    );
+    assert!(second.labels[0].ends_with('…'));
+    assert_eq!(second.labels[1], "T4");
+}

@@ -134,12 +134,12 @@ fn pdf_is_reported_unreadable_never_clean() {
         (f[0].kind, f[0].sheet.as_deref()),
         (FindingKind::Unreadable, None)
     );
-    assert_eq!(f[0].kind.code(), "unreadable");
+    assert_eq!(f[0].kind.as_str(), "unreadable");
     assert!(f[0].example.contains("PDF"), "{}", f[0].example);
     let v = check_disclosure(Cursor::new(pdf), Format::Pdf, &DisclosureRules::default()).unwrap();
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!((v[0].rule, v[0].sheet.as_deref()), (Rule::Unreadable, None));
-    assert_eq!(v[0].rule.code(), "unreadable");
+    assert_eq!(v[0].rule.as_str(), "unreadable");
 }
 
 #[test]

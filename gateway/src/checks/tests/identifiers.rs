@@ -24,7 +24,7 @@ fn ops_with_identifiers_is_flagged() {
     assert_eq!(nom.count, filled(0));
     assert_eq!(nom.count, 50);
     let first = text.lines().nth(1).unwrap().split(';').collect::<Vec<_>>();
-    assert_eq!(nom.example, super::super::detect::mask_generic(first[0]));
+    assert_eq!(nom.example, detect::mask_generic(first[0]));
     assert!(!nom.example.contains(first[0]));
     let prenom = get("prenom", FindingKind::FirstNameColumn).unwrap();
     assert_eq!(prenom.count, filled(1));
@@ -34,8 +34,8 @@ fn ops_with_identifiers_is_flagged() {
     assert!(nir.sheet.is_none());
     // Nothing else: no phone inside NIRs, no finding in the OPS columns.
     assert_eq!(findings.len(), 3, "{findings:?}");
-    assert!(nir.message_fr().contains("colonne « nir »"));
-    assert!(nir.message_en().contains("social security"));
+    assert!(worded(nir).fr.contains("colonne « nir »"));
+    assert!(worded(nir).en.contains("social security"));
 }
 
 #[test]
@@ -187,7 +187,7 @@ fn code_list() -> Vec<&'static str> {
         Iban,
     ]
     .iter()
-    .map(|k| k.code())
+    .map(|k| k.as_str())
     .collect()
 }
 
@@ -260,7 +260,7 @@ fn named_columns_count_filled_cells() {
     assert_eq!(get(FindingKind::PhoneColumn).count, 1);
     assert_eq!(get(FindingKind::Phone).count, 1);
     assert_eq!(f.len(), 7, "{f:?}");
-    let msg = get(FindingKind::NameColumn).message_fr();
+    let msg = worded(get(FindingKind::NameColumn)).fr;
     assert!(msg.contains("2 valeurs") && msg.contains("L***Y"), "{msg}");
 }
 
@@ -337,14 +337,26 @@ fn zip_deposits_are_walked() {
 #[test]
 fn messages_in_both_languages() {
     let v = disclosure_csv("commune;nb_logements\nCarvin;3\n");
+    let t = crate::domain::Thresholds::default();
+    let x = &v[0];
+    let said = crate::domain::Violation::cell(
+        x.sheet.clone(),
+        x.row,
+        x.column.clone(),
+        x.value.clone(),
+        x.rule,
+        x.labels.clone(),
+        &t,
+    )
+    .message;
     assert!(
-        v[0].message_fr()
+        said.fr
             .contains("ligne 2, colonne « nb_logements », valeur « 3 »"),
         "{}",
-        v[0].message_fr()
+        said.fr
     );
-    assert!(v[0]
-        .message_en()
+    assert!(said
+        .en
         .contains("row 2, column \"nb_logements\", value \"3\""));
     for r in [
         Rule::MinCount,
@@ -352,7 +364,7 @@ fn messages_in_both_languages() {
         Rule::LowResponseRate,
         Rule::RecomputableCell,
     ] {
-        assert!(!r.message_fr().is_empty() && !r.message_en().is_empty());
+        assert!(!r.words(&t).fr.is_empty() && !r.words(&t).en.is_empty());
     }
     assert_eq!(
         [
@@ -361,7 +373,7 @@ fn messages_in_both_languages() {
             Rule::LowResponseRate,
             Rule::RecomputableCell
         ]
-        .map(|r| r.code()),
+        .map(|r| r.as_str()),
         [
             "min_count",
             "extreme_share",
@@ -369,4 +381,16 @@ fn messages_in_both_languages() {
             "recomputable_cell"
         ]
     );
+}
+
+/// A finding as the gateway words it.
+fn worded(f: &Finding) -> crate::domain::Bilingual {
+    crate::domain::Finding::found(
+        f.sheet.clone(),
+        f.column.clone(),
+        f.kind,
+        f.count,
+        f.example.clone(),
+    )
+    .message
 }

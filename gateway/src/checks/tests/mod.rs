@@ -43,7 +43,7 @@ fn identifiers_csv(bytes: &[u8]) -> Vec<Finding> {
 /// (row, column, rule, value) of each violation.
 fn triples(v: &[Violation]) -> Vec<(u64, String, &'static str, String)> {
     v.iter()
-        .map(|v| (v.row, v.column.clone(), v.rule.code(), v.value.clone()))
+        .map(|v| (v.row, v.column.clone(), v.rule.as_str(), v.value.clone()))
         .collect()
 }
 
@@ -103,7 +103,7 @@ impl TableVisitor for Collect {
     }
 }
 
-fn collect(path: &std::path::Path) -> Collect {
+fn collect(path: &Path) -> Collect {
     let mut c = Collect::default();
     let format = Format::from_path(path).unwrap();
     visit(

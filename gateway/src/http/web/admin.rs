@@ -4,18 +4,17 @@
 //! as the API answers 404 for what a caller may not see; a visitor without a session goes to the
 //! login page, like every signed-in page. Every action calls the same service as the API, so it
 //! lands in the audit trail the same way. Posts carry the session's CSRF token and come from our
-//! own origin ([`WebForm`]).
+//! own origin ([`CsrfForm`]); [`AdminSession`] turns everyone else away.
 
+mod edits;
 mod journal;
 mod missions;
 mod review;
 mod users;
 
-use super::{
-    csrf_refusal, internal, lang, not_found_page, page, paris, see_other, text, to_login, visitor,
-    Visitor, WebForm,
-};
-use crate::http::extract::ClientIp;
+pub(super) use missions::end_of_day;
+
+use super::{lang, page, paris, see_other, text, AdminSession, CsrfForm, PageResult};
 use crate::http::AppState;
 use crate::service::accounts::ORG_KINDS;
 use crate::service::sessions::Session;
@@ -26,7 +25,7 @@ use admin_ui::{
     DestroyedMission, Layout as _,
 };
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -42,6 +41,18 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/organisations", get(organisations).post(create_org))
         .route("/admin/utilisateurs", get(users::list).post(users::create))
         .route("/admin/utilisateurs/nouveau", get(users::new_form))
+        .route(
+            "/admin/utilisateurs/{id}",
+            get(edits::user_form).post(edits::user_save),
+        )
+        .route(
+            "/admin/utilisateurs/{id}/reactiver",
+            get(users::confirm_enable).post(users::enable),
+        )
+        .route(
+            "/admin/organisations/{id}",
+            get(edits::org_form).post(edits::org_save),
+        )
         .route(
             "/admin/utilisateurs/{id}/desactiver",
             get(users::confirm_disable).post(users::disable),
@@ -60,39 +71,6 @@ pub(super) fn router() -> Router<AppState> {
             get(missions::list).post(missions::create),
         )
         .route("/admin/missions/nouvelle", get(missions::new_form))
-}
-
-/// The session of a platform administrator, or the answer for anyone else: the login page for a
-/// visitor without a session, the 404 page for a signed-in user without the flag.
-async fn admin_session(s: &AppState, headers: &HeaderMap, ip: &str) -> Result<Session, Response> {
-    match visitor(s, headers, ip).await? {
-        Visitor::SignedIn(session) if session.actor.platform_admin => Ok(session),
-        Visitor::SignedIn(_) => Err(not_found_page()),
-        other => Err(to_login(&other)),
-    }
-}
-
-/// [`admin_session`] for a posted form, which must also carry the session's CSRF token.
-async fn admin_post(
-    s: &AppState,
-    headers: &HeaderMap,
-    ip: &str,
-    form: &FormFields,
-) -> Result<Session, Response> {
-    let session = admin_session(s, headers, ip).await?;
-    match csrf_refusal(form, &session) {
-        Some(refused) => Err(refused),
-        None => Ok(session),
-    }
-}
-
-/// The page answering a service failure: what the caller may not see or touch is absent (404),
-/// anything else is unexpected.
-fn refusal(e: &Error) -> Response {
-    match e {
-        Error::NotFound | Error::Forbidden => not_found_page(),
-        other => internal(other),
-    }
 }
 
 /// The query string's fields.
@@ -150,18 +128,14 @@ fn paris_today(s: &AppState) -> String {
 }
 
 /// `GET /admin`: the sections.
-async fn index(State(s): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    page(
+async fn index(AdminSession(session): AdminSession) -> PageResult {
+    Ok(page(
         StatusCode::OK,
         &AdminIndexPage {
             lang: lang(),
             csrf_token: session.csrf_token,
         },
-    )
+    ))
 }
 
 /// The organisations page, with the form's values and errors.
@@ -169,13 +143,11 @@ async fn organisations_page(
     s: &AppState,
     session: &Session,
     notice_of: Option<&str>,
+    changed: Option<&str>,
     mut form: AdminOrganisationsPage,
-) -> Response {
+) -> PageResult {
     let lang = form.lang;
-    let orgs = match s.core.list_organisations(&session.actor).await {
-        Ok(orgs) => orgs,
-        Err(e) => return refusal(&e),
-    };
+    let orgs = s.core.list_organisations(&session.actor).await?;
     let chosen = form
         .kinds
         .iter()
@@ -184,16 +156,19 @@ async fn organisations_page(
         .unwrap_or_default();
     form.kinds = ORG_KINDS
         .iter()
-        .map(|k| Choice::new(*k, lang.admin().org_kind(k), &chosen))
+        .map(|k| Choice::new(k.as_str(), lang.admin().org_kind(k.as_str()), &chosen))
         .collect();
+    let find = |id: &str| orgs.iter().find(|o| o.id == id);
     form.notice = notice_of
-        .and_then(|id| orgs.iter().find(|o| o.id == id))
-        .map(|o| lang.admin().org_created(&o.name));
+        .and_then(find)
+        .map(|o| lang.admin().org_created(&o.name))
+        .or_else(|| changed.and_then(find).map(|o| lang.org_changed(&o.name)));
     form.organisations = orgs
         .iter()
         .map(|o| AdminOrg {
+            id: o.id.clone(),
             name: o.name.clone(),
-            kind: lang.admin().org_kind(&o.kind).to_owned(),
+            kind: lang.admin().org_kind(o.kind.as_str()).to_owned(),
         })
         .collect();
     form.csrf_token.clone_from(&session.csrf_token);
@@ -202,39 +177,30 @@ async fn organisations_page(
     } else {
         StatusCode::OK
     };
-    page(status, &form)
+    Ok(page(status, &form))
 }
 
-/// `GET /admin/organisations`: the list and the creation form (`?cree=ID` after a creation).
+/// `GET /admin/organisations`: the list and the creation form (`?cree=ID` after a creation,
+/// `?modifie=ID` after a change).
 async fn organisations(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     uri: Uri,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+) -> PageResult {
     let q = query(&uri);
     let form = AdminOrganisationsPage {
         lang: lang(),
         ..Default::default()
     };
-    organisations_page(&s, &session, q.get("cree"), form).await
+    organisations_page(&s, &session, q.get("cree"), q.get("modifie"), form).await
 }
 
 /// `POST /admin/organisations`: creates an organisation, then back to the list.
 async fn create_org(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match admin_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+    AdminSession(session): AdminSession,
+    CsrfForm(f): CsrfForm,
+) -> PageResult {
     let lang = lang();
     let a = lang.admin();
     let name = f.value("name").trim();
@@ -248,40 +214,32 @@ async fn create_org(
     if name.is_empty() {
         form.name_error = Some(a.err_org_name_empty.to_owned());
     }
-    if !ORG_KINDS.contains(&kind) {
+    if !ORG_KINDS.iter().any(|k| k.as_str() == kind) {
         form.kind_error = Some(a.err_org_kind.to_owned());
     }
     if form.has_error() {
-        return organisations_page(&s, &session, None, form).await;
+        return organisations_page(&s, &session, None, None, form).await;
     }
     match s.core.create_organisation(&session.actor, name, kind).await {
-        Ok(id) => see_other(&format!("/admin/organisations?cree={id}")),
+        Ok(id) => Ok(see_other(&format!("/admin/organisations?cree={id}"))),
         // The kind was checked above: what the service still refuses is the name (too long,
         // control characters, already taken).
         Err(Error::InvalidRequest(t) | Error::Conflict(t)) => {
             form.name_error = Some(text(&t));
-            organisations_page(&s, &session, None, form).await
+            organisations_page(&s, &session, None, None, form).await
         }
-        Err(e) => refusal(&e),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// `GET /admin/certificats`: destroyed missions, with links to their certificates.
 async fn certificates(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let destroyed = match s.core.destroyed_missions(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
+    AdminSession(session): AdminSession,
+) -> PageResult {
+    let destroyed = s.core.destroyed_missions(&session.actor).await?;
     let lang = lang();
-    page(
+    Ok(page(
         StatusCode::OK,
         &AdminCertificatesPage {
             lang,
@@ -296,7 +254,7 @@ async fn certificates(
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 #[cfg(test)]

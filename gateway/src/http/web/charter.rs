@@ -1,12 +1,10 @@
 //! The usage charter: read and accepted once per version before any other page.
 
-use super::{csrf_refusal, internal, lang, page, see_other, to_login, visitor, Visitor, WebForm};
-use crate::http::extract::ClientIp;
+use super::{check_csrf, lang, page, see_other, PageError, PageResult, Visitor, WebForm};
 use crate::http::AppState;
 use admin_ui::{CharterPage, Lang};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 
 /// The charter's text in `lang`: the operator's, else the built-in one.
 fn charter_text(s: &AppState, lang: Lang) -> String {
@@ -33,58 +31,48 @@ fn charter_page(s: &AppState, csrf_token: String, error: Option<String>) -> Char
 }
 
 /// `GET /charte`: the charter to accept (the home page once accepted).
-pub(super) async fn form(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::CharterPending(session)) => {
-            page(StatusCode::OK, &charter_page(&s, session.csrf_token, None))
-        }
-        Ok(Visitor::SignedIn(_)) => see_other("/accueil"),
-        Ok(other) => to_login(&other),
-        Err(response) => response,
+pub(super) async fn form(State(s): State<AppState>, visitor: Visitor) -> PageResult {
+    match visitor {
+        Visitor::CharterPending(session) => Ok(page(
+            StatusCode::OK,
+            &charter_page(&s, session.csrf_token, None),
+        )),
+        Visitor::SignedIn(_) => Ok(see_other("/accueil")),
+        other => Err(PageError::SignIn(other.sign_in())),
     }
 }
 
-/// `POST /charte`: the acceptance, with the version read.
+/// `POST /charte`: the acceptance, with the version read. (Already accepted: the home page,
+/// whatever the form carries.)
 pub(super) async fn accept(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    visitor: Visitor,
     WebForm(f): WebForm,
-) -> Response {
-    let session = match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::CharterPending(session)) => session,
-        Ok(Visitor::SignedIn(_)) => return see_other("/accueil"),
-        Ok(other) => return to_login(&other),
-        Err(response) => return response,
+) -> PageResult {
+    let session = match visitor {
+        Visitor::CharterPending(session) => session,
+        Visitor::SignedIn(_) => return Ok(see_other("/accueil")),
+        other => return Err(PageError::SignIn(other.sign_in())),
     };
-    if let Some(refused) = csrf_refusal(&f, &session) {
-        return refused;
-    }
+    check_csrf(&f, &session)?;
     let t = lang().t();
     if f.value("accepte") != "1" {
         let error = Some(t.err_charter_unticked.to_owned());
-        return page(
+        return Ok(page(
             StatusCode::UNPROCESSABLE_ENTITY,
             &charter_page(&s, session.csrf_token, error),
-        );
+        ));
     }
-    match s
-        .core
+    if s.core
         .accept_charter(&session.actor, f.value("version"))
-        .await
+        .await?
     {
-        Ok(true) => see_other("/accueil"),
-        Ok(false) => {
-            let error = Some(t.err_charter_changed.to_owned());
-            page(
-                StatusCode::CONFLICT,
-                &charter_page(&s, session.csrf_token, error),
-            )
-        }
-        Err(e) => internal(&e),
+        Ok(see_other("/accueil"))
+    } else {
+        let error = Some(t.err_charter_changed.to_owned());
+        Ok(page(
+            StatusCode::CONFLICT,
+            &charter_page(&s, session.csrf_token, error),
+        ))
     }
 }

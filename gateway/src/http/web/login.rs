@@ -1,10 +1,11 @@
 //! The login pages: password, password change, TOTP enrollment or code, recovery codes.
 //!
-//! Each successful step answers the next step's page directly (the enrollment key exists only in
-//! the answer that created it) and puts the new challenge in the `__Host-passerelle-login` cookie.
+//! Each successful step answers the next step's page directly and puts the new challenge in the
+//! `__Host-passerelle-login` cookie; `GET /connexion/etape` shows the pending step again (the
+//! language switch returns there), the enrollment key included while its challenge is pending.
 
 use super::{
-    cleared, host_cookie, lang, page, see_other, visitor, with_cookies, Visitor, WebForm,
+    cleared, host_cookie, lang, page, see_other, with_cookies, PageError, Visitor, WebForm,
     LOGIN_COOKIE,
 };
 use crate::http::extract::{cookie, ClientIp, SESSION_COOKIE};
@@ -19,7 +20,7 @@ use admin_ui::{
 };
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 /// A login challenge lives five minutes; so does its cookie.
 const LOGIN_COOKIE_SECS: u32 = 300;
@@ -35,23 +36,17 @@ fn retry_after(mut response: Response, secs: u64) -> Response {
 }
 
 /// `GET /connexion`: the login form (or the home page for a signed-in visitor).
-pub(super) async fn form(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Response {
+pub(super) async fn form(State(s): State<AppState>, visitor: Visitor, uri: Uri) -> Response {
     let lang = lang();
     let expired_query = uri
         .query()
         .map(|q| FormFields::parse(q.as_bytes()).value("expire") == "1")
         .unwrap_or(false);
-    let (expired_cookie, cookies) = match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::SignedIn(_)) => return see_other("/accueil"),
-        Ok(Visitor::CharterPending(_)) => return see_other("/charte"),
-        Ok(Visitor::Expired) => (true, vec![cleared(SESSION_COOKIE)]),
-        Ok(Visitor::Anonymous) => (false, Vec::new()),
-        Err(response) => return response,
+    let (expired_cookie, cookies) = match visitor {
+        Visitor::SignedIn(_) => return see_other("/accueil"),
+        Visitor::CharterPending(_) => return see_other("/charte"),
+        Visitor::Expired => (true, vec![cleared(SESSION_COOKIE)]),
+        Visitor::Anonymous => (false, Vec::new()),
     };
     let notice = (expired_query || expired_cookie).then(|| lang.t().session_expired.to_owned());
     let login = LoginPage {
@@ -64,7 +59,7 @@ pub(super) async fn form(
 }
 
 /// The data-protection notice: the operator's texts, the built-in ones for what is unset.
-fn privacy_notice(s: &AppState, lang: Lang) -> PrivacyNotice {
+pub(super) fn privacy_notice(s: &AppState, lang: Lang) -> PrivacyNotice {
     let set = &s.core.config.privacy_notice;
     let mut notice = PrivacyNotice::built_in(lang, s.core.config.audit_retention_days);
     for (configured, shown) in [
@@ -85,9 +80,9 @@ fn privacy_notice(s: &AppState, lang: Lang) -> PrivacyNotice {
     notice
 }
 
-/// The page of the next login step, with its challenge in the login cookie.
-fn step_page(lang: Lang, issued: Issued) -> Response {
-    let response = match issued.step {
+/// The page of a login step.
+fn step_response(lang: Lang, step: Step) -> Response {
+    match step {
         Step::ChangePassword => page(
             StatusCode::OK,
             &ChangePasswordPage {
@@ -116,15 +111,51 @@ fn step_page(lang: Lang, issued: Issued) -> Response {
                 ..Default::default()
             },
         ),
-    };
+    }
+}
+
+/// The page of the next login step, with its challenge in the login cookie.
+fn step_page(lang: Lang, issued: Issued) -> Response {
     with_cookies(
-        response,
+        step_response(lang, issued.step),
         &[host_cookie(
             LOGIN_COOKIE,
             &issued.challenge,
             Some(LOGIN_COOKIE_SECS),
         )],
     )
+}
+
+/// `GET /connexion/etape`: the pending login step again (where the language switch of a step
+/// returns); the login form when there is none.
+pub(super) async fn current_step(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = lang();
+    let Some(challenge) = cookie(&headers, LOGIN_COOKIE).filter(|c| !c.is_empty()) else {
+        return see_other("/connexion");
+    };
+    match s.core.login_step(challenge).await {
+        Ok(step) => step_response(lang, step),
+        Err(Error::InvalidChallenge) => step_expired(&s, lang),
+        Err(e) => PageError::from(e).into_response(),
+    }
+}
+
+/// The enrollment key of a pending challenge, to show again with a wrong code's error (`None`
+/// for another form, or once the step is over).
+async fn pending_key(s: &AppState, challenge: &str, enroll: bool) -> Option<EnrollKey> {
+    if !enroll {
+        return None;
+    }
+    match s.core.login_step(challenge).await {
+        Ok(Step::EnrollTotp {
+            otpauth_uri,
+            secret_base32,
+        }) => Some(EnrollKey {
+            secret_base32,
+            otpauth_uri,
+        }),
+        _ => None,
+    }
 }
 
 /// The login form again, after a step whose challenge expired, was used or is missing.
@@ -176,7 +207,7 @@ pub(super) async fn password(
                 retry_after_secs,
             )
         }
-        Err(e) => super::internal(&e),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -231,7 +262,7 @@ pub(super) async fn change_password(
             retry_after(page(StatusCode::TOO_MANY_REQUESTS, &form), retry_after_secs)
         }
         Err(Error::InvalidChallenge) => step_expired(&s, lang),
-        Err(e) => super::internal(&e),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 
@@ -246,15 +277,21 @@ enum CodeForm {
     Recovery,
 }
 
-/// The second-factor form again, with `message` tied to the field that was used.
-fn code_form(lang: Lang, which: CodeForm, status: StatusCode, message: String) -> Response {
+/// The second-factor form again, with `message` tied to the field that was used (and, on the
+/// enrollment page, the key while the step is still pending).
+fn code_form(
+    lang: Lang,
+    which: CodeForm,
+    status: StatusCode,
+    message: String,
+    key: Option<EnrollKey>,
+) -> Response {
     match which {
-        // The enrollment key is not kept: the page explains how to get a new one.
         CodeForm::Enroll => page(
             status,
             &EnrollPage {
                 lang,
-                key: None,
+                key,
                 code_error: Some(message),
             },
         ),
@@ -298,10 +335,12 @@ pub(super) async fn second_factor(
     } else {
         CodeForm::Totp
     };
+    // A wrong enrollment code keeps the key on the page, as long as the step is pending.
+    let enroll = which == CodeForm::Enroll;
     let factor = if which == CodeForm::Recovery {
         let code = f.value("recovery_code").trim();
         if code.is_empty() {
-            return code_form(lang, which, INVALID, t.err_recovery_empty.to_owned());
+            return code_form(lang, which, INVALID, t.err_recovery_empty.to_owned(), None);
         }
         SecondFactor::RecoveryCode(code.to_owned())
     } else {
@@ -312,28 +351,43 @@ pub(super) async fn second_factor(
             .filter(|c| !c.is_whitespace())
             .collect();
         if code.is_empty() {
-            return code_form(lang, which, INVALID, t.err_code_empty.to_owned());
+            let key = pending_key(&s, challenge, enroll).await;
+            return code_form(lang, which, INVALID, t.err_code_empty.to_owned(), key);
         }
         SecondFactor::Code(code)
     };
     match s
         .core
-        .login_second_factor(challenge, &factor, &ip, SessionKind::Cookie)
+        .login_second_factor(
+            challenge,
+            &factor,
+            &ip,
+            SessionKind::Cookie,
+            crate::http::extract::user_agent(&headers),
+        )
         .await
     {
         Ok(done) => signed_in(lang, done),
-        Err(Error::InvalidCode) => code_form(lang, which, INVALID, t.err_code.to_owned()),
-        Err(Error::TooManyAttempts { retry_after_secs }) => retry_after(
-            code_form(
-                lang,
-                which,
-                StatusCode::TOO_MANY_REQUESTS,
-                lang.too_many_attempts(retry_after_secs),
-            ),
-            retry_after_secs,
-        ),
+        Err(Error::InvalidCode) => {
+            // After too many wrong codes the challenge is used up: no key any more.
+            let key = pending_key(&s, challenge, enroll).await;
+            code_form(lang, which, INVALID, t.err_code.to_owned(), key)
+        }
+        Err(Error::TooManyAttempts { retry_after_secs }) => {
+            let key = pending_key(&s, challenge, enroll).await;
+            retry_after(
+                code_form(
+                    lang,
+                    which,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    lang.too_many_attempts(retry_after_secs),
+                    key,
+                ),
+                retry_after_secs,
+            )
+        }
         Err(Error::InvalidChallenge) => step_expired(&s, lang),
-        Err(e) => super::internal(&e),
+        Err(e) => PageError::from(e).into_response(),
     }
 }
 

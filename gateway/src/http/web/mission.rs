@@ -5,29 +5,25 @@
 //! and the audit trail are the API's. A refusal shows the page again with the message next to
 //! the field or file it concerns; a success redirects to the page with a notice (post/redirect/get).
 
+use super::extract::FromFields;
 use super::session::summary;
-use super::{
-    csrf_refusal, internal, lang, page, paris, see_other, to_login, visitor, Visitor, WebForm,
-};
+use super::{lang, page, paris, see_other, CsrfForm, PageError, PageResult, WebSession};
 use crate::config::ChecksConfig;
-use crate::db::files::FileRow;
-use crate::http::error::AppError;
-use crate::http::extract::ClientIp;
+use crate::domain::{Bilingual, CheckStatus, File, MissionStatus};
+use crate::http::error::{AppError, Refusal};
 use crate::http::files::{receive_upload, UploadCsrf};
 use crate::http::AppState;
-use crate::service::files::facts;
-use crate::service::permissions::{Decision, FileAction, Folder, MissionAction, Role, Viewer};
+use crate::service::permissions::{Folder, Role, Viewer};
 use crate::service::sessions::Session;
 use crate::service::Error;
 use admin_ui::form::FormFields;
 use admin_ui::{
-    ErrorPage, FolderView, Lang, MissionFile, MissionPage, Participant, ParticipantsView,
-    UploadForm, Violation,
+    FileSort, FolderView, Lang, MissionFile, MissionPage, Participant, ParticipantsView,
+    ReceiptLine, UploadForm, Violation,
 };
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 
 /// What an action leaves on the page it shows again (or redirects to).
@@ -43,7 +39,7 @@ struct Outcome {
 struct FileError {
     file_id: String,
     message: String,
-    violations: Vec<Value>,
+    violations: Vec<crate::domain::Violation>,
     justification: String,
 }
 
@@ -54,47 +50,45 @@ struct ParticipantError {
     roles: Vec<String>,
 }
 
-/// A session, or the response for a visitor without one.
-async fn signed_in(s: &AppState, headers: &HeaderMap, ip: &str) -> Result<Session, Response> {
-    match visitor(s, headers, ip).await {
-        Ok(Visitor::SignedIn(session)) => Ok(session),
-        Ok(other) => Err(to_login(&other)),
-        Err(response) => Err(response),
+/// Splits a refusal: the whole page it calls for (`Err`: absent, suspended, out of hours, a CSRF
+/// failure, an internal error), or the refusal the mission page shows next to the field or file
+/// it concerns (`Ok`). A role refusal is shown there too when `role_by_form`; else it has its
+/// own page.
+fn by_form(e: AppError, role_by_form: bool) -> Result<AppError, PageError> {
+    match e.refusal() {
+        Refusal::Other if !e.status().is_server_error() => Ok(e),
+        Refusal::Role if role_by_form => Ok(e),
+        _ => Err(e.into()),
     }
 }
 
-/// The whole page answering a refusal that leaves nothing to show on the mission page (absent,
-/// suspended, out of hours, an internal error), or `None` when the refusal belongs next to the
-/// field or file it concerns.
-fn whole_page(e: &AppError) -> Option<Response> {
-    let lang = lang();
-    let shown = match (e.status(), e.code()) {
-        (StatusCode::NOT_FOUND, _) => ErrorPage::not_found(lang),
-        (StatusCode::LOCKED, _) => ErrorPage::mission_suspended(lang),
-        (StatusCode::FORBIDDEN, "outside_access_hours") => ErrorPage::outside_access_hours(lang),
-        (status, _) if status.is_server_error() => ErrorPage::internal(lang),
-        _ => return None,
-    };
-    Some(page(e.status(), &shown))
+/// The release form: a justification, and `derogation=1` to release despite a failed check.
+pub(super) struct ReleaseForm {
+    justification: String,
+    derogation: bool,
 }
 
-/// The page answering a refusal where there is no form to show it next to.
-fn refusal(e: Error) -> Response {
-    let e = AppError::from(e);
-    whole_page(&e).unwrap_or_else(|| page(e.status(), &ErrorPage::bad_request(lang(), e.message())))
+impl FromFields for ReleaseForm {
+    fn from_fields(f: FormFields) -> Result<Self, PageError> {
+        Ok(Self {
+            justification: f.value("justification").to_owned(),
+            derogation: f.value("derogation") == "1",
+        })
+    }
 }
 
-/// A signed-in form post: the session, once the form's CSRF token matches it.
-async fn signed_in_post(
-    s: &AppState,
-    headers: &HeaderMap,
-    ip: &str,
-    form: &FormFields,
-) -> Result<Session, Response> {
-    let session = signed_in(s, headers, ip).await?;
-    match csrf_refusal(form, &session) {
-        Some(refused) => Err(refused),
-        None => Ok(session),
+/// The form giving roles to a user: the login typed, the roles ticked (as sent, to show again).
+pub(super) struct ParticipantForm {
+    username: String,
+    ticked: Vec<String>,
+}
+
+impl FromFields for ParticipantForm {
+    fn from_fields(f: FormFields) -> Result<Self, PageError> {
+        Ok(Self {
+            username: f.value("username").trim().to_owned(),
+            ticked: f.all("role").map(str::to_owned).collect(),
+        })
     }
 }
 
@@ -103,139 +97,64 @@ fn back_to(mission_id: &str, query: &str) -> Response {
     see_other(&format!("/missions/{mission_id}?{query}"))
 }
 
-fn allowed(decision: Decision) -> bool {
-    decision == Decision::Allow
-}
-
 /// The file's state in words.
-fn state_words(lang: Lang, f: &FileRow) -> &'static str {
+fn state_words(lang: Lang, f: &File) -> &'static str {
     let t = lang.t();
-    let results = f.folder == "results";
-    match f.check_status.as_deref() {
-        Some("quarantined") => t.state_quarantined,
-        Some(crate::service::antivirus::PENDING_SCAN) => t.state_pending_scan,
-        Some("failed") if f.released == 0 => t.state_check_failed,
-        _ if results && f.released != 0 => t.state_released,
+    let results = f.folder == Folder::Results;
+    match f.check_status {
+        Some(CheckStatus::Quarantined) => t.state_quarantined,
+        Some(CheckStatus::PendingScan) => t.state_pending_scan,
+        Some(CheckStatus::Failed) if !f.released => t.state_check_failed,
+        _ if results && f.released => t.state_released,
         _ if results => t.state_unreleased,
         _ => t.state_available,
     }
 }
 
-/// The stored report of the scan (deposits) or of the disclosure check (results).
-fn stored_report(f: &FileRow) -> Vec<Value> {
-    f.check_report
-        .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or_default()
+/// A sentence of a report in the page's language.
+fn said(lang: Lang, words: Bilingual) -> String {
+    match lang {
+        Lang::Fr => words.fr,
+        Lang::En => words.en,
+    }
 }
 
-/// What the identifier scan found in a quarantined deposit, in words. (A result's failed check
-/// is shown as its table of cells instead.)
-fn findings(lang: Lang, f: &FileRow) -> Vec<String> {
-    if f.check_status.as_deref() != Some("quarantined") {
+/// What the identifier scan found in a quarantined deposit, in words: one line per finding,
+/// each said once (the stored sentence already names the column, the count and a masked
+/// example; only a report without it is worded from its parts). (A result's failed check is
+/// shown as its table of cells instead.)
+fn findings(lang: Lang, f: &File) -> Vec<String> {
+    if !f.check_is(CheckStatus::Quarantined) {
         return Vec::new();
     }
-    stored_report(f)
-        .iter()
-        .map(|x| {
-            let text = |key: &str| x.get(key).and_then(Value::as_str).unwrap_or_default();
-            let message = x
-                .get("message")
-                .and_then(|m| m.get(lang.code()))
-                .and_then(Value::as_str)
-                .unwrap_or_else(|| text("kind"));
-            let mut line = message.to_owned();
-            let column = text("column");
-            if !column.is_empty() {
-                line.push_str(&match lang {
-                    Lang::Fr => format!(" — colonne « {column} »"),
-                    Lang::En => format!(" — column “{column}”"),
-                });
-            }
-            if let Some(sheet) = x.get("sheet").and_then(Value::as_str) {
-                line.push_str(&match lang {
-                    Lang::Fr => format!(", feuille « {sheet} »"),
-                    Lang::En => format!(", sheet “{sheet}”"),
-                });
-            }
-            if let Some(n) = x.get("count").and_then(Value::as_u64).filter(|n| *n > 0) {
-                line.push_str(&match lang {
-                    Lang::Fr => format!(" ({n} cellule{})", if n > 1 { "s" } else { "" }),
-                    Lang::En => format!(" ({n} cell{})", if n > 1 { "s" } else { "" }),
-                });
-            }
-            let example = text("example");
-            if !example.is_empty() {
-                line.push_str(&match lang {
-                    Lang::Fr => format!(" ; exemple masqué : {example}"),
-                    Lang::En => format!("; masked example: {example}"),
-                });
-            }
-            line
-        })
-        .collect()
+    let mut lines: Vec<String> = Vec::new();
+    for line in f.findings().iter().map(|x| said(lang, x.words())) {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines
 }
 
 /// A disclosure rule in words, with the thresholds in force (the table's other columns already
 /// say where the cell is).
-fn rule_words(lang: Lang, checks: &ChecksConfig, v: &Value) -> String {
-    let rule = v.get("rule").and_then(Value::as_str).unwrap_or_default();
-    let n = checks.min_count;
-    let rate = checks.min_response_rate;
-    let rate = if rate.fract() == 0.0 {
-        format!("{rate:.0}")
-    } else {
-        format!("{rate}")
-    };
-    match (lang, rule) {
-        (Lang::Fr, "min_count") => {
-            format!(
-                "effectif de 1 à {} : secret statistique (seuil {n})",
-                n.saturating_sub(1)
-            )
-        }
-        (Lang::Fr, "extreme_share") => {
-            "part de 0 % ou de 100 % : elle révèle une caractéristique de tous les ménages"
-                .to_owned()
-        }
-        (Lang::Fr, "low_response_rate") => {
-            format!("taux de réponse inférieur à {rate} % : résultat trop peu fiable")
-        }
-        (Lang::Fr, "recomputable_cell") => {
-            "case masquée qu'un total permet de retrouver".to_owned()
-        }
-        (Lang::En, "min_count") => format!(
-            "count of 1 to {}: statistical confidentiality (threshold {n})",
-            n.saturating_sub(1)
-        ),
-        (Lang::En, "extreme_share") => {
-            "share of 0% or 100%: it reveals a trait of every household".to_owned()
-        }
-        (Lang::En, "low_response_rate") => {
-            format!("response rate under {rate}%: result not reliable enough")
-        }
-        (Lang::En, "recomputable_cell") => "suppressed cell a total gives back".to_owned(),
-        _ => v
-            .get("message")
-            .and_then(|m| m.get(lang.code()))
-            .and_then(Value::as_str)
-            .unwrap_or(rule)
-            .to_owned(),
-    }
+fn rule_words(lang: Lang, checks: &ChecksConfig, v: &crate::domain::Violation) -> String {
+    said(lang, v.rule_words(&checks.thresholds()))
 }
 
-fn violation(lang: Lang, checks: &ChecksConfig, v: &Value) -> Violation {
-    let text = |key: &str| match v.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    };
+/// A refused cell as the page shows it: numbers written the page's way, the row's labels joined.
+fn violation(lang: Lang, checks: &ChecksConfig, v: &crate::domain::Violation) -> Violation {
     Violation {
-        sheet: text("sheet"),
-        row: text("row"),
-        column: text("column"),
-        value: text("value"),
+        sheet: v.sheet.clone().unwrap_or_default(),
+        row: v.row.map(|r| r.to_string()).unwrap_or_default(),
+        column: v.column.clone().unwrap_or_default(),
+        value: v
+            .value
+            .as_deref()
+            .map(|x| lang.number(x))
+            .unwrap_or_default(),
         rule: rule_words(lang, checks, v),
+        labels: v.labels.join(" · "),
     }
 }
 
@@ -263,31 +182,55 @@ fn upload_form(s: &AppState, lang: Lang, mission_id: &str, folder: Folder) -> Up
     }
 }
 
-/// The notice a redirect's query asks for, naming the file it concerns.
-fn notice(lang: Lang, query: &HashMap<String, String>, files: &[FileRow]) -> Option<String> {
+/// The notice a redirect's query asks for, naming the file it concerns, and whether it is a
+/// warning (a deposit held in quarantine) rather than a success.
+fn notice(lang: Lang, query: &HashMap<String, String>, files: &[File]) -> Option<(String, bool)> {
     let t = lang.t();
     let named = |key: &str| {
         let id = query.get(key)?;
         files.iter().find(|f| &f.id == id)
     };
-    if let Some(f) = named("depose") {
-        let quarantined = f.check_status.as_deref() == Some("quarantined");
-        return Some(lang.notice_uploaded(&f.name, quarantined));
+    if let Some(ids) = query.get("depose") {
+        // Several uploads at once name their files with commas; only files the caller sees count.
+        let uploaded: Vec<&File> = files
+            .iter()
+            .filter(|f| ids.split(',').any(|id| id == f.id))
+            .collect();
+        let held = uploaded
+            .iter()
+            .filter(|f| f.check_is(CheckStatus::Quarantined))
+            .count();
+        match uploaded.as_slice() {
+            [] => {}
+            [f] => return Some((lang.notice_uploaded(&f.name, held > 0), held > 0)),
+            many => return Some((lang.notice_uploaded_many(many.len(), held), held > 0)),
+        }
     }
     if let Some(f) = named("diffuse") {
-        return Some(lang.notice_released(&f.name));
+        return Some((lang.notice_released(&f.name), false));
     }
     if let Some(f) = named("transmis") {
-        return Some(lang.notice_confirmed(&f.name));
+        return Some((lang.notice_confirmed(&f.name), false));
     }
     if query.contains_key("supprime") {
-        return Some(t.notice_deleted.to_owned());
+        return Some((t.notice_deleted.to_owned(), false));
     }
     match query.get("participant").map(String::as_str) {
-        Some("ajoute") => Some(t.notice_participant_added.to_owned()),
-        Some("retire") => Some(t.notice_participant_removed.to_owned()),
+        Some("ajoute") => Some((t.notice_participant_added.to_owned(), false)),
+        Some("retire") => Some((t.notice_participant_removed.to_owned(), false)),
         _ => None,
     }
+}
+
+/// How many downloads the page lists under a file, the newest (the API lists more).
+const PAGE_RECEIPT_LINES: i64 = 20;
+
+/// The first characters of a file's id: enough to tell apart two files of the same name.
+fn short_id(id: &str) -> String {
+    id.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(8)
+        .collect()
 }
 
 /// Renders the mission page for the session, with what the last action left.
@@ -298,48 +241,92 @@ async fn render(
     status: StatusCode,
     query: &HashMap<String, String>,
     outcome: Outcome,
-) -> Response {
+) -> PageResult {
     let actor = &session.actor;
-    let (view, participants) = match s.core.mission(actor, mission_id).await {
-        Ok(found) => found,
-        Err(e) => return refusal(e),
-    };
-    let viewer: Viewer = match s.core.viewer(actor, mission_id).await {
-        Ok((_, viewer)) => viewer,
-        Err(e) => return refusal(e),
-    };
-    let status_word = view.mission.status.as_str();
-    // A destroyed mission has no files left: the service answers it as absent.
-    let files = if status_word == "destroyed" {
+    let (view, participants) = s.core.mission(actor, mission_id).await?;
+    let (_, viewer): (_, Viewer) = s.core.viewer(actor, mission_id).await?;
+    let destroyed = view.mission.status == MissionStatus::Destroyed;
+    let abilities = viewer.mission_abilities(&view.mission);
+    // A destroyed mission has no files left: the service answers it as absent. A suspended
+    // one lists none until it resumes (its page says so).
+    let suspended = view.mission.status == MissionStatus::Suspended;
+    let files = if destroyed || suspended {
         Vec::new()
     } else {
-        match s.core.list_files(actor, mission_id).await {
-            Ok(files) => files,
-            Err(e) => return refusal(e),
-        }
+        s.core.list_files(actor, mission_id).await?
     };
     let lang = lang();
+    let sort = FileSort::from_query(
+        query.get("tri").map(String::as_str),
+        query.get("ordre").map(String::as_str),
+    );
+    // A manager who is not a recipient does not see the released results: the page says how
+    // many there are rather than « no result yet ».
+    let results_unseen = if abilities.audit && abilities.work_on_files {
+        match s.core.released_results_unseen(actor, mission_id).await {
+            Ok(n) => n,
+            Err(Error::Forbidden | Error::NotFound) => 0,
+            Err(e) => return Err(e.into()),
+        }
+    } else {
+        0
+    };
+    // Who downloaded each file, for those who may know (the newest downloads only).
+    let receipts = s
+        .core
+        .page_receipts(actor, mission_id, &files, PAGE_RECEIPT_LINES)
+        .await?;
     let mut org_names: BTreeMap<String, String> = BTreeMap::new();
+    let mut downloaders_orgs: Vec<String> = Vec::new();
+    for r in receipts.values() {
+        for d in &r.downloads {
+            downloaders_orgs.push(d.organisation_id.clone());
+        }
+    }
     let org_ids = files
         .iter()
         .map(|f| f.organisation_id.clone())
-        .chain(participants.iter().map(|p| p.organisation_id.clone()));
+        .chain(participants.iter().map(|p| p.organisation_id.clone()))
+        .chain(downloaders_orgs);
     for id in org_ids {
         if let std::collections::btree_map::Entry::Vacant(slot) = org_names.entry(id) {
             let name = match s.core.organisation(slot.key()).await {
                 Ok(org) => org.name,
                 Err(Error::NotFound) => String::new(),
-                Err(e) => return internal(&e),
+                Err(e) => return Err(e.into()),
             };
             slot.insert(name);
         }
     }
     let org = |id: &str| org_names.get(id).cloned().unwrap_or_default();
-    let open = status_word == "active";
-    let line = |f: &FileRow| {
-        let facts = facts(f);
-        let may = |action| allowed(viewer.file(&facts, action));
-        let failed = f.check_status.as_deref() == Some("failed");
+    let mut people_names: BTreeMap<String, String> = BTreeMap::new();
+    for f in &files {
+        if let std::collections::btree_map::Entry::Vacant(slot) =
+            people_names.entry(f.uploaded_by.clone())
+        {
+            let name = s.core.display_name(slot.key()).await?.unwrap_or_default();
+            slot.insert(name);
+        }
+    }
+    let uploader = |id: &str| people_names.get(id).cloned().unwrap_or_default();
+    let receipt_of: HashMap<&str, admin_ui::Receipt> = receipts
+        .iter()
+        .map(|(id, r)| {
+            let lines: Vec<ReceiptLine> = r
+                .downloads
+                .iter()
+                .map(|d| ReceiptLine {
+                    who: d.display_name.clone(),
+                    organisation: org(&d.organisation_id),
+                    at: paris(lang, d.at),
+                    partial: d.partial,
+                })
+                .collect();
+            (id.as_str(), admin_ui::Receipt::new(lang, &lines, r.total))
+        })
+        .collect();
+    let line = |f: &File| {
+        let may = viewer.file_abilities(&view.mission, f);
         let mut line = MissionFile {
             id: f.id.clone(),
             name: f.name.clone(),
@@ -347,18 +334,18 @@ async fn render(
             size: lang.file_size(f.size),
             uploaded_at: paris(lang, f.uploaded_at),
             state: state_words(lang, f).to_owned(),
-            can_download: may(FileAction::Download),
-            can_release: open
-                && f.released == 0
-                && !failed
-                && f.folder == "results"
-                && may(FileAction::Release),
-            can_override: open && f.released == 0 && failed && may(FileAction::OverrideRelease),
-            can_confirm: open
-                && f.check_status.as_deref() == Some("quarantined")
-                && may(FileAction::Confirm),
-            can_delete: open && may(FileAction::Delete),
+            short_id: short_id(&f.id),
+            uploaded_by: uploader(&f.uploaded_by),
+            size_bytes: f.size,
+            uploaded_ms: f.uploaded_at,
+            quarantined: f.check_is(CheckStatus::Quarantined),
+            can_download: may.download,
+            can_release: may.release,
+            can_override: may.override_release,
+            can_confirm: may.confirm,
+            can_delete: may.delete,
             findings: findings(lang, f),
+            receipt: receipt_of.get(f.id.as_str()).cloned(),
             ..Default::default()
         };
         if let Some(e) = outcome.file_error.as_ref().filter(|e| e.file_id == f.id) {
@@ -369,9 +356,10 @@ async fn render(
                 .map(|v| violation(lang, &s.core.config.checks, v))
                 .collect();
             line.justification = e.justification.clone();
-        } else if failed && f.folder == "results" && f.released == 0 {
+        } else if f.check_is(CheckStatus::Failed) && f.folder == Folder::Results && !f.released {
             // The cells that stopped the last release, until the result is replaced or overridden.
-            line.violations = stored_report(f)
+            line.violations = f
+                .violations()
                 .iter()
                 .map(|v| violation(lang, &s.core.config.checks, v))
                 .collect();
@@ -379,45 +367,44 @@ async fn render(
         line
     };
     let folder_view = |folder: Folder, may_upload: bool| {
-        let mut upload = (open && may_upload).then(|| upload_form(s, lang, mission_id, folder));
+        let mut upload = may_upload.then(|| upload_form(s, lang, mission_id, folder));
         if let (Some(form), Some((f, message))) = (upload.as_mut(), outcome.upload_error.as_ref()) {
             if *f == folder {
                 form.error = Some(message.clone());
             }
         }
+        let mut lines: Vec<MissionFile> = files
+            .iter()
+            .filter(|f| f.folder == folder)
+            .map(line)
+            .collect();
+        sort.apply(&mut lines);
         FolderView {
-            files: files
-                .iter()
-                .filter(|f| f.folder == folder.as_str())
-                .map(line)
-                .collect(),
+            files: lines,
             upload,
         }
     };
-    let upload_deposits = allowed(viewer.mission(MissionAction::UploadDeposit));
-    let deposits = folder_view(Folder::Deposits, upload_deposits);
+    let deposits = folder_view(Folder::Deposits, abilities.upload_deposit);
     let has_deposit_role = view
         .my_roles
         .iter()
         .any(|r| matches!(r, Role::Depositor | Role::Processor));
-    let show_deposits = has_deposit_role || viewer.platform_admin || !deposits.files.is_empty();
-    let results = folder_view(
-        Folder::Results,
-        allowed(viewer.mission(MissionAction::UploadResult)),
-    );
+    let show_deposits = view.mission.status.still_running()
+        && (has_deposit_role || viewer.platform_admin || !deposits.files.is_empty());
+    let results = folder_view(Folder::Results, abilities.upload_result);
     // One line per person, their roles together.
     let mut people: Vec<Participant> = Vec::new();
     for p in &participants {
-        let role = lang.role_name(&p.role);
+        let role = lang.role_name(p.role.as_str());
         // A processor reads the raw deposits: who granted it, and when, is shown to everyone.
-        let grant = (p.role == Role::Processor.as_str()).then(|| {
+        let grant = (p.role == Role::Processor).then(|| {
             let at = crate::clock::from_millis(p.added_at);
             let at = match lang {
                 Lang::Fr => crate::clock::paris_fr(at),
                 Lang::En => crate::clock::paris_en(at),
             };
             let by = p.granted_by_name.as_deref().unwrap_or("?");
-            lang.role_granted(&p.role, by, &at)
+            lang.role_granted(p.role.as_str(), by, &at)
         });
         match people.iter_mut().find(|x| x.user_id == p.user_id) {
             Some(x) => {
@@ -434,11 +421,9 @@ async fn render(
             }),
         }
     }
-    let manage = allowed(viewer.mission(MissionAction::Manage))
-        && matches!(status_word, "active" | "suspended");
     let mut participants_view = ParticipantsView {
         list: people,
-        manage,
+        manage: abilities.manage,
         ..Default::default()
     };
     if let Some(p) = outcome.participant {
@@ -447,8 +432,16 @@ async fn render(
         participants_view.roles = p.roles;
     }
     let now_ms = s.core.clock.now().timestamp_millis();
-    let notice = outcome.notice.or_else(|| notice(lang, query, &files));
-    page(
+    let (notice, notice_is_warning) = match outcome.notice {
+        Some(n) => (Some(n), false),
+        None => match notice(lang, query, &files) {
+            Some((n, warning)) => (Some(n), warning),
+            None => (super::mission_manage::notice(lang, query), false),
+        },
+    };
+    let (manage, state) =
+        super::mission_manage::views(s, actor, &view.mission, abilities.manage).await?;
+    Ok(page(
         status,
         &MissionPage {
             lang,
@@ -460,23 +453,23 @@ async fn render(
             deposits: show_deposits.then_some(deposits),
             results,
             participants: participants_view,
-            destroyed: status_word == "destroyed",
+            destroyed,
+            manage,
+            state,
+            notice_is_warning,
+            sort,
+            results_unseen,
         },
-    )
+    ))
 }
 
 /// `GET /missions/{id}`.
 pub(super) async fn show(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
-) -> Response {
-    let session = match signed_in(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+) -> PageResult {
     render(
         &s,
         &session,
@@ -488,17 +481,17 @@ pub(super) async fn show(
     .await
 }
 
-/// The multipart upload of the form without script: the `csrf_token` part comes before the file.
-async fn upload(s: AppState, ip: String, id: String, folder: Folder, request: Request) -> Response {
-    if super::cross_site(request.headers(), request.uri()) {
-        return page(StatusCode::FORBIDDEN, &ErrorPage::cross_site(lang()));
-    }
-    let session = match signed_in(&s, request.headers(), &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+/// The multipart upload of the form without script: the `csrf_token` part comes before the
+/// file, checked while the body streams.
+async fn upload(
+    s: AppState,
+    session: Session,
+    id: String,
+    folder: Folder,
+    request: Request,
+) -> PageResult {
     let token = session.csrf_token.clone();
-    match receive_upload(
+    let refused = match receive_upload(
         &s.core,
         &session.actor,
         &id,
@@ -508,78 +501,56 @@ async fn upload(s: AppState, ip: String, id: String, folder: Folder, request: Re
     )
     .await
     {
-        Ok(row) => back_to(&id, &format!("depose={}", row.id)),
-        Err(e) => {
-            if let Some(shown) = whole_page(&e) {
-                return shown;
-            }
-            if e.status() == StatusCode::FORBIDDEN {
-                // No token, or a role without this folder: no form of this page can show it.
-                return page(StatusCode::FORBIDDEN, &ErrorPage::csrf(lang()));
-            }
-            let outcome = Outcome {
-                upload_error: Some((folder, e.message().to_owned())),
-                ..Default::default()
-            };
-            render(&s, &session, &id, e.status(), &HashMap::new(), outcome).await
-        }
-    }
+        Ok(row) => return Ok(back_to(&id, &format!("depose={}", row.id))),
+        // A role without this folder has no form on this page to show it by: its own page.
+        Err(e) => by_form(e, false)?,
+    };
+    let outcome = Outcome {
+        upload_error: Some((folder, refused.message().to_owned())),
+        ..Default::default()
+    };
+    let status = refused.status();
+    render(&s, &session, &id, status, &HashMap::new(), outcome).await
 }
 
 /// `POST /missions/{id}/depots`.
 pub(super) async fn upload_deposit(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
     request: Request,
-) -> Response {
-    upload(s, ip, id, Folder::Deposits, request).await
+) -> PageResult {
+    upload(s, session, id, Folder::Deposits, request).await
 }
 
 /// `POST /missions/{id}/resultats`.
 pub(super) async fn upload_result(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
     request: Request,
-) -> Response {
-    upload(s, ip, id, Folder::Results, request).await
-}
-
-/// A file action's common steps: the session, the CSRF token, the file (for its mission).
-async fn file_action(
-    s: &AppState,
-    headers: &HeaderMap,
-    ip: &str,
-    file_id: &str,
-    form: &FormFields,
-) -> Result<(Session, FileRow), Response> {
-    let session = signed_in_post(s, headers, ip, form).await?;
-    let file = s
-        .core
-        .file(&session.actor, file_id)
-        .await
-        .map_err(refusal)?;
-    Ok((session, file))
+) -> PageResult {
+    upload(s, session, id, Folder::Results, request).await
 }
 
 /// Shows the mission page again with a file action's refusal next to the file.
 async fn file_refused(
     s: &AppState,
     session: &Session,
-    file: &FileRow,
+    file: &File,
     e: Error,
     justification: &str,
-) -> Response {
-    let e = AppError::from(e);
-    if let Some(shown) = whole_page(&e) {
-        return shown;
-    }
+) -> PageResult {
+    let violations = match &e {
+        Error::DisclosureCheckFailed(v) => v.clone(),
+        _ => Vec::new(),
+    };
+    let e = by_form(e.into(), true)?;
     let outcome = Outcome {
         file_error: Some(FileError {
             file_id: file.id.clone(),
             message: e.message().to_owned(),
-            violations: e.violations().to_vec(),
+            violations,
             justification: justification.to_owned(),
         }),
         ..Default::default()
@@ -599,46 +570,37 @@ async fn file_refused(
 /// despite its failed disclosure check).
 pub(super) async fn release(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
-    WebForm(f): WebForm,
-) -> Response {
-    let (session, file) = match file_action(&s, &headers, &ip, &id, &f).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let justification = f.value("justification");
-    let override_justification = (f.value("derogation") == "1").then_some(justification);
+    CsrfForm(f): CsrfForm<ReleaseForm>,
+) -> PageResult {
+    let file = s.core.file(&session.actor, &id).await?;
+    let override_justification = f.derogation.then_some(f.justification.as_str());
     match s
         .core
         .release(&session.actor, &id, override_justification)
         .await
     {
-        Ok(_) => back_to(&file.mission_id, &format!("diffuse={id}")),
-        Err(e) => file_refused(&s, &session, &file, e, justification).await,
+        Ok(_) => Ok(back_to(&file.mission_id, &format!("diffuse={id}"))),
+        Err(e) => file_refused(&s, &session, &file, e, &f.justification).await,
     }
 }
 
 /// `POST /fichiers/{id}/confirmation`: lets a quarantined deposit through.
 pub(super) async fn confirm(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
-    WebForm(f): WebForm,
-) -> Response {
-    let (session, file) = match file_action(&s, &headers, &ip, &id, &f).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    CsrfForm(f): CsrfForm,
+) -> PageResult {
+    let file = s.core.file(&session.actor, &id).await?;
     let justification = f.value("justification");
     match s
         .core
         .confirm_deposit(&session.actor, &id, justification)
         .await
     {
-        Ok(_) => back_to(&file.mission_id, &format!("transmis={id}")),
+        Ok(_) => Ok(back_to(&file.mission_id, &format!("transmis={id}"))),
         Err(e) => file_refused(&s, &session, &file, e, justification).await,
     }
 }
@@ -646,17 +608,13 @@ pub(super) async fn confirm(
 /// `POST /fichiers/{id}/suppression`.
 pub(super) async fn delete(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
-    WebForm(f): WebForm,
-) -> Response {
-    let (session, file) = match file_action(&s, &headers, &ip, &id, &f).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    _: CsrfForm,
+) -> PageResult {
+    let file = s.core.file(&session.actor, &id).await?;
     match s.core.delete_file(&session.actor, &id).await {
-        Ok(()) => back_to(&file.mission_id, "supprime=1"),
+        Ok(()) => Ok(back_to(&file.mission_id, "supprime=1")),
         Err(e) => file_refused(&s, &session, &file, e, "").await,
     }
 }
@@ -668,18 +626,14 @@ async fn participant_refused(
     session: &Session,
     mission_id: &str,
     e: Error,
-    username: String,
-    roles: Vec<String>,
-) -> Response {
-    let e = AppError::from(e);
-    if let Some(shown) = whole_page(&e) {
-        return shown;
-    }
+    typed: ParticipantForm,
+) -> PageResult {
+    let e = by_form(e.into(), true)?;
     let outcome = Outcome {
         participant: Some(ParticipantError {
             message: e.message().to_owned(),
-            username,
-            roles,
+            username: typed.username,
+            roles: typed.ticked,
         }),
         ..Default::default()
     };
@@ -689,46 +643,40 @@ async fn participant_refused(
 /// `POST /missions/{id}/participants`: gives roles to the user named in the form.
 pub(super) async fn add_participant(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    WebSession(session): WebSession,
     Path(id): Path<String>,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match signed_in_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let ticked: Vec<String> = f.all("role").map(str::to_owned).collect();
-    let roles: Vec<Role> = ticked.iter().filter_map(|r| Role::parse(r)).collect();
-    let username = f.value("username").trim().to_owned();
+    CsrfForm(f): CsrfForm<ParticipantForm>,
+) -> PageResult {
+    let roles: Vec<Role> = f.ticked.iter().filter_map(|r| Role::parse(r)).collect();
     let result = s
         .core
-        .add_participant_by_username(&session.actor, &id, &username, &roles)
+        .add_participant_by_username(&session.actor, &id, &f.username, &roles)
         .await;
     match result {
-        Ok(()) => back_to(&id, "participant=ajoute"),
-        Err(e) => participant_refused(&s, &session, &id, e, username, ticked).await,
+        Ok(()) => Ok(back_to(&id, "participant=ajoute")),
+        Err(e) => participant_refused(&s, &session, &id, e, f).await,
     }
 }
 
 /// `POST /missions/{id}/participants/{user_id}/retrait`: ends a participant's access.
 pub(super) async fn remove_participant(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    WebSession(session): WebSession,
     Path((id, user_id)): Path<(String, String)>,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match signed_in_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+    _: CsrfForm,
+) -> PageResult {
     match s
         .core
         .remove_participant(&session.actor, &id, &user_id)
         .await
     {
-        Ok(()) => back_to(&id, "participant=retire"),
-        Err(e) => participant_refused(&s, &session, &id, e, String::new(), Vec::new()).await,
+        Ok(()) => Ok(back_to(&id, "participant=retire")),
+        Err(e) => {
+            let typed = ParticipantForm {
+                username: String::new(),
+                ticked: Vec::new(),
+            };
+            participant_refused(&s, &session, &id, e, typed).await
+        }
     }
 }

@@ -2,16 +2,16 @@
 //! switch.
 
 use super::{
-    cleared, csrf_refusal, internal, lang, page, paris, see_other, to_login, visitor, with_cookies,
-    Visitor, WebForm, LANG_COOKIE,
+    cleared, lang, page, paris, see_other, with_cookies, CsrfForm, PageError, PageResult, Visitor,
+    WebForm, WebSession, LANG_COOKIE,
 };
-use crate::db::missions::MissionRow;
+use crate::domain::Mission;
 use crate::http::extract::{cookie, ClientIp, SESSION_COOKIE};
 use crate::http::AppState;
 use crate::service::permissions::Role;
 use crate::service::sessions::SessionKind;
 use crate::service::Error;
-use admin_ui::{ErrorPage, HomePage, Lang, MissionSummary, SignedOutPage};
+use admin_ui::{HomePage, Lang, MissionSummary, SignedOutPage};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -27,11 +27,11 @@ const SOON_SECS: i64 = 7 * 24 * 3600;
 pub(super) fn summary(
     lang: Lang,
     now_ms: i64,
-    mission: &MissionRow,
+    mission: &Mission,
     roles: &[Role],
 ) -> MissionSummary {
     let left_secs = (mission.ends_at - now_ms) / 1000;
-    let over = matches!(mission.status.as_str(), "ended" | "destroyed") || left_secs <= 0;
+    let over = !mission.status.still_running() || left_secs <= 0;
     MissionSummary {
         id: mission.id.clone(),
         name: mission.name.clone(),
@@ -40,7 +40,7 @@ pub(super) fn summary(
             .map(|r| lang.role_name(r.as_str()))
             .collect::<Vec<_>>()
             .join(", "),
-        status: lang.mission_status(&mission.status).to_owned(),
+        status: lang.mission_status(mission.status.as_str()).to_owned(),
         ends_at: paris(lang, mission.ends_at),
         time_left: lang.time_left(left_secs, over),
         soon: !over && left_secs <= SOON_SECS,
@@ -48,43 +48,24 @@ pub(super) fn summary(
 }
 
 /// `GET /`: the home page when signed in, else the login page.
-pub(super) async fn root(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::SignedIn(_)) => see_other("/accueil"),
-        Ok(other) => to_login(&other),
-        Err(response) => response,
+pub(super) async fn root(visitor: Visitor) -> PageResult {
+    match visitor {
+        Visitor::SignedIn(_) => Ok(see_other("/accueil")),
+        other => Err(PageError::SignIn(other.sign_in())),
     }
 }
 
 /// `GET /accueil`: greeting, organisation, the user's missions, the session's remaining idle
 /// time, logout.
-pub(super) async fn home(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    let session = match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::SignedIn(session)) => session,
-        Ok(other) => return to_login(&other),
-        Err(response) => return response,
-    };
-    let (user, org) = match s.core.me(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return internal(&e),
-    };
-    let missions = match s.core.list_missions(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return internal(&e),
-    };
+pub(super) async fn home(State(s): State<AppState>, WebSession(session): WebSession) -> PageResult {
+    let (user, org) = s.core.me(&session.actor).await?;
+    let missions = s.core.list_missions(&session.actor).await?;
+    let certificates = s.core.certificates_only(&session.actor).await?;
     let now = s.core.clock.now();
     let left = (session.idle_deadline - now).num_seconds().max(0);
     let lang = lang();
     let now_ms = now.timestamp_millis();
-    page(
+    Ok(page(
         StatusCode::OK,
         &HomePage {
             lang,
@@ -94,33 +75,35 @@ pub(super) async fn home(
             csrf_token: session.csrf_token,
             missions: missions
                 .iter()
+                .filter(|m| m.mission.status.still_running())
                 .map(|m| summary(lang, now_ms, &m.mission, &m.my_roles))
+                .collect(),
+            // Ended missions the person may still see (their page, their retained results).
+            ended: missions
+                .iter()
+                .filter(|m| !m.mission.status.still_running())
+                .map(|m| summary(lang, now_ms, &m.mission, &m.my_roles))
+                .collect(),
+            certificates: certificates
+                .iter()
+                .map(|m| summary(lang, now_ms, m, &[]))
                 .collect(),
             platform_admin: session.actor.platform_admin,
         },
-    )
+    ))
 }
 
-/// `POST /deconnexion`: ends the session when the form carries the session's CSRF token.
-pub(super) async fn logout(
-    State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match visitor(&s, &headers, &ip).await {
-        Ok(Visitor::SignedIn(session) | Visitor::CharterPending(session)) => session,
-        // Nothing to end: no state changes, so the visitor just goes to the login page.
-        Ok(other) => return to_login(&other),
-        Err(response) => return response,
+/// `POST /deconnexion`: ends the session (charter accepted or not) when the form carries the
+/// session's CSRF token. Without a session there is nothing to end: the login page.
+pub(super) async fn logout(State(s): State<AppState>, visitor: Visitor, _: CsrfForm) -> PageResult {
+    let Some(session) = visitor.session() else {
+        return Err(PageError::SignIn(visitor.sign_in()));
     };
-    if let Some(refused) = csrf_refusal(&f, &session) {
-        return refused;
-    }
-    if let Err(e) = s.core.logout(&session).await {
-        return internal(&e);
-    }
-    with_cookies(see_other("/deconnecte"), &[cleared(SESSION_COOKIE)])
+    s.core.logout(session).await?;
+    Ok(with_cookies(
+        see_other("/deconnecte"),
+        &[cleared(SESSION_COOKIE)],
+    ))
 }
 
 /// `GET /session/etat`: the seconds left before the session ends without activity, for the
@@ -129,7 +112,7 @@ pub(super) async fn status(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-) -> Response {
+) -> PageResult {
     session_left(&s, &headers, &ip, false).await
 }
 
@@ -138,19 +121,19 @@ pub(super) async fn extend(
     State(s): State<AppState>,
     ClientIp(ip): ClientIp,
     headers: HeaderMap,
-) -> Response {
+) -> PageResult {
     session_left(&s, &headers, &ip, true).await
 }
 
-async fn session_left(s: &AppState, headers: &HeaderMap, ip: &str, activity: bool) -> Response {
+async fn session_left(s: &AppState, headers: &HeaderMap, ip: &str, activity: bool) -> PageResult {
     let no_store = [(header::CACHE_CONTROL, "no-store")];
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return (
+        return Ok((
             StatusCode::UNAUTHORIZED,
             no_store,
             Json(json!({ "restant": 0 })),
         )
-            .into_response();
+            .into_response());
     };
     let found = if activity {
         s.core.authenticate(token, ip).await
@@ -162,15 +145,15 @@ async fn session_left(s: &AppState, headers: &HeaderMap, ip: &str, activity: boo
             let left = (session.idle_deadline - s.core.clock.now())
                 .num_seconds()
                 .max(0);
-            (StatusCode::OK, no_store, Json(json!({ "restant": left }))).into_response()
+            Ok((StatusCode::OK, no_store, Json(json!({ "restant": left }))).into_response())
         }
-        Ok(_) | Err(Error::Unauthenticated) => (
+        Ok(_) | Err(Error::Unauthenticated) => Ok((
             StatusCode::UNAUTHORIZED,
             no_store,
             Json(json!({ "restant": 0 })),
         )
-            .into_response(),
-        Err(e) => internal(&e),
+            .into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -190,17 +173,13 @@ fn safe_return(retour: &str) -> Option<&str> {
 }
 
 /// `POST /langue`: remembers the language in a cookie and returns to the page.
-pub(super) async fn language(WebForm(f): WebForm) -> Response {
+pub(super) async fn language(WebForm(f): WebForm) -> PageResult {
     let Some(chosen) = Lang::from_code(f.value("lang")) else {
-        let current = lang();
-        return page(
-            StatusCode::BAD_REQUEST,
-            &ErrorPage::bad_request(current, current.t().err_bad_language),
-        );
+        return Err(PageError::bad_request(lang().t().err_bad_language));
     };
     let retour = safe_return(f.value("retour")).unwrap_or("/");
     let Ok(location) = HeaderValue::from_str(retour) else {
-        return see_other("/");
+        return Ok(see_other("/"));
     };
     let response = (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
     // Not HttpOnly on purpose: the language is no secret, and a script may read it.
@@ -208,7 +187,7 @@ pub(super) async fn language(WebForm(f): WebForm) -> Response {
         "{LANG_COOKIE}={}; Secure; SameSite=Strict; Path=/; Max-Age={LANG_COOKIE_SECS}",
         chosen.code()
     );
-    with_cookies(response, &[lang_cookie])
+    Ok(with_cookies(response, &[lang_cookie]))
 }
 
 #[cfg(test)]

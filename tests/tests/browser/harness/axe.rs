@@ -10,7 +10,7 @@ const TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
 
 /// One failed rule, as axe reports it.
 #[derive(Debug, Deserialize)]
-pub struct Violation {
+pub(super) struct Violation {
     /// Rule id (`color-contrast`, `label`, ...).
     pub id: String,
     /// `minor`, `moderate`, `serious` or `critical`.
@@ -26,7 +26,7 @@ pub struct Violation {
 
 /// One failing element.
 #[derive(Debug, Deserialize)]
-pub struct Node {
+pub(super) struct Node {
     /// CSS selectors reaching the element.
     pub target: Vec<serde_json::Value>,
     /// The element's opening tag.
@@ -47,7 +47,7 @@ fn source() -> &'static str {
 
 /// Injects axe-core into the current page (through WebDriver, so the page's CSP does not apply
 /// to it) and returns the violations of the WCAG A/AA rules.
-pub async fn run(client: &Client) -> Vec<Violation> {
+pub(super) async fn run(client: &Client) -> Vec<Violation> {
     client
         .execute(&format!("{}\nreturn true;", source()), vec![])
         .await
@@ -68,7 +68,7 @@ pub async fn run(client: &Client) -> Vec<Violation> {
 }
 
 /// The violations as a readable list, one rule per paragraph.
-pub fn report(violations: &[Violation]) -> String {
+pub(super) fn report(violations: &[Violation]) -> String {
     let mut out = String::new();
     for v in violations {
         let _ = writeln!(

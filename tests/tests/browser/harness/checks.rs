@@ -47,7 +47,7 @@ const OVERFLOWING: &str = "
 impl Browser {
     /// Saves a full-page PNG of the current page at both widths, as
     /// `target/screenshots/<test>-<page>-<desktop|mobile>.png`.
-    pub async fn screenshot(&self, page: &str) {
+    pub(crate) async fn screenshot(&self, page: &str) {
         for viewport in [Viewport::Desktop, Viewport::Mobile] {
             self.set_viewport(viewport).await;
             self.save_screenshot(page, viewport).await;
@@ -99,7 +99,7 @@ impl Browser {
 
     /// Runs axe-core (WCAG 2.1 A/AA) on the current page at both widths, and reads the browser
     /// console; what they find is recorded under `page` and fails the test in `close()`.
-    pub async fn check_accessibility(&self, page: &str) {
+    pub(crate) async fn check_accessibility(&self, page: &str) {
         for viewport in [Viewport::Desktop, Viewport::Mobile] {
             self.set_viewport(viewport).await;
             let violations = axe::run(&self.client).await;
@@ -117,12 +117,12 @@ impl Browser {
     }
 
     /// Takes the violations recorded so far (for the harness's own test of axe).
-    pub fn take_problems(&self) -> Vec<String> {
+    pub(crate) fn take_problems(&self) -> Vec<String> {
         std::mem::take(&mut *self.problems.lock().unwrap())
     }
 
     /// Screenshots at both widths and the accessibility check: what every visited page gets.
-    pub async fn check_page(&self, page: &str) {
+    pub(crate) async fn check_page(&self, page: &str) {
         self.screenshot(page).await;
         self.check_accessibility(page).await;
     }

@@ -9,21 +9,21 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 /// Debian's chromium (the wrapper script that reads `/etc/chromium.d`).
-pub const CHROMIUM: &str = "/usr/bin/chromium";
+pub(super) const CHROMIUM: &str = "/usr/bin/chromium";
 /// Debian's chromedriver (package `chromium-driver`).
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(super) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// At most this many browsers at once: each chromium takes a good part of a core while it renders.
 static SESSIONS: Semaphore = Semaphore::const_new(2);
 
 /// axe-core's browser build, installed by `npm ci --prefix tests/browser`.
-pub fn axe_path() -> PathBuf {
+pub(super) fn axe_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("browser/node_modules/axe-core/axe.min.js")
 }
 
 /// Fails with one sentence naming what to install when chromium, chromedriver or axe-core is
 /// missing: the browser tests never skip silently.
-pub fn require_tools() {
+pub(crate) fn require_tools() {
     for (path, what) in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromedriver")] {
         assert!(
             Path::new(path).exists(),
@@ -42,7 +42,7 @@ pub fn require_tools() {
 
 /// A running chromedriver; dropping it kills its whole process group (chromium included), which
 /// also covers a test that panicked before closing its session.
-pub struct Chromedriver {
+pub(super) struct Chromedriver {
     child: Child,
     /// The WebDriver endpoint, `http://127.0.0.1:PORT`.
     pub url: String,
@@ -52,7 +52,7 @@ pub struct Chromedriver {
 impl Chromedriver {
     /// Waits for a free browser slot, then starts chromedriver on a port it picks itself, with
     /// `home` as its (and chromium's) home directory so nothing is written under the real one.
-    pub async fn start(home: &Path) -> Chromedriver {
+    pub(super) async fn start(home: &Path) -> Chromedriver {
         let permit = SESSIONS.acquire().await.unwrap();
         let mut child = Command::new(CHROMEDRIVER)
             .arg("--port=0")
@@ -116,7 +116,7 @@ impl Drop for Chromedriver {
 
 /// Chromium's command line: headless, nothing fetched from the network but our gateway, a fresh
 /// profile, and trust in exactly one certificate: the gateway's, by the hash of its public key.
-pub fn chromium_args(profile: &Path, spki_sha256_base64: &str) -> Vec<String> {
+pub(super) fn chromium_args(profile: &Path, spki_sha256_base64: &str) -> Vec<String> {
     let mut args: Vec<String> = [
         "--headless=new",
         "--no-sandbox",

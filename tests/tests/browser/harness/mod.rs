@@ -13,24 +13,24 @@ mod checks;
 mod chrome;
 mod spki;
 
-use crate::helpers::{Account, NowTs as _, TestApp};
 use cdp::{Cdp, Viewport};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use gateway::clock::ManualClock;
+use passerelle_tests::prelude::{Account, NowTs as _, TestApp};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub use chrome::require_tools;
+pub(crate) use chrome::require_tools;
 
 /// How long a step may take before the test gives up (pages answer in milliseconds; chromium on
 /// a busy two-core machine sometimes needs a few seconds).
 const PATIENCE: Duration = Duration::from_secs(20);
 
 /// One headless chromium, signed in or not, against one gateway.
-pub struct Browser {
+pub(crate) struct Browser {
     client: Client,
     base: String,
     test: String,
@@ -44,12 +44,12 @@ pub struct Browser {
 
 impl Browser {
     /// A browser of a French-speaking person (`Accept-Language: fr-FR,fr`).
-    pub async fn launch(app: &TestApp, test: &str) -> Browser {
+    pub(crate) async fn launch(app: &TestApp, test: &str) -> Browser {
         Browser::launch_with(app, test, "fr-FR,fr").await
     }
 
     /// A browser whose `Accept-Language` is `languages` (chromium's `intl.accept_languages`).
-    pub async fn launch_with(app: &TestApp, test: &str, languages: &str) -> Browser {
+    pub(crate) async fn launch_with(app: &TestApp, test: &str, languages: &str) -> Browser {
         require_tools();
         let home = tempfile::tempdir().unwrap();
         let profile = home.path().join("profile");
@@ -115,7 +115,7 @@ impl Browser {
     }
 
     /// Opens `path` on the gateway, as typing it in the address bar.
-    pub async fn goto(&self, path: &str) {
+    pub(crate) async fn goto(&self, path: &str) {
         self.client
             .goto(&format!("{}{path}", self.base))
             .await
@@ -123,17 +123,42 @@ impl Browser {
     }
 
     /// Opens an absolute URL; false when chromium could not load it (a refused certificate).
-    pub async fn open_url(&self, url: &str) -> bool {
+    pub(crate) async fn open_url(&self, url: &str) -> bool {
         self.client.goto(url).await.is_ok()
     }
 
+    /// Slows what the page sends to `bytes_per_second` (uploads then take long enough to be
+    /// watched and cancelled); `None` lifts the limit.
+    pub(crate) async fn throttle_uploads(&self, bytes_per_second: Option<u64>) {
+        self.cdp("Network.enable", json!({})).await;
+        self.cdp(
+            "Network.emulateNetworkConditions",
+            json!({
+                "offline": false,
+                "latency": 0,
+                "downloadThroughput": -1,
+                "uploadThroughput": bytes_per_second.map_or(-1, |b| i64::try_from(b).unwrap()),
+            }),
+        )
+        .await;
+    }
+
+    /// The id of the element that has the focus.
+    pub(crate) async fn focused_id(&self) -> String {
+        self.eval("return document.activeElement ? document.activeElement.id : '';")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// Reloads the current page.
-    pub async fn reload(&self) {
+    pub(crate) async fn reload(&self) {
         self.client.refresh().await.unwrap();
     }
 
     /// The current path and query, e.g. `/connexion?expire=1`.
-    pub async fn path(&self) -> String {
+    pub(crate) async fn path(&self) -> String {
         let url = self.client.current_url().await.unwrap();
         match url.query() {
             Some(q) => format!("{}?{q}", url.path()),
@@ -142,7 +167,7 @@ impl Browser {
     }
 
     /// Waits until the current path (without the query) is `expected`.
-    pub async fn expect_path(&self, expected: &str) {
+    pub(crate) async fn expect_path(&self, expected: &str) {
         let started = Instant::now();
         loop {
             let url = self.client.current_url().await.unwrap();
@@ -159,25 +184,27 @@ impl Browser {
     }
 
     /// The `lang` attribute of the page's `<html>`.
-    pub async fn lang(&self) -> String {
+    pub(crate) async fn lang(&self) -> String {
         // The page may be replaced between finding <html> and reading it: try again then.
         for _ in 0..50 {
-            let html = self.find("html").await;
-            match html.attr("lang").await {
-                Ok(lang) => return lang.unwrap_or_default(),
-                Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+            // Between two pages there may be no <html> at all for a moment.
+            if let Ok(html) = self.client.find(Locator::Css("html")).await {
+                if let Ok(lang) = html.attr("lang").await {
+                    return lang.unwrap_or_default();
+                }
             }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the page kept changing under <html>");
     }
 
     /// The text of the first element matching `css`.
-    pub async fn text(&self, css: &str) -> String {
+    pub(crate) async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.unwrap()
     }
 
     /// The texts of every element matching `css`.
-    pub async fn texts(&self, css: &str) -> Vec<String> {
+    pub(crate) async fn texts(&self, css: &str) -> Vec<String> {
         let mut out = Vec::new();
         for e in self.client.find_all(Locator::Css(css)).await.unwrap() {
             out.push(e.text().await.unwrap());
@@ -186,12 +213,12 @@ impl Browser {
     }
 
     /// An attribute of the first element matching `css`.
-    pub async fn attr(&self, css: &str, name: &str) -> Option<String> {
+    pub(crate) async fn attr(&self, css: &str, name: &str) -> Option<String> {
         self.find(css).await.attr(name).await.unwrap()
     }
 
     /// The page's visible text (for assertions and failure messages).
-    pub async fn visible_text(&self) -> String {
+    pub(crate) async fn visible_text(&self) -> String {
         match self.client.find(Locator::Css("body")).await {
             Ok(body) => body.text().await.unwrap_or_default(),
             Err(e) => format!("(no page: {e})"),
@@ -200,7 +227,7 @@ impl Browser {
 
     /// The page's `<h1>`, waiting until it reads `expected` (the step after a form may still be
     /// loading).
-    pub async fn expect_h1(&self, expected: &str) {
+    pub(crate) async fn expect_h1(&self, expected: &str) {
         let started = Instant::now();
         loop {
             if let Ok(h1) = self.client.find(Locator::Css("h1")).await {
@@ -220,7 +247,7 @@ impl Browser {
 
     /// Waits until an element matching `css` is on the page (the answer to a form may still be
     /// loading).
-    pub async fn wait_for(&self, css: &str) {
+    pub(crate) async fn wait_for(&self, css: &str) {
         let started = Instant::now();
         while self.client.find(Locator::Css(css)).await.is_err() {
             assert!(
@@ -245,14 +272,14 @@ impl Browser {
     }
 
     /// Types `value` into the field `#id`, as a person would (after clearing it).
-    pub async fn fill(&self, id: &str, value: &str) {
+    pub(crate) async fn fill(&self, id: &str, value: &str) {
         let field = self.find(&format!("#{id}")).await;
         field.clear().await.unwrap();
         field.send_keys(value).await.unwrap();
     }
 
     /// Chooses the option whose value is `value` in the list `#id`.
-    pub async fn select(&self, id: &str, value: &str) {
+    pub(crate) async fn select(&self, id: &str, value: &str) {
         self.find(&format!("#{id}"))
             .await
             .select_by_value(value)
@@ -261,12 +288,12 @@ impl Browser {
     }
 
     /// Clicks the first element matching `css` (a button, a link).
-    pub async fn press(&self, css: &str) {
+    pub(crate) async fn press(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }
 
     /// Clicks the link whose visible text is `text`.
-    pub async fn follow(&self, text: &str) {
+    pub(crate) async fn follow(&self, text: &str) {
         match self.client.find(Locator::LinkText(text)).await {
             Ok(link) => link.click().await.unwrap(),
             Err(e) => panic!(
@@ -279,7 +306,7 @@ impl Browser {
 
     /// The TOTP code an authenticator app shows for `secret` at the gateway's clock; the clock
     /// then moves past that step, since each step is accepted once.
-    pub fn totp_code(&self, secret: &[u8]) -> String {
+    pub(crate) fn totp_code(&self, secret: &[u8]) -> String {
         let code = gateway::service::totp::code_at(secret, self.clock.now_ts()).unwrap();
         self.clock.advance(chrono::Duration::seconds(30));
         code
@@ -287,7 +314,7 @@ impl Browser {
 
     /// Signs in through the pages as an enrolled `account`: password, then the TOTP code; ends
     /// on the home page.
-    pub async fn login_as(&self, account: &Account) {
+    pub(crate) async fn login_as(&self, account: &Account) {
         self.goto("/connexion").await;
         self.fill("username", &account.username).await;
         self.fill("password", &account.password).await;
@@ -304,7 +331,7 @@ impl Browser {
     }
 
     /// Ticks and accepts the usage charter; ends on the home page.
-    pub async fn accept_charter(&self) {
+    pub(crate) async fn accept_charter(&self) {
         self.expect_path("/charte").await;
         self.press("#accepte").await;
         self.press("form[action='/charte'] button[type=submit]")
@@ -313,7 +340,7 @@ impl Browser {
     }
 
     /// Waits until the current path (without the query) is one of `paths`; returns it.
-    pub async fn expect_path_in(&self, paths: &[&str]) -> String {
+    pub(crate) async fn expect_path_in(&self, paths: &[&str]) -> String {
         let started = Instant::now();
         loop {
             let url = self.client.current_url().await.unwrap();
@@ -330,13 +357,13 @@ impl Browser {
     }
 
     /// Presses the header's sign-out button; ends on the signed-out page.
-    pub async fn logout(&self) {
+    pub(crate) async fn logout(&self) {
         self.press("form.deconnexion button[type=submit]").await;
         self.expect_path("/deconnecte").await;
     }
 
     /// Presses the header's language switch; stays on the same page.
-    pub async fn switch_language(&self) {
+    pub(crate) async fn switch_language(&self) {
         let before = self.lang().await;
         self.press("form.langue button[type=submit]").await;
         let started = Instant::now();
@@ -347,7 +374,7 @@ impl Browser {
     }
 
     /// Chooses the local file `path` in the file field matching `css`, as the file picker would.
-    pub async fn choose_file(&self, css: &str, path: &std::path::Path) {
+    pub(crate) async fn choose_file(&self, css: &str, path: &Path) {
         let field = self.find(css).await;
         field
             .send_keys(path.to_str().unwrap())
@@ -356,7 +383,7 @@ impl Browser {
     }
 
     /// Runs a script in the page and returns what it returns (as JSON).
-    pub async fn eval(&self, script: &str) -> serde_json::Value {
+    pub(crate) async fn eval(&self, script: &str) -> Value {
         self.client
             .execute(script, vec![])
             .await
@@ -364,13 +391,13 @@ impl Browser {
     }
 
     /// Runs a script in the page (to set up a situation no link leads to).
-    pub async fn run_script(&self, script: &str) {
+    pub(crate) async fn run_script(&self, script: &str) {
         self.client.execute(script, vec![]).await.unwrap();
     }
 
     /// Waits for chromium to finish downloading `name` into this browser's download directory and
     /// returns its bytes.
-    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+    pub(crate) async fn downloaded(&self, name: &str) -> Vec<u8> {
         let path = self.downloads.join(name);
         let started = Instant::now();
         loop {
@@ -391,7 +418,7 @@ impl Browser {
 
     /// Ends the browser session, then fails if any checked page had an accessibility violation
     /// or a console error.
-    pub async fn close(self) {
+    pub(crate) async fn close(self) {
         let problems = self.take_problems();
         let _ = self.client.clone().close().await;
         assert!(

@@ -58,7 +58,7 @@ fn spki_der(cert_der: &[u8]) -> &[u8] {
 }
 
 /// Base64 of the SHA-256 of the first certificate's public key in a PEM chain.
-pub fn spki_sha256_base64(cert_pem: &[u8]) -> String {
+pub(super) fn spki_sha256_base64(cert_pem: &[u8]) -> String {
     let der = rustls_pemfile::certs(&mut &cert_pem[..])
         .next()
         .expect("a certificate in the PEM")

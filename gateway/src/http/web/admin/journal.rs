@@ -5,19 +5,16 @@
 //! `to`, `page`), so a filtered page can be bookmarked and the form needs no CSRF token: it
 //! changes nothing.
 
-use super::{
-    admin_session, csv_response, paris_day_start, paris_today, parse_date, query, refusal,
-};
+use super::{csv_response, paris_day_start, paris_today, parse_date, query};
 use crate::clock::from_millis;
-use crate::http::extract::ClientIp;
-use crate::http::web::{lang, page};
+use crate::domain::{AuditEntry, AuditOutcome};
+use crate::http::web::{lang, page, AdminSession, PageError, PageResult};
 use crate::http::AppState;
 use crate::service::journal::{ActorFilter, AuditSearch, Names, Subject};
 use admin_ui::form::FormFields;
 use admin_ui::{AdminJournalPage, Choice, JournalLine, Lang, Layout as _};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 
 /// The value of the person filter that stands for the gateway itself.
@@ -114,7 +111,7 @@ fn paris_seconds(lang: Lang, ms: i64) -> String {
     }
 }
 
-fn line(lang: Lang, names: &Names, e: &crate::db::audit::AuditRow) -> JournalLine {
+fn line(lang: Lang, names: &Names, e: &AuditEntry) -> JournalLine {
     let a = lang.admin();
     JournalLine {
         seq: e.seq,
@@ -123,7 +120,7 @@ fn line(lang: Lang, names: &Names, e: &crate::db::audit::AuditRow) -> JournalLin
             .person(e.actor.as_deref())
             .unwrap_or_else(|| a.gateway_actor.to_owned()),
         organisation: names.organisation(e.organisation_id.as_deref()),
-        operation: a.action_name(&e.action),
+        operation: a.action_name(e.action.as_str()),
         mission: names.mission(e.mission_id.as_deref()),
         data: match names.subject(e) {
             Subject::Nothing => String::new(),
@@ -132,8 +129,8 @@ fn line(lang: Lang, names: &Names, e: &crate::db::audit::AuditRow) -> JournalLin
             Subject::Organisation(n) => format!("{} {n}", a.data_org),
             Subject::Other(id) => id,
         },
-        outcome: a.outcome_name(&e.outcome).to_owned(),
-        success: e.outcome == "success",
+        outcome: a.outcome_name(e.outcome.as_str()).to_owned(),
+        success: e.outcome == AuditOutcome::Success,
         ip: e.ip.clone().unwrap_or_default(),
     }
 }
@@ -141,27 +138,16 @@ fn line(lang: Lang, names: &Names, e: &crate::db::audit::AuditRow) -> JournalLin
 /// `GET /admin/journal`.
 pub(super) async fn show(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     uri: Uri,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+) -> PageResult {
     let lang = lang();
     let a = lang.admin();
     let q = query(&uri);
     let f = filters(lang, &q);
     let asked_page = q.value("page").trim().parse::<i64>().unwrap_or(1);
-    let names = match s.core.journal_names(&session.actor).await {
-        Ok(names) => names,
-        Err(e) => return refusal(&e),
-    };
-    let actions = match s.core.journal_actions(&session.actor).await {
-        Ok(actions) => actions,
-        Err(e) => return refusal(&e),
-    };
+    let names = s.core.journal_names(&session.actor).await?;
+    let actions = s.core.journal_actions(&session.actor).await?;
     let typed = |name: &str| f.typed.value(name).trim().to_owned();
     let mut view = AdminJournalPage {
         lang,
@@ -202,12 +188,12 @@ pub(super) async fn show(
         ..Default::default()
     };
     if view.has_error() {
-        return page(StatusCode::UNPROCESSABLE_ENTITY, &view);
+        return Ok(page(StatusCode::UNPROCESSABLE_ENTITY, &view));
     }
-    let found = match s.core.journal(&session.actor, &f.search, asked_page).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
+    let found = s
+        .core
+        .journal(&session.actor, &f.search, asked_page)
+        .await?;
     let page_link = |n: i64| href("/admin/journal", &f.typed, &[("page", n.to_string())]);
     view.path = page_link(found.page);
     view.previous_href = (found.page > 1).then(|| page_link(found.page - 1));
@@ -216,32 +202,25 @@ pub(super) async fn show(
     view.page = found.page;
     view.pages = found.pages;
     view.events = found.events.iter().map(|e| line(lang, &names, e)).collect();
-    page(StatusCode::OK, &view)
+    Ok(page(StatusCode::OK, &view))
 }
 
 /// `GET /admin/journal.csv`: every event the filters select, oldest first.
 pub(super) async fn csv(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     uri: Uri,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
+) -> PageResult {
     let lang = lang();
     let f = filters(lang, &query(&uri));
     if let Some(message) = f.from_error.as_ref().or(f.to_error.as_ref()) {
-        return page(
-            StatusCode::BAD_REQUEST,
-            &admin_ui::ErrorPage::bad_request(lang, message),
-        );
+        return Err(PageError::bad_request(message.as_str()));
     }
-    match s.core.journal_csv(&session.actor, &f.search).await {
-        Ok(body) => csv_response(body, &format!("journal-audit-{}.csv", paris_today(&s))),
-        Err(e) => refusal(&e),
-    }
+    let body = s.core.journal_csv(&session.actor, &f.search).await?;
+    Ok(csv_response(
+        body,
+        &format!("journal-audit-{}.csv", paris_today(&s)),
+    ))
 }
 
 #[cfg(test)]

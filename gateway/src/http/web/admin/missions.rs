@@ -3,24 +3,19 @@
 //! Dates are typed as Paris days: a mission ends at 23:59:59 (Paris time) on its end date, and
 //! released results are kept until 23:59:59 on their retention date.
 
-use super::{
-    admin_post, admin_session, paris, paris_instant, parse_date, query, refusal, see_other, text,
-    INVALID,
-};
-use crate::http::extract::ClientIp;
-use crate::http::web::{lang, page, WebForm};
+use super::{paris, paris_instant, parse_date, query, see_other, text, INVALID};
+use crate::http::web::{lang, page, AdminSession, CsrfForm, PageResult};
 use crate::http::AppState;
 use crate::service::missions::NewMission;
 use crate::service::Error;
 use admin_ui::{AdminMission, AdminMissionsPage, AdminNewMissionPage, Choice, Layout as _};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
 use chrono::{DateTime, NaiveTime, Utc};
 use std::collections::HashMap;
 
 /// The last second of a Paris day typed in a form; `Err` when the text is not a date.
-fn end_of_day(typed: &str) -> Result<Option<DateTime<Utc>>, ()> {
+pub(in crate::http::web) fn end_of_day(typed: &str) -> Result<Option<DateTime<Utc>>, ()> {
     if typed.trim().is_empty() {
         return Ok(None);
     }
@@ -32,26 +27,21 @@ fn end_of_day(typed: &str) -> Result<Option<DateTime<Utc>>, ()> {
 /// `GET /admin/missions`: every mission (`?creee=ID` after a creation).
 pub(super) async fn list(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     uri: Uri,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let missions = match s.core.list_missions(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
-    let orgs: HashMap<String, String> = match s.core.list_organisations(&session.actor).await {
-        Ok(found) => found.into_iter().map(|o| (o.id, o.name)).collect(),
-        Err(e) => return refusal(&e),
-    };
+) -> PageResult {
+    let missions = s.core.list_missions(&session.actor).await?;
+    let orgs: HashMap<String, String> = s
+        .core
+        .list_organisations(&session.actor)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
     let lang = lang();
     let a = lang.admin();
     let created = query(&uri).get("creee").map(str::to_owned);
-    page(
+    Ok(page(
         StatusCode::OK,
         &AdminMissionsPage {
             lang,
@@ -70,34 +60,27 @@ pub(super) async fn list(
                             .get(&m.controller_organisation_id)
                             .cloned()
                             .unwrap_or_default(),
-                        status: lang.mission_status(&m.status).to_owned(),
+                        status: lang.mission_status(m.status.as_str()).to_owned(),
                         ends_at: paris(lang, m.ends_at),
                         retained_until: m
                             .results_retained_until
                             .map(|t| paris(lang, t))
                             .unwrap_or_else(|| a.not_retained.to_owned()),
+                        running: m.status.still_running(),
                     }
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 /// `GET /admin/missions/nouvelle`: the creation form.
 pub(super) async fn new_form(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let orgs = match s.core.list_organisations(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
-    page(
+    AdminSession(session): AdminSession,
+) -> PageResult {
+    let orgs = s.core.list_organisations(&session.actor).await?;
+    Ok(page(
         StatusCode::OK,
         &AdminNewMissionPage {
             lang: lang(),
@@ -108,24 +91,16 @@ pub(super) async fn new_form(
                 .collect(),
             ..Default::default()
         },
-    )
+    ))
 }
 
 /// `POST /admin/missions`: creates the mission, then back to the list.
 pub(super) async fn create(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match admin_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let orgs = match s.core.list_organisations(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
+    AdminSession(session): AdminSession,
+    CsrfForm(f): CsrfForm,
+) -> PageResult {
+    let orgs = s.core.list_organisations(&session.actor).await?;
     let lang = lang();
     let a = lang.admin();
     let controller = f.value("controller_organisation_id");
@@ -140,6 +115,7 @@ pub(super) async fn create(
             .collect(),
         ends_at: f.value("ends_at").trim().to_owned(),
         retained_until: f.value("results_retained_until").trim().to_owned(),
+        keep: f.value("keep").to_owned(),
         ..Default::default()
     };
     if form.name.is_empty() {
@@ -166,10 +142,21 @@ pub(super) async fn create(
             None
         }
     };
-    let retained = match end_of_day(&form.retained_until) {
-        Ok(r) => r,
-        Err(()) => {
+    // The retention is an explicit choice: without it the EPCI's results go at the close.
+    let l = lang.life();
+    let retained = match (form.keep.as_str(), end_of_day(&form.retained_until)) {
+        ("non", _) => None,
+        ("oui", Ok(Some(r))) => Some(r),
+        ("oui", Ok(None)) => {
+            form.retained_error = Some(l.err_date_empty.to_owned());
+            None
+        }
+        ("oui", Err(())) => {
             form.retained_error = Some(a.err_date.to_owned());
+            None
+        }
+        _ => {
+            form.keep_error = Some(l.err_retention_choice.to_owned());
             None
         }
     };
@@ -179,7 +166,7 @@ pub(super) async fn create(
         }
     }
     let Some(ends_at) = ends_at.filter(|_| !form.has_error()) else {
-        return page(INVALID, &form);
+        return Ok(page(INVALID, &form));
     };
     let new = NewMission {
         name: form.name.clone(),
@@ -190,13 +177,13 @@ pub(super) async fn create(
         access_window: None,
     };
     match s.core.create_mission(&session.actor, &new).await {
-        Ok(id) => see_other(&format!("/admin/missions?creee={id}")),
+        Ok(id) => Ok(see_other(&format!("/admin/missions?creee={id}"))),
         // What the checks above let through (a name or purpose too long).
         Err(Error::InvalidRequest(t)) => {
             form.form_error = Some(text(&t));
-            page(INVALID, &form)
+            Ok(page(INVALID, &form))
         }
-        Err(e) => refusal(&e),
+        Err(e) => Err(e.into()),
     }
 }
 

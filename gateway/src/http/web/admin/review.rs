@@ -1,37 +1,27 @@
 //! The access review: every account, its missions, roles and last login; accounts without a
 //! login for 90 days or more flagged in words and highlighted, counted at the top; a CSV export.
 
-use super::{admin_session, csv_response, paris, paris_today, refusal};
-use crate::http::extract::ClientIp;
-use crate::http::web::{lang, page};
+use super::{csv_response, paris, paris_today};
+use crate::http::web::{lang, page, AdminSession, PageResult};
 use crate::http::AppState;
 use crate::service::review::INACTIVE_AFTER_DAYS;
 use admin_ui::{AdminReviewPage, ReviewLine};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::http::StatusCode;
 
 /// `GET /admin/revue-des-acces`.
 pub(super) async fn show(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let reviewed = match s.core.access_review(&session.actor).await {
-        Ok(found) => found,
-        Err(e) => return refusal(&e),
-    };
+    AdminSession(session): AdminSession,
+) -> PageResult {
+    let reviewed = s.core.access_review(&session.actor).await?;
     let lang = lang();
     let a = lang.admin();
     let lines: Vec<ReviewLine> = reviewed
         .iter()
         .map(|r| {
             let u = &r.account;
-            let disabled = u.disabled != 0;
+            let disabled = u.disabled;
             let activity = if disabled {
                 a.disabled_activity.to_owned()
             } else if r.inactive || u.last_login_at.is_none() {
@@ -49,7 +39,7 @@ pub(super) async fn show(
                     a.state_active
                 }
                 .to_owned(),
-                platform_admin: u.platform_admin != 0,
+                platform_admin: u.platform_admin,
                 missions: r
                     .missions
                     .iter()
@@ -73,7 +63,7 @@ pub(super) async fn show(
             }
         })
         .collect();
-    page(
+    Ok(page(
         StatusCode::OK,
         &AdminReviewPage {
             lang,
@@ -82,21 +72,17 @@ pub(super) async fn show(
             inactive_days: INACTIVE_AFTER_DAYS,
             lines,
         },
-    )
+    ))
 }
 
 /// `GET /admin/revue-des-acces.csv`.
 pub(super) async fn csv(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    match s.core.access_review_csv(&session.actor).await {
-        Ok(body) => csv_response(body, &format!("revue-des-acces-{}.csv", paris_today(&s))),
-        Err(e) => refusal(&e),
-    }
+    AdminSession(session): AdminSession,
+) -> PageResult {
+    let body = s.core.access_review_csv(&session.actor).await?;
+    Ok(csv_response(
+        body,
+        &format!("revue-des-acces-{}.csv", paris_today(&s)),
+    ))
 }

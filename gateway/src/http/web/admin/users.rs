@@ -1,11 +1,9 @@
 //! Accounts: the list, creation (the temporary password shown once), disabling and reset, each
 //! behind a confirmation page.
 
-use super::{admin_post, admin_session, paris, query, refusal, see_other, text, INVALID};
-use crate::db::orgs::OrgRow;
-use crate::db::users::UserRow;
-use crate::http::extract::ClientIp;
-use crate::http::web::{lang, page, WebForm};
+use super::{paris, query, see_other, text, INVALID};
+use crate::domain::{Organisation, User};
+use crate::http::web::{lang, page, AdminSession, CsrfForm, PageError, PageResult};
 use crate::http::AppState;
 use crate::service::accounts::{check_email, normalise_username, UserSpec};
 use crate::service::sessions::Session;
@@ -15,26 +13,25 @@ use admin_ui::{
     AdminUsersPage, Choice, Lang, Layout as _,
 };
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
 
 /// The organisations as choices, `chosen` selected.
-fn org_choices(orgs: &[OrgRow], chosen: &str) -> Vec<Choice> {
+fn org_choices(orgs: &[Organisation], chosen: &str) -> Vec<Choice> {
     orgs.iter()
         .map(|o| Choice::new(o.id.clone(), o.name.clone(), chosen))
         .collect()
 }
 
-fn org_name(orgs: &[OrgRow], id: &str) -> String {
+fn org_name(orgs: &[Organisation], id: &str) -> String {
     orgs.iter()
         .find(|o| o.id == id)
         .map(|o| o.name.clone())
         .unwrap_or_default()
 }
 
-fn state(lang: Lang, u: &UserRow) -> String {
+fn state(lang: Lang, u: &User) -> String {
     let a = lang.admin();
-    if u.disabled != 0 {
+    if u.disabled {
         a.state_disabled
     } else {
         a.state_active
@@ -46,43 +43,28 @@ fn state(lang: Lang, u: &UserRow) -> String {
 async fn accounts(
     s: &AppState,
     session: &Session,
-) -> Result<(Vec<UserRow>, Vec<OrgRow>), Response> {
-    let users = s
-        .core
-        .list_users(&session.actor)
-        .await
-        .map_err(|e| refusal(&e))?;
-    let orgs = s
-        .core
-        .list_organisations(&session.actor)
-        .await
-        .map_err(|e| refusal(&e))?;
+) -> Result<(Vec<User>, Vec<Organisation>), PageError> {
+    let users = s.core.list_users(&session.actor).await?;
+    let orgs = s.core.list_organisations(&session.actor).await?;
     Ok((users, orgs))
 }
 
 /// `GET /admin/utilisateurs`: every account (`?desactive=ID` after a disable).
 pub(super) async fn list(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     uri: Uri,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let (users, orgs) = match accounts(&s, &session).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+) -> PageResult {
+    let (users, orgs) = accounts(&s, &session).await?;
     let lang = lang();
     let a = lang.admin();
     let q = query(&uri);
-    let notice = q
-        .get("desactive")
-        .and_then(|id| users.iter().find(|u| u.id == id))
-        .map(|u| a.user_disabled(&u.display_name));
-    page(
+    let named = |key: &str| q.get(key).and_then(|id| users.iter().find(|u| u.id == id));
+    let notice = named("desactive")
+        .map(|u| a.user_disabled(&u.display_name))
+        .or_else(|| named("reactive").map(|u| lang.user_enabled(&u.display_name)))
+        .or_else(|| named("modifie").map(|u| lang.user_changed(&u.display_name)));
+    Ok(page(
         StatusCode::OK,
         &AdminUsersPage {
             lang,
@@ -96,8 +78,8 @@ pub(super) async fn list(
                     display_name: u.display_name.clone(),
                     organisation: org_name(&orgs, &u.organisation_id),
                     state: state(lang, u),
-                    platform_admin: u.platform_admin != 0,
-                    disabled: u.disabled != 0,
+                    platform_admin: u.platform_admin,
+                    disabled: u.disabled,
                     last_login: u
                         .last_login_at
                         .map(|t| paris(lang, t))
@@ -105,24 +87,16 @@ pub(super) async fn list(
                 })
                 .collect(),
         },
-    )
+    ))
 }
 
 /// `GET /admin/utilisateurs/nouveau`: the creation form.
 pub(super) async fn new_form(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-) -> Response {
-    let session = match admin_session(&s, &headers, &ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let orgs = match s.core.list_organisations(&session.actor).await {
-        Ok(orgs) => orgs,
-        Err(e) => return refusal(&e),
-    };
-    page(
+    AdminSession(session): AdminSession,
+) -> PageResult {
+    let orgs = s.core.list_organisations(&session.actor).await?;
+    Ok(page(
         StatusCode::OK,
         &AdminNewUserPage {
             lang: lang(),
@@ -130,24 +104,16 @@ pub(super) async fn new_form(
             organisations: org_choices(&orgs, ""),
             ..Default::default()
         },
-    )
+    ))
 }
 
 /// `POST /admin/utilisateurs`: creates the account and shows its temporary password, once.
 pub(super) async fn create(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match admin_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let orgs = match s.core.list_organisations(&session.actor).await {
-        Ok(orgs) => orgs,
-        Err(e) => return refusal(&e),
-    };
+    AdminSession(session): AdminSession,
+    CsrfForm(f): CsrfForm,
+) -> PageResult {
+    let orgs = s.core.list_organisations(&session.actor).await?;
     let lang = lang();
     let a = lang.admin();
     let spec = UserSpec {
@@ -185,10 +151,10 @@ pub(super) async fn create(
         form.organisation_error = Some(a.err_org_choose.to_owned());
     }
     if form.has_error() {
-        return page(INVALID, &form);
+        return Ok(page(INVALID, &form));
     }
     match s.core.create_user(&session.actor, &spec).await {
-        Ok(created) => page(
+        Ok(created) => Ok(page(
             StatusCode::OK,
             &AdminPasswordPage {
                 lang,
@@ -198,45 +164,39 @@ pub(super) async fn create(
                 username: normalise_username(&spec.username).unwrap_or(spec.username),
                 password: created.initial_password,
             },
-        ),
+        )),
         Err(Error::Conflict(t)) => {
             form.username_error = Some(text(&t));
-            page(INVALID, &form)
+            Ok(page(INVALID, &form))
         }
         // What the fields' own checks above let through (a name too long, control characters).
         Err(Error::InvalidRequest(t)) => {
             form.form_error = Some(text(&t));
-            page(INVALID, &form)
+            Ok(page(INVALID, &form))
         }
-        Err(e) => refusal(&e),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The confirmation page of `action` on account `id`.
 async fn confirmation(
     s: &AppState,
-    headers: &HeaderMap,
-    ip: &str,
+    session: &Session,
     id: &str,
     action: AccountAction,
-) -> Response {
-    let session = match admin_session(s, headers, ip).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let (users, orgs) = match accounts(s, &session).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
-    let Some(user) = users.iter().find(|u| u.id == id) else {
-        return super::not_found_page();
-    };
+) -> PageResult {
+    let (users, orgs) = accounts(s, session).await?;
+    let user = users
+        .iter()
+        .find(|u| u.id == id)
+        .ok_or(PageError::NotFound)?;
     let lang = lang();
     let step = match action {
         AccountAction::Disable => "desactiver",
         AccountAction::Reset => "reinitialiser",
+        AccountAction::Enable => "reactiver",
     };
-    page(
+    Ok(page(
         StatusCode::OK,
         &AdminConfirmPage {
             lang,
@@ -247,73 +207,73 @@ async fn confirmation(
             display_name: user.display_name.clone(),
             organisation: org_name(&orgs, &user.organisation_id),
             state: state(lang, user),
-            disabled: user.disabled != 0,
+            disabled: user.disabled,
             own_account: user.id == session.actor.user_id,
         },
-    )
+    ))
 }
 
 /// `GET /admin/utilisateurs/{id}/desactiver`: what disabling does, and the button.
 pub(super) async fn confirm_disable(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     Path(id): Path<String>,
-) -> Response {
-    confirmation(&s, &headers, &ip, &id, AccountAction::Disable).await
+) -> PageResult {
+    confirmation(&s, &session, &id, AccountAction::Disable).await
 }
 
 /// `GET /admin/utilisateurs/{id}/reinitialiser`: what a reset does, and the button.
 pub(super) async fn confirm_reset(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     Path(id): Path<String>,
-) -> Response {
-    confirmation(&s, &headers, &ip, &id, AccountAction::Reset).await
+) -> PageResult {
+    confirmation(&s, &session, &id, AccountAction::Reset).await
 }
 
 /// `POST /admin/utilisateurs/{id}/desactiver`: disables the account (its sessions end at once).
 pub(super) async fn disable(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     Path(id): Path<String>,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match admin_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    match s.core.disable_user(&session.actor, &id).await {
-        Ok(()) => see_other(&format!("/admin/utilisateurs?desactive={id}")),
-        Err(e) => refusal(&e),
-    }
+    _: CsrfForm,
+) -> PageResult {
+    s.core.disable_user(&session.actor, &id).await?;
+    Ok(see_other(&format!("/admin/utilisateurs?desactive={id}")))
+}
+
+/// `GET /admin/utilisateurs/{id}/reactiver`: what enabling an account again does, and the button.
+pub(super) async fn confirm_enable(
+    State(s): State<AppState>,
+    AdminSession(session): AdminSession,
+    Path(id): Path<String>,
+) -> PageResult {
+    confirmation(&s, &session, &id, AccountAction::Enable).await
+}
+
+/// `POST /admin/utilisateurs/{id}/reactiver`: the account signs in again.
+pub(super) async fn enable(
+    State(s): State<AppState>,
+    AdminSession(session): AdminSession,
+    Path(id): Path<String>,
+    _: CsrfForm,
+) -> PageResult {
+    s.core.enable_user(&session.actor, &id).await?;
+    Ok(see_other(&format!("/admin/utilisateurs?reactive={id}")))
 }
 
 /// `POST /admin/utilisateurs/{id}/reinitialiser`: resets the account and shows its new temporary
 /// password, once.
 pub(super) async fn reset(
     State(s): State<AppState>,
-    ClientIp(ip): ClientIp,
-    headers: HeaderMap,
+    AdminSession(session): AdminSession,
     Path(id): Path<String>,
-    WebForm(f): WebForm,
-) -> Response {
-    let session = match admin_post(&s, &headers, &ip, &f).await {
-        Ok(session) => session,
-        Err(response) => return response,
-    };
-    let password = match s.core.reset_user(&session.actor, &id).await {
-        Ok(password) => password,
-        Err(e) => return refusal(&e),
-    };
-    let (users, _) = match accounts(&s, &session).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
+    _: CsrfForm,
+) -> PageResult {
+    let password = s.core.reset_user(&session.actor, &id).await?;
+    let (users, _) = accounts(&s, &session).await?;
     let user = users.iter().find(|u| u.id == id);
-    page(
+    Ok(page(
         StatusCode::OK,
         &AdminPasswordPage {
             lang: lang(),
@@ -323,5 +283,5 @@ pub(super) async fn reset(
             username: user.map(|u| u.username.clone()).unwrap_or_default(),
             password,
         },
-    )
+    ))
 }

@@ -1,0 +1,76 @@
+//! Exports for spreadsheets: the register of processing operations, the administrators'
+//! journal and the access review as CSV (UTF-8 with a byte-order mark, `;` separators, Paris
+//! time, French words from admin-ui's word tables, cells safe from formula injection).
+//!
+//! The services hand the facts; this module owns how they are written, so that `service/`
+//! never borrows the interface's words.
+
+mod journal;
+mod refused_cells;
+mod register;
+mod review;
+
+pub(crate) use refused_cells::refused_cells_csv;
+
+use crate::clock::from_millis;
+
+/// One CSV line for a spreadsheet: the cells made safe ([`csv_cell`]), `;`-separated, CRLF-ended.
+pub(crate) fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
+    let mut line = cells
+        .iter()
+        .map(|c| csv_cell(c.as_ref()))
+        .collect::<Vec<_>>()
+        .join(";");
+    line.push_str("\r\n");
+    line
+}
+
+/// One CSV cell: quoted when needed, and neutralised when a spreadsheet would read it as a formula.
+pub(crate) fn csv_cell(value: &str) -> String {
+    let value = if formula_like(value) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+/// Whether a spreadsheet would read `value` as a formula (or a command): the one list of the
+/// characters every export disarms.
+fn formula_like(value: &str) -> bool {
+    value.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// An instant (ms) in Paris time to the second, as the CSV exports write it: `15/01/2027 09:00:00`.
+pub(crate) fn paris_seconds(ms: i64) -> String {
+    from_millis(ms)
+        .with_timezone(&chrono_tz::Europe::Paris)
+        .format("%d/%m/%Y %H:%M:%S")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csv_cell, paris_seconds};
+
+    #[test]
+    fn paris_time_follows_daylight_saving() {
+        // 15 January 2027 08:00 UTC is 09:00 in Paris; 1 July 2027 08:00 UTC is 10:00.
+        assert_eq!(paris_seconds(1_800_000_000_000), "15/01/2027 09:00:00");
+        assert_eq!(paris_seconds(1_814_428_800_000), "01/07/2027 10:00:00");
+    }
+
+    #[test]
+    fn cells_are_quoted_and_formulas_neutralised() {
+        assert_eq!(csv_cell("simple"), "simple");
+        assert_eq!(csv_cell("a;b"), "\"a;b\"");
+        assert_eq!(csv_cell("dit \"x\""), "\"dit \"\"x\"\"\"");
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_cell("-1"), "'-1");
+        assert_eq!(csv_cell("@SUM"), "'@SUM");
+    }
+}
