@@ -11,6 +11,7 @@ pub(crate) mod extract;
 pub(crate) mod files;
 pub(crate) mod headers;
 pub(crate) mod limits;
+pub(crate) mod linger;
 pub(crate) mod missions;
 pub(crate) mod notifications;
 pub(crate) mod views;
@@ -163,4 +164,5 @@ pub(crate) fn router(state: AppState) -> Router {
         .with_state(state)
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_idle))
         .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn(linger::linger))
 }

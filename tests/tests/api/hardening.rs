@@ -340,3 +340,54 @@ async fn master_key_rotation_keeps_logins_and_the_audit_chain() {
         .unwrap_err();
     assert!(err.0.contains("key store"), "{err}");
 }
+
+// A handler that answers before reading the body (here a 404 for an unknown mission) must not
+// lose its answer to a TCP reset: the gateway reads and discards a small unread body first, as
+// nginx's lingering close does (schemathesis once saw "EOF occurred in violation of protocol" here).
+#[tokio::test]
+async fn an_early_answer_reaches_a_client_still_sending() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("operateur").await;
+    let mut body = b"--frontiere\r\nContent-Disposition: form-data; name=\"file\"; \
+        filename=\"enquete.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        .to_vec();
+    body.resize(256 * 1024, b'x');
+    for attempt in 0..12 {
+        let mut tls = app.tls_stream().await;
+        let head = format!(
+            "POST /api/v1/missions/{}/results HTTP/1.1\r\nHost: localhost\r\n\
+             Authorization: Bearer {}\r\nContent-Type: multipart/form-data; boundary=frontiere\r\n\
+             Content-Length: {}\r\n\r\n",
+            uuid::Uuid::new_v4(),
+            admin.token,
+            body.len()
+        );
+        // Like Python's requests: the whole request is sent before the answer is read; in
+        // pieces, as a network delivers it, so that the rest arrives after the answer is ready.
+        let sent = async {
+            tls.write_all(head.as_bytes()).await?;
+            for piece in body.chunks(16 * 1024) {
+                tls.write_all(piece).await?;
+                tls.flush().await?;
+                tokio::time::sleep(Duration::from_millis(3)).await;
+            }
+            Ok::<_, std::io::Error>(())
+        };
+        let sent = tokio::time::timeout(Duration::from_secs(10), sent)
+            .await
+            .expect("sent in time");
+        assert!(sent.is_ok(), "attempt {attempt}: {sent:?}");
+        let mut first = vec![0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(10), tls.read(&mut first))
+            .await
+            .expect("an answer in time");
+        let text = match n {
+            Ok(n) => String::from_utf8_lossy(&first[..n]).into_owned(),
+            Err(e) => format!("{e}"),
+        };
+        assert!(
+            text.starts_with("HTTP/1.1 404"),
+            "attempt {attempt}: {text:?}"
+        );
+    }
+}
