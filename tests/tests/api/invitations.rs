@@ -5,7 +5,7 @@
 
 use crate::account::{mail_text, outbox};
 use chrono::Duration;
-use passerelle_tests::pages::{between, get, post_form};
+use passerelle_tests::pages::{between, csrf_of, get, post_form, web_sign_in};
 use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
@@ -13,6 +13,7 @@ passerelle_tests::on_every_backend!(
     an_invitation_works_once_then_the_login_finishes_the_enrolment,
     an_invitation_expires_and_can_be_sent_again_or_withdrawn,
     only_platform_admins_invite_and_managers_create_no_accounts,
+    the_accounts_page_sends_again_and_withdraws,
 );
 
 const PASSWORD: &str = "cinq mouettes survolent le port de Boulogne 7716";
@@ -371,4 +372,82 @@ async fn only_platform_admins_invite_and_managers_create_no_accounts(b: Backend)
         .iter()
         .any(|u| u["username"] == "nouvelle"));
     assert_eq!(pending(&app, &x.admin).await.len(), 1);
+}
+
+async fn the_accounts_page_sends_again_and_withdraws(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    web_sign_in(&app, &admin).await;
+
+    // The creation form: the box ticked by default; unticked, no invitation leaves.
+    let form = get(&app, "/admin/utilisateurs/nouveau").await;
+    form.assert_contains("name=\"send_invitation\" type=\"checkbox\" value=\"oui\" checked");
+    let csrf = csrf_of(&form);
+    let fields = |username: &'static str, invite: bool| {
+        let mut f = vec![
+            ("csrf_token", csrf.clone()),
+            ("username", username.to_owned()),
+            ("display_name", format!("{username} Test")),
+            ("email", format!("{username}@example.fr")),
+            ("organisation_id", org.clone()),
+            ("platform_admin", "non".to_owned()),
+        ];
+        if invite {
+            f.push(("send_invitation", "oui".to_owned()));
+        }
+        f
+    };
+    let send = |f: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(app, "/admin/utilisateurs", &f).await
+        }
+    };
+    let created = send(fields("sans", false)).await;
+    assert_eq!(created.status, 200);
+    assert!(!created.html.contains("invitation-envoyee"));
+    let created = send(fields("avec", true)).await;
+    assert_eq!(created.status, 200);
+    created.assert_contains("id=\"invitation-envoyee\"");
+    created.assert_contains("avec@example.fr");
+    let first = invitations_to(&app, "avec@example.fr", 1).await.remove(0);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(outbox(&app).iter().all(|m| !m.contains("sans@example.fr")));
+
+    // The accounts page: the pending invitation, sent again, then withdrawn.
+    let list = pending(&app, &admin).await;
+    assert_eq!(list.len(), 1);
+    let id = list[0]["user_id"].as_str().unwrap().to_owned();
+    let page = get(&app, "/admin/utilisateurs").await;
+    page.assert_contains(&format!("id=\"invitation-{id}\""));
+    let again = format!("/admin/utilisateurs/{id}/invitation");
+    let r = post_form(&app, &again, &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(
+        r.location(),
+        format!("/admin/utilisateurs?invite={id}#invitations")
+    );
+    let page = get(&app, &format!("/admin/utilisateurs?invite={id}")).await;
+    page.assert_contains("Une invitation a été envoyée à avec Test");
+    let tokens = invitations_to(&app, "avec@example.fr", 2).await;
+    assert_eq!(get(&app, &page_path(&first)).await.status, 410);
+    let second = tokens.into_iter().find(|t| *t != first).unwrap();
+    assert_eq!(get(&app, &page_path(&second)).await.status, 200);
+
+    // Without the CSRF token nothing happens.
+    let r = post_form(&app, &format!("{again}/retrait"), &[]).await;
+    assert_ne!(r.status, 303);
+    assert_eq!(get(&app, &page_path(&second)).await.status, 200);
+    let r = post_form(&app, &format!("{again}/retrait"), &[("csrf_token", &csrf)]).await;
+    assert_eq!(r.status, 303);
+    let page = get(
+        &app,
+        &format!("/admin/utilisateurs?invitation_retiree={id}"),
+    )
+    .await;
+    page.assert_contains("de avec Test a été retirée");
+    assert_eq!(get(&app, &page_path(&second)).await.status, 410);
+    assert!(pending(&app, &admin).await.is_empty());
 }
