@@ -116,6 +116,9 @@ impl AdminStrings {
                 "mot de passe réinitialisé par lien",
                 "password reset by link",
             ),
+            "user.invitation_send" => ("invitation envoyée", "invitation sent"),
+            "user.invitation_revoke" => ("invitation retirée", "invitation withdrawn"),
+            "user.invitation_accept" => ("invitation acceptée", "invitation accepted"),
             other => return other.to_owned(),
         };
         match self.lang {

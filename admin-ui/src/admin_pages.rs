@@ -116,6 +116,8 @@ pub struct AdminUser {
     pub disabled: bool,
     /// Last login (Paris time) or « jamais ».
     pub last_login: String,
+    /// Never enrolled and enabled: an invitation may be sent.
+    pub can_invite: bool,
 }
 
 /// `GET /admin/utilisateurs`: every account, with its actions.
@@ -130,6 +132,8 @@ pub struct AdminUsersPage {
     pub notice: Option<String>,
     /// Every account.
     pub users: Vec<AdminUser>,
+    /// The pending invitations.
+    pub invitations: Vec<crate::invite_pages::AdminInvitation>,
 }
 
 impl Layout for AdminUsersPage {
@@ -159,6 +163,8 @@ pub struct AdminNewUserPage {
     pub organisations: Vec<Choice>,
     /// « Oui » chosen for platform administrator (« Non » otherwise).
     pub platform_admin: bool,
+    /// « Envoyer une invitation par e-mail » ticked.
+    pub send_invitation: bool,
     /// Error tied to the username.
     pub username_error: Option<String>,
     /// Error tied to the name.
@@ -203,6 +209,8 @@ pub struct AdminPasswordPage {
     pub username: String,
     /// The temporary password.
     pub password: String,
+    /// The invitation sent with the account, in words (`None`: none was sent).
+    pub invitation: Option<String>,
 }
 
 impl Layout for AdminPasswordPage {

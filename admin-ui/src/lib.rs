@@ -14,6 +14,8 @@ pub mod admin_pages;
 pub mod form;
 pub mod glossary;
 pub mod i18n;
+pub mod invite_i18n;
+pub mod invite_pages;
 pub mod life_i18n;
 pub mod life_pages;
 pub mod login_pages;
@@ -36,6 +38,8 @@ pub use admin_pages::{
 };
 pub use askama::Template;
 pub use i18n::{Lang, Strings};
+pub use invite_i18n::InviteStrings;
+pub use invite_pages::{AdminInvitation, InvitationPage};
 pub use life_i18n::LifeStrings;
 pub use life_pages::{
     AdminOrgEditPage, AdminUserEditPage, ManageView, MissionClosePage, MissionDatesPage,

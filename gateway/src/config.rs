@@ -270,6 +270,9 @@ pub struct MailConfig {
     pub public_url: Option<String>,
     /// How long a password reset link sent by e-mail stays valid, in seconds (default one hour).
     pub reset_link_secs: u64,
+    /// How long an invitation link (set a password, accept the charter, enrol an authenticator)
+    /// stays valid, in seconds (default 72 hours; from one hour to 30 days).
+    pub invitation_link_secs: u64,
 }
 
 impl Default for MailConfig {
@@ -282,6 +285,7 @@ impl Default for MailConfig {
             smtp_password_file: None,
             public_url: None,
             reset_link_secs: 3600,
+            invitation_link_secs: 72 * 3600,
         }
     }
 }
@@ -638,6 +642,12 @@ impl Config {
         if !(60..=7 * 24 * 3600).contains(&self.mail.reset_link_secs) {
             return Err(ConfigError(
                 "mail.reset_link_secs must be between 60 (one minute) and 604800 (one week)".into(),
+            ));
+        }
+        if !(3600..=30 * 24 * 3600).contains(&self.mail.invitation_link_secs) {
+            return Err(ConfigError(
+                "mail.invitation_link_secs must be between 3600 (one hour) and 2592000 (30 days)"
+                    .into(),
             ));
         }
         if let Some(url) = &self.mail.public_url {

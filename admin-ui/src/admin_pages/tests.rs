@@ -111,12 +111,21 @@ fn users_list_offers_actions_by_state() {
         platform_admin: !disabled,
         disabled,
         last_login: "jamais".to_owned(),
+        can_invite: !disabled,
     };
     let html = AdminUsersPage {
         lang: Lang::Fr,
         csrf_token: "jeton".to_owned(),
         notice: Some("Le compte de X est désactivé.".to_owned()),
         users: vec![user("u1", false), user("u2", true)],
+        invitations: vec![crate::AdminInvitation {
+            user_id: "u3".to_owned(),
+            username: "lea".to_owned(),
+            display_name: "Léa".to_owned(),
+            email: "lea@example.fr".to_owned(),
+            sent_at: "07/12/2026 à 09:00".to_owned(),
+            expires_at: "10/12/2026 à 09:00".to_owned(),
+        }],
     }
     .render()
     .unwrap();
@@ -128,6 +137,50 @@ fn users_list_offers_actions_by_state() {
     assert!(html.contains("href=\"/admin/utilisateurs/nouveau\""));
     assert!(html.contains("<th scope=\"row\">u1.login</th>"), "{html}");
     assert!(html.contains("role=\"status\""));
+    // Invitations: offered to a never-used account, and the pending one sent again or withdrawn.
+    assert!(html.contains("action=\"/admin/utilisateurs/u1/invitation\""));
+    assert!(!html.contains("action=\"/admin/utilisateurs/u2/invitation\""));
+    assert!(html.contains("action=\"/admin/utilisateurs/u3/invitation\""));
+    assert!(html.contains("action=\"/admin/utilisateurs/u3/invitation/retrait\""));
+    assert!(html.contains("Invitations en attente"));
+    assert!(html.contains("lea@example.fr"));
+}
+
+#[test]
+fn the_invitation_page_is_a_plain_form_or_says_the_link_is_dead() {
+    let live = crate::InvitationPage {
+        lang: Lang::Fr,
+        token: Some("abc_DEF-123".to_owned()),
+        path: "/invitation?jeton=abc_DEF-123".to_owned(),
+        display_name: "Léa <Martin>".to_owned(),
+        username: "lea".to_owned(),
+        version: "2027-01".to_owned(),
+        paragraphs: vec!["Premier paragraphe.".to_owned()],
+        charter_error: Some("Cochez la case.".to_owned()),
+        ..Default::default()
+    }
+    .render()
+    .unwrap();
+    crate::pages::tests::common(&live, "fr");
+    escaped(&live, "<Martin>");
+    assert!(live.contains("<form method=\"post\" action=\"/invitation\""));
+    assert!(live.contains("name=\"jeton\" value=\"abc_DEF-123\""));
+    assert!(live.contains("name=\"version\" value=\"2027-01\""));
+    assert!(
+        live.contains("aria-describedby=\"accepte-erreur\""),
+        "{live}"
+    );
+    assert!(live.contains("<title>Erreur"), "{live}");
+    assert!(!live.contains("<script>"), "no inline script: {live}");
+    let dead = crate::InvitationPage {
+        lang: Lang::En,
+        path: "/invitation".to_owned(),
+        ..Default::default()
+    }
+    .render()
+    .unwrap();
+    assert!(!dead.contains("name=\"jeton\""));
+    assert!(dead.contains("no longer valid"));
 }
 
 #[test]
@@ -171,6 +224,7 @@ fn password_page_shows_the_password_once_without_language_switch() {
         display_name: "Marie".to_owned(),
         username: "marie".to_owned(),
         password: "abcd-efgh&ijkl".to_owned(),
+        invitation: None,
     }
     .render()
     .unwrap();

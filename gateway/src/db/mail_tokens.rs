@@ -78,3 +78,38 @@ pub async fn purge(db: &Db, now_ms: i64) -> Result<u64, DbError> {
         .await?;
     Ok(r.rows_affected())
 }
+
+/// The live tokens of one purpose, oldest first (pending invitations).
+pub async fn live_of_purpose(
+    db: &Db,
+    purpose: &str,
+    now_ms: i64,
+) -> Result<Vec<MailTokenRow>, DbError> {
+    Ok(sqlx::query_as::<_, MailTokenRow>(
+        "SELECT id_hash, purpose, user_id, created_at, expires_at FROM mail_tokens \
+         WHERE purpose = $1 AND expires_at > $2 ORDER BY created_at, user_id",
+    )
+    .bind(purpose)
+    .bind(now_ms)
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// The live token of one purpose for an account, if any.
+pub async fn live_for_user(
+    db: &Db,
+    user_id: &str,
+    purpose: &str,
+    now_ms: i64,
+) -> Result<Option<MailTokenRow>, DbError> {
+    Ok(sqlx::query_as::<_, MailTokenRow>(
+        "SELECT id_hash, purpose, user_id, created_at, expires_at FROM mail_tokens \
+         WHERE user_id = $1 AND purpose = $2 AND expires_at > $3 \
+         ORDER BY created_at DESC LIMIT 1",
+    )
+    .bind(user_id)
+    .bind(purpose)
+    .bind(now_ms)
+    .fetch_optional(&db.pool)
+    .await?)
+}

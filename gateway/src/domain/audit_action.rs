@@ -94,5 +94,11 @@ super::stored_words! {
         PasswordResetRequest => "auth.password_reset_request",
         /// A password set through a reset link.
         PasswordReset => "auth.password_reset",
+        /// An invitation e-mailed to a new account (or sent again: the older link died).
+        InvitationSend => "user.invitation_send",
+        /// A pending invitation withdrawn by an administrator.
+        InvitationRevoke => "user.invitation_revoke",
+        /// An invitation used: the password chosen and the charter accepted through its link.
+        InvitationAccept => "user.invitation_accept",
     }
 }

@@ -32,6 +32,10 @@ pub(crate) struct NewUserBody {
     organisation_id: String,
     #[serde(default)]
     platform_admin: bool,
+    /// Also e-mail an invitation: a single-use link to set the password, accept the charter
+    /// and enrol (`invite` is accepted as another name).
+    #[serde(default, alias = "invite")]
+    send_invitation: bool,
 }
 
 /// Creates an organisation.
@@ -73,7 +77,8 @@ pub(crate) async fn list_orgs(
 /// Creates an account.
 #[utoipa::path(post, path = "/users", tag = "administration", security(("bearer" = [])),
     request_body = NewUserBody, responses(
-    (status = 201, description = "Created, with its one-time password", body = CreatedUser),
+    (status = 201, description = "Created, with its one-time password (and the invitation sent \
+        when `send_invitation` asked for one)", body = CreatedUser),
     (status = 403, description = "`forbidden`: platform admins only", body = ErrorBody),
     (status = 409, description = "`conflict`: the username is taken", body = ErrorBody),
     (status = 422, description = "`invalid_request`", body = ErrorBody),
@@ -96,7 +101,15 @@ pub(crate) async fn create_user(
             },
         )
         .await?;
-    Ok((StatusCode::CREATED, Json(CreatedUser::from(&created))))
+    let invitation = if b.send_invitation {
+        Some(s.core.send_invitation(&a.actor, &created.id).await?)
+    } else {
+        None
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser::new(&created, invitation.as_ref())),
+    ))
 }
 
 /// Lists accounts.

@@ -29,6 +29,7 @@ const UNAUTHENTICATED: &[&str] = &[
     "/api/v1/auth/password-reset/confirm",
     "/mot-de-passe-oublie",
     "/mot-de-passe-oublie/nouveau",
+    "/invitation",
 ];
 
 /// Grace before the body rate is enforced.

@@ -10,6 +10,7 @@ pub(crate) mod error;
 pub(crate) mod extract;
 pub(crate) mod files;
 pub(crate) mod headers;
+pub(crate) mod invitations;
 pub(crate) mod limits;
 pub(crate) mod linger;
 pub(crate) mod missions;
@@ -97,6 +98,8 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::enable_user))
         .routes(routes!(admin::patch_user))
         .routes(routes!(admin::patch_org))
+        .routes(routes!(invitations::list))
+        .routes(routes!(invitations::send, invitations::revoke))
         .routes(routes!(missions::create, missions::list))
         .routes(routes!(missions::get, missions::patch))
         .routes(routes!(missions::add_participant))

@@ -11,6 +11,7 @@ mod charter;
 mod error;
 mod extract;
 mod files;
+mod invitation;
 mod login;
 mod mission;
 mod mission_manage;
@@ -86,6 +87,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(account::router())
         .merge(reset::router())
+        .merge(invitation::router())
         .merge(mission_manage::router())
         .layer(DefaultBodyLimit::max(FORM_LIMIT))
 }

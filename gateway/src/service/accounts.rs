@@ -269,6 +269,13 @@ impl Core {
         if !users::disable(&self.db, id).await? {
             return Err(Error::NotFound);
         }
+        // A disabled account's invitation dies with it (enabling it again does not revive it).
+        crate::db::mail_tokens::revoke(
+            &self.db,
+            id,
+            super::mail_tokens::Purpose::Invitation.as_str(),
+        )
+        .await?;
         self.audit
             .record(
                 Event::new(AuditAction::UserDisable, Some(actor)).target(id),

@@ -149,7 +149,7 @@ impl Core {
         }
     }
 
-    async fn issue(&self, user: &User) -> Result<Issued> {
+    pub(super) async fn issue(&self, user: &User) -> Result<Issued> {
         let step = if user.must_change_password || self.password_expired(user) {
             Step::ChangePassword
         } else if user.totp_secret.is_none() {
@@ -331,6 +331,13 @@ impl Core {
         }
         let hash = self.passwords.hash(new_password).await?;
         users::set_password(&self.db, &user.id, &hash, to_millis(self.clock.now())).await?;
+        // The person chose a password: a pending invitation link must not choose another.
+        crate::db::mail_tokens::revoke(
+            &self.db,
+            &user.id,
+            super::mail_tokens::Purpose::Invitation.as_str(),
+        )
+        .await?;
         let mut event = Event::new(AuditAction::PasswordChange, None);
         event.actor = Some(user.id.clone());
         event.organisation_id = Some(user.organisation_id.clone());

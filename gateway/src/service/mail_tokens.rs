@@ -1,5 +1,5 @@
 //! Single-use tokens sent by e-mail: 256 bits from the OS RNG, only their SHA-256 stored, a
-//! lifetime, dead at first use. One module for every such link (password reset today); the
+//! lifetime, dead at first use. One module for every such link (password reset, invitation); the
 //! link is built from the configured public address, never from a request's `Host`.
 
 use super::{random_token, token_hash, Core, Result};
@@ -11,12 +11,15 @@ use crate::db::mail_tokens::{self as store, MailTokenRow};
 pub enum Purpose {
     /// Set a new password (with the second factor) after « mot de passe oublié ».
     PasswordReset,
+    /// Set the first password, accept the charter and enrol, for an account an admin created.
+    Invitation,
 }
 
 impl Purpose {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Purpose::PasswordReset => "reset",
+            Purpose::Invitation => "invitation",
         }
     }
 }

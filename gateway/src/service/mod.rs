@@ -11,6 +11,7 @@ pub mod content;
 pub mod destruction_race;
 pub mod files;
 pub mod grants;
+pub mod invitations;
 pub mod journal;
 pub mod login;
 pub mod mail_tokens;

@@ -20,7 +20,7 @@ passerelle_tests::on_every_backend!(
 const NEW_PASSWORD: &str = "quatre hérons pêchent dans la Deûle 2931";
 
 /// The `.eml` files of the outbox, as text.
-fn outbox(app: &TestApp) -> Vec<String> {
+pub(crate) fn outbox(app: &TestApp) -> Vec<String> {
     let dir = app.data.path().join("outbox");
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
@@ -31,7 +31,7 @@ fn outbox(app: &TestApp) -> Vec<String> {
 }
 
 /// Waits for the outbox to hold `n` messages (links are sent in the background).
-async fn wait_for_mail(app: &TestApp, n: usize) -> Vec<String> {
+pub(crate) async fn wait_for_mail(app: &TestApp, n: usize) -> Vec<String> {
     for _ in 0..100 {
         let mails = outbox(app);
         if mails.len() >= n {
@@ -43,7 +43,7 @@ async fn wait_for_mail(app: &TestApp, n: usize) -> Vec<String> {
 }
 
 /// The text of a message's body, whatever transfer encoding the mailer chose.
-fn mail_text(mail: &str) -> String {
+pub(crate) fn mail_text(mail: &str) -> String {
     let (head, body) = mail
         .split_once("\r\n\r\n")
         .or_else(|| mail.split_once("\n\n"))
@@ -78,7 +78,7 @@ fn mail_text(mail: &str) -> String {
 }
 
 /// The reset token of a message.
-fn token_of(mail: &str) -> String {
+pub(crate) fn token_of(mail: &str) -> String {
     let text = mail_text(mail);
     let start = text.find("jeton=").expect("a link") + "jeton=".len();
     text[start..]

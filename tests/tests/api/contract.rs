@@ -366,6 +366,27 @@ async fn real_answers_follow_their_schemas(backend: Backend) {
         200,
     )
     .await;
+    // Invitations: an account created with one, the pending list, sent again.
+    let create = app
+        .client
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(admin)
+        .json(
+            &json!({"username": "invitee", "display_name": "Invitée", "email": "invitee@example.fr",
+            "organisation_id": x.epci, "send_invitation": true}),
+        );
+    let invited = answers(&doc, create, ("post", "/api/v1/users"), 201).await;
+    assert_eq!(invited["invitation_sent"], true);
+    let pending = get(admin, "/api/v1/invitations");
+    answers(&doc, pending, ("get", "/api/v1/invitations"), 200).await;
+    let again = app
+        .client
+        .post(app.url(&format!(
+            "/api/v1/users/{}/invitation",
+            invited["id"].as_str().unwrap()
+        )))
+        .bearer_auth(admin);
+    answers(&doc, again, ("post", "/api/v1/users/{id}/invitation"), 200).await;
     let missions = answers(
         &doc,
         get(admin, "/api/v1/missions"),

@@ -14,6 +14,7 @@ mod account;
 mod admin;
 mod first_user;
 mod harness_check;
+mod invitation;
 mod mission_life;
 mod missions;
 mod sign_in;

@@ -6,6 +6,7 @@ use crate::domain::Organisation as OrgRow;
 use crate::domain::OrganisationKind;
 use crate::domain::User as UserRow;
 use crate::service::accounts::CreatedUser as NewAccount;
+use crate::service::invitations::Invitation as InvitationRow;
 use crate::service::login::{Issued, LoggedIn, Step};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -172,17 +173,62 @@ pub(crate) struct UserList {
 pub(crate) struct CreatedUser {
     /// The user id.
     pub id: String,
-    /// To change at first login.
+    /// To change at first login (it stays valid until the person chooses a password, through
+    /// the invitation or a login).
     pub initial_password: String,
+    /// Whether an invitation was e-mailed (`send_invitation` asked for it).
+    pub invitation_sent: bool,
+    /// When the invitation's link dies if unused; `null` without an invitation.
+    pub invitation_expires_at: Option<String>,
 }
 
-impl From<&NewAccount> for CreatedUser {
-    fn from(c: &NewAccount) -> Self {
+impl CreatedUser {
+    /// The answer for `created`, with the invitation sent for it, if any.
+    pub(crate) fn new(c: &NewAccount, invitation: Option<&InvitationRow>) -> Self {
         Self {
             id: c.id.clone(),
             initial_password: c.initial_password.clone(),
+            invitation_sent: invitation.is_some(),
+            invitation_expires_at: invitation.map(|i| rfc3339(i.expires_at)),
         }
     }
+}
+
+/// A pending invitation.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Invitation {
+    /// The invited account's id.
+    pub user_id: String,
+    /// Its login name.
+    pub username: String,
+    /// Its name shown to others.
+    pub display_name: String,
+    /// The address the link was sent to.
+    pub email: String,
+    /// When the link was sent.
+    pub sent_at: String,
+    /// When it dies if unused.
+    pub expires_at: String,
+}
+
+impl From<&InvitationRow> for Invitation {
+    fn from(i: &InvitationRow) -> Self {
+        Self {
+            user_id: i.user.id.clone(),
+            username: i.user.username.clone(),
+            display_name: i.user.display_name.clone(),
+            email: i.user.email.clone(),
+            sent_at: rfc3339(i.sent_at),
+            expires_at: rfc3339(i.expires_at),
+        }
+    }
+}
+
+/// `GET /api/v1/invitations`.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct InvitationList {
+    /// The pending invitations, oldest first.
+    pub invitations: Vec<Invitation>,
 }
 
 /// `POST /api/v1/users/{id}/reset`: the new one-time password.

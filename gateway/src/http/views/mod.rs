@@ -10,8 +10,8 @@ mod missions;
 pub(crate) mod openapi;
 
 pub(crate) use accounts::{
-    CreatedUser, InitialPassword, LoginStep, Me, Organisation, OrganisationList, Token, User,
-    UserList,
+    CreatedUser, InitialPassword, Invitation, InvitationList, LoginStep, Me, Organisation,
+    OrganisationList, Token, User, UserList,
 };
 pub(crate) use checks::{Checks, Violation};
 pub(crate) use files::{DownloadList, FileList, FileView};

@@ -7,6 +7,7 @@
 //! own origin ([`CsrfForm`]); [`AdminSession`] turns everyone else away.
 
 mod edits;
+mod invitations;
 mod journal;
 mod missions;
 mod review;
@@ -27,7 +28,7 @@ use admin_ui::{
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, NaiveDate, NaiveTime, TimeZone as _, Utc};
 
@@ -60,6 +61,14 @@ pub(super) fn router() -> Router<AppState> {
         .route(
             "/admin/utilisateurs/{id}/reinitialiser",
             get(users::confirm_reset).post(users::reset),
+        )
+        .route(
+            "/admin/utilisateurs/{id}/invitation",
+            post(invitations::send),
+        )
+        .route(
+            "/admin/utilisateurs/{id}/invitation/retrait",
+            post(invitations::revoke),
         )
         .route("/admin/revue-des-acces", get(review::show))
         .route("/admin/revue-des-acces.csv", get(review::csv))

@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 
 /// The charter's text in `lang`: the operator's, else the built-in one.
-fn charter_text(s: &AppState, lang: Lang) -> String {
+pub(super) fn charter_text(s: &AppState, lang: Lang) -> String {
     let c = &s.core.config.charter;
     let configured = match lang {
         Lang::En => c.text_en.as_ref().or(c.text.as_ref()),

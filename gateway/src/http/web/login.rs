@@ -115,7 +115,7 @@ fn step_response(lang: Lang, step: Step) -> Response {
 }
 
 /// The page of the next login step, with its challenge in the login cookie.
-fn step_page(lang: Lang, issued: Issued) -> Response {
+pub(super) fn step_page(lang: Lang, issued: Issued) -> Response {
     with_cookies(
         step_response(lang, issued.step),
         &[host_cookie(

@@ -56,6 +56,7 @@ pub(super) async fn list(
     uri: Uri,
 ) -> PageResult {
     let (users, orgs) = accounts(&s, &session).await?;
+    let invitations = s.core.list_invitations(&session.actor).await?;
     let lang = lang();
     let a = lang.admin();
     let q = query(&uri);
@@ -63,7 +64,13 @@ pub(super) async fn list(
     let notice = named("desactive")
         .map(|u| a.user_disabled(&u.display_name))
         .or_else(|| named("reactive").map(|u| lang.user_enabled(&u.display_name)))
-        .or_else(|| named("modifie").map(|u| lang.user_changed(&u.display_name)));
+        .or_else(|| named("modifie").map(|u| lang.user_changed(&u.display_name)))
+        .or_else(|| {
+            let id = q.get("invite")?;
+            let sent = invitations.iter().find(|i| i.user.id == id)?;
+            Some(super::invitations::sent_notice(lang, sent))
+        })
+        .or_else(|| named("invitation_retiree").map(|u| lang.invitation_revoked(&u.display_name)));
     Ok(page(
         StatusCode::OK,
         &AdminUsersPage {
@@ -84,7 +91,14 @@ pub(super) async fn list(
                         .last_login_at
                         .map(|t| paris(lang, t))
                         .unwrap_or_else(|| a.never.to_owned()),
+                    can_invite: !u.disabled
+                        && u.totp_secret.is_none()
+                        && !invitations.iter().any(|i| i.user.id == u.id),
                 })
+                .collect(),
+            invitations: invitations
+                .iter()
+                .map(|i| super::invitations::row(lang, i))
                 .collect(),
         },
     ))
@@ -102,6 +116,7 @@ pub(super) async fn new_form(
             lang: lang(),
             csrf_token: session.csrf_token,
             organisations: org_choices(&orgs, ""),
+            send_invitation: true,
             ..Default::default()
         },
     ))
@@ -131,6 +146,7 @@ pub(super) async fn create(
         email: spec.email.clone(),
         organisations: org_choices(&orgs, &spec.organisation_id),
         platform_admin: spec.platform_admin,
+        send_invitation: super::invitations::asked(&f),
         ..Default::default()
     };
     // Each field's own rules, from the service, so that each message sits by its field.
@@ -154,17 +170,26 @@ pub(super) async fn create(
         return Ok(page(INVALID, &form));
     }
     match s.core.create_user(&session.actor, &spec).await {
-        Ok(created) => Ok(page(
-            StatusCode::OK,
-            &AdminPasswordPage {
-                lang,
-                csrf_token: session.csrf_token,
-                reset: false,
-                display_name: spec.display_name,
-                username: normalise_username(&spec.username).unwrap_or(spec.username),
-                password: created.initial_password,
-            },
-        )),
+        Ok(created) => {
+            let invitation = if form.send_invitation {
+                let sent = s.core.send_invitation(&session.actor, &created.id).await?;
+                Some(super::invitations::sent_notice(lang, &sent))
+            } else {
+                None
+            };
+            Ok(page(
+                StatusCode::OK,
+                &AdminPasswordPage {
+                    lang,
+                    csrf_token: session.csrf_token,
+                    reset: false,
+                    display_name: spec.display_name,
+                    username: normalise_username(&spec.username).unwrap_or(spec.username),
+                    password: created.initial_password,
+                    invitation,
+                },
+            ))
+        }
         Err(Error::Conflict(t)) => {
             form.username_error = Some(text(&t));
             Ok(page(INVALID, &form))
@@ -282,6 +307,7 @@ pub(super) async fn reset(
             display_name: user.map(|u| u.display_name.clone()).unwrap_or_default(),
             username: user.map(|u| u.username.clone()).unwrap_or_default(),
             password,
+            invitation: None,
         },
     ))
 }
