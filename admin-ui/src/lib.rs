@@ -24,7 +24,8 @@ pub mod receipts;
 
 pub use account_i18n::AccountStrings;
 pub use account_pages::{
-    AccountCodesPage, AccountEnrolPage, AccountPage, AccountSession, ForgotPasswordPage,
+    AccountCodesPage, AccountEnrolPage, AccountPage, AccountPasskey, AccountPasskeyPage,
+    AccountSession, ForgotPasswordPage,
     ResetPasswordPage,
 };
 pub use admin_i18n::AdminStrings;
@@ -61,6 +62,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "passerelle.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/passerelle.js"),
+    ),
+    (
+        "cles-acces.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/cles-acces.js"),
     ),
     (
         "favicon.svg",

@@ -236,6 +236,15 @@ pub async fn reset(db: &Db, id: &str, hash: &str, now_ms: i64) -> Result<bool, D
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // The passkeys go with the other second factors.
+    sqlx::query("DELETE FROM passkey_registrations WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM passkeys WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     end_sessions(&mut tx, id).await?;
     tx.commit().await?;
     Ok(super::changed(&r))

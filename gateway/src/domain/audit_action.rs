@@ -94,5 +94,9 @@ super::stored_words! {
         PasswordResetRequest => "auth.password_reset_request",
         /// A password set through a reset link.
         PasswordReset => "auth.password_reset",
+        /// A person registered a passkey (WebAuthn) on their account.
+        PasskeyAdd => "account.passkey_add",
+        /// A person removed one of their passkeys.
+        PasskeyRemove => "account.passkey_remove",
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod headers;
 pub(crate) mod limits;
 pub(crate) mod missions;
 pub(crate) mod notifications;
+pub(crate) mod passkeys;
 pub(crate) mod views;
 pub(crate) mod web;
 
@@ -75,6 +76,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::password))
         .routes(routes!(auth::totp))
+        .routes(routes!(auth::webauthn))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(notifications::get, notifications::put))
@@ -87,6 +89,9 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(account::start_totp))
         .routes(routes!(account::confirm_totp))
+        .routes(routes!(passkeys::list, passkeys::register))
+        .routes(routes!(passkeys::start_registration))
+        .routes(routes!(passkeys::remove))
         .routes(routes!(account::request_reset))
         .routes(routes!(account::reset))
         .routes(routes!(admin::create_org, admin::list_orgs))

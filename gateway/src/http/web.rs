@@ -15,6 +15,7 @@ mod login;
 mod mission;
 mod mission_manage;
 mod notifications;
+mod passkeys;
 mod reset;
 mod session;
 
@@ -45,6 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/connexion/etape", get(login::current_step))
         .route("/connexion/mot-de-passe", post(login::change_password))
         .route("/connexion/code", post(login::second_factor))
+        .route("/connexion/cle", post(login::passkey))
         .route("/accueil", get(session::home))
         .route("/charte", get(charter::form).post(charter::accept))
         .route(
@@ -85,6 +87,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/static/{file}", get(asset))
         .merge(admin::router())
         .merge(account::router())
+        .merge(passkeys::router())
         .merge(reset::router())
         .merge(mission_manage::router())
         .layer(DefaultBodyLimit::max(FORM_LIMIT))

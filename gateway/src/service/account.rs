@@ -57,14 +57,14 @@ fn kind_of(stored: &str) -> SessionKind {
 }
 
 impl Core {
-    async fn own_user(&self, actor: &Actor) -> Result<User> {
+    pub(crate) async fn own_user(&self, actor: &Actor) -> Result<User> {
         users::get(&self.db, &actor.user_id)
             .await?
             .filter(|u| !u.disabled)
             .ok_or(Error::Unauthenticated)
     }
 
-    async fn record_own(
+    pub(crate) async fn record_own(
         &self,
         action: AuditAction,
         actor: &Actor,

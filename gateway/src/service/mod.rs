@@ -20,6 +20,7 @@ pub mod missions;
 pub mod notify;
 pub mod password_policy;
 pub mod password_reset;
+pub mod passkeys;
 pub mod passwords;
 pub mod permissions;
 pub mod receipts;

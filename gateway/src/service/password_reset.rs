@@ -164,7 +164,7 @@ impl Core {
         record(
             Outcome::Success,
             serde_json::json!({
-                "second_factor": match factor { SecondFactor::Code(_) => "totp", SecondFactor::RecoveryCode(_) => "recovery_code" },
+                "second_factor": match factor { SecondFactor::Code(_) => "totp", SecondFactor::RecoveryCode(_) => "recovery_code", SecondFactor::Passkey(_) => "passkey" },
                 "sessions_ended": ended,
             }),
         )

@@ -18,6 +18,7 @@ mod hardening;
 mod mission_life;
 mod missions;
 mod notifications;
+mod passkeys;
 mod permissions;
 mod races;
 mod receipts;

@@ -16,5 +16,6 @@ mod first_user;
 mod harness_check;
 mod mission_life;
 mod missions;
+mod passkeys;
 mod sign_in;
 mod upload;

@@ -1,0 +1,256 @@
+//! Passkeys (WebAuthn) through the API, without an authenticator: the `totp` step offers no
+//! options to accounts without passkeys, forged or garbage answers are refused with 401 (never a
+//! 5xx), a registration needs the current password and a verified answer, and another person's
+//! passkey is not found. The whole ceremony, with chromium's virtual authenticator, is in the
+//! browser tests (`tests/tests/browser/passkeys.rs`).
+
+use passerelle_tests::prelude::*;
+use serde_json::{json, Value};
+
+passerelle_tests::on_every_backend!(
+    the_totp_step_offers_no_passkey_without_passkeys,
+    forged_passkey_answers_are_refused_with_401,
+    a_registration_needs_the_password_and_a_verified_answer,
+    another_persons_passkey_is_not_found,
+);
+
+/// The password step of a later login.
+async fn password_step(app: &TestApp, account: &Account) -> Value {
+    let r = app
+        .post(
+            "/api/v1/auth/login",
+            json!({"username": account.username, "password": account.password}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    body(r).await
+}
+
+/// The details of the audit events of `action`, oldest first.
+async fn audit_details(app: &TestApp, action: &str) -> Vec<String> {
+    sqlx::query_scalar::<_, Option<String>>(
+        "SELECT detail FROM audit_events WHERE action = $1 ORDER BY seq",
+    )
+    .bind(action)
+    .fetch_all(&app.core.db.pool)
+    .await
+    .unwrap()
+    .into_iter()
+    .map(Option::unwrap_or_default)
+    .collect()
+}
+
+/// A `PublicKeyCredential` of the right shape whose bytes prove nothing.
+fn forged_assertion() -> Value {
+    json!({
+        "id": "AAAAAAAAAAAAAAAAAAAAAA",
+        "rawId": "AAAAAAAAAAAAAAAAAAAAAA",
+        "type": "public-key",
+        "response": {
+            "authenticatorData": "SZYN5YgOjGh0NBcPZHZgW4_krrmihjLHmVzzuoMdl2MFAAAAAQ",
+            "clientDataJSON": "eyJ0eXBlIjoid2ViYXV0aG4uZ2V0IiwiY2hhbGxlbmdlIjoiQUFBQSIsIm9yaWdpbiI6Imh0dHBzOi8vbG9jYWxob3N0In0",
+            "signature": "MEUCIQCAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAIgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            "userHandle": null
+        },
+        "extensions": {}
+    })
+}
+
+async fn the_totp_step_offers_no_passkey_without_passkeys(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    let step = password_step(&app, &marie).await;
+    assert_eq!(step["step"], "totp");
+    assert!(step.get("webauthn").is_none(), "{step}");
+    let list = body(app.get_as(&marie.token, "/api/v1/me/passkeys").await).await;
+    assert_eq!(list, json!({"passkeys": []}));
+    // A passkey answer to a challenge that offered none is a wrong answer; the code still works.
+    let r = app
+        .post(
+            "/api/v1/auth/webauthn",
+            json!({"challenge": step["challenge"], "credential": forged_assertion()}),
+        )
+        .await;
+    assert_error(r, 401, "invalid_code", "no passkey offered").await;
+    let r = app
+        .post(
+            "/api/v1/auth/totp",
+            json!({"challenge": step["challenge"], "code": app.code(&marie.totp_secret)}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+}
+
+async fn forged_passkey_answers_are_refused_with_401(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    let step = password_step(&app, &marie).await;
+    for credential in [
+        json!({}),
+        json!("garbage"),
+        json!(null),
+        json!({"id": 3, "response": []}),
+        forged_assertion(),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/auth/webauthn",
+                json!({"challenge": step["challenge"], "credential": credential}),
+            )
+            .await;
+        assert_eq!(r.status(), 401, "{credential}");
+    }
+    // Five wrong answers withdrew the challenge, as for codes.
+    let r = app
+        .post(
+            "/api/v1/auth/totp",
+            json!({"challenge": step["challenge"], "code": app.code(&marie.totp_secret)}),
+        )
+        .await;
+    assert_error(r, 401, "invalid_challenge", "a withdrawn challenge").await;
+    let r = app
+        .post(
+            "/api/v1/auth/webauthn",
+            json!({"challenge": "nope", "credential": forged_assertion()}),
+        )
+        .await;
+    assert_error(r, 401, "invalid_challenge", "an unknown challenge").await;
+    let r = app
+        .post("/api/v1/auth/webauthn", json!({"challenge": "nope"}))
+        .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    // Each refusal is a failed login in the trail.
+    let details = audit_details(&app, "auth.login_failed").await;
+    assert_eq!(
+        details
+            .iter()
+            .filter(|d| d.contains("wrong_passkey"))
+            .count(),
+        5,
+        "{details:?}"
+    );
+}
+
+async fn a_registration_needs_the_password_and_a_verified_answer(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    let paul = app.user(&admin, "paul.martin", &org).await;
+    let start = "/api/v1/me/passkeys/registrations";
+    let r = app
+        .post_as(
+            &marie.token,
+            start,
+            json!({"current_password": "pas le bon", "name": "Clé bleue"}),
+        )
+        .await;
+    assert_error(r, 401, "invalid_credentials", "a wrong password").await;
+    let r = app
+        .post_as(
+            &marie.token,
+            start,
+            json!({"current_password": marie.password, "name": "  "}),
+        )
+        .await;
+    assert_error(r, 422, "invalid_request", "an empty name").await;
+    let r = app
+        .post_as(
+            &marie.token,
+            start,
+            json!({"current_password": marie.password, "name": "x".repeat(61)}),
+        )
+        .await;
+    assert_error(r, 422, "invalid_request", "a long name").await;
+    let r = app
+        .post_as(
+            &marie.token,
+            start,
+            json!({"current_password": marie.password, "name": "Clé bleue"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let started = body(r).await;
+    let pk = &started["options"]["publicKey"];
+    assert_eq!(pk["rp"]["id"], "localhost", "{started}");
+    assert!(pk["challenge"].as_str().unwrap().len() >= 32);
+    assert_eq!(pk["user"]["name"], "marie.dupont");
+    let ceremony = started["ceremony"].as_str().unwrap();
+
+    // Another person cannot answer it.
+    let r = app
+        .post_as(
+            &paul.token,
+            "/api/v1/me/passkeys",
+            json!({"ceremony": ceremony, "credential": {}}),
+        )
+        .await;
+    assert_error(r, 409, "conflict", "someone else's registration").await;
+    // A garbage answer is refused, and the registration is used up.
+    let r = app
+        .post_as(
+            &marie.token,
+            "/api/v1/me/passkeys",
+            json!({"ceremony": ceremony, "credential": {"id": "x", "response": {}}}),
+        )
+        .await;
+    assert_error(r, 422, "invalid_request", "a garbage answer").await;
+    let r = app
+        .post_as(
+            &marie.token,
+            "/api/v1/me/passkeys",
+            json!({"ceremony": ceremony, "credential": {}}),
+        )
+        .await;
+    assert_error(r, 409, "conflict", "a used registration").await;
+    let list = body(app.get_as(&marie.token, "/api/v1/me/passkeys").await).await;
+    assert_eq!(list, json!({"passkeys": []}));
+}
+
+async fn another_persons_passkey_is_not_found(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    let paul = app.user(&admin, "paul.martin", &org).await;
+    // A stored passkey of Marie's (its content is not read by listing or removal).
+    let inserted = gateway::db::passkeys::insert(
+        &app.core.db,
+        &gateway::db::passkeys::PasskeyRow {
+            id: "cle-de-marie".into(),
+            user_id: marie.id.clone(),
+            credential_id: "AAAA".into(),
+            passkey: "{}".into(),
+            name: "Clé bleue".into(),
+            created_at: 0,
+            last_used_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(inserted);
+    let r = app
+        .delete_as(&paul.token, "/api/v1/me/passkeys/cle-de-marie")
+        .await;
+    assert_error(r, 404, "not_found", "someone else's passkey").await;
+    let r = app
+        .delete_as(&marie.token, "/api/v1/me/passkeys/inconnue")
+        .await;
+    assert_error(r, 404, "not_found", "an unknown passkey").await;
+    let list = body(app.get_as(&marie.token, "/api/v1/me/passkeys").await).await;
+    assert_eq!(list["passkeys"][0]["name"], "Clé bleue", "{list}");
+    assert_eq!(list["passkeys"][0]["last_used_at"], Value::Null);
+    let r = app
+        .delete_as(&marie.token, "/api/v1/me/passkeys/cle-de-marie")
+        .await;
+    assert_eq!(r.status(), 204);
+    let list = body(app.get_as(&marie.token, "/api/v1/me/passkeys").await).await;
+    assert_eq!(list, json!({"passkeys": []}));
+    let details = audit_details(&app, "account.passkey_remove").await;
+    assert_eq!(details.len(), 1);
+    assert!(details[0].contains("cle-de-marie"), "{details:?}");
+}
