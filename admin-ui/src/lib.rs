@@ -25,8 +25,7 @@ pub mod receipts;
 pub use account_i18n::AccountStrings;
 pub use account_pages::{
     AccountCodesPage, AccountEnrolPage, AccountPage, AccountPasskey, AccountPasskeyPage,
-    AccountSession, ForgotPasswordPage,
-    ResetPasswordPage,
+    AccountSession, ForgotPasswordPage, ResetPasswordPage,
 };
 pub use admin_i18n::AdminStrings;
 pub use admin_pages::{

@@ -107,9 +107,8 @@ pub(crate) async fn start_registration(
         .core
         .start_passkey_registration(&session.actor, &b.current_password, &b.name)
         .await?;
-    let options = serde_json::from_str(&c.options).map_err(|e| {
-        crate::service::Error::Unexpected(anyhow::anyhow!("passkey options: {e}"))
-    })?;
+    let options = serde_json::from_str(&c.options)
+        .map_err(|e| crate::service::Error::Unexpected(anyhow::anyhow!("passkey options: {e}")))?;
     Ok(Json(PasskeyRegistration {
         ceremony: c.ceremony,
         options,

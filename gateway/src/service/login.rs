@@ -412,9 +412,7 @@ impl Core {
                 return Err(Error::InvalidChallenge)
             }
             ("totp", SecondFactor::Passkey(credential)) => {
-                passkey = self
-                    .passkey_login_accepted(&user, &row, credential)
-                    .await?;
+                passkey = self.passkey_login_accepted(&user, &row, credential).await?;
                 passkey.is_some()
             }
             ("totp", factor) => self.second_factor_accepted(&user, factor, unix).await?,

@@ -155,10 +155,15 @@ impl Core {
                 serde_json::from_str(&r.passkey).map_err(|e| unexpected("stored passkey", e))?;
             if key.cred_id() == result.cred_id() {
                 key.update_credential(&result);
-                let stored =
-                    serde_json::to_string(&key).map_err(|e| unexpected("passkey", e))?;
-                store::used(&self.db, &user.id, &r.id, &stored, to_millis(self.clock.now()))
-                    .await?;
+                let stored = serde_json::to_string(&key).map_err(|e| unexpected("passkey", e))?;
+                store::used(
+                    &self.db,
+                    &user.id,
+                    &r.id,
+                    &stored,
+                    to_millis(self.clock.now()),
+                )
+                .await?;
                 return Ok(Some(r.id));
             }
         }

@@ -48,7 +48,8 @@ async fn a_passkey_is_added_used_and_removed() {
     // Its last use is shown; remove it.
     b.goto("/compte").await;
     assert!(!b.text("table.cles-acces").await.contains("Jamais"));
-    b.press("form[action$='/retrait'] button[type=submit]").await;
+    b.press("form[action$='/retrait'] button[type=submit]")
+        .await;
     b.wait_for("p.avis-succes").await;
     assert!(b.text("#cles-d-acces").await.contains("aucune clé d'accès"));
 

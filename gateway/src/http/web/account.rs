@@ -14,8 +14,8 @@ use crate::service::sessions::{Session, SessionKind};
 use crate::service::Error;
 use admin_ui::form::FormFields;
 use admin_ui::{
-    AccountCodesPage, AccountEnrolPage, AccountPage, AccountPasskey, AccountSession, EnrollKey, Lang,
-    Layout as _,
+    AccountCodesPage, AccountEnrolPage, AccountPage, AccountPasskey, AccountSession, EnrollKey,
+    Lang, Layout as _,
 };
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
@@ -52,7 +52,10 @@ pub(super) fn second_factor(typed: &str) -> Option<SecondFactor> {
 }
 
 /// The account page as it stands, without notice or errors.
-pub(super) async fn account_page(s: &AppState, session: &Session) -> Result<AccountPage, PageError> {
+pub(super) async fn account_page(
+    s: &AppState,
+    session: &Session,
+) -> Result<AccountPage, PageError> {
     let lang = lang();
     let (user, org) = s.core.me(&session.actor).await?;
     let sessions = s.core.my_sessions(session).await?;

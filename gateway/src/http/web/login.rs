@@ -379,10 +379,18 @@ pub(super) async fn passkey(
         return step_expired(&s, lang);
     };
     // Anything unreadable is refused by the service like a wrong answer.
-    let credential =
-        serde_json::from_str(f.value("credential")).unwrap_or(serde_json::Value::Null);
+    let credential = serde_json::from_str(f.value("credential")).unwrap_or(serde_json::Value::Null);
     let factor = SecondFactor::Passkey(credential);
-    answer(&s, lang, challenge, CodeForm::Passkey, &factor, &ip, &headers).await
+    answer(
+        &s,
+        lang,
+        challenge,
+        CodeForm::Passkey,
+        &factor,
+        &ip,
+        &headers,
+    )
+    .await
 }
 
 /// The second factor checked: signed in, or the form again with the reason.
