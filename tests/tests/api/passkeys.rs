@@ -4,6 +4,7 @@
 //! passkey is not found. The whole ceremony, with chromium's virtual authenticator, is in the
 //! browser tests (`tests/tests/browser/passkeys.rs`).
 
+use passerelle_tests::pages::{csrf_of, get, post_form, web_sign_in};
 use passerelle_tests::prelude::*;
 use serde_json::{json, Value};
 
@@ -12,6 +13,7 @@ passerelle_tests::on_every_backend!(
     forged_passkey_answers_are_refused_with_401,
     a_registration_needs_the_password_and_a_verified_answer,
     another_persons_passkey_is_not_found,
+    the_passkey_forms_of_the_account_page,
 );
 
 /// The password step of a later login.
@@ -253,4 +255,86 @@ async fn another_persons_passkey_is_not_found(b: Backend) {
     let details = audit_details(&app, "account.passkey_remove").await;
     assert_eq!(details.len(), 1);
     assert!(details[0].contains("cle-de-marie"), "{details:?}");
+}
+
+async fn the_passkey_forms_of_the_account_page(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    web_sign_in(&app, &marie).await;
+    let account = get(&app, "/compte").await;
+    account.assert_contains("enregistré aucune clé d");
+    let csrf = csrf_of(&account);
+    let fields = [("name", "Clé bleue"), ("current_password", &marie.password)];
+    // Without the CSRF token, nothing starts.
+    let p = post_form(&app, "/compte/cles", &fields).await;
+    assert_eq!(p.status, 403);
+    let p = post_form(
+        &app,
+        "/compte/cles",
+        &[
+            ("csrf_token", &csrf),
+            ("name", ""),
+            ("current_password", "faux"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("id=\"cle-nom-erreur\"");
+    let p = post_form(
+        &app,
+        "/compte/cles",
+        &[
+            ("csrf_token", &csrf),
+            ("name", "Clé bleue"),
+            ("current_password", "faux"),
+        ],
+    )
+    .await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("id=\"cle-mot-de-passe-erreur\"");
+    let p = post_form(
+        &app,
+        "/compte/cles",
+        &[("csrf_token", &csrf), fields[0], fields[1]],
+    )
+    .await;
+    assert_eq!(p.status, 200);
+    p.assert_contains("Enregistrer la clé");
+    p.assert_contains("src=\"/static/cles-acces.js\"");
+    p.assert_contains("data-cle-acces=\"creer\"");
+    p.assert_contains("publicKey");
+    let ceremony = p
+        .html
+        .split("name=\"ceremony\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    // An answer that does not verify, then the used registration.
+    let answer = [
+        ("csrf_token", csrf.as_str()),
+        ("ceremony", ceremony.as_str()),
+        ("credential", "{\"id\": \"x\"}"),
+    ];
+    let p = post_form(&app, "/compte/cles/enregistrement", &answer).await;
+    assert_eq!(p.status, 422);
+    p.assert_contains("pas pu être vérifiée");
+    let p = post_form(&app, "/compte/cles/enregistrement", &answer).await;
+    assert_eq!(p.status, 409);
+    // Someone else's (or no) passkey: not found.
+    let p = post_form(
+        &app,
+        "/compte/cles/inconnue/retrait",
+        &[("csrf_token", &csrf)],
+    )
+    .await;
+    assert_eq!(p.status, 404);
+    // The script is served from our own origin.
+    let js = get(&app, "/static/cles-acces.js").await;
+    assert_eq!(js.status, 200);
+    js.assert_contains("navigator.credentials");
 }
