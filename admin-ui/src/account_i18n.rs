@@ -261,6 +261,16 @@ pub struct AccountStrings {
     pub pk_login_button: &'static str,
     /// A passkey refused at login.
     pub err_pk_refused: &'static str,
+    /// The app removal form's heading.
+    pub pk_totp_remove_heading: &'static str,
+    /// Its intro.
+    pub pk_totp_remove_intro: &'static str,
+    /// Its submit.
+    pub pk_totp_remove_submit: &'static str,
+    /// Notice after removal.
+    pub pk_totp_removed: &'static str,
+    /// The last passkey of an account without an app.
+    pub err_pk_last: &'static str,
 }
 
 /// French.
@@ -349,6 +359,11 @@ pub static ACCOUNT_FR: AccountStrings = AccountStrings {
     pk_login_intro: "Vous pouvez utiliser à la place du code l'une des clés d'accès enregistrées sur votre compte.",
     pk_login_button: "Utiliser une clé d'accès",
     err_pk_refused: "La clé d'accès n'a pas été acceptée. Réessayez, ou saisissez le code de votre application.",
+    pk_totp_remove_heading: "Se passer de l'application",
+    pk_totp_remove_intro: "Sur ce service, vos clés d'accès peuvent remplacer votre application d'authentification. Une fois l'application retirée, vous vous connecterez avec une clé d'accès ou un code de secours.",
+    pk_totp_remove_submit: "Retirer l'application d'authentification",
+    pk_totp_removed: "Votre application d'authentification a été retirée. Connectez-vous désormais avec une clé d'accès.",
+    err_pk_last: "C'est votre dernière clé d'accès et vous n'avez plus d'application d'authentification : enregistrez d'abord une application.",
 };
 
 /// English.
@@ -437,6 +452,11 @@ pub static ACCOUNT_EN: AccountStrings = AccountStrings {
     pk_login_intro: "Instead of the code, you may use one of the passkeys registered on your account.",
     pk_login_button: "Use a passkey",
     err_pk_refused: "The passkey was not accepted. Try again, or enter your app's code.",
+    pk_totp_remove_heading: "Do without the app",
+    pk_totp_remove_intro: "On this service, your passkeys may replace your authenticator app. Once the app is removed, you will sign in with a passkey or a recovery code.",
+    pk_totp_remove_submit: "Remove the authenticator app",
+    pk_totp_removed: "Your authenticator app has been removed. From now on, sign in with a passkey.",
+    err_pk_last: "This is your last passkey and you have no authenticator app any more: register an app first.",
 };
 
 #[cfg(test)]

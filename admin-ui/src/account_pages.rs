@@ -61,6 +61,12 @@ pub struct AccountPage {
     pub pk_name_error: Option<String>,
     /// Error tied to the new passkey form's password.
     pub pk_password_error: Option<String>,
+    /// Why a passkey could not be removed.
+    pub pk_list_error: Option<String>,
+    /// Whether the authenticator app may be removed (passkeys replace it on this instance).
+    pub totp_removable: bool,
+    /// Error tied to the app removal form's code.
+    pub totp_remove_error: Option<String>,
     /// The missions where the person holds a role.
     pub missions: Vec<MissionSummary>,
 }
@@ -118,6 +124,8 @@ impl Layout for AccountPage {
             || self.totp_error.is_some()
             || self.pk_name_error.is_some()
             || self.pk_password_error.is_some()
+            || self.totp_remove_error.is_some()
+            || self.pk_list_error.is_some()
     }
 }
 

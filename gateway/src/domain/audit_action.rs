@@ -98,5 +98,7 @@ super::stored_words! {
         PasskeyAdd => "account.passkey_add",
         /// A person removed one of their passkeys.
         PasskeyRemove => "account.passkey_remove",
+        /// A person removed their authenticator app, their passkeys replacing it.
+        TotpRemove => "account.totp_remove",
     }
 }

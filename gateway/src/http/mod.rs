@@ -92,6 +92,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(passkeys::list, passkeys::register))
         .routes(routes!(passkeys::start_registration))
         .routes(routes!(passkeys::remove))
+        .routes(routes!(passkeys::remove_totp))
         .routes(routes!(account::request_reset))
         .routes(routes!(account::reset))
         .routes(routes!(admin::create_org, admin::list_orgs))

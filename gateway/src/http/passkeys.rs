@@ -6,6 +6,7 @@ use super::extract::{ApiJson, Authed};
 use super::views::ErrorBody;
 use super::AppState;
 use crate::clock::rfc3339;
+use crate::service::login::SecondFactor;
 use crate::service::passkeys::PasskeyInfo;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -32,6 +33,13 @@ pub(crate) struct RegisterBody {
     /// base64url (`id`, `rawId`, `type`, `response` with `clientDataJSON` and `attestationObject`).
     #[schema(value_type = Object)]
     credential: serde_json::Value,
+}
+
+/// `POST /api/v1/me/totp/removal`: a second factor, exactly one of the two.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct RemoveTotpBody {
+    code: Option<String>,
+    recovery_code: Option<String>,
 }
 
 /// One of the caller's passkeys.
@@ -134,11 +142,41 @@ pub(crate) async fn register(
     Ok((StatusCode::CREATED, Json(OwnPasskey::from(&key))))
 }
 
+/// Removes the caller's authenticator app, their passkeys replacing it (where
+/// `auth.passkeys_replace_totp` allows it), after a TOTP code or a recovery code.
+#[utoipa::path(post, path = "/me/totp/removal", tag = "account", security(("bearer" = [])),
+    request_body = RemoveTotpBody, responses(
+    (status = 204, description = "Removed: the login now takes a passkey or a recovery code"),
+    (status = 401, description = "`invalid_code`", body = ErrorBody),
+    (status = 403, description = "`forbidden`: the app is mandatory on this instance", body = ErrorBody),
+    (status = 409, description = "`conflict`: no passkey to replace the app, or no app", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+))]
+pub(crate) async fn remove_totp(
+    State(s): State<AppState>,
+    Authed(session): Authed,
+    ApiJson(b): ApiJson<RemoveTotpBody>,
+) -> ApiResult<impl IntoResponse> {
+    let factor = match (b.code, b.recovery_code) {
+        (Some(c), None) => SecondFactor::Code(c.split_whitespace().collect()),
+        (None, Some(r)) => SecondFactor::RecoveryCode(r),
+        _ => {
+            return Err(super::error::AppError::bad_request(
+                "Donnez soit « code », soit « recovery_code ».",
+                "Give either \"code\" or \"recovery_code\".",
+            ))
+        }
+    };
+    s.core.remove_own_totp(&session.actor, &factor).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Removes one of the caller's passkeys.
 #[utoipa::path(delete, path = "/me/passkeys/{id}", tag = "account", security(("bearer" = [])),
     params(("id" = String, Path, description = "The passkey id")), responses(
     (status = 204, description = "Removed"),
     (status = 404, description = "`not_found`", body = ErrorBody),
+    (status = 409, description = "`conflict`: the last passkey of an account without an authenticator app", body = ErrorBody),
 ))]
 pub(crate) async fn remove(
     State(s): State<AppState>,

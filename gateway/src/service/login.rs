@@ -162,7 +162,10 @@ impl Core {
         let mut webauthn_state = None;
         let step = if user.must_change_password || self.password_expired(user) {
             Step::ChangePassword
-        } else if user.totp_secret.is_none() {
+        } else if user.totp_secret.is_none()
+            && !crate::db::passkeys::any(&self.db, &user.id).await?
+        {
+            // No app, and no passkeys in its place (`auth.passkeys_replace_totp`): enrol one.
             let secret = totp::new_secret();
             users::set_pending_totp(&self.db, &user.id, &self.seal_secret(&user.id, &secret)?)
                 .await?;
@@ -408,9 +411,8 @@ impl Core {
                     None => false,
                 }
             }
-            ("totp", SecondFactor::Code(_)) if user.totp_secret.is_none() => {
-                return Err(Error::InvalidChallenge)
-            }
+            // An account whose passkeys replaced its app takes no app code.
+            ("totp", SecondFactor::Code(_)) if user.totp_secret.is_none() => false,
             ("totp", SecondFactor::Passkey(credential)) => {
                 passkey = self.passkey_login_accepted(&user, &row, credential).await?;
                 passkey.is_some()

@@ -8,10 +8,12 @@
 //! in its own row, bound to its account, single-use and expiring after five minutes.
 
 use super::audit::Outcome;
+use super::login::SecondFactor;
 use super::{random_token, throttle, token_hash, Actor, Core, Error, Result, Text};
 use crate::clock::{from_millis, to_millis};
 use crate::db::auth::ChallengeRow;
 use crate::db::passkeys::{self as store, PasskeyRow, RegistrationRow};
+use crate::db::users;
 use crate::domain::{AuditAction, User};
 use chrono::{DateTime, Utc};
 use sha2::Digest as _;
@@ -322,6 +324,16 @@ impl Core {
     /// removing a passkey never weakens a login nor locks anyone out.
     pub async fn remove_passkey(&self, actor: &Actor, id: &str) -> Result<()> {
         let user = self.own_user(actor).await?;
+        let mine = store::of_user(&self.db, &user.id).await?;
+        if !mine.iter().any(|k| k.id == id) {
+            return Err(Error::NotFound);
+        }
+        if user.totp_secret.is_none() && mine.len() <= 1 {
+            return Err(Error::Conflict(Text::new(
+                "C'est votre dernière clé d'accès et vous n'avez plus d'application d'authentification : enregistrez d'abord une application.",
+                "This is your last passkey and you have no authenticator app any more: register an app first.",
+            )));
+        }
         if !store::delete_own(&self.db, &user.id, id).await? {
             return Err(Error::NotFound);
         }
@@ -330,6 +342,53 @@ impl Core {
             actor,
             Outcome::Success,
             serde_json::json!({"passkey": id}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the caller may remove their authenticator app now: the operator lets passkeys
+    /// replace it, and the caller has an app and at least one passkey.
+    pub async fn totp_removable(&self, actor: &Actor) -> Result<bool> {
+        let user = self.own_user(actor).await?;
+        Ok(self.config.auth.passkeys_replace_totp
+            && user.totp_secret.is_some()
+            && store::any(&self.db, &user.id).await?)
+    }
+
+    /// Removes the caller's authenticator app after a current code or a recovery code, where
+    /// `auth.passkeys_replace_totp` allows it and the caller has a passkey: their login then
+    /// takes a passkey (or a recovery code).
+    pub async fn remove_own_totp(&self, actor: &Actor, factor: &SecondFactor) -> Result<()> {
+        let user = self.own_user(actor).await?;
+        if !self.config.auth.passkeys_replace_totp {
+            return Err(Error::ForbiddenRule(Text::new(
+                "Sur ce service, l'application d'authentification est obligatoire.",
+                "On this service, the authenticator app is mandatory.",
+            )));
+        }
+        if user.totp_secret.is_none() || !store::any(&self.db, &user.id).await? {
+            return Err(Error::Conflict(Text::new(
+                "Enregistrez d'abord une clé d'accès : elle remplacera l'application.",
+                "Register a passkey first: it will replace the app.",
+            )));
+        }
+        if !self.check_second_factor(&user, factor, &actor.ip).await? {
+            self.record_own(
+                AuditAction::TotpRemove,
+                actor,
+                Outcome::Failed,
+                serde_json::json!({"reason": "wrong_code"}),
+            )
+            .await?;
+            return Err(Error::InvalidCode);
+        }
+        users::clear_totp(&self.db, &user.id).await?;
+        self.record_own(
+            AuditAction::TotpRemove,
+            actor,
+            Outcome::Success,
+            serde_json::json!({}),
         )
         .await?;
         Ok(())

@@ -14,6 +14,7 @@ passerelle_tests::on_every_backend!(
     a_registration_needs_the_password_and_a_verified_answer,
     another_persons_passkey_is_not_found,
     the_passkey_forms_of_the_account_page,
+    the_app_is_removed_only_where_passkeys_replace_it,
 );
 
 /// The password step of a later login.
@@ -337,4 +338,87 @@ async fn the_passkey_forms_of_the_account_page(b: Backend) {
     let js = get(&app, "/static/cles-acces.js").await;
     assert_eq!(js.status, 200);
     js.assert_contains("navigator.credentials");
+}
+
+/// Stores a passkey of `account` directly (listing and removal never read its content).
+async fn stored_passkey(app: &TestApp, account: &Account, id: &str) {
+    let inserted = gateway::db::passkeys::insert(
+        &app.core.db,
+        &gateway::db::passkeys::PasskeyRow {
+            id: id.into(),
+            user_id: account.id.clone(),
+            credential_id: format!("cred-{id}"),
+            passkey: "{}".into(),
+            name: id.into(),
+            created_at: 0,
+            last_used_at: None,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(inserted);
+}
+
+async fn the_app_is_removed_only_where_passkeys_replace_it(b: Backend) {
+    let removal = "/api/v1/me/totp/removal";
+    // By default the app is mandatory.
+    let app = TestApp::spawn(b.clone()).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    stored_passkey(&app, &marie, "cle-1").await;
+    let r = app
+        .post_as(
+            &marie.token,
+            removal,
+            json!({"code": app.code(&marie.totp_secret)}),
+        )
+        .await;
+    assert_error(r, 403, "forbidden", "the app is mandatory").await;
+    drop(app);
+
+    let app = TestApp::spawn_with(b, |c| c.auth.passkeys_replace_totp = true).await;
+    let admin = app.admin("operateur").await;
+    let org = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
+    let marie = app.user(&admin, "marie.dupont", &org).await;
+    let r = app
+        .post_as(
+            &marie.token,
+            removal,
+            json!({"code": app.code(&marie.totp_secret)}),
+        )
+        .await;
+    assert_error(r, 409, "conflict", "no passkey yet").await;
+    stored_passkey(&app, &marie, "cle-1").await;
+    stored_passkey(&app, &marie, "cle-2").await;
+    let r = app
+        .post_as(&marie.token, removal, json!({"code": "000000"}))
+        .await;
+    assert_error(r, 401, "invalid_code", "a wrong code").await;
+    let r = app
+        .post_as(
+            &marie.token,
+            removal,
+            json!({"code": app.code(&marie.totp_secret)}),
+        )
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = app
+        .post_as(
+            &marie.token,
+            removal,
+            json!({"recovery_code": marie.recovery_codes[0]}),
+        )
+        .await;
+    assert_error(r, 409, "conflict", "no app any more").await;
+    // One passkey may go; the last one stays while there is no app.
+    let r = app
+        .delete_as(&marie.token, "/api/v1/me/passkeys/cle-1")
+        .await;
+    assert_eq!(r.status(), 204);
+    let r = app
+        .delete_as(&marie.token, "/api/v1/me/passkeys/cle-2")
+        .await;
+    assert_error(r, 409, "conflict", "the last passkey").await;
+    assert_eq!(audit_details(&app, "account.totp_remove").await.len(), 2);
 }

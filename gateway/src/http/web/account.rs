@@ -62,6 +62,7 @@ pub(super) async fn account_page(
     let codes_left = s.core.recovery_codes_left(&session.actor).await?;
     let missions = s.core.list_missions(&session.actor).await?;
     let passkeys = s.core.my_passkeys(&session.actor).await?;
+    let totp_removable = s.core.totp_removable(&session.actor).await?;
     let now_ms = s.core.clock.now().timestamp_millis();
     let a = lang.account();
     Ok(AccountPage {
@@ -92,6 +93,7 @@ pub(super) async fn account_page(
                 last_used: k.last_used_at.map(|t| paris(lang, t.timestamp_millis())),
             })
             .collect(),
+        totp_removable,
         missions: missions
             .iter()
             .filter(|m| !m.my_roles.is_empty())
@@ -114,6 +116,7 @@ async fn show(State(s): State<AppState>, WebSession(session): WebSession, uri: U
         "session" => Some(lang.account().session_ended.to_owned()),
         "cle-ajoutee" => Some(lang.account().pk_added.to_owned()),
         "cle-retiree" => Some(lang.account().pk_removed.to_owned()),
+        "application-retiree" => Some(lang.account().pk_totp_removed.to_owned()),
         _ => None,
     };
     Ok(page(StatusCode::OK, &account))

@@ -2,7 +2,7 @@
 //! on the next page, through `cles-acces.js`), remove one. Every form carries the session's CSRF
 //! token; the service checks the password, the browser's answer, and records each change.
 
-use super::account::account_page;
+use super::account::{account_page, second_factor};
 use super::{lang, page, see_other, CsrfForm, PageResult, WebSession};
 use crate::http::AppState;
 use crate::service::Error;
@@ -21,6 +21,7 @@ pub(super) fn router() -> Router<AppState> {
         .route("/compte/cles", post(start))
         .route("/compte/cles/enregistrement", post(finish))
         .route("/compte/cles/{id}/retrait", post(remove))
+        .route("/compte/authentificateur/retrait", post(remove_totp))
 }
 
 /// `POST /compte/cles`: a name and the current password; then the page where the browser
@@ -109,13 +110,49 @@ async fn finish(
     }
 }
 
-/// `POST /compte/cles/{id}/retrait`: removes one of the person's passkeys.
+/// `POST /compte/cles/{id}/retrait`: removes one of the person's passkeys (not the last one of
+/// an account without an authenticator app).
 async fn remove(
     State(s): State<AppState>,
     WebSession(session): WebSession,
     Path(id): Path<String>,
     _: CsrfForm,
 ) -> PageResult {
-    s.core.remove_passkey(&session.actor, &id).await?;
-    Ok(see_other("/compte?fait=cle-retiree#cles-d-acces"))
+    match s.core.remove_passkey(&session.actor, &id).await {
+        Ok(()) => Ok(see_other("/compte?fait=cle-retiree#cles-d-acces")),
+        Err(Error::Conflict(_)) => {
+            let mut form = account_page(&s, &session).await?;
+            form.pk_list_error = Some(lang().account().err_pk_last.to_owned());
+            Ok(page(StatusCode::CONFLICT, &form))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /compte/authentificateur/retrait`: after a code, the authenticator app is removed
+/// (where passkeys replace it on this instance).
+async fn remove_totp(
+    State(s): State<AppState>,
+    WebSession(session): WebSession,
+    CsrfForm(f): CsrfForm,
+) -> PageResult {
+    let lang = lang();
+    let a = lang.account();
+    let mut form = account_page(&s, &session).await?;
+    let Some(factor) = second_factor(f.value("code")) else {
+        form.totp_remove_error = Some(a.err_factor_empty.to_owned());
+        return Ok(page(INVALID, &form));
+    };
+    match s.core.remove_own_totp(&session.actor, &factor).await {
+        Ok(()) => Ok(see_other("/compte?fait=application-retiree#cles-d-acces")),
+        Err(Error::InvalidCode) => {
+            form.totp_remove_error = Some(a.err_factor_wrong.to_owned());
+            Ok(page(INVALID, &form))
+        }
+        Err(Error::TooManyAttempts { retry_after_secs }) => {
+            form.totp_remove_error = Some(lang.too_many_attempts(retry_after_secs));
+            Ok(page(StatusCode::TOO_MANY_REQUESTS, &form))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
