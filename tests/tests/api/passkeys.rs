@@ -421,4 +421,26 @@ async fn the_app_is_removed_only_where_passkeys_replace_it(b: Backend) {
         .await;
     assert_error(r, 409, "conflict", "the last passkey").await;
     assert_eq!(audit_details(&app, "account.totp_remove").await.len(), 2);
+    // An app comes back with a recovery code; then the last passkey may go.
+    let r = app
+        .post_as(
+            &marie.token,
+            "/api/v1/me/totp",
+            json!({"recovery_code": marie.recovery_codes[1]}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let secret = secret_from_uri(body(r).await["otpauth_uri"].as_str().unwrap());
+    let r = app
+        .post_as(
+            &marie.token,
+            "/api/v1/me/totp/confirm",
+            json!({"code": app.code(&secret)}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let r = app
+        .delete_as(&marie.token, "/api/v1/me/passkeys/cle-2")
+        .await;
+    assert_eq!(r.status(), 204);
 }
