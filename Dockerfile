@@ -24,6 +24,10 @@ ENV SQLX_OFFLINE=true \
 # they are always rebuilt from the sources just copied, whatever their modification times. The
 # binary is copied out because a cache mount is not part of the image.
 # The context is filtered by .dockerignore; templates, migrations and gateway/data/ are compiled in.
+# webauthn-rs (passkeys) links OpenSSL: its headers and pkg-config to build, libssl3 to run.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libssl-dev pkg-config \
+ && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry,id=passerelle-cargo-registry,sharing=locked \
     --mount=type=cache,target=/usr/local/cargo/git,id=passerelle-cargo-git,sharing=locked \
@@ -40,9 +44,9 @@ LABEL org.opencontainers.image.title="Passerelle" \
       org.opencontainers.image.licenses="AGPL-3.0-or-later"
 
 # ca-certificates: outbound TLS (object store, PostgreSQL). tzdata: Europe/Paris for local times
-# shown to people (stored and audited times stay UTC).
+# shown to people (stored and audited times stay UTC). libssl3: passkey signatures (webauthn-rs).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends ca-certificates tzdata libssl3 \
  && rm -rf /var/lib/apt/lists/*
 
 # Unprivileged service account; the data directory (SQLite database, encrypted blobs, keys, the

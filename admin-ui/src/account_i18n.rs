@@ -207,6 +207,70 @@ pub struct AccountStrings {
     pub reset_done: &'static str,
     /// Back to the login.
     pub login_link: &'static str,
+    /// The passkeys section's heading.
+    pub pk_heading: &'static str,
+    /// Its intro (TOTP stays the fallback).
+    pub pk_intro: &'static str,
+    /// The passkeys table's caption.
+    pub pk_caption: &'static str,
+    /// No passkey.
+    pub pk_none: &'static str,
+    /// Name column.
+    pub pk_name_col: &'static str,
+    /// Added column.
+    pub pk_added_col: &'static str,
+    /// Last use column.
+    pub pk_used_col: &'static str,
+    /// Never used.
+    pub pk_never: &'static str,
+    /// The remove button.
+    pub pk_remove: &'static str,
+    /// The add form's heading.
+    pub pk_add_heading: &'static str,
+    /// The name field.
+    pub pk_name_label: &'static str,
+    /// Its hint.
+    pub pk_name_hint: &'static str,
+    /// The add form's submit.
+    pub pk_add_submit: &'static str,
+    /// The registration page's title.
+    pub pk_register_title: &'static str,
+    /// Its intro.
+    pub pk_register_intro: &'static str,
+    /// Its button.
+    pub pk_register_button: &'static str,
+    /// Without JavaScript.
+    pub pk_needs_script: &'static str,
+    /// The browser could not use the passkey (shown by the script).
+    pub pk_browser_failed: &'static str,
+    /// A bad name.
+    pub err_pk_name: &'static str,
+    /// A registration answer refused.
+    pub err_pk_not_verified: &'static str,
+    /// No registration pending.
+    pub err_pk_none: &'static str,
+    /// Notice after adding.
+    pub pk_added: &'static str,
+    /// Notice after removal.
+    pub pk_removed: &'static str,
+    /// The login page's passkey section.
+    pub pk_login_heading: &'static str,
+    /// Its intro.
+    pub pk_login_intro: &'static str,
+    /// Its button.
+    pub pk_login_button: &'static str,
+    /// A passkey refused at login.
+    pub err_pk_refused: &'static str,
+    /// The app removal form's heading.
+    pub pk_totp_remove_heading: &'static str,
+    /// Its intro.
+    pub pk_totp_remove_intro: &'static str,
+    /// Its submit.
+    pub pk_totp_remove_submit: &'static str,
+    /// Notice after removal.
+    pub pk_totp_removed: &'static str,
+    /// The last passkey of an account without an app.
+    pub err_pk_last: &'static str,
 }
 
 /// French.
@@ -268,6 +332,38 @@ pub static ACCOUNT_FR: AccountStrings = AccountStrings {
     reset_expired: "Ce lien n'est plus valable : il a expiré ou a déjà servi. Demandez-en un nouveau.",
     reset_done: "Votre mot de passe a été changé. Vous pouvez vous connecter.",
     login_link: "Se connecter",
+    pk_heading: "Clés d'accès",
+    pk_intro: "Une clé d'accès (clé de sécurité USB, ou téléphone et ordinateur déverrouillés par empreinte, visage ou code) peut remplacer le code de votre application d'authentification à la connexion. Votre application reste valable en secours.",
+    pk_caption: "Vos clés d'accès",
+    pk_none: "Vous n'avez enregistré aucune clé d'accès.",
+    pk_name_col: "Nom",
+    pk_added_col: "Ajoutée le",
+    pk_used_col: "Dernière utilisation",
+    pk_never: "Jamais",
+    pk_remove: "Retirer",
+    pk_add_heading: "Ajouter une clé d'accès",
+    pk_name_label: "Nom de la clé",
+    pk_name_hint: "Pour la reconnaître, par exemple « Clé USB bleue » ou « Ordinateur du bureau ». 60 caractères au plus.",
+    pk_add_submit: "Ajouter une clé d'accès",
+    pk_register_title: "Enregistrer la clé d'accès",
+    pk_register_intro: "Appuyez sur le bouton, puis suivez les indications de votre navigateur : toucher la clé, ou déverrouiller l'appareil par empreinte, visage ou code. Vous avez cinq minutes.",
+    pk_register_button: "Enregistrer la clé",
+    pk_needs_script: "Cette étape a besoin de JavaScript, désactivé dans votre navigateur. Votre application d'authentification reste utilisable.",
+    pk_browser_failed: "Le navigateur n'a pas pu utiliser la clé d'accès (opération annulée, délai dépassé ou clé non prise en charge). Réessayez.",
+    err_pk_name: "Donnez à la clé un nom de 1 à 60 caractères.",
+    err_pk_not_verified: "La clé d'accès n'a pas pu être vérifiée. Recommencez depuis votre compte.",
+    err_pk_none: "Aucune clé d'accès n'est en cours d'enregistrement, ou le délai est dépassé. Recommencez depuis votre compte.",
+    pk_added: "La clé d'accès a été ajoutée. Vous pourrez l'utiliser à votre prochaine connexion.",
+    pk_removed: "La clé d'accès a été retirée.",
+    pk_login_heading: "Avec une clé d'accès",
+    pk_login_intro: "Vous pouvez utiliser à la place du code l'une des clés d'accès enregistrées sur votre compte.",
+    pk_login_button: "Utiliser une clé d'accès",
+    err_pk_refused: "La clé d'accès n'a pas été acceptée. Réessayez, ou saisissez le code de votre application.",
+    pk_totp_remove_heading: "Se passer de l'application",
+    pk_totp_remove_intro: "Sur ce service, vos clés d'accès peuvent remplacer votre application d'authentification. Une fois l'application retirée, vous vous connecterez avec une clé d'accès ou un code de secours.",
+    pk_totp_remove_submit: "Retirer l'application d'authentification",
+    pk_totp_removed: "Votre application d'authentification a été retirée. Connectez-vous désormais avec une clé d'accès.",
+    err_pk_last: "C'est votre dernière clé d'accès et vous n'avez plus d'application d'authentification : enregistrez d'abord une application.",
 };
 
 /// English.
@@ -329,6 +425,38 @@ pub static ACCOUNT_EN: AccountStrings = AccountStrings {
     reset_expired: "This link is no longer valid: it has expired or was already used. Ask for a new one.",
     reset_done: "Your password has been changed. You may sign in.",
     login_link: "Sign in",
+    pk_heading: "Passkeys",
+    pk_intro: "A passkey (a USB security key, or a phone or computer unlocked by fingerprint, face or PIN) can replace your authenticator app's code when you sign in. Your app keeps working as a fallback.",
+    pk_caption: "Your passkeys",
+    pk_none: "You have registered no passkey.",
+    pk_name_col: "Name",
+    pk_added_col: "Added",
+    pk_used_col: "Last used",
+    pk_never: "Never",
+    pk_remove: "Remove",
+    pk_add_heading: "Add a passkey",
+    pk_name_label: "Passkey name",
+    pk_name_hint: "To tell it apart, e.g. \"Blue USB key\" or \"Office computer\". At most 60 characters.",
+    pk_add_submit: "Add a passkey",
+    pk_register_title: "Register the passkey",
+    pk_register_intro: "Press the button, then follow your browser's instructions: touch the key, or unlock the device by fingerprint, face or PIN. You have five minutes.",
+    pk_register_button: "Register the key",
+    pk_needs_script: "This step needs JavaScript, which your browser has turned off. Your authenticator app can still be used.",
+    pk_browser_failed: "The browser could not use the passkey (cancelled, timed out or unsupported key). Try again.",
+    err_pk_name: "Give the passkey a name of 1 to 60 characters.",
+    err_pk_not_verified: "The passkey could not be verified. Start again from your account.",
+    err_pk_none: "No passkey is being registered, or the time ran out. Start again from your account.",
+    pk_added: "The passkey has been added. You can use it next time you sign in.",
+    pk_removed: "The passkey has been removed.",
+    pk_login_heading: "With a passkey",
+    pk_login_intro: "Instead of the code, you may use one of the passkeys registered on your account.",
+    pk_login_button: "Use a passkey",
+    err_pk_refused: "The passkey was not accepted. Try again, or enter your app's code.",
+    pk_totp_remove_heading: "Do without the app",
+    pk_totp_remove_intro: "On this service, your passkeys may replace your authenticator app. Once the app is removed, you will sign in with a passkey or a recovery code.",
+    pk_totp_remove_submit: "Remove the authenticator app",
+    pk_totp_removed: "Your authenticator app has been removed. From now on, sign in with a passkey.",
+    err_pk_last: "This is your last passkey and you have no authenticator app any more: register an app first.",
 };
 
 #[cfg(test)]

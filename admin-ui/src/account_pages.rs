@@ -55,8 +55,58 @@ pub struct AccountPage {
     pub codes_error: Option<String>,
     /// Error tied to the new authenticator form's code.
     pub totp_error: Option<String>,
+    /// The person's passkeys, oldest first.
+    pub passkeys: Vec<AccountPasskey>,
+    /// Error tied to the new passkey's name.
+    pub pk_name_error: Option<String>,
+    /// Error tied to the new passkey form's password.
+    pub pk_password_error: Option<String>,
+    /// Why a passkey could not be removed.
+    pub pk_list_error: Option<String>,
+    /// Whether the authenticator app may be removed (passkeys replace it on this instance).
+    pub totp_removable: bool,
+    /// Error tied to the app removal form's code.
+    pub totp_remove_error: Option<String>,
     /// The missions where the person holds a role.
     pub missions: Vec<MissionSummary>,
+}
+
+/// One passkey on the account page.
+#[derive(Debug, Clone, Default)]
+pub struct AccountPasskey {
+    /// Its id (for removal).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// When it was added, written out.
+    pub added: String,
+    /// Its last use, written out (`None`: never).
+    pub last_used: Option<String>,
+}
+
+/// `POST /compte/cles`: the step where the browser creates the passkey.
+#[derive(Debug, Clone, Default, Template)]
+#[template(path = "account_passkey.html")]
+pub struct AccountPasskeyPage {
+    /// Language of the page.
+    pub lang: Lang,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// The registration's single-use id (`None` when there is nothing to register any more).
+    pub ceremony: Option<String>,
+    /// The creation options (JSON) for the script.
+    pub options: String,
+    /// Why the last answer was refused.
+    pub error: Option<String>,
+}
+
+impl Layout for AccountPasskeyPage {
+    fn csrf_token(&self) -> Option<&str> {
+        Some(&self.csrf_token)
+    }
+    fn has_error(&self) -> bool {
+        self.error.is_some()
+    }
 }
 
 impl Layout for AccountPage {
@@ -72,6 +122,10 @@ impl Layout for AccountPage {
             || self.confirm_error.is_some()
             || self.codes_error.is_some()
             || self.totp_error.is_some()
+            || self.pk_name_error.is_some()
+            || self.pk_password_error.is_some()
+            || self.totp_remove_error.is_some()
+            || self.pk_list_error.is_some()
     }
 }
 

@@ -108,6 +108,12 @@ impl AdminStrings {
             ),
             "account.recovery_codes" => ("nouveaux codes de secours", "new recovery codes"),
             "account.totp_reenrol" => ("nouvel authentificateur", "new authenticator"),
+            "account.passkey_add" => ("clé d'accès ajoutée", "passkey added"),
+            "account.passkey_remove" => ("clé d'accès retirée", "passkey removed"),
+            "account.totp_remove" => (
+                "application d'authentification retirée",
+                "authenticator app removed",
+            ),
             "auth.password_reset_request" => (
                 "demande de lien de réinitialisation",
                 "reset link asked for",

@@ -26,8 +26,8 @@ pub mod receipts;
 
 pub use account_i18n::AccountStrings;
 pub use account_pages::{
-    AccountCodesPage, AccountEnrolPage, AccountPage, AccountSession, ForgotPasswordPage,
-    ResetPasswordPage,
+    AccountCodesPage, AccountEnrolPage, AccountPage, AccountPasskey, AccountPasskeyPage,
+    AccountSession, ForgotPasswordPage, ResetPasswordPage,
 };
 pub use admin_i18n::AdminStrings;
 pub use admin_pages::{
@@ -65,6 +65,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "passerelle.js",
         "text/javascript; charset=utf-8",
         include_bytes!("../static/passerelle.js"),
+    ),
+    (
+        "cles-acces.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../static/cles-acces.js"),
     ),
     (
         "favicon.svg",

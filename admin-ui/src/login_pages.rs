@@ -199,6 +199,10 @@ pub struct TotpPage {
     pub code_error: Option<String>,
     /// Error tied to the recovery code field.
     pub recovery_error: Option<String>,
+    /// For an account with passkeys: the WebAuthn request options (JSON) for the script.
+    pub passkey_options: Option<String>,
+    /// Why the passkey was refused.
+    pub passkey_error: Option<String>,
 }
 
 impl Layout for TotpPage {
@@ -206,7 +210,7 @@ impl Layout for TotpPage {
         Some(LOGIN_STEP_PATH)
     }
     fn has_error(&self) -> bool {
-        self.code_error.is_some() || self.recovery_error.is_some()
+        self.code_error.is_some() || self.recovery_error.is_some() || self.passkey_error.is_some()
     }
 }
 

@@ -67,6 +67,19 @@ pub struct Config {
     pub charter: CharterConfig,
     /// The data-protection notice shown on the login page.
     pub privacy_notice: PrivacyNoticeConfig,
+    /// Second factors.
+    pub auth: AuthConfig,
+}
+
+/// Second factors beyond the mandatory TOTP.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// When true, a person with at least one passkey may remove their authenticator app from
+    /// their account: their login's second step then takes a passkey (or a recovery code), and
+    /// their last passkey cannot be removed while they have no app. Default false: TOTP stays
+    /// mandatory, passkeys only add another way to answer it.
+    pub passkeys_replace_totp: bool,
 }
 
 /// The usage charter. Each user accepts it at first login, and again whenever its version
@@ -450,6 +463,7 @@ impl Default for Config {
             antivirus: AntivirusConfig::default(),
             charter: CharterConfig::default(),
             privacy_notice: PrivacyNoticeConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }

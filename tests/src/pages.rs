@@ -79,13 +79,15 @@ pub async fn read(r: Response) -> Page {
         assert!(csp.contains("default-src 'self'"), "{csp}");
         assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
         assert!(!csp.contains("unsafe-inline"), "{csp}");
-        // One script at most, our own file, on signed-in pages; never inline code.
+        // Our own files only, each at most once (`passerelle.js` on signed-in pages, the
+        // passkeys' `cles-acces.js` where one is offered); never inline code.
         let scripts = html.matches("<script").count();
-        let ours = html
-            .matches("<script src=\"/static/passerelle.js\" defer></script>")
-            .count();
+        let ours = ["passerelle.js", "cles-acces.js"].map(|f| {
+            html.matches(&format!("<script src=\"/static/{f}\" defer></script>"))
+                .count()
+        });
         assert!(
-            scripts <= 1 && scripts == ours,
+            ours.iter().all(|n| *n <= 1) && scripts == ours.iter().sum::<usize>(),
             "inline or foreign script in:\n{html}"
         );
         assert!(!html.contains("style="), "inline style in:\n{html}");

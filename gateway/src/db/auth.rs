@@ -15,6 +15,11 @@ pub struct ChallengeRow {
     pub failures: i64,
     /// When it stops being accepted (ms).
     pub expires_at: i64,
+    /// With `totp`, for an account with passkeys: the options of a passkey authentication
+    /// (JSON, as handed to the client).
+    pub webauthn_options: Option<String>,
+    /// Their server-side state (webauthn-rs's `PasskeyAuthentication`, JSON).
+    pub webauthn_state: Option<String>,
 }
 
 /// Stores a new challenge, replacing the user's earlier ones (one login in flight per account).
@@ -25,12 +30,15 @@ pub async fn insert_challenge(db: &Db, c: &ChallengeRow) -> Result<(), DbError> 
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO auth_challenges (id_hash, user_id, step, failures, expires_at) VALUES ($1, $2, $3, 0, $4)",
+        "INSERT INTO auth_challenges (id_hash, user_id, step, failures, expires_at, webauthn_options, webauthn_state) \
+         VALUES ($1, $2, $3, 0, $4, $5, $6)",
     )
     .bind(&c.id_hash)
     .bind(&c.user_id)
     .bind(&c.step)
     .bind(c.expires_at)
+    .bind(&c.webauthn_options)
+    .bind(&c.webauthn_state)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -40,7 +48,8 @@ pub async fn insert_challenge(db: &Db, c: &ChallengeRow) -> Result<(), DbError> 
 /// A challenge by hash.
 pub async fn challenge(db: &Db, id_hash: &str) -> Result<Option<ChallengeRow>, DbError> {
     Ok(sqlx::query_as::<_, ChallengeRow>(
-        "SELECT id_hash, user_id, step, failures, expires_at FROM auth_challenges WHERE id_hash = $1",
+        "SELECT id_hash, user_id, step, failures, expires_at, webauthn_options, webauthn_state \
+         FROM auth_challenges WHERE id_hash = $1",
     )
     .bind(id_hash)
     .fetch_optional(&db.pool)

@@ -13,6 +13,7 @@ pub mod mail_tokens;
 pub mod missions;
 pub mod notifications;
 pub mod orgs;
+pub mod passkeys;
 pub mod receipts;
 pub mod retention;
 pub mod review;

@@ -236,6 +236,15 @@ pub async fn reset(db: &Db, id: &str, hash: &str, now_ms: i64) -> Result<bool, D
         .bind(id)
         .execute(&mut *tx)
         .await?;
+    // The passkeys go with the other second factors.
+    sqlx::query("DELETE FROM passkey_registrations WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM passkeys WHERE user_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     end_sessions(&mut tx, id).await?;
     tx.commit().await?;
     Ok(super::changed(&r))
@@ -293,6 +302,17 @@ pub async fn running_roles(db: &Db, id: &str) -> Result<i64, DbError> {
     .bind(id)
     .fetch_one(&db.pool)
     .await?)
+}
+
+/// Removes the account's authenticator app (its passkeys replace it); recovery codes stay.
+pub async fn clear_totp(db: &Db, id: &str) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
 }
 
 /// Stores the TOTP secret offered for enrollment.

@@ -100,5 +100,11 @@ super::stored_words! {
         InvitationRevoke => "user.invitation_revoke",
         /// An invitation used: the password chosen and the charter accepted through its link.
         InvitationAccept => "user.invitation_accept",
+        /// A person registered a passkey (WebAuthn) on their account.
+        PasskeyAdd => "account.passkey_add",
+        /// A person removed one of their passkeys.
+        PasskeyRemove => "account.passkey_remove",
+        /// A person removed their authenticator app, their passkeys replacing it.
+        TotpRemove => "account.totp_remove",
     }
 }

@@ -35,6 +35,17 @@ pub(crate) struct TotpBody {
     recovery_code: Option<String>,
 }
 
+/// `POST /api/v1/auth/webauthn`.
+#[derive(Deserialize, ToSchema)]
+pub(crate) struct WebauthnBody {
+    challenge: String,
+    /// The `PublicKeyCredential` answered by `navigator.credentials.get` for the options of the
+    /// `totp` step, binary fields in base64url (`id`, `rawId`, `type`, `response` with
+    /// `clientDataJSON`, `authenticatorData`, `signature`, `userHandle`).
+    #[schema(value_type = Object)]
+    credential: serde_json::Value,
+}
+
 /// Step 1.
 #[utoipa::path(post, path = "/auth/login", tag = "login", request_body = LoginBody, responses(
     (status = 200, description = "The next step", body = LoginStep),
@@ -96,6 +107,32 @@ pub(crate) async fn totp(
         .login_second_factor(
             &b.challenge,
             &factor,
+            &ip,
+            SessionKind::Bearer,
+            super::extract::user_agent(&headers),
+        )
+        .await?;
+    Ok(Json(Token::from(&done)))
+}
+
+/// Step 3 with a passkey instead of a code (accounts with passkeys: the `totp` step carries
+/// `webauthn` options); answers the bearer token.
+#[utoipa::path(post, path = "/auth/webauthn", tag = "login", request_body = WebauthnBody, responses(
+    (status = 200, description = "The session", body = Token),
+    (status = 401, description = "`invalid_challenge`, or `invalid_code` (the passkey's answer was refused)", body = ErrorBody),
+    (status = 429, description = "`too_many_attempts`, with `Retry-After`", body = ErrorBody),
+))]
+pub(crate) async fn webauthn(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: axum::http::HeaderMap,
+    ApiJson(b): ApiJson<WebauthnBody>,
+) -> ApiResult<Json<Token>> {
+    let done = s
+        .core
+        .login_second_factor(
+            &b.challenge,
+            &SecondFactor::Passkey(b.credential),
             &ip,
             SessionKind::Bearer,
             super::extract::user_agent(&headers),

@@ -15,6 +15,7 @@ pub(crate) mod limits;
 pub(crate) mod linger;
 pub(crate) mod missions;
 pub(crate) mod notifications;
+pub(crate) mod passkeys;
 pub(crate) mod views;
 pub(crate) mod web;
 
@@ -77,6 +78,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(auth::login))
         .routes(routes!(auth::password))
         .routes(routes!(auth::totp))
+        .routes(routes!(auth::webauthn))
         .routes(routes!(auth::logout))
         .routes(routes!(auth::me))
         .routes(routes!(notifications::get, notifications::put))
@@ -89,6 +91,10 @@ fn api_routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(account::start_totp))
         .routes(routes!(account::confirm_totp))
+        .routes(routes!(passkeys::list, passkeys::register))
+        .routes(routes!(passkeys::start_registration))
+        .routes(routes!(passkeys::remove))
+        .routes(routes!(passkeys::remove_totp))
         .routes(routes!(account::request_reset))
         .routes(routes!(account::reset))
         .routes(routes!(admin::create_org, admin::list_orgs))

@@ -16,6 +16,7 @@ mod login;
 mod mission;
 mod mission_manage;
 mod notifications;
+mod passkeys;
 mod reset;
 mod session;
 
@@ -46,6 +47,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/connexion/etape", get(login::current_step))
         .route("/connexion/mot-de-passe", post(login::change_password))
         .route("/connexion/code", post(login::second_factor))
+        .route("/connexion/cle", post(login::passkey))
         .route("/accueil", get(session::home))
         .route("/charte", get(charter::form).post(charter::accept))
         .route(
@@ -86,6 +88,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/static/{file}", get(asset))
         .merge(admin::router())
         .merge(account::router())
+        .merge(passkeys::router())
         .merge(reset::router())
         .merge(invitation::router())
         .merge(mission_manage::router())

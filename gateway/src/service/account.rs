@@ -57,14 +57,14 @@ fn kind_of(stored: &str) -> SessionKind {
 }
 
 impl Core {
-    async fn own_user(&self, actor: &Actor) -> Result<User> {
+    pub(crate) async fn own_user(&self, actor: &Actor) -> Result<User> {
         users::get(&self.db, &actor.user_id)
             .await?
             .filter(|u| !u.disabled)
             .ok_or(Error::Unauthenticated)
     }
 
-    async fn record_own(
+    pub(crate) async fn record_own(
         &self,
         action: AuditAction,
         actor: &Actor,
@@ -286,10 +286,19 @@ impl Core {
         })
     }
 
+    /// The sealed key of a re-enrolment started from the account page: only for an account whose
+    /// second factor is in place (an app, or passkeys where they replace it), never the key a
+    /// first login offers.
+    async fn reenrolment_pending<'u>(&self, user: &'u User) -> Result<Option<&'u str>> {
+        let in_place =
+            user.totp_secret.is_some() || crate::db::passkeys::any(&self.db, &user.id).await?;
+        Ok(user.totp_pending_secret.as_deref().filter(|_| in_place))
+    }
+
     /// The key offered by a started re-enrolment, to show it again (`None` when none is pending).
     pub async fn pending_reenrolment(&self, actor: &Actor) -> Result<Option<Enrolment>> {
         let user = self.own_user(actor).await?;
-        let (Some(_), Some(sealed)) = (&user.totp_secret, &user.totp_pending_secret) else {
+        let Some(sealed) = self.reenrolment_pending(&user).await? else {
             return Ok(None);
         };
         let secret = self.open_secret(&user.id, sealed)?;
@@ -303,7 +312,7 @@ impl Core {
     /// recovery codes replace the old ones (shown once).
     pub async fn confirm_reenrolment(&self, actor: &Actor, code: &str) -> Result<Vec<String>> {
         let user = self.own_user(actor).await?;
-        let (Some(_), Some(sealed)) = (&user.totp_secret, &user.totp_pending_secret) else {
+        let Some(sealed) = self.reenrolment_pending(&user).await? else {
             return Err(Error::Conflict(super::Text::new(
                 "Aucun nouvel authentificateur n'est en cours d'enregistrement : recommencez depuis la page de votre compte.",
                 "No new authenticator is being enrolled: start again from your account page.",

@@ -39,12 +39,15 @@ pub struct Invitee {
     pub username: String,
 }
 
-/// An account an invitation may still reach: enabled and without an authenticator.
-fn invitable(user: &User) -> bool {
-    !user.disabled && user.totp_secret.is_none()
-}
-
 impl Core {
+    /// Whether an invitation may still reach `user`: enabled, and without a second factor (no
+    /// authenticator app, no passkey: an account that has one uses « mot de passe oublié »).
+    async fn invitable(&self, user: &User) -> Result<bool> {
+        Ok(!user.disabled
+            && user.totp_secret.is_none()
+            && !crate::db::passkeys::any(&self.db, &user.id).await?)
+    }
+
     /// E-mails `user_id` an invitation (a newer link kills an older one): platform admins only.
     /// `NotFound` for an unknown account; `Conflict` for a disabled or already enrolled one.
     pub async fn send_invitation(&self, actor: &Actor, user_id: &str) -> Result<Invitation> {
@@ -52,7 +55,7 @@ impl Core {
         let user = users::get(&self.db, user_id)
             .await?
             .ok_or(Error::NotFound)?;
-        if !invitable(&user) {
+        if !self.invitable(&user).await? {
             return Err(Error::Conflict(Text::new(
                 "Ce compte est désactivé ou déjà utilisé : une invitation n'y servirait pas (réinitialisez-le s'il le faut).",
                 "This account is disabled or already in use: an invitation would not help (reset it if need be).",
@@ -126,7 +129,7 @@ impl Core {
         let mut out = Vec::with_capacity(rows.len());
         for row in rows {
             if let Some(user) = users::get(&self.db, &row.user_id).await? {
-                if invitable(&user) {
+                if self.invitable(&user).await? {
                     out.push(Invitation {
                         user,
                         sent_at: from_millis(row.created_at),
@@ -170,7 +173,10 @@ impl Core {
             return Ok(None);
         };
         let user = users::get(&self.db, &live.user_id).await?;
-        Ok(user.filter(invitable).map(|u| (live, u)))
+        match user {
+            Some(u) if self.invitable(&u).await? => Ok(Some((live, u))),
+            _ => Ok(None),
+        }
     }
 
     /// The invitation's first step: the password (within the policy) and the charter's version

@@ -28,8 +28,12 @@ pub enum Step {
         /// The secret in base32, to type in by hand.
         secret_base32: String,
     },
-    /// Give the current TOTP code (or a recovery code).
-    Totp,
+    /// Give the current TOTP code (or a recovery code), or use a passkey.
+    Totp {
+        /// For an account with passkeys: the WebAuthn request options (`{"publicKey": ...}`,
+        /// JSON) for `navigator.credentials.get`.
+        passkey_options: Option<String>,
+    },
 }
 
 impl Step {
@@ -38,7 +42,7 @@ impl Step {
         match self {
             Step::ChangePassword => "change_password",
             Step::EnrollTotp { .. } => "enroll_totp",
-            Step::Totp => "totp",
+            Step::Totp { .. } => "totp",
         }
     }
 }
@@ -59,6 +63,9 @@ pub enum SecondFactor {
     Code(String),
     /// One of the recovery codes.
     RecoveryCode(String),
+    /// A passkey's answer to the challenge's WebAuthn options (the browser's
+    /// `PublicKeyCredential`, as JSON); at login only.
+    Passkey(serde_json::Value),
 }
 
 /// A completed login.
@@ -122,6 +129,8 @@ impl Core {
                 users::use_recovery_code(&self.db, &user.id, &totp::recovery_code_hash(code))
                     .await?
             }
+            // A passkey answers a login challenge only (its options come with the challenge).
+            SecondFactor::Passkey(_) => false,
         })
     }
 
@@ -150,9 +159,13 @@ impl Core {
     }
 
     pub(super) async fn issue(&self, user: &User) -> Result<Issued> {
+        let mut webauthn_state = None;
         let step = if user.must_change_password || self.password_expired(user) {
             Step::ChangePassword
-        } else if user.totp_secret.is_none() {
+        } else if user.totp_secret.is_none()
+            && !crate::db::passkeys::any(&self.db, &user.id).await?
+        {
+            // No app, and no passkeys in its place (`auth.passkeys_replace_totp`): enrol one.
             let secret = totp::new_secret();
             users::set_pending_totp(&self.db, &user.id, &self.seal_secret(&user.id, &secret)?)
                 .await?;
@@ -161,7 +174,12 @@ impl Core {
                 secret_base32: totp::secret_base32(&secret),
             }
         } else {
-            Step::Totp
+            let started = self.passkey_login_start(user).await?;
+            let passkey_options = started.map(|(options, state)| {
+                webauthn_state = Some(state);
+                options
+            });
+            Step::Totp { passkey_options }
         };
         let challenge = random_token();
         challenges::insert_challenge(
@@ -172,6 +190,11 @@ impl Core {
                 step: step.name().to_owned(),
                 failures: 0,
                 expires_at: to_millis(self.clock.now()) + CHALLENGE_SECS * 1000,
+                webauthn_options: match &step {
+                    Step::Totp { passkey_options } => passkey_options.clone(),
+                    _ => None,
+                },
+                webauthn_state,
             },
         )
         .await?;
@@ -288,7 +311,9 @@ impl Core {
                     secret_base32: totp::secret_base32(&secret),
                 })
             }
-            _ => Ok(Step::Totp),
+            _ => Ok(Step::Totp {
+                passkey_options: row.webauthn_options,
+            }),
         }
     }
 
@@ -376,6 +401,7 @@ impl Core {
         }
         let unix = now.timestamp();
         let mut recovery_codes = None;
+        let mut passkey = None;
         let accepted = match (row.step.as_str(), factor) {
             ("enroll_totp", SecondFactor::Code(code)) => {
                 let sealed = user
@@ -392,8 +418,11 @@ impl Core {
                     None => false,
                 }
             }
-            ("totp", SecondFactor::Code(_)) if user.totp_secret.is_none() => {
-                return Err(Error::InvalidChallenge)
+            // An account whose passkeys replaced its app takes no app code.
+            ("totp", SecondFactor::Code(_)) if user.totp_secret.is_none() => false,
+            ("totp", SecondFactor::Passkey(credential)) => {
+                passkey = self.passkey_login_accepted(&user, &row, credential).await?;
+                passkey.is_some()
             }
             ("totp", factor) => self.second_factor_accepted(&user, factor, unix).await?,
             _ => false,
@@ -408,7 +437,10 @@ impl Core {
                 Some(&user),
                 ip,
                 Outcome::Failed,
-                "wrong_code",
+                match factor {
+                    SecondFactor::Passkey(_) => "wrong_passkey",
+                    _ => "wrong_code",
+                },
             )
             .await?;
             return Err(Error::InvalidCode);
@@ -420,7 +452,12 @@ impl Core {
         let session = self.open_session(&user.id, kind, ip, user_agent).await?;
         users::touch_login(&self.db, &user.id, to_millis(now)).await?;
         let mut event = Event::new(AuditAction::Login, None).detail(serde_json::json!({
-            "second_factor": match factor { SecondFactor::Code(_) => "totp", SecondFactor::RecoveryCode(_) => "recovery_code" },
+            "second_factor": match factor {
+                SecondFactor::Code(_) => "totp",
+                SecondFactor::RecoveryCode(_) => "recovery_code",
+                SecondFactor::Passkey(_) => "passkey",
+            },
+            "passkey": passkey,
             "enrolled": recovery_codes.is_some(),
             "session": match kind { SessionKind::Bearer => "bearer", SessionKind::Cookie => "cookie" },
         }));

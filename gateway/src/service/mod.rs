@@ -19,6 +19,7 @@ pub mod mailer;
 pub mod mission_life;
 pub mod missions;
 pub mod notify;
+pub mod passkeys;
 pub mod password_policy;
 pub mod password_reset;
 pub mod passwords;

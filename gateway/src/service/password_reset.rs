@@ -39,10 +39,14 @@ impl Core {
             Vec::new()
         };
         let mut sent = 0usize;
-        for user in accounts
-            .iter()
-            .filter(|u| !u.disabled && u.totp_secret.is_some())
-        {
+        for user in &accounts {
+            // Only an account with a second factor (an app, or passkeys in its place): the
+            // link's page asks for it (a passkey-only person gives a recovery code).
+            let second_factor = user.totp_secret.is_some()
+                || crate::db::passkeys::any(&self.db, &user.id).await?;
+            if user.disabled || !second_factor {
+                continue;
+            }
             let token = self
                 .issue_mail_token(
                     &user.id,
@@ -164,7 +168,7 @@ impl Core {
         record(
             Outcome::Success,
             serde_json::json!({
-                "second_factor": match factor { SecondFactor::Code(_) => "totp", SecondFactor::RecoveryCode(_) => "recovery_code" },
+                "second_factor": match factor { SecondFactor::Code(_) => "totp", SecondFactor::RecoveryCode(_) => "recovery_code", SecondFactor::Passkey(_) => "passkey" },
                 "sessions_ended": ended,
             }),
         )

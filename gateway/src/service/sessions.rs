@@ -165,6 +165,7 @@ impl Core {
         let now = to_millis(self.clock.now());
         crate::db::auth::purge_challenges(&self.db, now).await?;
         crate::db::mail_tokens::purge(&self.db, now).await?;
+        crate::db::passkeys::purge_registrations(&self.db, now).await?;
         super::throttle::purge(&self.db, self.clock.now()).await?;
         Ok(store::purge(&self.db, now, self.idle_ms()).await?)
     }

@@ -19,6 +19,7 @@ mod invitations;
 mod mission_life;
 mod missions;
 mod notifications;
+mod passkeys;
 mod permissions;
 mod races;
 mod receipts;

@@ -17,5 +17,6 @@ mod harness_check;
 mod invitation;
 mod mission_life;
 mod missions;
+mod passkeys;
 mod sign_in;
 mod upload;

@@ -25,6 +25,12 @@ pub(crate) struct LoginStep {
     /// With `enroll_totp`: the secret in base32, to type in by hand.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub totp_secret: Option<String>,
+    /// With `totp`, when the account has passkeys: the WebAuthn request options
+    /// (`{"publicKey": {...}}`, binary fields in base64url) for `navigator.credentials.get`; the
+    /// answer goes to `POST /auth/webauthn` with the challenge.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub webauthn: Option<serde_json::Value>,
 }
 
 impl From<&Issued> for LoginStep {
@@ -34,13 +40,20 @@ impl From<&Issued> for LoginStep {
                 otpauth_uri,
                 secret_base32,
             } => (Some(otpauth_uri.clone()), Some(secret_base32.clone())),
-            Step::ChangePassword | Step::Totp => (None, None),
+            Step::ChangePassword | Step::Totp { .. } => (None, None),
+        };
+        let webauthn = match &issued.step {
+            Step::Totp {
+                passkey_options: Some(options),
+            } => serde_json::from_str(options).ok(),
+            _ => None,
         };
         Self {
             step: issued.step.name(),
             challenge: issued.challenge.clone(),
             otpauth_uri,
             totp_secret,
+            webauthn,
         }
     }
 }

@@ -226,8 +226,16 @@ mod tests {
             .unwrap()
         };
         assert_eq!(
-            step(Step::Totp),
+            step(Step::Totp {
+                passkey_options: None
+            }),
             serde_json::json!({"step": "totp", "challenge": "c"})
+        );
+        assert_eq!(
+            step(Step::Totp {
+                passkey_options: Some(r#"{"publicKey":{"challenge":"x"}}"#.into())
+            })["webauthn"],
+            serde_json::json!({"publicKey": {"challenge": "x"}})
         );
         let enroll = step(Step::EnrollTotp {
             otpauth_uri: "otpauth://totp/x?secret=AB".into(),

@@ -14,7 +14,8 @@ use crate::service::sessions::{Session, SessionKind};
 use crate::service::Error;
 use admin_ui::form::FormFields;
 use admin_ui::{
-    AccountCodesPage, AccountEnrolPage, AccountPage, AccountSession, EnrollKey, Lang, Layout as _,
+    AccountCodesPage, AccountEnrolPage, AccountPage, AccountPasskey, AccountSession, EnrollKey,
+    Lang, Layout as _,
 };
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
@@ -51,12 +52,17 @@ pub(super) fn second_factor(typed: &str) -> Option<SecondFactor> {
 }
 
 /// The account page as it stands, without notice or errors.
-async fn account_page(s: &AppState, session: &Session) -> Result<AccountPage, PageError> {
+pub(super) async fn account_page(
+    s: &AppState,
+    session: &Session,
+) -> Result<AccountPage, PageError> {
     let lang = lang();
     let (user, org) = s.core.me(&session.actor).await?;
     let sessions = s.core.my_sessions(session).await?;
     let codes_left = s.core.recovery_codes_left(&session.actor).await?;
     let missions = s.core.list_missions(&session.actor).await?;
+    let passkeys = s.core.my_passkeys(&session.actor).await?;
+    let totp_removable = s.core.totp_removable(&session.actor).await?;
     let now_ms = s.core.clock.now().timestamp_millis();
     let a = lang.account();
     Ok(AccountPage {
@@ -78,6 +84,16 @@ async fn account_page(s: &AppState, session: &Session) -> Result<AccountPage, Pa
             })
             .collect(),
         codes_left,
+        passkeys: passkeys
+            .iter()
+            .map(|k| AccountPasskey {
+                id: k.id.clone(),
+                name: k.name.clone(),
+                added: paris(lang, k.created_at.timestamp_millis()),
+                last_used: k.last_used_at.map(|t| paris(lang, t.timestamp_millis())),
+            })
+            .collect(),
+        totp_removable,
         missions: missions
             .iter()
             .filter(|m| !m.my_roles.is_empty())
@@ -98,6 +114,9 @@ async fn show(State(s): State<AppState>, WebSession(session): WebSession, uri: U
     account.notice = match query.value("fait") {
         "mot-de-passe" => Some(lang.password_changed(query.value("fermees").parse().unwrap_or(0))),
         "session" => Some(lang.account().session_ended.to_owned()),
+        "cle-ajoutee" => Some(lang.account().pk_added.to_owned()),
+        "cle-retiree" => Some(lang.account().pk_removed.to_owned()),
+        "application-retiree" => Some(lang.account().pk_totp_removed.to_owned()),
         _ => None,
     };
     Ok(page(StatusCode::OK, &account))

@@ -104,10 +104,11 @@ fn step_response(lang: Lang, step: Step) -> Response {
                 code_error: None,
             },
         ),
-        Step::Totp => page(
+        Step::Totp { passkey_options } => page(
             StatusCode::OK,
             &TotpPage {
                 lang,
+                passkey_options,
                 ..Default::default()
             },
         ),
@@ -140,21 +141,31 @@ pub(super) async fn current_step(State(s): State<AppState>, headers: HeaderMap) 
     }
 }
 
-/// The enrollment key of a pending challenge, to show again with a wrong code's error (`None`
-/// for another form, or once the step is over).
-async fn pending_key(s: &AppState, challenge: &str, enroll: bool) -> Option<EnrollKey> {
-    if !enroll {
-        return None;
-    }
+/// What a pending challenge shows again with a wrong code's error: the enrollment key, or the
+/// passkey options of the code step (nothing once the step is over).
+#[derive(Default)]
+struct Pending {
+    key: Option<EnrollKey>,
+    passkey_options: Option<String>,
+}
+
+async fn pending(s: &AppState, challenge: &str) -> Pending {
     match s.core.login_step(challenge).await {
         Ok(Step::EnrollTotp {
             otpauth_uri,
             secret_base32,
-        }) => Some(EnrollKey {
-            secret_base32,
-            otpauth_uri,
-        }),
-        _ => None,
+        }) => Pending {
+            key: Some(EnrollKey {
+                secret_base32,
+                otpauth_uri,
+            }),
+            passkey_options: None,
+        },
+        Ok(Step::Totp { passkey_options }) => Pending {
+            key: None,
+            passkey_options,
+        },
+        _ => Pending::default(),
     }
 }
 
@@ -275,6 +286,8 @@ enum CodeForm {
     Totp,
     /// A recovery code.
     Recovery,
+    /// A passkey.
+    Passkey,
 }
 
 /// The second-factor form again, with `message` tied to the field that was used (and, on the
@@ -284,34 +297,29 @@ fn code_form(
     which: CodeForm,
     status: StatusCode,
     message: String,
-    key: Option<EnrollKey>,
+    pending: Pending,
 ) -> Response {
+    let mut totp = TotpPage {
+        lang,
+        passkey_options: pending.passkey_options,
+        ..Default::default()
+    };
     match which {
-        CodeForm::Enroll => page(
-            status,
-            &EnrollPage {
-                lang,
-                key,
-                code_error: Some(message),
-            },
-        ),
-        CodeForm::Totp => page(
-            status,
-            &TotpPage {
-                lang,
-                code_error: Some(message),
-                recovery_error: None,
-            },
-        ),
-        CodeForm::Recovery => page(
-            status,
-            &TotpPage {
-                lang,
-                code_error: None,
-                recovery_error: Some(message),
-            },
-        ),
+        CodeForm::Enroll => {
+            return page(
+                status,
+                &EnrollPage {
+                    lang,
+                    key: pending.key,
+                    code_error: Some(message),
+                },
+            )
+        }
+        CodeForm::Totp => totp.code_error = Some(message),
+        CodeForm::Recovery => totp.recovery_error = Some(message),
+        CodeForm::Passkey => totp.passkey_error = Some(message),
     }
+    page(status, &totp)
 }
 
 /// `POST /connexion/code`: step 3, a TOTP code (enrollment or later login) or a recovery code.
@@ -335,12 +343,11 @@ pub(super) async fn second_factor(
     } else {
         CodeForm::Totp
     };
-    // A wrong enrollment code keeps the key on the page, as long as the step is pending.
-    let enroll = which == CodeForm::Enroll;
     let factor = if which == CodeForm::Recovery {
         let code = f.value("recovery_code").trim();
         if code.is_empty() {
-            return code_form(lang, which, INVALID, t.err_recovery_empty.to_owned(), None);
+            let p = pending(&s, challenge).await;
+            return code_form(lang, which, INVALID, t.err_recovery_empty.to_owned(), p);
         }
         SecondFactor::RecoveryCode(code.to_owned())
     } else {
@@ -351,42 +358,87 @@ pub(super) async fn second_factor(
             .filter(|c| !c.is_whitespace())
             .collect();
         if code.is_empty() {
-            let key = pending_key(&s, challenge, enroll).await;
-            return code_form(lang, which, INVALID, t.err_code_empty.to_owned(), key);
+            let p = pending(&s, challenge).await;
+            return code_form(lang, which, INVALID, t.err_code_empty.to_owned(), p);
         }
         SecondFactor::Code(code)
+    };
+    answer(&s, lang, challenge, which, &factor, &ip, &headers).await
+}
+
+/// `POST /connexion/cle`: step 3 with a passkey (its answer in `credential`, written by
+/// `cles-acces.js`).
+pub(super) async fn passkey(
+    State(s): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    WebForm(f): WebForm,
+) -> Response {
+    let lang = lang();
+    let Some(challenge) = cookie(&headers, LOGIN_COOKIE).filter(|c| !c.is_empty()) else {
+        return step_expired(&s, lang);
+    };
+    // Anything unreadable is refused by the service like a wrong answer.
+    let credential = serde_json::from_str(f.value("credential")).unwrap_or(serde_json::Value::Null);
+    let factor = SecondFactor::Passkey(credential);
+    answer(
+        &s,
+        lang,
+        challenge,
+        CodeForm::Passkey,
+        &factor,
+        &ip,
+        &headers,
+    )
+    .await
+}
+
+/// The second factor checked: signed in, or the form again with the reason.
+async fn answer(
+    s: &AppState,
+    lang: Lang,
+    challenge: &str,
+    which: CodeForm,
+    factor: &SecondFactor,
+    ip: &str,
+    headers: &HeaderMap,
+) -> Response {
+    let t = lang.t();
+    let wrong = match which {
+        CodeForm::Passkey => lang.account().err_pk_refused,
+        _ => t.err_code,
     };
     match s
         .core
         .login_second_factor(
             challenge,
-            &factor,
-            &ip,
+            factor,
+            ip,
             SessionKind::Cookie,
-            crate::http::extract::user_agent(&headers),
+            crate::http::extract::user_agent(headers),
         )
         .await
     {
         Ok(done) => signed_in(lang, done),
         Err(Error::InvalidCode) => {
             // After too many wrong codes the challenge is used up: no key any more.
-            let key = pending_key(&s, challenge, enroll).await;
-            code_form(lang, which, INVALID, t.err_code.to_owned(), key)
+            let p = pending(s, challenge).await;
+            code_form(lang, which, INVALID, wrong.to_owned(), p)
         }
         Err(Error::TooManyAttempts { retry_after_secs }) => {
-            let key = pending_key(&s, challenge, enroll).await;
+            let p = pending(s, challenge).await;
             retry_after(
                 code_form(
                     lang,
                     which,
                     StatusCode::TOO_MANY_REQUESTS,
                     lang.too_many_attempts(retry_after_secs),
-                    key,
+                    p,
                 ),
                 retry_after_secs,
             )
         }
-        Err(Error::InvalidChallenge) => step_expired(&s, lang),
+        Err(Error::InvalidChallenge) => step_expired(s, lang),
         Err(e) => PageError::from(e).into_response(),
     }
 }

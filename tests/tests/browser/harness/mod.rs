@@ -13,7 +13,7 @@ mod checks;
 mod chrome;
 mod spki;
 
-use cdp::{Cdp, Viewport};
+use cdp::{AddVirtualAuthenticator, Cdp, Viewport};
 use fantoccini::wd::TimeoutConfiguration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use gateway::clock::ManualClock;
@@ -112,6 +112,15 @@ impl Browser {
     async fn set_viewport(&self, viewport: Viewport) {
         self.cdp("Emulation.setDeviceMetricsOverride", viewport.metrics())
             .await;
+    }
+
+    /// Plugs a virtual passkey authenticator into the browser (WebDriver's WebAuthn extension):
+    /// `navigator.credentials` then creates and uses passkeys without anyone touching anything.
+    pub(crate) async fn add_virtual_authenticator(&self) {
+        self.client
+            .issue_cmd(AddVirtualAuthenticator)
+            .await
+            .unwrap_or_else(|e| panic!("adding a virtual authenticator: {e}"));
     }
 
     /// Opens `path` on the gateway, as typing it in the address bar.
