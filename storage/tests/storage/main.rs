@@ -7,6 +7,9 @@ mod keys;
 mod pipeline;
 mod residency_and_crash;
 mod roundtrip;
+mod s3;
+#[path = "../support/seaweed.rs"]
+mod seaweed;
 mod tamper;
 
 use std::path::PathBuf;
