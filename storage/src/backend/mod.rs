@@ -19,6 +19,9 @@ pub trait Backend: Send + Sync + fmt::Debug {
     /// ISO 3166-1 alpha-2 code of the country where the data is physically stored.
     fn country(&self) -> &str;
 
+    /// The kind of backend: `"local"` or `"s3"` (stated in destruction certificates).
+    fn kind(&self) -> &'static str;
+
     /// A short human description of the location, for logs and messages.
     fn describe(&self) -> String;
 

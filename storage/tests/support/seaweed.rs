@@ -30,6 +30,7 @@ pub const REGION: &str = "us-east-1";
 pub struct Seaweed {
     /// `http://127.0.0.1:<port>`.
     pub endpoint: String,
+    filer_port: u16,
     child: std::sync::Mutex<Child>,
     _dir: tempfile::TempDir,
 }
@@ -145,6 +146,7 @@ fn start() -> Option<Seaweed> {
     let endpoint = format!("http://127.0.0.1:{}", p[3]);
     let sw = Seaweed {
         endpoint,
+        filer_port: p[2],
         child: std::sync::Mutex::new(child),
         _dir: dir,
     };
@@ -153,15 +155,19 @@ fn start() -> Option<Seaweed> {
 }
 
 impl Seaweed {
-    /// Waits until the S3 port answers HTTP (the buckets may take a moment more: connect with
-    /// retries).
+    /// Waits until the S3 port answers and both buckets exist (seen through the filer, where a
+    /// bucket is the directory `/buckets/<name>`).
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let port = self.endpoint.rsplit(':').next().unwrap_or("0").to_owned();
+        let filer = self.filer_port.to_string();
         loop {
-            let ready = [BUCKET, VERSIONED_BUCKET]
-                .iter()
-                .all(|b| probe(&port, b).is_some_and(|s| s.starts_with("HTTP/1.1 403")));
+            let ready = probe(&port, &format!("/{BUCKET}?versioning"))
+                .is_some_and(|s| s.starts_with("HTTP/1.1 403"))
+                && [BUCKET, VERSIONED_BUCKET].iter().all(|b| {
+                    probe(&filer, &format!("/buckets/{b}/"))
+                        .is_some_and(|s| s.starts_with("HTTP/1.1 200"))
+                });
             if ready {
                 return;
             }
@@ -179,14 +185,14 @@ impl Seaweed {
     }
 }
 
-/// A raw unsigned `GET /<bucket>` (ready check); the answer's text.
-fn probe(port: &str, bucket: &str) -> Option<String> {
+/// A raw unsigned `GET <path>` (ready check); the answer's text.
+fn probe(port: &str, path: &str) -> Option<String> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     write!(
         s,
-        "GET /{bucket}?versioning HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: application/json\r\nConnection: close\r\n\r\n"
     )
     .ok()?;
     let mut out = String::new();

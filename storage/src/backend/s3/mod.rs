@@ -345,6 +345,10 @@ impl Backend for S3Backend {
         &self.country
     }
 
+    fn kind(&self) -> &'static str {
+        "s3"
+    }
+
     fn describe(&self) -> String {
         format!(
             "S3 bucket {} at {} ({})",
