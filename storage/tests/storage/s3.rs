@@ -281,3 +281,27 @@ async fn endpoints_not_attested_or_not_https_are_refused() {
     let err = S3Backend::connect(c).await.unwrap_err();
     assert!(err.to_string().contains("403"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_and_reads() {
+    let Some((_dir, _backend, store)) = s3_store().await else {
+        return;
+    };
+    let mut tasks = Vec::new();
+    for i in 0..6u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let plain = data(3 * MIB + i as usize * 1000, 100 + i);
+            let id = format!("c{i}");
+            store
+                .write("m2", &id, chunks(&plain, 64 * 1024))
+                .await
+                .unwrap();
+            assert_eq!(read_blob(&store, "m2", &id).await.unwrap(), plain);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.list("m2").await.unwrap().len(), 6);
+}
