@@ -146,3 +146,52 @@ pub(crate) async fn open(config: &Config) -> Result<Arc<dyn storage::Backend>, C
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn load(toml: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        std::fs::write(&path, toml).unwrap();
+        Config::load_from(Some(&path), &[])
+    }
+
+    const S3: &str = "[storage]\nbackend = \"s3\"\n[storage.s3]\nendpoint = \"https://s3.fr-par.scw.cloud\"\n\
+        bucket = \"b\"\nregion = \"fr-par\"\naccess_key_id = \"k\"\nsecret_access_key_file = \"/etc/s\"\n";
+
+    #[test]
+    fn s3_settings_are_typed_and_checked() {
+        let c = load(&format!(
+            "{S3}allowed_endpoints = [\"https://s3.fr-par.scw.cloud\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(c.storage.backend, BackendKind::S3);
+        let s3 = c.storage.s3.unwrap();
+        assert!(!s3.path_style);
+        assert_eq!(s3.abandoned_upload_hours, 24);
+
+        let e = load(S3).unwrap_err();
+        assert!(e.0.contains("allowed_endpoints"), "{e}");
+        let e = load(&format!("{S3}allowed_endpoints = []\n")).unwrap_err();
+        assert!(
+            e.0.contains("storage.s3.allowed_endpoints is required"),
+            "{e}"
+        );
+        let e = load(&format!(
+            "{S3}allowed_endpoints = [\"x\"]\nsecret = \"inline\"\n"
+        ))
+        .unwrap_err();
+        assert!(e.0.contains("secret"), "{e}");
+        let e = load("[storage]\nbackend = \"s3\"\n").unwrap_err();
+        assert!(e.0.contains("[storage.s3]"), "{e}");
+        let e = load("[storage]\nbackend = \"ftp\"\n").unwrap_err();
+        assert!(e.0.contains("ftp"), "{e}");
+        let local_with_s3 = S3.replace("backend = \"s3\"\n", "");
+        let e = load(&format!("{local_with_s3}allowed_endpoints = [\"x\"]\n")).unwrap_err();
+        assert!(e.0.contains("storage.backend is \"local\""), "{e}");
+    }
+}
