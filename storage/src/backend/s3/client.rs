@@ -122,7 +122,7 @@ impl Client {
     }
 
     /// URL, `host[:port]` and encoded path of an object key (`""`: the bucket itself).
-    fn target(&self, key: &str) -> Result<(Url, String, String)> {
+    pub(crate) fn target(&self, key: &str) -> Result<(Url, String, String)> {
         let mut url = self.endpoint.clone();
         let base = self.endpoint.path().trim_end_matches('/');
         let path = if self.path_style && key.is_empty() {

@@ -485,3 +485,62 @@ impl BlobSource for S3Source {
         Ok(BytesMut::from(a.body))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn config(endpoint: &str, allowed: &[&str]) -> S3Config {
+        S3Config {
+            endpoint: endpoint.into(),
+            bucket: "b".into(),
+            region: "fr-par".into(),
+            access_key_id: "k".into(),
+            secret_access_key: "s".into(),
+            path_style: false,
+            prefix: String::new(),
+            country: "FR".into(),
+            allowed_endpoints: allowed.iter().map(|s| (*s).to_owned()).collect(),
+            ca_pem: None,
+            sweep_older_than: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn endpoints_are_checked_and_https_clients_build() {
+        let c = config(
+            "https://S3.fr-par.scw.cloud/",
+            &["https://s3.fr-par.scw.cloud"],
+        );
+        let url = check_endpoint(&c).unwrap();
+        // The rustls configuration (ring provider) is accepted by reqwest.
+        let client = Client::new(&c, url).unwrap();
+        let (url, host, path) = client.target("m/b").unwrap();
+        assert_eq!(host, "b.s3.fr-par.scw.cloud");
+        assert_eq!(path, "/m/b");
+        assert_eq!(url.scheme(), "https");
+
+        assert!(
+            check_endpoint(&config("http://127.0.0.1:8333", &["http://127.0.0.1:8333"])).is_ok()
+        );
+        assert!(check_endpoint(&config("http://[::1]:8333", &["http://[::1]:8333"])).is_ok());
+        let e =
+            check_endpoint(&config("http://s3.example.fr", &["http://s3.example.fr"])).unwrap_err();
+        assert!(e.to_string().contains("https"), "{e}");
+        let e = check_endpoint(&config(
+            "https://s3.us-east-1.amazonaws.com",
+            &["https://s3.fr-par.scw.cloud"],
+        ))
+        .unwrap_err();
+        assert!(matches!(e, StorageError::Residency(_)), "{e}");
+        let mut bad_ca = config(
+            "https://s3.fr-par.scw.cloud",
+            &["https://s3.fr-par.scw.cloud"],
+        );
+        bad_ca.ca_pem = Some(b"not a certificate".to_vec());
+        let url = check_endpoint(&bad_ca).unwrap();
+        assert!(Client::new(&bad_ca, url).is_err());
+    }
+}

@@ -89,7 +89,7 @@ impl S3Upload {
         while self.inflight.len() >= PARTS_IN_FLIGHT {
             self.join_oldest().await?;
         }
-        let body = self.buf.split().freeze();
+        let body = std::mem::take(&mut self.buf).freeze();
         let number = self.next_part;
         self.next_part += 1;
         let client = Arc::clone(&self.client);
@@ -199,7 +199,7 @@ impl BlobUpload for S3Upload {
     async fn commit(mut self: Box<Self>) -> Result<()> {
         let result = match self.upload_id.clone() {
             None => {
-                let body = self.buf.split().freeze();
+                let body = std::mem::take(&mut self.buf).freeze();
                 let a = self
                     .client
                     .send(
