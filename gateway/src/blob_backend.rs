@@ -137,6 +137,7 @@ pub(crate) async fn open(config: &Config) -> Result<Arc<dyn storage::Backend>, C
             storage::Backend::sweep(&backend).await.map_err(|e| {
                 ConfigError(format!("storage.s3: sweeping interrupted uploads: {e}"))
             })?;
+            tracing::info!(location = %storage::Backend::describe(&backend), "encrypted blobs on S3");
             Ok(Arc::new(backend))
         }
         _ => {
