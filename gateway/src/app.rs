@@ -65,9 +65,8 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
     let audit_key = keys.service_key(AUDIT_KEY).map_err(key_error)?;
     let signing_seed = keys.service_key(SIGNING_KEY).map_err(key_error)?;
     let mailer = crate::service::mailer::Mailer::from_config(&config)?;
-    let backend = storage::LocalBackend::open(config.blob_dir(), &config.storage.country)
-        .map_err(|e| ConfigError(format!("storage: {e}")))?;
-    let blobs = storage::BlobStore::new(Arc::new(backend), keys)
+    let backend = crate::blob_backend::open(&config).await?;
+    let blobs = storage::BlobStore::new(backend, keys)
         .map_err(|e| ConfigError(format!("storage.country: {e}")))?;
     let db = Db::connect(&config.database_url())
         .await

@@ -370,8 +370,13 @@ pub struct MasterKeyConfig {
 pub struct StorageConfig {
     /// Directory of the encrypted blobs; defaults to `<data_dir>/blobs`.
     pub dir: Option<PathBuf>,
-    /// ISO 3166 country where that directory physically lies; must be in the EEA.
+    /// ISO 3166 country where the blobs physically lie (the directory, or the bucket's data
+    /// centre); must be in the EEA.
     pub country: String,
+    /// `local` (the directory `dir`, the default) or `s3` (the bucket of `[storage.s3]`).
+    pub backend: crate::blob_backend::BackendKind,
+    /// The S3-compatible bucket, required when `backend = "s3"`.
+    pub s3: Option<crate::blob_backend::S3Settings>,
 }
 
 /// Separation of duties in role grants (the conventions: an EPCI sees aggregates only).
@@ -482,6 +487,8 @@ impl Default for StorageConfig {
         Self {
             dir: None,
             country: "FR".to_owned(),
+            backend: crate::blob_backend::BackendKind::Local,
+            s3: None,
         }
     }
 }
@@ -677,6 +684,7 @@ impl Config {
             ));
         }
         self.antivirus.check()?;
+        crate::blob_backend::check(self)?;
         if let Some(url) = &self.database_url {
             let scheme = url.split(':').next().unwrap_or_default();
             if !matches!(scheme, "sqlite" | "postgres" | "postgresql") {

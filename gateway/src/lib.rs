@@ -6,6 +6,7 @@
 pub(crate) mod antivirus;
 pub mod app;
 pub mod backup;
+pub mod blob_backend;
 pub mod checks;
 pub mod cli;
 pub mod clock;

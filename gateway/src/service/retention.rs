@@ -354,6 +354,11 @@ impl Core {
             },
             "files": files,
             "method": METHOD,
+            // Additive: where the encrypted files were kept (a delete there leaves no copy).
+            "storage": {
+                "backend": self.blobs.backend().kind(),
+                "country": self.blobs.backend().country(),
+            },
             "key_destroyed_at": rfc3339(from_millis(key_destroyed)),
             "unreadable_in_live_gateway_from": rfc3339(from_millis(key_destroyed)),
             "unreadable_from_key_exports_from": rfc3339(from_millis(key_destroyed) + chrono::Duration::days(export_days)),

@@ -90,6 +90,10 @@ impl Backend for LocalBackend {
         &self.country
     }
 
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+
     fn describe(&self) -> String {
         format!("local directory {} ({})", self.root.display(), self.country)
     }

@@ -9,20 +9,25 @@ use bytes::{Bytes, BytesMut};
 use crate::error::{Result, StorageError};
 
 pub mod local;
+pub mod s3;
 
 /// A storage location for blobs, addressed by (mission id, blob id). Implementations: the local
-/// filesystem ([`local::LocalBackend`]) now; an S3-compatible object store later (put = multipart
-/// upload completed on commit, read = ranged GET).
+/// filesystem ([`local::LocalBackend`]) and an S3-compatible object store ([`s3::S3Backend`]:
+/// put = multipart upload completed on commit, read = ranged GET).
 #[async_trait]
 pub trait Backend: Send + Sync + fmt::Debug {
     /// ISO 3166-1 alpha-2 code of the country where the data is physically stored.
     fn country(&self) -> &str;
 
+    /// The kind of backend: `"local"` or `"s3"` (stated in destruction certificates).
+    fn kind(&self) -> &'static str;
+
     /// A short human description of the location, for logs and messages.
     fn describe(&self) -> String;
 
-    /// Starts writing a blob. Nothing is visible under its name until [`BlobUpload::commit`];
-    /// a committed blob replaces any previous one of the same name atomically.
+    /// Starts writing a blob. Nothing is visible under its name until [`BlobUpload::commit`].
+    /// The local backend replaces a previous blob of the same name atomically; the S3 backend
+    /// never overwrites one ([`crate::StorageError::AlreadyExists`]). Blob ids are never reused.
     async fn begin_put(&self, mission: &str, blob: &str) -> Result<Box<dyn BlobUpload>>;
 
     /// Opens a blob for random-access reads ([`crate::StorageError::NotFound`] if absent).

@@ -77,6 +77,7 @@ async fn destroyed_key_makes_every_file_unreadable() {
 
 #[tokio::test]
 async fn master_rotation_keeps_blobs_readable() {
+    crate::local_files_only!();
     let env = Env::new();
     let plain = data(200_000, 9);
     env.store

@@ -7,14 +7,17 @@ mod keys;
 mod pipeline;
 mod residency_and_crash;
 mod roundtrip;
+mod s3;
+#[path = "../support/seaweed.rs"]
+mod seaweed;
 mod tamper;
 
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use futures::{Stream, StreamExt};
-use storage::{BlobReader, BlobStore, KeyStore, LocalBackend, MasterKey, StorageError};
+use storage::{Backend, BlobReader, BlobStore, KeyStore, LocalBackend, MasterKey, StorageError};
 
 /// A store in a fresh temporary directory, with missions "m1" and "m2" keyed.
 pub(crate) struct Env {
@@ -44,10 +47,57 @@ impl Env {
     }
 }
 
+/// True when `PASSERELLE_TEST_BLOBS=s3`: the stores of the whole suite keep their blobs on the
+/// test S3 server (CI runs the suite once each way).
+pub(crate) fn on_s3() -> bool {
+    std::env::var("PASSERELLE_TEST_BLOBS").is_ok_and(|v| v == "s3")
+}
+
+/// Ends a test that reads or alters the local blob files (tampering, temporary files) when the
+/// suite runs on S3; the S3 equivalents are in `s3.rs`.
+#[macro_export]
+macro_rules! local_files_only {
+    () => {
+        if $crate::on_s3() {
+            eprintln!("this test inspects local blob files: it runs in the local pass only");
+            return;
+        }
+    };
+}
+
 pub(crate) fn open_store(dir: &tempfile::TempDir, master: MasterKey) -> BlobStore {
-    let backend = LocalBackend::open(dir.path().join("blobs"), "FR").unwrap();
+    let backend: Arc<dyn Backend> = if on_s3() {
+        s3_backend(dir)
+    } else {
+        Arc::new(LocalBackend::open(dir.path().join("blobs"), "FR").unwrap())
+    };
     let keys = KeyStore::open(dir.path().join("keys"), master).unwrap();
-    BlobStore::new(Arc::new(backend), keys).unwrap()
+    BlobStore::new(backend, keys).unwrap()
+}
+
+/// An S3 backend for the store of `dir` (one prefix per directory, kept across reopenings).
+/// Connected from a runtime that lives as long as the test binary, so that its pooled
+/// connections outlive the test's own runtime.
+fn s3_backend(dir: &tempfile::TempDir) -> Arc<dyn Backend> {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    let sw = seaweed::shared().expect("PASSERELLE_TEST_BLOBS=s3 needs SeaweedFS (`weed`)");
+    let mut config = s3::config(sw, seaweed::BUCKET);
+    let prefix_file = dir.path().join("s3-prefix");
+    match std::fs::read_to_string(&prefix_file) {
+        Ok(p) => config.prefix = p,
+        Err(_) => std::fs::write(&prefix_file, &config.prefix).unwrap(),
+    }
+    let rt = RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    });
+    let backend =
+        std::thread::scope(|s| s.spawn(|| rt.block_on(s3::connect(config))).join().unwrap())
+            .unwrap();
+    Arc::new(backend)
 }
 
 /// Deterministic pseudo-random bytes.

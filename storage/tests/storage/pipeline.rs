@@ -41,6 +41,7 @@ fn big_input(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_blob_larger_than_the_flush_interval_round_trips() {
+    crate::local_files_only!();
     let env = Env::new();
     let (plain, input) = big_input(70);
     let receipt = env.store.write("m1", "big", input).await.unwrap();
@@ -55,6 +56,7 @@ async fn a_blob_larger_than_the_flush_interval_round_trips() {
 
 #[tokio::test]
 async fn an_input_failing_after_the_first_flush_stores_nothing() {
+    crate::local_files_only!();
     let env = Env::new();
     let (_, input) = big_input(40);
     let failing = input.chain(futures::stream::iter([Err(std::io::Error::other(
@@ -68,6 +70,7 @@ async fn an_input_failing_after_the_first_flush_stores_nothing() {
 
 #[tokio::test]
 async fn a_write_cancelled_after_the_first_flush_leaves_nothing() {
+    crate::local_files_only!();
     let env = Env::new();
     let (_, input) = big_input(40);
     let stalled = input.chain(futures::stream::pending());

@@ -44,6 +44,7 @@ fn files_in(dir: &std::path::Path) -> Vec<String> {
 
 #[tokio::test]
 async fn failing_input_stores_nothing() {
+    crate::local_files_only!();
     let env = Env::new();
     env.store
         .write("m1", "keep", chunks(b"previous version", 3))
@@ -83,6 +84,7 @@ async fn failing_input_stores_nothing() {
 
 #[tokio::test]
 async fn cancelled_write_leaves_nothing() {
+    crate::local_files_only!();
     let env = Env::new();
     let slow = futures::stream::iter((0..10).map(|i| Ok(Bytes::from(data(500_000, i)))))
         .chain(futures::stream::pending());

@@ -53,6 +53,7 @@ async fn round_trips_around_segment_boundaries() {
 
 #[tokio::test]
 async fn overwrite_replaces_and_blob_list() {
+    crate::local_files_only!();
     let env = Env::new();
     env.store
         .write("m1", "a", chunks(b"first", 2))

@@ -41,6 +41,7 @@ fn setup(
 
 #[test]
 fn flipped_bits_are_detected_by_full_and_range_reads() {
+    crate::local_files_only!();
     let rt = rt();
     let env = Env::new();
     let (plain, stored, hlen) = setup(&env, &rt, "a", 1);
@@ -78,6 +79,7 @@ fn flipped_bits_are_detected_by_full_and_range_reads() {
 
 #[test]
 fn truncation_and_extension_are_detected() {
+    crate::local_files_only!();
     let rt = rt();
     let env = Env::new();
     let (_, stored, hlen) = setup(&env, &rt, "a", 2);
@@ -129,6 +131,7 @@ fn truncation_and_extension_are_detected() {
 
 #[test]
 fn reordered_or_foreign_segments_are_detected() {
+    crate::local_files_only!();
     let rt = rt();
     let env = Env::new();
     let (_, a, hlen) = setup(&env, &rt, "a", 3);
@@ -190,6 +193,7 @@ fn reordered_or_foreign_segments_are_detected() {
 
 #[test]
 fn moved_blobs_are_detected() {
+    crate::local_files_only!();
     let rt = rt();
     let env = Env::new();
     let (plain, stored, _) = setup(&env, &rt, "a", 5);
@@ -222,6 +226,7 @@ fn moved_blobs_are_detected() {
 
 #[tokio::test]
 async fn a_bad_segment_mid_stream_ends_the_stream_with_an_error() {
+    crate::local_files_only!();
     use futures::StreamExt;
     let env = Env::new();
     let plain = data(3 << 20, 7);

@@ -28,7 +28,16 @@ pub(crate) struct Setup {
 pub(crate) const MARKER: &str = "MARQUEUR-EN-CLAIR-7f3a9c";
 
 pub(crate) async fn setup(b: Backend, retained_days: Option<i64>) -> Setup {
-    let app = TestApp::spawn(b).await;
+    setup_with(b, retained_days, |_| {}).await
+}
+
+/// [`setup`] on a gateway whose configuration `tweak` adjusts.
+pub(crate) async fn setup_with(
+    b: Backend,
+    retained_days: Option<i64>,
+    tweak: impl FnOnce(&mut gateway::Config),
+) -> Setup {
+    let app = TestApp::spawn_with(b, tweak).await;
     let admin = app.admin("operateur").await;
     let bailleur = app.organisation(&admin, "Habitat Hénin", "bailleur").await;
     let cabinet = app
@@ -563,6 +572,15 @@ async fn closing_destroys_now_and_certifies(b: Backend) {
         .unwrap();
     gateway::service::certificate::verify(&cert, None).unwrap();
     assert!(cert["payload"]["mission"]["closed_at"].is_string());
+    // The certificate states where the files were kept.
+    let kind = match app.config.storage.backend {
+        gateway::blob_backend::BackendKind::S3 => "s3",
+        gateway::blob_backend::BackendKind::Local => "local",
+    };
+    assert_eq!(
+        cert["payload"]["storage"],
+        json!({"backend": kind, "country": "FR"})
+    );
     // The printable French rendering, for the same people.
     let r = app
         .get_as(

@@ -24,6 +24,7 @@ mod permissions;
 mod races;
 mod receipts;
 mod register;
+mod s3_blobs;
 mod separation;
 mod starvation;
 mod throttle;

@@ -1,0 +1,232 @@
+//! A small S3 client: SigV4-signed requests over reqwest (rustls with the ring provider, the one
+//! TLS stack of the project), path-style or virtual-hosted addressing.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode, Url};
+use zeroize::Zeroizing;
+
+use super::sign::{self, ToSign};
+use super::S3Config;
+use crate::error::{Result, StorageError};
+
+/// A response read whole (S3 answers here are small: XML documents or one read block).
+pub(crate) struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Answer {
+    /// The S3 error code of an error answer (`NoSuchKey`, `PreconditionFailed`…), if any.
+    pub(crate) fn code(&self) -> Option<String> {
+        super::xml::first_text(&self.body, "Code")
+    }
+
+    /// A short sentence for logs: status, S3 code and message (never the request's secrets).
+    pub(crate) fn describe(&self) -> String {
+        let code = self.code().unwrap_or_default();
+        let msg = super::xml::first_text(&self.body, "Message").unwrap_or_default();
+        format!("HTTP {} {code} {msg}", self.status.as_u16())
+            .trim()
+            .to_owned()
+    }
+}
+
+/// Request counters, for tests and logs.
+#[derive(Debug, Default)]
+pub struct S3Stats {
+    /// Ranged or whole GETs of objects sent.
+    pub gets: AtomicU64,
+    /// Body bytes received by those GETs.
+    pub bytes_fetched: AtomicU64,
+}
+
+pub(crate) struct Client {
+    http: reqwest::Client,
+    endpoint: Url,
+    bucket: String,
+    region: String,
+    key_id: String,
+    secret: Zeroizing<String>,
+    path_style: bool,
+    pub stats: Arc<S3Stats>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("bucket", &self.bucket)
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn config_err(msg: String) -> StorageError {
+    StorageError::Backend(msg)
+}
+
+fn tls_config(ca_pem: Option<&[u8]>) -> Result<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    match ca_pem {
+        Some(pem) => {
+            let mut reader = pem;
+            for cert in rustls_pemfile::certs(&mut reader) {
+                let cert = cert.map_err(|e| config_err(format!("storage.s3.ca_file: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| config_err(format!("storage.s3.ca_file: {e}")))?;
+            }
+            if roots.is_empty() {
+                return Err(config_err(
+                    "storage.s3.ca_file holds no PEM certificate".into(),
+                ));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| config_err(format!("TLS set-up for the object store: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(config)
+}
+
+impl Client {
+    pub(crate) fn new(config: &S3Config, endpoint: Url) -> Result<Client> {
+        let tls = tls_config(config.ca_pem.as_deref())?;
+        let http = reqwest::Client::builder()
+            .use_preconfigured_tls(tls)
+            .connect_timeout(Duration::from_secs(10))
+            .read_timeout(Duration::from_secs(120))
+            .pool_idle_timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| config_err(format!("HTTP client for the object store: {e}")))?;
+        Ok(Client {
+            http,
+            endpoint,
+            bucket: config.bucket.clone(),
+            region: config.region.clone(),
+            key_id: config.access_key_id.clone(),
+            secret: Zeroizing::new(config.secret_access_key.clone()),
+            path_style: config.path_style,
+            stats: Arc::new(S3Stats::default()),
+        })
+    }
+
+    /// URL, `host[:port]` and encoded path of an object key (`""`: the bucket itself).
+    pub(crate) fn target(&self, key: &str) -> Result<(Url, String, String)> {
+        let mut url = self.endpoint.clone();
+        let base = self.endpoint.path().trim_end_matches('/');
+        let path = if self.path_style && key.is_empty() {
+            format!("{base}/{}", self.bucket)
+        } else if self.path_style {
+            format!("{base}/{}/{key}", self.bucket)
+        } else {
+            let host = format!("{}.{}", self.bucket, self.endpoint.host_str().unwrap_or(""));
+            url.set_host(Some(&host))
+                .map_err(|e| config_err(format!("storage.s3.bucket as a host name: {e}")))?;
+            format!("{base}/{key}")
+        };
+        let path = sign::encode_path(&path);
+        let host = match url.port() {
+            Some(p) => format!("{}:{p}", url.host_str().unwrap_or("")),
+            None => url.host_str().unwrap_or("").to_owned(),
+        };
+        Ok((url, host, path))
+    }
+
+    /// Sends a signed request and reads the whole answer.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        body: Bytes,
+    ) -> Result<Answer> {
+        let (mut url, host, path) = self.target(key)?;
+        let query_str = sign::canonical_query(query);
+        url.set_path(&path);
+        url.set_query((!query_str.is_empty()).then_some(query_str.as_str()));
+        let hash = {
+            let body = body.clone();
+            tokio::task::spawn_blocking(move || sign::payload_hash(&body))
+                .await
+                .map_err(|e| StorageError::io("hashing a request", std::io::Error::other(e)))?
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let amz_date = sign::amz_date(now);
+        let auth = sign::authorization(
+            &ToSign {
+                method: method.as_str(),
+                path: &path,
+                query: &query_str,
+                host: &host,
+                payload_hash: &hash,
+                amz_date: &amz_date,
+            },
+            &self.region,
+            &self.key_id,
+            &self.secret,
+        );
+        let mut map = HeaderMap::new();
+        let hv = |v: &str| {
+            HeaderValue::from_str(v)
+                .map_err(|e| StorageError::io("building a request", std::io::Error::other(e)))
+        };
+        map.insert("x-amz-date", hv(&amz_date)?);
+        map.insert("x-amz-content-sha256", hv(&hash)?);
+        map.insert(reqwest::header::AUTHORIZATION, hv(&auth)?);
+        for (name, value) in headers {
+            map.insert(HeaderName::from_static(name), hv(value)?);
+        }
+        let is_get = method == Method::GET && !key.is_empty();
+        let what = format!("{method} {}", url.path());
+        let io = |e: reqwest::Error| {
+            StorageError::io(
+                format!("calling the object store ({what})"),
+                std::io::Error::other(e),
+            )
+        };
+        let resp = self
+            .http
+            .request(method, url.clone())
+            .headers(map)
+            .body(body)
+            .send()
+            .await
+            .map_err(io)?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(io)?;
+        if is_get && status.is_success() {
+            self.stats.gets.fetch_add(1, Ordering::Relaxed);
+            self.stats
+                .bytes_fetched
+                .fetch_add(body.len() as u64, Ordering::Relaxed);
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+/// An error for an unexpected answer to `what`.
+pub(crate) fn unexpected(what: &str, answer: &Answer) -> StorageError {
+    StorageError::io(
+        format!("{what} on the object store"),
+        std::io::Error::other(answer.describe()),
+    )
+}
