@@ -24,6 +24,7 @@ mod races;
 mod receipts;
 mod register;
 mod separation;
+mod shared_state;
 mod starvation;
 mod throttle;
 mod uploads;
