@@ -66,7 +66,7 @@ impl DbRecords {
     }
 
     async fn destroy_row(&self, name: &str) -> Result<(), DbError> {
-        let mut noise = [0u8; 116];
+        let mut noise = [0u8; 102];
         rand::rngs::OsRng.fill_bytes(&mut noise);
         let mut tx = self.db.pool.begin().await?;
         sqlx::query(
