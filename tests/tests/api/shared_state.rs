@@ -179,9 +179,8 @@ async fn an_older_key_directory_moves_into_the_database() {
     drop(legacy);
     let mut config = gateway::Config::load_from(None, &[]).unwrap();
     config.data_dir = data.path().to_path_buf();
-    let clock: gateway::clock::SharedClock = std::sync::Arc::new(gateway::clock::ManualClock::new(
-        start_time(),
-    ));
+    let clock: gateway::clock::SharedClock =
+        std::sync::Arc::new(gateway::clock::ManualClock::new(start_time()));
     let core = gateway::app::open(config.clone(), clock.clone())
         .await
         .unwrap();
