@@ -41,36 +41,24 @@ fn ensure_data_dir(dir: &Path) -> Result<(), ConfigError> {
     Ok(())
 }
 
-pub(crate) fn master_key(config: &Config) -> Result<storage::MasterKey, ConfigError> {
-    let result = match (&config.master_key.env, &config.master_key.file) {
-        (Some(var), _) => storage::MasterKey::from_env(var),
-        (None, Some(path)) => storage::MasterKey::from_file(path),
-        (None, None) => storage::MasterKey::load_or_generate(&config.data_dir.join("master.key")),
-    };
-    result.map_err(|e| ConfigError(format!("master_key: {e}")))
-}
+pub(crate) use crate::key_store::master_key;
 
 /// Opens the data directory, keys, blob store and database (migrating it): everything the CLI
 /// and the server need.
 pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigError> {
     ensure_data_dir(&config.data_dir)?;
-    let master = master_key(&config)?;
-    let key_dir = config.key_dir();
-    let key_error =
-        |e: storage::StorageError| ConfigError(format!("the key store {}: {e}", key_dir.display()));
-    let keys = storage::KeyStore::open(key_dir.clone(), master).map_err(key_error)?;
-    // A wrong master key, or a rotation left unfinished, is refused here rather than at first use.
-    keys.verify().map_err(key_error)?;
-    let totp_key = keys.service_key(TOTP_KEY).map_err(key_error)?;
-    let audit_key = keys.service_key(AUDIT_KEY).map_err(key_error)?;
-    let signing_seed = keys.service_key(SIGNING_KEY).map_err(key_error)?;
-    let mailer = crate::service::mailer::Mailer::from_config(&config)?;
-    let backend = crate::blob_backend::open(&config).await?;
-    let blobs = storage::BlobStore::new(backend, keys)
-        .map_err(|e| ConfigError(format!("storage.country: {e}")))?;
     let db = Db::connect(&config.database_url())
         .await
         .map_err(|e| ConfigError(format!("database_url (PASSERELLE_DATABASE_URL): {e}")))?;
+    let keys = crate::key_store::open_keys(&config, &db, &clock).await?;
+    let key_error = |e: storage::StorageError| ConfigError(format!("the key store: {e}"));
+    let totp_key = keys.service_key(TOTP_KEY).await.map_err(key_error)?;
+    let audit_key = keys.service_key(AUDIT_KEY).await.map_err(key_error)?;
+    let signing_seed = keys.service_key(SIGNING_KEY).await.map_err(key_error)?;
+    let mailer = crate::service::mailer::Mailer::from_config(&config, db.clone(), clock.clone())?;
+    let backend = crate::blob_backend::open(&config).await?;
+    let blobs = storage::BlobStore::new(backend, keys)
+        .map_err(|e| ConfigError(format!("storage.country: {e}")))?;
     let passwords = Hasher::new()
         .await
         .map_err(|e| ConfigError(format!("password hashing: {e}")))?;
@@ -181,6 +169,9 @@ async fn housekeeping(core: Core) {
         tick.tick().await;
         if let Err(e) = core.sweep().await {
             tracing::error!(error = %e, "expiry sweep failed");
+        }
+        if let Err(e) = core.mailer.drain().await {
+            tracing::warn!(error = %e, "the mail queue could not be drained");
         }
         if let Err(e) = core.retry_pending_scans().await {
             tracing::warn!(error = %e, "antivirus retries failed");

@@ -143,22 +143,14 @@ pub async fn export_keys(
     file: &Path,
 ) -> Result<String, BackupError> {
     // Opening verifies the key store against the master key before anything is exported.
-    open(config.clone(), clock.clone()).await?;
+    let core = open(config.clone(), clock.clone()).await?;
     let master = master_key(&config)?;
     let mut keys = serde_json::Map::new();
-    let dir = config.key_dir();
-    for entry in
-        std::fs::read_dir(&dir).map_err(|e| io(format!("reading {}: {e}", dir.display())))?
-    {
-        let entry = entry.map_err(io)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".key") || name.ends_with(".service") {
-            let bytes = std::fs::read(entry.path()).map_err(io)?;
-            keys.insert(
-                name,
-                json!(base64::engine::general_purpose::STANDARD.encode(bytes)),
-            );
-        }
+    for r in core.blobs.keys().export_records().await.map_err(store)? {
+        keys.insert(
+            format!("{}{}", r.name, r.kind.suffix()),
+            json!(base64::engine::general_purpose::STANDARD.encode(&r.wrapped)),
+        );
     }
     let count = keys.len();
     let exported_at = rfc3339(clock.now());
@@ -242,21 +234,32 @@ pub async fn restore(
     }
     std::fs::create_dir_all(&config.data_dir).map_err(io)?;
     let db = Db::connect(&config.database_url()).await.map_err(store)?;
-    if !snapshot::is_empty(&db).await.map_err(store)? {
+    let records = crate::db::keys::DbRecords::new(db.clone(), clock.clone());
+    if !snapshot::is_empty(&db).await.map_err(store)? || !records.is_empty().await.map_err(store)? {
         return Err(BackupError::NotEmpty(
-            "the database already holds accounts: restore into a new database".to_owned(),
+            "the database already holds accounts or keys: restore into a new database".to_owned(),
         ));
     }
-    std::fs::create_dir_all(&key_dir).map_err(io)?;
     for (name, b64) in &keys {
-        if name.contains('/') || name.contains("..") {
+        let (kind, id) = if let Some(m) = name.strip_suffix(storage::KeyKind::Mission.suffix()) {
+            (storage::KeyKind::Mission, m)
+        } else if let Some(p) = name.strip_suffix(storage::KeyKind::Service.suffix()) {
+            (storage::KeyKind::Service, p)
+        } else {
             continue;
-        }
-        let bytes = b64
+        };
+        let wrapped = b64
             .as_str()
             .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
             .unwrap_or_default();
-        write_private(&key_dir.join(name), &bytes).map_err(io)?;
+        let record = storage::KeyRecord {
+            kind,
+            name: id.to_owned(),
+            wrapped,
+        };
+        storage::KeyRecords::insert(&records, &record)
+            .await
+            .map_err(store)?;
     }
     let blobs = copy_tree(&backup_dir.join("blobs"), &config.blob_dir(), true)?;
     let data: Value = serde_json::from_slice(
@@ -281,6 +284,7 @@ pub async fn restore(
             core.blobs
                 .keys()
                 .destroy_mission_key(&m.id)
+                .await
                 .map_err(store)?;
             shredded += 1;
         }

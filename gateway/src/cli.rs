@@ -322,6 +322,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 .blobs
                 .keys()
                 .rotate_master_file(&path)
+                .await
                 .map_err(|e| fail(format!("master key rotation: {e}")))?;
             println!("master key rotated: {n} mission key(s) rewrapped; blobs untouched");
             Ok(())

@@ -15,6 +15,7 @@ pub mod db;
 pub mod domain;
 pub(crate) mod exports;
 pub(crate) mod http;
+pub(crate) mod key_store;
 pub(crate) mod net;
 pub(crate) mod secret_files;
 pub(crate) mod server;

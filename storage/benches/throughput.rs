@@ -59,7 +59,7 @@ fn main() -> BenchResult<()> {
         .build()?;
     let backend = LocalBackend::open(dir.path().join("blobs"), "FR")?;
     let keys = KeyStore::open(dir.path().join("keys"), MasterKey::generate())?;
-    keys.create_mission_key("bench")?;
+    rt.block_on(keys.create_mission_key("bench"))?;
     let store = BlobStore::new(Arc::new(backend), keys)?;
 
     // Plain and encrypted runs alternate, so both see the same machine load; each figure is

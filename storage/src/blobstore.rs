@@ -55,11 +55,7 @@ impl BlobStore {
     }
 
     async fn mission_key(&self, mission: &str) -> Result<MissionKey> {
-        let keys = self.inner.keys.clone();
-        let mission = mission.to_owned();
-        tokio::task::spawn_blocking(move || keys.mission_key(&mission))
-            .await
-            .map_err(|e| StorageError::io("reading a mission key", std::io::Error::other(e)))?
+        self.inner.keys.mission_key(mission).await
     }
 
     /// Encrypts `input` into blob `blob_id` of `mission_id` (whose key must exist). Returns the

@@ -1,15 +1,11 @@
-//! The key store: one file per mission holding its data key wrapped by the master key,
-//! kept in a directory apart from the blobs (the gateway uses `<data>/keys/`).
+//! The key store: each mission's data key, wrapped by the master key, kept as a [`KeyRecord`] in
+//! a [`KeyRecords`] place (a directory with [`KeyStore::open`]; the gateway's database).
 //!
-//! Methods are synchronous and fast (a small file read or an fsync'd small write); from async
-//! code, call the mutating ones (`create_mission_key`, `destroy_mission_key`, `rotate_master`)
-//! inside `tokio::task::spawn_blocking`. [`crate::BlobStore`] does so for its own lookups.
+//! Methods are async; a record is small, so each call is one short read or write.
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use aes_gcm::aead::{AeadInPlace, KeyInit};
 use aes_gcm::{Aes256Gcm, Key, Nonce, Tag};
@@ -19,24 +15,19 @@ use zeroize::Zeroizing;
 use crate::error::{check_id, Result, StorageError};
 use crate::format::{mission_key_id, KEY_ID_LEN};
 use crate::fsutil;
+use crate::keyrecords::{DirRecords, KeyKind, KeyRecord, KeyRecords};
 use crate::master::MasterKey;
 
-/// Magic of a key file. Do not change.
+/// Magic of a key record. Do not change.
 const KEY_MAGIC: [u8; 8] = *b"PSRLKEY1";
-/// Key file format version. Do not change.
+/// Key record format version. Do not change.
 const KEY_VERSION: u16 = 1;
-/// magic ‖ version ‖ master key id ‖ mission key id: the part of a key file that is also AAD.
+/// magic ‖ version ‖ master key id ‖ mission key id: the part of a key record that is also AAD.
 const PREFIX_LEN: usize = 8 + 2 + 16 + KEY_ID_LEN;
-/// Total key file length: prefix ‖ nonce ‖ wrapped key ‖ tag.
+/// Total key record length: prefix ‖ nonce ‖ wrapped key ‖ tag.
 const KEY_FILE_LEN: usize = PREFIX_LEN + 12 + 32 + 16;
-/// Suffix of key files.
-const KEY_SUFFIX: &str = ".key";
-/// Suffix of tombstones left by destruction.
-const TOMBSTONE_SUFFIX: &str = ".destroyed";
-/// Suffix of service key files.
-const SERVICE_SUFFIX: &str = ".service";
 /// Prefix of the id bound into a service key's associated data (':' never occurs in a mission
-/// id, so a service key file can never pass for a mission's). Do not change.
+/// id, so a service key record can never pass for a mission's). Do not change.
 const SERVICE_AAD_PREFIX: &str = "service:";
 
 /// A mission's data key, unwrapped; zeroized on drop.
@@ -52,20 +43,27 @@ pub struct KeyStore {
 }
 
 struct Inner {
-    dir: PathBuf,
+    records: Arc<dyn KeyRecords>,
     master: RwLock<MasterKey>,
-    /// The new master key while a rotation runs: key files already rewrapped stay readable.
+    /// The new master key while a rotation runs: records already rewrapped stay readable.
     next: RwLock<Option<MasterKey>>,
-    /// Serializes creation, destruction and rotation.
-    write_lock: Mutex<()>,
+    /// Serializes creation, destruction and rotation within this process.
+    write_lock: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for KeyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KeyStore")
-            .field("dir", &self.inner.dir)
+            .field("records", &self.inner.records)
             .field("master_key_id", &self.master_key_id())
             .finish()
+    }
+}
+
+fn aad_id(kind: KeyKind, name: &str) -> String {
+    match kind {
+        KeyKind::Mission => name.to_owned(),
+        KeyKind::Service => format!("{SERVICE_AAD_PREFIX}{name}"),
     }
 }
 
@@ -73,21 +71,27 @@ impl KeyStore {
     /// Opens (creating it with mode 0700 if needed) the key directory `dir`, whose keys are
     /// wrapped by `master`. Leftover temporary files of an interrupted write are removed.
     pub fn open(dir: PathBuf, master: MasterKey) -> Result<KeyStore> {
-        fsutil::ensure_dir(&dir, true)?;
-        fsutil::sweep_tmp(&dir)?;
-        Ok(KeyStore {
-            inner: Arc::new(Inner {
-                dir,
-                master: RwLock::new(master),
-                next: RwLock::new(None),
-                write_lock: Mutex::new(()),
-            }),
-        })
+        Ok(KeyStore::with_records(
+            Arc::new(DirRecords::open(dir)?),
+            master,
+        ))
     }
 
-    /// The directory of the key files.
-    pub fn dir(&self) -> &Path {
-        &self.inner.dir
+    /// A key store over `records`, whose keys are wrapped by `master`.
+    pub fn with_records(records: Arc<dyn KeyRecords>, master: MasterKey) -> KeyStore {
+        KeyStore {
+            inner: Arc::new(Inner {
+                records,
+                master: RwLock::new(master),
+                next: RwLock::new(None),
+                write_lock: tokio::sync::Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Where the records live.
+    pub fn records(&self) -> &Arc<dyn KeyRecords> {
+        &self.inner.records
     }
 
     /// Id of the master key currently wrapping the keys.
@@ -103,75 +107,64 @@ impl KeyStore {
             .clone()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.inner
-            .write_lock
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-    }
-
-    fn key_path(&self, mission: &str) -> PathBuf {
-        self.inner.dir.join(format!("{mission}{KEY_SUFFIX}"))
-    }
-
-    fn tombstone_path(&self, mission: &str) -> PathBuf {
-        self.inner.dir.join(format!("{mission}{TOMBSTONE_SUFFIX}"))
-    }
-
     /// Creates a random 256-bit data key for `mission_id`. Does nothing if it already exists;
     /// fails with [`StorageError::KeyDestroyed`] if the mission's key was destroyed.
-    pub fn create_mission_key(&self, mission_id: &str) -> Result<()> {
+    pub async fn create_mission_key(&self, mission_id: &str) -> Result<()> {
         check_id("mission", mission_id)?;
-        let _guard = self.lock();
-        if self.tombstone_path(mission_id).exists() {
+        let _guard = self.inner.write_lock.lock().await;
+        let records = &self.inner.records;
+        if records.is_destroyed(mission_id).await? {
             return Err(StorageError::KeyDestroyed {
                 mission: mission_id.to_owned(),
             });
         }
-        if self.key_path(mission_id).exists() {
+        if records.load(KeyKind::Mission, mission_id).await?.is_some() {
             return Ok(());
         }
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(&mut key[..]);
-        let file = wrap(&self.master(), mission_id, &key)?;
-        fsutil::write_atomic(
-            &self.inner.dir,
-            &format!("{mission_id}{KEY_SUFFIX}"),
-            &file,
-            0o600,
-        )?;
+        let record = KeyRecord {
+            kind: KeyKind::Mission,
+            name: mission_id.to_owned(),
+            wrapped: wrap(&self.master(), mission_id, &key)?,
+        };
+        if !records.insert(&record).await? && records.is_destroyed(mission_id).await? {
+            return Err(StorageError::KeyDestroyed {
+                mission: mission_id.to_owned(),
+            });
+        }
         tracing::info!(mission = mission_id, "created mission key");
         Ok(())
     }
 
     /// Unwraps the data key of `mission_id`.
-    pub(crate) fn mission_key(&self, mission_id: &str) -> Result<MissionKey> {
+    pub(crate) async fn mission_key(&self, mission_id: &str) -> Result<MissionKey> {
         check_id("mission", mission_id)?;
         let destroyed = || StorageError::KeyDestroyed {
             mission: mission_id.to_owned(),
         };
-        if self.tombstone_path(mission_id).exists() {
+        let records = &self.inner.records;
+        if records.is_destroyed(mission_id).await? {
             return Err(destroyed());
         }
-        match self.load(&format!("{mission_id}{KEY_SUFFIX}"), mission_id)? {
+        match self.load(KeyKind::Mission, mission_id).await? {
             Some(key) => Ok(key),
             // A destruction may have completed between the two checks.
-            None if self.tombstone_path(mission_id).exists() => Err(destroyed()),
+            None if records.is_destroyed(mission_id).await? => Err(destroyed()),
             None => Err(StorageError::KeyNotFound {
                 mission: mission_id.to_owned(),
             }),
         }
     }
 
-    /// Reads and unwraps `dir/file_name` (`None` if absent), with the master key that wraps it:
-    /// the current one, or the new one while a rotation runs.
-    fn load(&self, file_name: &str, aad_id: &str) -> Result<Option<MissionKey>> {
-        let path = self.inner.dir.join(file_name);
-        let bytes = match fs::read(&path) {
-            Ok(b) => Zeroizing::new(b),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(StorageError::io(format!("reading {}", path.display()), e)),
+    /// Reads and unwraps a record (`None` if absent), with the master key that wraps it: the
+    /// current one, or the new one while a rotation runs.
+    async fn load(&self, kind: KeyKind, name: &str) -> Result<Option<MissionKey>> {
+        let Some(bytes) = self.inner.records.load(kind, name).await? else {
+            return Ok(None);
         };
+        let bytes = Zeroizing::new(bytes);
+        let path = self.inner.records.location(kind, name);
         let mut master = self.master();
         let file_master = file_master_id(&path, &bytes)?;
         if file_master != master.id() {
@@ -187,137 +180,108 @@ impl KeyStore {
         }
         if file_master != master.id() {
             return Err(StorageError::MasterKey(format!(
-                "key file {} is wrapped by master key {file_master}, but the configured master key is {}; \
+                "key record {} is wrapped by master key {file_master}, but the configured master key is {}; \
                  if a master key rotation was interrupted, run `passerelle keys rotate-master` again \
                  with both keys in place",
                 path.display(),
                 master.id()
             )));
         }
-        unwrap(&master, aad_id, &path, &bytes).map(Some)
+        unwrap(&master, &aad_id(kind, name), &path, &bytes).map(Some)
     }
 
     /// A random 256-bit key for an internal purpose of the application (e.g. `"totp"` for the
     /// `SecretBox` of TOTP secrets, `"audit"` for the audit chain), created on first use and
-    /// kept wrapped like a mission key in `<purpose>.service`.
+    /// kept wrapped like a mission key.
     ///
     /// Unlike [`MasterKey::derive_subkey`], such a key survives a master key rotation (it is
     /// rewrapped with the mission keys), so whatever it protects stays readable. It is never
-    /// destroyed by [`KeyStore::destroy_mission_key`]. `purpose` follows the id rules.
-    pub fn service_key(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>> {
+    /// destroyed by [`KeyStore::destroy_mission_key`]. `purpose` follows the id rules. When
+    /// several instances create it at once, all end up with the one stored first.
+    pub async fn service_key(&self, purpose: &str) -> Result<Zeroizing<[u8; 32]>> {
         check_id("service key", purpose)?;
-        let file_name = format!("{purpose}{SERVICE_SUFFIX}");
-        let aad_id = format!("{SERVICE_AAD_PREFIX}{purpose}");
-        if let Some(k) = self.load(&file_name, &aad_id)? {
+        if let Some(k) = self.load(KeyKind::Service, purpose).await? {
             return Ok(k.key);
         }
-        let _guard = self.lock();
-        if let Some(k) = self.load(&file_name, &aad_id)? {
+        let _guard = self.inner.write_lock.lock().await;
+        if let Some(k) = self.load(KeyKind::Service, purpose).await? {
             return Ok(k.key);
         }
         let mut key = Zeroizing::new([0u8; 32]);
         rand::rngs::OsRng.fill_bytes(&mut key[..]);
-        let file = wrap(&self.master(), &aad_id, &key)?;
-        fsutil::write_atomic(&self.inner.dir, &file_name, &file, 0o600)?;
+        let record = KeyRecord {
+            kind: KeyKind::Service,
+            name: purpose.to_owned(),
+            wrapped: wrap(&self.master(), &aad_id(KeyKind::Service, purpose), &key)?,
+        };
+        if !self.inner.records.insert(&record).await? {
+            // Another instance stored it first: theirs is the key.
+            return match self.load(KeyKind::Service, purpose).await? {
+                Some(k) => Ok(k.key),
+                None => Err(StorageError::KeyNotFound {
+                    mission: purpose.to_owned(),
+                }),
+            };
+        }
         tracing::info!(purpose, "created service key");
         Ok(key)
     }
 
     /// True if the key of `mission_id` was destroyed.
-    pub fn is_destroyed(&self, mission_id: &str) -> Result<bool> {
+    pub async fn is_destroyed(&self, mission_id: &str) -> Result<bool> {
         check_id("mission", mission_id)?;
-        Ok(self.tombstone_path(mission_id).exists())
+        self.inner.records.is_destroyed(mission_id).await
     }
 
-    /// Destroys the data key of `mission_id` (crypto-shredding): leaves a tombstone so that
-    /// later reads answer [`StorageError::KeyDestroyed`], overwrites the key file with zeros,
-    /// fsyncs it, removes it and fsyncs the directory. Idempotent.
-    pub fn destroy_mission_key(&self, mission_id: &str) -> Result<()> {
+    /// Destroys the data key of `mission_id` (crypto-shredding): marks it destroyed so that
+    /// later reads answer [`StorageError::KeyDestroyed`], overwrites its record and removes it.
+    /// Idempotent.
+    pub async fn destroy_mission_key(&self, mission_id: &str) -> Result<()> {
         check_id("mission", mission_id)?;
-        let _guard = self.lock();
-        let dir = &self.inner.dir;
-        // Tombstone first: if we crash after it, the key is already unusable and a second call
-        // finishes the job.
-        if !self.tombstone_path(mission_id).exists() {
-            fsutil::write_atomic(
-                dir,
-                &format!("{mission_id}{TOMBSTONE_SUFFIX}"),
-                b"destroyed\n",
-                0o600,
-            )?;
-        }
-        let path = self.key_path(mission_id);
-        match fs::metadata(&path) {
-            Ok(meta) => {
-                let zeros = vec![0u8; usize::try_from(meta.len()).unwrap_or(KEY_FILE_LEN)];
-                let overwrite = OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .and_then(|mut f| {
-                        f.write_all(&zeros)?;
-                        f.sync_all()
-                    });
-                overwrite
-                    .map_err(|e| StorageError::io(format!("overwriting {}", path.display()), e))?;
-                fs::remove_file(&path)
-                    .map_err(|e| StorageError::io(format!("removing {}", path.display()), e))?;
-                fsutil::fsync_dir(dir)?;
-                tracing::info!(mission = mission_id, "destroyed mission key");
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(StorageError::io(
-                    format!("inspecting {}", path.display()),
-                    e,
-                ))
-            }
-        }
+        let _guard = self.inner.write_lock.lock().await;
+        self.inner.records.destroy(mission_id).await?;
+        tracing::info!(mission = mission_id, "destroyed mission key");
         Ok(())
     }
 
     /// Missions that have a live (not destroyed) key, sorted.
-    pub fn mission_ids(&self) -> Result<Vec<String>> {
-        let mut ids = self.list_suffix(KEY_SUFFIX)?;
-        ids.retain(|m| !self.tombstone_path(m).exists());
-        Ok(ids)
+    pub async fn mission_ids(&self) -> Result<Vec<String>> {
+        self.inner.records.list(KeyKind::Mission).await
     }
 
     /// Missions whose key was destroyed, sorted.
-    pub fn destroyed_mission_ids(&self) -> Result<Vec<String>> {
-        self.list_suffix(TOMBSTONE_SUFFIX)
+    pub async fn destroyed_mission_ids(&self) -> Result<Vec<String>> {
+        self.inner.records.destroyed().await
     }
 
-    fn list_suffix(&self, suffix: &str) -> Result<Vec<String>> {
-        let dir = &self.inner.dir;
-        let mut ids = Vec::new();
-        let entries = fs::read_dir(dir)
-            .map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?;
-        for entry in entries {
-            let entry =
-                entry.map_err(|e| StorageError::io(format!("listing {}", dir.display()), e))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if let Some(m) = name.strip_suffix(suffix) {
-                if check_id("mission", m).is_ok() {
-                    ids.push(m.to_owned());
+    /// Every stored record, still wrapped (service keys first), for a key export.
+    pub async fn export_records(&self) -> Result<Vec<KeyRecord>> {
+        let records = &self.inner.records;
+        let mut out = Vec::new();
+        for kind in [KeyKind::Service, KeyKind::Mission] {
+            for name in records.list(kind).await? {
+                if let Some(wrapped) = records.load(kind, &name).await? {
+                    out.push(KeyRecord {
+                        kind,
+                        name,
+                        wrapped,
+                    });
                 }
             }
         }
-        ids.sort();
-        Ok(ids)
+        Ok(out)
     }
 
     /// Rewraps every mission key (and service key) under `new` and makes it the current master
-    /// key; blobs are not touched. Returns how many key files were rewritten.
+    /// key; blobs are not touched. Returns how many records were rewritten.
     ///
-    /// Crash-safe: each key file records which master key wraps it and is replaced atomically,
-    /// so after an interruption, running this again on a store opened with the old master key
-    /// and the same `new` key skips the files already rewrapped and finishes the rest.
-    pub fn rotate_master(&self, new: MasterKey) -> Result<usize> {
-        let _guard = self.lock();
+    /// Records already wrapped by `new` (an interrupted rotation over a directory) are skipped,
+    /// so running this again with the same `new` key finishes the job.
+    pub async fn rotate_master(&self, new: MasterKey) -> Result<usize> {
+        let _guard = self.inner.write_lock.lock().await;
         let old = self.master();
         *self.inner.next.write().unwrap_or_else(|p| p.into_inner()) = Some(new.clone());
-        let result = self.rewrap_all(&old, &new);
+        let result = self.rewrap_all(&old, &new).await;
         if result.is_ok() {
             *self.inner.master.write().unwrap_or_else(|p| p.into_inner()) = new.clone();
         }
@@ -332,59 +296,53 @@ impl KeyStore {
         Ok(rewrapped)
     }
 
-    fn rewrap_all(&self, old: &MasterKey, new: &MasterKey) -> Result<usize> {
-        let mut files = Vec::new();
-        for mission in self.list_suffix(KEY_SUFFIX)? {
-            files.push((format!("{mission}{KEY_SUFFIX}"), mission));
-        }
-        for purpose in self.list_suffix(SERVICE_SUFFIX)? {
-            files.push((
-                format!("{purpose}{SERVICE_SUFFIX}"),
-                format!("{SERVICE_AAD_PREFIX}{purpose}"),
-            ));
-        }
-        let mut rewrapped = 0;
-        for (file_name, aad_id) in files {
-            let path = self.inner.dir.join(&file_name);
-            let bytes = match fs::read(&path) {
-                Ok(b) => Zeroizing::new(b),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(StorageError::io(format!("reading {}", path.display()), e)),
-            };
-            let file_master = file_master_id(&path, &bytes)?;
-            if file_master == new.id() {
-                continue;
+    async fn rewrap_all(&self, old: &MasterKey, new: &MasterKey) -> Result<usize> {
+        let records = &self.inner.records;
+        let mut rewrapped = Vec::new();
+        for kind in [KeyKind::Mission, KeyKind::Service] {
+            for name in records.list(kind).await? {
+                let Some(bytes) = records.load(kind, &name).await? else {
+                    continue;
+                };
+                let bytes = Zeroizing::new(bytes);
+                let path = records.location(kind, &name);
+                let file_master = file_master_id(&path, &bytes)?;
+                if file_master == new.id() {
+                    continue;
+                }
+                if file_master != old.id() {
+                    return Err(StorageError::MasterKey(format!(
+                        "key record {} is wrapped by master key {file_master}, which is neither the current \
+                         master key {} nor the new one {}",
+                        path.display(),
+                        old.id(),
+                        new.id()
+                    )));
+                }
+                let aad = aad_id(kind, &name);
+                let key = unwrap(old, &aad, &path, &bytes)?;
+                let wrapped = wrap(new, &aad, &key.key)?;
+                rewrapped.push(KeyRecord {
+                    kind,
+                    name,
+                    wrapped,
+                });
             }
-            if file_master != old.id() {
-                return Err(StorageError::MasterKey(format!(
-                    "key file {} is wrapped by master key {file_master}, which is neither the current \
-                     master key {} nor the new one {}",
-                    path.display(),
-                    old.id(),
-                    new.id()
-                )));
-            }
-            let key = unwrap(old, &aad_id, &path, &bytes)?;
-            let file = wrap(new, &aad_id, &key.key)?;
-            fsutil::write_atomic(&self.inner.dir, &file_name, &file, 0o600)?;
-            rewrapped += 1;
         }
-        Ok(rewrapped)
+        records.rewrap(&rewrapped, new.id()).await?;
+        Ok(rewrapped.len())
     }
 
     /// Unwraps every live mission key with the current master key and returns how many there
     /// are: call it at start to refuse a wrong master key, or an unfinished rotation, with a
     /// clear message before serving anything.
-    pub fn verify(&self) -> Result<usize> {
-        let missions = self.mission_ids()?;
+    pub async fn verify(&self) -> Result<usize> {
+        let missions = self.mission_ids().await?;
         for m in &missions {
-            self.mission_key(m)?;
+            self.mission_key(m).await?;
         }
-        for purpose in self.list_suffix(SERVICE_SUFFIX)? {
-            self.load(
-                &format!("{purpose}{SERVICE_SUFFIX}"),
-                &format!("{SERVICE_AAD_PREFIX}{purpose}"),
-            )?;
+        for purpose in self.inner.records.list(KeyKind::Service).await? {
+            self.load(KeyKind::Service, &purpose).await?;
         }
         Ok(missions.len())
     }
@@ -396,7 +354,7 @@ impl KeyStore {
     ///
     /// If interrupted anywhere, running it again finishes the rotation: the old key is still in
     /// `master_path` until step 3, and step 1 reuses the existing `.next` file.
-    pub fn rotate_master_file(&self, master_path: &Path) -> Result<usize> {
+    pub async fn rotate_master_file(&self, master_path: &Path) -> Result<usize> {
         let current = MasterKey::from_file(master_path)?;
         if current.id() != self.master_key_id() {
             return Err(StorageError::MasterKey(format!(
@@ -406,26 +364,38 @@ impl KeyStore {
                 self.master_key_id()
             )));
         }
-        let mut next_name = master_path.as_os_str().to_owned();
-        next_name.push(".next");
-        let next_path = PathBuf::from(next_name);
+        let next_path = next_master_path(master_path);
         let new = MasterKey::load_or_generate(&next_path)?;
-        let n = self.rotate_master(new)?;
-        fs::rename(&next_path, master_path).map_err(|e| {
-            StorageError::io(
-                format!(
-                    "renaming {} to {}",
-                    next_path.display(),
-                    master_path.display()
-                ),
-                e,
-            )
-        })?;
-        match master_path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => fsutil::fsync_dir(p)?,
-            _ => fsutil::fsync_dir(Path::new("."))?,
-        }
+        let n = self.rotate_master(new).await?;
+        finish_master_file(master_path)?;
         Ok(n)
+    }
+}
+
+/// `<master_path>.next`: where a rotation keeps the new master key until it is in place.
+pub fn next_master_path(master_path: &Path) -> PathBuf {
+    let mut next_name = master_path.as_os_str().to_owned();
+    next_name.push(".next");
+    PathBuf::from(next_name)
+}
+
+/// The last step of a master key rotation: renames `<master_path>.next` over `master_path` and
+/// fsyncs the directory.
+pub fn finish_master_file(master_path: &Path) -> Result<()> {
+    let next_path = next_master_path(master_path);
+    std::fs::rename(&next_path, master_path).map_err(|e| {
+        StorageError::io(
+            format!(
+                "renaming {} to {}",
+                next_path.display(),
+                master_path.display()
+            ),
+            e,
+        )
+    })?;
+    match master_path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => fsutil::fsync_dir(p),
+        _ => fsutil::fsync_dir(Path::new(".")),
     }
 }
 
@@ -509,11 +479,13 @@ fn unwrap(master: &MasterKey, mission: &str, path: &Path, bytes: &[u8]) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fs;
 
-    fn store() -> (tempfile::TempDir, KeyStore) {
+    fn store() -> (tempfile::TempDir, PathBuf, KeyStore) {
         let dir = tempfile::tempdir().unwrap();
-        let ks = KeyStore::open(dir.path().join("keys"), MasterKey::from_bytes([1; 32])).unwrap();
-        (dir, ks)
+        let keys = dir.path().join("keys");
+        let ks = KeyStore::open(keys.clone(), MasterKey::from_bytes([1; 32])).unwrap();
+        (dir, keys, ks)
     }
 
     fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
@@ -527,136 +499,177 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn create_is_idempotent_and_stable() {
-        let (_d, ks) = store();
-        ks.create_mission_key("m1").unwrap();
-        let k1 = ks.mission_key("m1").unwrap();
-        ks.create_mission_key("m1").unwrap();
-        let k2 = ks.mission_key("m1").unwrap();
+    #[tokio::test]
+    async fn create_is_idempotent_and_stable() {
+        let (_d, dir, ks) = store();
+        ks.create_mission_key("m1").await.unwrap();
+        let k1 = ks.mission_key("m1").await.unwrap();
+        ks.create_mission_key("m1").await.unwrap();
+        let k2 = ks.mission_key("m1").await.unwrap();
         assert_eq!(*k1.key, *k2.key);
-        assert_eq!(ks.mission_ids().unwrap(), vec!["m1".to_string()]);
+        assert_eq!(ks.mission_ids().await.unwrap(), vec!["m1".to_string()]);
         assert!(matches!(
-            ks.mission_key("m2"),
+            ks.mission_key("m2").await,
             Err(StorageError::KeyNotFound { .. })
         ));
         // The raw key is never on disk.
-        assert!(files_containing(ks.dir(), &k1.key[..]).is_empty());
+        assert!(files_containing(&dir, &k1.key[..]).is_empty());
     }
 
-    #[test]
-    fn destroy_leaves_tombstone_and_no_key_material() {
-        let (_d, ks) = store();
-        ks.create_mission_key("m1").unwrap();
-        let wrapped = fs::read(ks.key_path("m1")).unwrap();
-        ks.destroy_mission_key("m1").unwrap();
-        ks.destroy_mission_key("m1").unwrap();
+    #[tokio::test]
+    async fn destroy_leaves_tombstone_and_no_key_material() {
+        let (_d, dir, ks) = store();
+        ks.create_mission_key("m1").await.unwrap();
+        let wrapped = fs::read(dir.join("m1.key")).unwrap();
+        ks.destroy_mission_key("m1").await.unwrap();
+        ks.destroy_mission_key("m1").await.unwrap();
         assert!(matches!(
-            ks.mission_key("m1"),
+            ks.mission_key("m1").await,
             Err(StorageError::KeyDestroyed { .. })
         ));
-        assert!(ks.is_destroyed("m1").unwrap());
-        assert!(!ks.key_path("m1").exists());
-        assert!(files_containing(ks.dir(), &wrapped[PREFIX_LEN..]).is_empty());
+        assert!(ks.is_destroyed("m1").await.unwrap());
+        assert!(!dir.join("m1.key").exists());
+        assert!(files_containing(&dir, &wrapped[PREFIX_LEN..]).is_empty());
         assert!(matches!(
-            ks.create_mission_key("m1"),
+            ks.create_mission_key("m1").await,
             Err(StorageError::KeyDestroyed { .. })
         ));
-        assert!(ks.mission_ids().unwrap().is_empty());
-        assert_eq!(ks.destroyed_mission_ids().unwrap(), vec!["m1".to_string()]);
+        assert!(ks.mission_ids().await.unwrap().is_empty());
+        assert_eq!(
+            ks.destroyed_mission_ids().await.unwrap(),
+            vec!["m1".to_string()]
+        );
     }
 
-    #[test]
-    fn key_file_bound_to_mission_and_master() {
-        let (_d, ks) = store();
-        ks.create_mission_key("m1").unwrap();
-        ks.create_mission_key("m2").unwrap();
+    #[tokio::test]
+    async fn key_file_bound_to_mission_and_master() {
+        let (_d, dir, ks) = store();
+        ks.create_mission_key("m1").await.unwrap();
+        ks.create_mission_key("m2").await.unwrap();
         // Swap key files between missions: authentication fails.
-        fs::copy(ks.key_path("m1"), ks.key_path("m2")).unwrap();
+        fs::copy(dir.join("m1.key"), dir.join("m2.key")).unwrap();
         assert!(matches!(
-            ks.mission_key("m2"),
+            ks.mission_key("m2").await,
             Err(StorageError::KeyStoreCorrupt { .. })
         ));
         // Another master key cannot open them.
-        let other = KeyStore::open(ks.dir().to_owned(), MasterKey::from_bytes([2; 32])).unwrap();
+        let other = KeyStore::open(dir.clone(), MasterKey::from_bytes([2; 32])).unwrap();
         assert!(matches!(
-            other.mission_key("m1"),
+            other.mission_key("m1").await,
             Err(StorageError::MasterKey(_))
         ));
     }
 
-    #[test]
-    fn rotation_resumes_after_interruption() {
-        let (_d, ks) = store();
+    #[tokio::test]
+    async fn rotation_resumes_after_interruption() {
+        let (_d, dir, ks) = store();
         for m in ["a", "b", "c"] {
-            ks.create_mission_key(m).unwrap();
+            ks.create_mission_key(m).await.unwrap();
         }
-        let before = ks.mission_key("b").unwrap();
+        let before = ks.mission_key("b").await.unwrap();
         let new = MasterKey::from_bytes([9; 32]);
         // Simulate an interruption: only "a" was rewrapped.
-        let file = wrap(&new, "a", &ks.mission_key("a").unwrap().key).unwrap();
-        fsutil::write_atomic(ks.dir(), "a.key", &file, 0o600).unwrap();
-        assert_eq!(ks.rotate_master(new.clone()).unwrap(), 2);
+        let file = wrap(&new, "a", &ks.mission_key("a").await.unwrap().key).unwrap();
+        fsutil::write_atomic(&dir, "a.key", &file, 0o600).unwrap();
+        assert_eq!(ks.rotate_master(new.clone()).await.unwrap(), 2);
         assert_eq!(ks.master_key_id(), new.id());
-        assert_eq!(*ks.mission_key("b").unwrap().key, *before.key);
-        let old = KeyStore::open(ks.dir().to_owned(), MasterKey::from_bytes([1; 32])).unwrap();
-        assert!(old.mission_key("b").is_err());
-        assert!(matches!(old.verify(), Err(StorageError::MasterKey(_))));
-        assert_eq!(ks.verify().unwrap(), 3);
-        assert_eq!(ks.rotate_master(new).unwrap(), 0);
+        assert_eq!(*ks.mission_key("b").await.unwrap().key, *before.key);
+        let old = KeyStore::open(dir.clone(), MasterKey::from_bytes([1; 32])).unwrap();
+        assert!(old.mission_key("b").await.is_err());
+        assert!(matches!(
+            old.verify().await,
+            Err(StorageError::MasterKey(_))
+        ));
+        assert_eq!(ks.verify().await.unwrap(), 3);
+        assert_eq!(ks.rotate_master(new).await.unwrap(), 0);
     }
 
-    #[test]
-    fn service_keys_survive_rotation() {
-        let (_d, ks) = store();
-        let totp = ks.service_key("totp").unwrap();
-        assert_eq!(*ks.service_key("totp").unwrap(), *totp);
-        assert_ne!(*ks.service_key("audit").unwrap(), *totp);
+    #[tokio::test]
+    async fn service_keys_survive_rotation() {
+        let (_d, dir, ks) = store();
+        let totp = ks.service_key("totp").await.unwrap();
+        assert_eq!(*ks.service_key("totp").await.unwrap(), *totp);
+        assert_ne!(*ks.service_key("audit").await.unwrap(), *totp);
         assert!(
-            ks.mission_ids().unwrap().is_empty(),
+            ks.mission_ids().await.unwrap().is_empty(),
             "service keys are not missions"
         );
-        assert!(files_containing(ks.dir(), &totp[..]).is_empty());
-        ks.create_mission_key("m").unwrap();
-        assert_eq!(ks.rotate_master(MasterKey::from_bytes([5; 32])).unwrap(), 3);
-        let reopened = KeyStore::open(ks.dir().to_owned(), MasterKey::from_bytes([5; 32])).unwrap();
-        assert_eq!(*reopened.service_key("totp").unwrap(), *totp);
-        assert_eq!(reopened.verify().unwrap(), 1);
+        assert!(files_containing(&dir, &totp[..]).is_empty());
+        ks.create_mission_key("m").await.unwrap();
+        assert_eq!(
+            ks.rotate_master(MasterKey::from_bytes([5; 32]))
+                .await
+                .unwrap(),
+            3
+        );
+        let reopened = KeyStore::open(dir.clone(), MasterKey::from_bytes([5; 32])).unwrap();
+        assert_eq!(*reopened.service_key("totp").await.unwrap(), *totp);
+        assert_eq!(reopened.verify().await.unwrap(), 1);
+        assert_eq!(reopened.export_records().await.unwrap().len(), 3);
         // A service key file renamed as a mission key does not authenticate.
-        fs::copy(ks.dir().join("totp.service"), ks.dir().join("totp.key")).unwrap();
+        fs::copy(dir.join("totp.service"), dir.join("totp.key")).unwrap();
         assert!(matches!(
-            reopened.mission_key("totp"),
+            reopened.mission_key("totp").await,
             Err(StorageError::KeyStoreCorrupt { .. })
         ));
     }
 
-    #[test]
-    fn keys_stay_readable_during_rotation() {
-        let (_d, ks) = store();
-        ks.create_mission_key("a").unwrap();
-        let before = ks.mission_key("a").unwrap();
+    #[tokio::test]
+    async fn keys_stay_readable_during_rotation() {
+        let (_d, dir, ks) = store();
+        ks.create_mission_key("a").await.unwrap();
+        let before = ks.mission_key("a").await.unwrap();
         let new = MasterKey::from_bytes([9; 32]);
         // Mid-rotation state: "a" already rewrapped, the store still on the old key.
         let file = wrap(&new, "a", &before.key).unwrap();
-        fsutil::write_atomic(ks.dir(), "a.key", &file, 0o600).unwrap();
-        assert!(ks.mission_key("a").is_err());
+        fsutil::write_atomic(&dir, "a.key", &file, 0o600).unwrap();
+        assert!(ks.mission_key("a").await.is_err());
         *ks.inner.next.write().unwrap() = Some(new);
-        assert_eq!(*ks.mission_key("a").unwrap().key, *before.key);
+        assert_eq!(*ks.mission_key("a").await.unwrap().key, *before.key);
     }
 
-    #[test]
-    fn rotate_master_file_procedure() {
+    #[tokio::test]
+    async fn rotate_master_file_procedure() {
         let dir = tempfile::tempdir().unwrap();
         let mpath = dir.path().join("master.key");
         let m = MasterKey::load_or_generate(&mpath).unwrap();
         let ks = KeyStore::open(dir.path().join("keys"), m.clone()).unwrap();
-        ks.create_mission_key("m").unwrap();
-        let k = ks.mission_key("m").unwrap();
-        assert_eq!(ks.rotate_master_file(&mpath).unwrap(), 1);
+        ks.create_mission_key("m").await.unwrap();
+        let k = ks.mission_key("m").await.unwrap();
+        assert_eq!(ks.rotate_master_file(&mpath).await.unwrap(), 1);
         let m2 = MasterKey::from_file(&mpath).unwrap();
         assert_ne!(m.id(), m2.id());
         let reopened = KeyStore::open(dir.path().join("keys"), m2).unwrap();
-        assert_eq!(*reopened.mission_key("m").unwrap().key, *k.key);
+        assert_eq!(*reopened.mission_key("m").await.unwrap().key, *k.key);
         assert!(!dir.path().join("master.key.next").exists());
+    }
+
+    #[tokio::test]
+    async fn a_key_directory_migrates_once_and_is_shredded() {
+        let (d, dir, ks) = store();
+        ks.create_mission_key("live").await.unwrap();
+        ks.create_mission_key("gone").await.unwrap();
+        let totp = ks.service_key("totp").await.unwrap();
+        let live = ks.mission_key("live").await.unwrap();
+        ks.destroy_mission_key("gone").await.unwrap();
+        let target = Arc::new(DirRecords::open(d.path().join("target")).unwrap());
+        assert_eq!(
+            crate::keyrecords::migrate_dir(&dir, target.as_ref())
+                .await
+                .unwrap(),
+            2
+        );
+        assert!(!dir.exists());
+        assert_eq!(
+            crate::keyrecords::migrate_dir(&dir, target.as_ref())
+                .await
+                .unwrap(),
+            0
+        );
+        let moved = KeyStore::with_records(target, MasterKey::from_bytes([1; 32]));
+        assert_eq!(*moved.mission_key("live").await.unwrap().key, *live.key);
+        assert_eq!(*moved.service_key("totp").await.unwrap(), *totp);
+        assert!(moved.is_destroyed("gone").await.unwrap());
+        assert_eq!(moved.verify().await.unwrap(), 1);
     }
 }

@@ -24,7 +24,7 @@
 //! let backend = LocalBackend::open(data.path().join("blobs"), "FR")?;
 //! let store = BlobStore::new(Arc::new(backend), keys)?;
 //!
-//! store.keys().create_mission_key("mission-1")?;
+//! store.keys().create_mission_key("mission-1").await?;
 //! let upload = futures::stream::iter([Ok(Bytes::from_static(b"hello, ")), Ok(Bytes::from_static(b"world"))]);
 //! let receipt = store.write("mission-1", "file-1", upload).await?;
 //! assert_eq!(receipt.plaintext_len, 12);
@@ -37,7 +37,7 @@
 //! }
 //! assert_eq!(out, b"world");
 //!
-//! store.keys().destroy_mission_key("mission-1")?;
+//! store.keys().destroy_mission_key("mission-1").await?;
 //! assert!(matches!(store.read("mission-1", "file-1").await, Err(StorageError::KeyDestroyed { .. })));
 //! # Ok(())
 //! # }
@@ -50,6 +50,7 @@ mod blobstore;
 mod error;
 pub mod format;
 mod fsutil;
+mod keyrecords;
 mod keystore;
 mod master;
 mod pipeline;
@@ -62,7 +63,8 @@ pub use backend::s3::{S3Backend, S3Config, S3Stats};
 pub use backend::{Backend, BlobSource, BlobUpload, BlockWriter};
 pub use blobstore::BlobStore;
 pub use error::{Result, StorageError};
-pub use keystore::KeyStore;
+pub use keyrecords::{migrate_dir, DirRecords, KeyKind, KeyRecord, KeyRecords};
+pub use keystore::{finish_master_file, next_master_path, KeyStore};
 pub use master::{MasterKey, SecretBox};
 pub use reader::BlobReader;
 pub use residency::{ensure_eea, EEA_COUNTRIES};

@@ -32,6 +32,22 @@ impl Backend {
     }
 }
 
+/// Writes a new random master key (hex, mode 0600) to `path`.
+pub fn write_master_key(path: &std::path::Path) {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut bytes = uuid::Uuid::new_v4().as_bytes().to_vec();
+    bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .unwrap();
+    file.write_all(format!("{}\n", hex::encode(bytes)).as_bytes())
+        .unwrap();
+}
+
 /// The instant every test clock starts at.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2027, 1, 15, 8, 0, 0).single().unwrap()
@@ -120,6 +136,10 @@ impl TestApp {
             let (db_url, name) = fresh_postgres(url).await;
             config.database_url = Some(db_url);
             pg_drop = Some((url.clone(), name));
+            // PostgreSQL wants its master key given, never generated: one in the usual place.
+            let master = data.path().join("master.key");
+            write_master_key(&master);
+            config.master_key.file = Some(master);
         }
         if crate::s3::blobs_on_s3_by_default() {
             assert!(

@@ -251,9 +251,13 @@ impl Core {
         }
         let id = new_id();
         // The key exists before any row names the mission, so no file can ever lack one.
-        self.blobs.keys().create_mission_key(&id).map_err(|e| {
-            Error::Unexpected(anyhow::anyhow!("creating the key of mission {id}: {e}"))
-        })?;
+        self.blobs
+            .keys()
+            .create_mission_key(&id)
+            .await
+            .map_err(|e| {
+                Error::Unexpected(anyhow::anyhow!("creating the key of mission {id}: {e}"))
+            })?;
         store::insert(
             &self.db,
             &Mission {

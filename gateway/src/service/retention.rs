@@ -258,6 +258,7 @@ impl Core {
         self.blobs
             .keys()
             .destroy_mission_key(&mission.id)
+            .await
             .map_err(|e| {
                 Error::Unexpected(anyhow::anyhow!(
                     "shredding the key of mission {}: {e}",

@@ -34,7 +34,7 @@ async fn destroyed_key_makes_every_file_unreadable() {
     // Long enough to be the wrapped key and its tag, not just the header.
     let secret_part = &wrapped[wrapped.len() - 48..];
 
-    env.store.keys().destroy_mission_key("m1").unwrap();
+    env.store.keys().destroy_mission_key("m1").await.unwrap();
 
     for i in 0..3 {
         let id = format!("f{i}");
@@ -59,7 +59,7 @@ async fn destroyed_key_makes_every_file_unreadable() {
     assert!(msg.contains("destroyed"), "{msg}");
     assert!(!key_file.exists());
     assert_eq!(files_containing(&env.key_dir(), secret_part), 0);
-    assert!(env.store.keys().is_destroyed("m1").unwrap());
+    assert!(env.store.keys().is_destroyed("m1").await.unwrap());
     // A fresh process (new handles on the same directories) sees the same.
     let again = open_store(&env.dir, MasterKey::from_bytes([1; 32]));
     assert!(matches!(
@@ -88,7 +88,7 @@ async fn master_rotation_keeps_blobs_readable() {
     let old_id = env.store.keys().master_key_id();
 
     let new = MasterKey::from_bytes([2; 32]);
-    let n = env.store.keys().rotate_master(new.clone()).unwrap();
+    let n = env.store.keys().rotate_master(new.clone()).await.unwrap();
     assert_eq!(n, 2);
     assert_eq!(env.store.keys().master_key_id(), new.id());
     assert_ne!(new.id(), old_id);
@@ -124,7 +124,7 @@ async fn master_key_file_with_open_mode_is_refused() {
     assert!(msg.contains("chmod 600"), "{msg}");
     // Key store files are private too.
     let ks = KeyStore::open(dir.path().join("keys"), m).unwrap();
-    ks.create_mission_key("m").unwrap();
+    ks.create_mission_key("m").await.unwrap();
     let mode = fs::metadata(dir.path().join("keys/m.key"))
         .unwrap()
         .permissions()

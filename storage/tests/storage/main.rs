@@ -29,8 +29,8 @@ impl Env {
     pub(crate) fn new() -> Env {
         let dir = tempfile::tempdir().unwrap();
         let store = open_store(&dir, MasterKey::from_bytes([1; 32]));
-        store.keys().create_mission_key("m1").unwrap();
-        store.keys().create_mission_key("m2").unwrap();
+        futures::executor::block_on(store.keys().create_mission_key("m1")).unwrap();
+        futures::executor::block_on(store.keys().create_mission_key("m2")).unwrap();
         Env { dir, store }
     }
 

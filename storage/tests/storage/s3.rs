@@ -65,8 +65,8 @@ pub(crate) async fn s3_store() -> Option<(tempfile::TempDir, Arc<S3Backend>, Blo
     let dir = tempfile::tempdir().unwrap();
     let keys = KeyStore::open(dir.path().join("keys"), MasterKey::from_bytes([1; 32])).unwrap();
     let store = BlobStore::new(backend.clone() as Arc<dyn Backend>, keys).unwrap();
-    store.keys().create_mission_key("m1").unwrap();
-    store.keys().create_mission_key("m2").unwrap();
+    store.keys().create_mission_key("m1").await.unwrap();
+    store.keys().create_mission_key("m2").await.unwrap();
     Some((dir, backend, store))
 }
 
@@ -209,7 +209,7 @@ async fn deletion_leaves_nothing() {
     assert!(!store.delete("m1", "a").await.unwrap());
     assert!(!store.exists("m1", "a").await.unwrap());
     assert_eq!(store.list("m1").await.unwrap(), ["b"]);
-    store.keys().destroy_mission_key("m1").unwrap();
+    store.keys().destroy_mission_key("m1").await.unwrap();
     assert!(matches!(
         read_blob(&store, "m1", "b").await,
         Err(StorageError::KeyDestroyed { .. })

@@ -138,5 +138,10 @@ async fn backups_hold_no_key_and_old_key_exports_are_refused() {
         .await
         .unwrap();
     let reopened = gateway::app::open(again, clock).await.unwrap();
-    assert!(reopened.blobs.keys().is_destroyed(&s.mission).unwrap());
+    assert!(reopened
+        .blobs
+        .keys()
+        .is_destroyed(&s.mission)
+        .await
+        .unwrap());
 }

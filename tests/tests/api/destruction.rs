@@ -652,6 +652,7 @@ async fn an_interrupted_destruction_is_finished_after_restart(b: Backend) {
         .blobs
         .keys()
         .destroy_mission_key(&s.mission)
+        .await
         .unwrap();
     app.core.blobs.delete(&s.mission, &a).await.unwrap();
     // The content is already unreadable.

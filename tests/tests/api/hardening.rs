@@ -292,7 +292,12 @@ async fn master_key_rotation_keeps_logins_and_the_audit_chain() {
     let opened = gateway::app::open(app.config.clone(), clock.clone())
         .await
         .unwrap();
-    opened.blobs.keys().rotate_master_file(&master).unwrap();
+    opened
+        .blobs
+        .keys()
+        .rotate_master_file(&master)
+        .await
+        .unwrap();
     assert_ne!(
         std::fs::read(&master).unwrap(),
         before,

@@ -26,6 +26,7 @@ mod receipts;
 mod register;
 mod s3_blobs;
 mod separation;
+mod shared_state;
 mod starvation;
 mod throttle;
 mod uploads;

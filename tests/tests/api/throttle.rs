@@ -107,7 +107,15 @@ async fn concurrent_wrong_passwords_cannot_outrun_the_rule(b: Backend) {
     let second = match &b {
         Backend::Postgres(_) => {
             let url = app.config.database_url();
-            Some(TestApp::spawn_with(b.clone(), move |c| c.database_url = Some(url)).await)
+            // Instances sharing a database share its master key too.
+            let master = app.config.master_key.file.clone();
+            Some(
+                TestApp::spawn_with(b.clone(), move |c| {
+                    c.database_url = Some(url);
+                    c.master_key.file = master;
+                })
+                .await,
+            )
         }
         Backend::Sqlite => None,
     };

@@ -43,6 +43,14 @@ impl RealGateway {
         if let Some(url) = &data.config.database_url {
             command.env("PASSERELLE_DATABASE_URL", url);
         }
+        if let Some(master) = &data.config.master_key.file {
+            // PostgreSQL wants its master key named (`passerelle.toml` of the working directory).
+            std::fs::write(
+                data.data.path().join("passerelle.toml"),
+                format!("[master_key]\nfile = {:?}\n", master.display().to_string()),
+            )
+            .unwrap();
+        }
         let mut child = command.spawn().unwrap();
         let log = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().unwrap();
