@@ -113,3 +113,12 @@ pub async fn live_for_user(
     .fetch_optional(&db.pool)
     .await?)
 }
+
+/// Kills every link of an account, whatever its purpose.
+pub async fn revoke_all(db: &Db, user_id: &str) -> Result<u64, DbError> {
+    let r = sqlx::query("DELETE FROM mail_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected())
+}

@@ -149,4 +149,15 @@ mod tests {
             "sqlite://./data/x.db"
         );
     }
+
+    // Two branches once each added a migration with the same timestamp: sqlx applies both and
+    // the second fails on `_sqlx_migrations`' primary key, so no database could be opened.
+    #[test]
+    fn every_migration_has_its_own_version() {
+        let mut versions: Vec<i64> = super::MIGRATOR.iter().map(|m| m.version).collect();
+        let count = versions.len();
+        versions.sort_unstable();
+        versions.dedup();
+        assert_eq!(versions.len(), count, "two migrations share a version");
+    }
 }

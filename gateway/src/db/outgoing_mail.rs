@@ -79,13 +79,17 @@ pub async fn mark_sent(db: &Db, id: &str, now_ms: i64) -> Result<bool, DbError> 
 
 /// Records a failed attempt; the message is tried again from `next_ms`.
 pub async fn mark_failed(db: &Db, id: &str, next_ms: i64, error: &str) -> Result<(), DbError> {
+    // A message given up keeps its row (what failed, and when) but not its body, which may hold
+    // an invitation or reset link that nobody will receive.
     sqlx::query(
-        "UPDATE outgoing_mail SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 \
+        "UPDATE outgoing_mail SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, \
+         body = CASE WHEN attempts + 1 >= $4 THEN '' ELSE body END \
          WHERE id = $3 AND sent_at IS NULL",
     )
     .bind(next_ms)
     .bind(error)
     .bind(id)
+    .bind(MAX_ATTEMPTS)
     .execute(&db.pool)
     .await?;
     Ok(())

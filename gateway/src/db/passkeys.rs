@@ -79,14 +79,75 @@ pub async fn used(
     Ok(())
 }
 
-/// Removes one of `user_id`'s passkeys; `false` when they have none with this id.
-pub async fn delete_own(db: &Db, user_id: &str, id: &str) -> Result<bool, DbError> {
+/// What became of a request to remove one of an account's passkeys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Removal {
+    /// Removed.
+    Removed,
+    /// No such passkey of this account.
+    NotFound,
+    /// Refused: the account would be left with no second factor (no app, no other passkey).
+    LastFactor,
+}
+
+/// Removes the passkey `id` of `user_id` unless it is the account's last second factor. The
+/// account's row is locked first (a no-op update: a row lock on PostgreSQL, the write lock on
+/// SQLite), so that two removals at once cannot each see the other's passkey and leave none.
+pub async fn delete_own(db: &Db, user_id: &str, id: &str) -> Result<Removal, DbError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET id = id WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let (keys, has_app): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM passkeys WHERE user_id = $1), \
+         (SELECT COUNT(*) FROM users WHERE id = $1 AND totp_secret IS NOT NULL)",
+    )
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if has_app == 0 && keys <= 1 {
+        tx.rollback().await?;
+        return Ok(Removal::LastFactor);
+    }
     let r = sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user_id)
-        .execute(&db.pool)
+        .execute(&mut *tx)
         .await?;
-    Ok(super::changed(&r))
+    tx.commit().await?;
+    Ok(if super::changed(&r) {
+        Removal::Removed
+    } else {
+        Removal::NotFound
+    })
+}
+
+/// Removes the account's authenticator app if it still has a passkey, under the same lock as
+/// [`delete_own`]; false (nothing changed) when it has none.
+pub async fn clear_totp_keeping_a_passkey(db: &Db, user_id: &str) -> Result<bool, DbError> {
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("UPDATE users SET id = id WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    let keys: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    if keys == 0 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    sqlx::query(
+        "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL \
+         WHERE id = $1",
+    )
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// A registration in flight.

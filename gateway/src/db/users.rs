@@ -304,17 +304,6 @@ pub async fn running_roles(db: &Db, id: &str) -> Result<i64, DbError> {
     .await?)
 }
 
-/// Removes the account's authenticator app (its passkeys replace it); recovery codes stay.
-pub async fn clear_totp(db: &Db, id: &str) -> Result<(), DbError> {
-    sqlx::query(
-        "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL WHERE id = $1",
-    )
-    .bind(id)
-    .execute(&db.pool)
-    .await?;
-    Ok(())
-}
-
 /// Stores the TOTP secret offered for enrollment.
 pub async fn set_pending_totp(db: &Db, id: &str, sealed: &str) -> Result<(), DbError> {
     sqlx::query("UPDATE users SET totp_pending_secret = $1 WHERE id = $2")

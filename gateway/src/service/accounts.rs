@@ -294,6 +294,9 @@ impl Core {
         let initial_password = generate_password();
         let hash = self.passwords.hash(&initial_password).await?;
         users::reset(&self.db, id, &hash, to_millis(self.clock.now())).await?;
+        // Every link of the account dies with its old credentials (an old invitation would
+        // otherwise work again, the account being invitable once more).
+        crate::db::mail_tokens::revoke_all(&self.db, id).await?;
         self.audit
             .record(
                 Event::new(AuditAction::UserReset, Some(actor)).target(id),

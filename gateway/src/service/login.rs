@@ -145,6 +145,13 @@ impl Core {
         let codes = totp::new_recovery_codes();
         let hashes: Vec<String> = codes.iter().map(|c| totp::recovery_code_hash(c)).collect();
         users::complete_enrollment(&self.db, user_id, sealed, step, &hashes).await?;
+        // Enrolled: a pending invitation has nothing left to do.
+        crate::db::mail_tokens::revoke(
+            &self.db,
+            user_id,
+            super::mail_tokens::Purpose::Invitation.as_str(),
+        )
+        .await?;
         Ok(codes)
     }
 

@@ -13,7 +13,6 @@ use super::{random_token, throttle, token_hash, Actor, Core, Error, Result, Text
 use crate::clock::{from_millis, to_millis};
 use crate::db::auth::ChallengeRow;
 use crate::db::passkeys::{self as store, PasskeyRow, RegistrationRow};
-use crate::db::users;
 use crate::domain::{AuditAction, User};
 use chrono::{DateTime, Utc};
 use sha2::Digest as _;
@@ -328,14 +327,16 @@ impl Core {
         if !mine.iter().any(|k| k.id == id) {
             return Err(Error::NotFound);
         }
-        if user.totp_secret.is_none() && mine.len() <= 1 {
-            return Err(Error::Conflict(Text::new(
-                "C'est votre dernière clé d'accès et vous n'avez plus d'application d'authentification : enregistrez d'abord une application.",
-                "This is your last passkey and you have no authenticator app any more: register an app first.",
-            )));
-        }
-        if !store::delete_own(&self.db, &user.id, id).await? {
-            return Err(Error::NotFound);
+        // Checked again under the account's lock: two removals at once must not leave none.
+        match store::delete_own(&self.db, &user.id, id).await? {
+            store::Removal::Removed => {}
+            store::Removal::NotFound => return Err(Error::NotFound),
+            store::Removal::LastFactor => {
+                return Err(Error::Conflict(Text::new(
+                    "C'est votre dernière clé d'accès et vous n'avez plus d'application d'authentification : enregistrez d'abord une application.",
+                    "This is your last passkey and you have no authenticator app any more: register an app first.",
+                )))
+            }
         }
         self.record_own(
             AuditAction::PasskeyRemove,
@@ -383,7 +384,12 @@ impl Core {
             .await?;
             return Err(Error::InvalidCode);
         }
-        users::clear_totp(&self.db, &user.id).await?;
+        if !store::clear_totp_keeping_a_passkey(&self.db, &user.id).await? {
+            return Err(Error::Conflict(Text::new(
+                "Enregistrez d'abord une clé d'accès : elle remplacera l'application.",
+                "Register a passkey first: it will replace the app.",
+            )));
+        }
         self.record_own(
             AuditAction::TotpRemove,
             actor,

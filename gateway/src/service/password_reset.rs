@@ -42,8 +42,8 @@ impl Core {
         for user in &accounts {
             // Only an account with a second factor (an app, or passkeys in its place): the
             // link's page asks for it (a passkey-only person gives a recovery code).
-            let second_factor = user.totp_secret.is_some()
-                || crate::db::passkeys::any(&self.db, &user.id).await?;
+            let second_factor =
+                user.totp_secret.is_some() || crate::db::passkeys::any(&self.db, &user.id).await?;
             if user.disabled || !second_factor {
                 continue;
             }

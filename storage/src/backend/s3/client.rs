@@ -14,6 +14,9 @@ use super::sign::{self, ToSign};
 use super::S3Config;
 use crate::error::{Result, StorageError};
 
+/// The largest answer read from the object store: a few read blocks or one XML page.
+const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
+
 /// A response read whole (S3 answers here are small: XML documents or one read block).
 pub(crate) struct Answer {
     pub status: StatusCode,
@@ -208,7 +211,29 @@ impl Client {
             .map_err(io)?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let body = resp.bytes().await.map_err(io)?;
+        // An answer is a block asked for by range or an XML page: bounded before it is read, so a
+        // server that ignores a Range (or a misconfigured endpoint) cannot make us hold a whole object.
+        let too_big = || {
+            StorageError::io(
+                format!("calling the object store ({what})"),
+                std::io::Error::other(format!("answer over {MAX_ANSWER_BYTES} bytes")),
+            )
+        };
+        if resp
+            .content_length()
+            .is_some_and(|n| n > MAX_ANSWER_BYTES as u64)
+        {
+            return Err(too_big());
+        }
+        let mut resp = resp;
+        let mut body = bytes::BytesMut::new();
+        while let Some(chunk) = resp.chunk().await.map_err(io)? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(too_big());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let body = body.freeze();
         if is_get && status.is_success() {
             self.stats.gets.fetch_add(1, Ordering::Relaxed);
             self.stats
