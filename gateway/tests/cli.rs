@@ -281,11 +281,12 @@ fn serve_with_zero_configuration_listens_over_https() {
         "data/passerelle.db",
         "data/master.key",
         "data/tls/key.pem",
-        "data/keys",
         "data/blobs",
     ] {
         assert!(dir.join(path).exists(), "{path}");
     }
+    // The mission keys live, wrapped, in the database: no key folder beside it.
+    assert!(!dir.join("data/keys").exists(), "data/keys");
     use std::os::unix::fs::PermissionsExt as _;
     for secret in ["data/master.key", "data/tls/key.pem"] {
         let mode = std::fs::metadata(dir.join(secret))
