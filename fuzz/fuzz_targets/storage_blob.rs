@@ -26,7 +26,9 @@ fn setup() -> Setup {
         .build()
         .expect("runtime");
     let keys = KeyStore::open(dir.path().join("keys"), MasterKey::from_bytes([7; 32])).expect("keys");
-    keys.create_mission_key("m").expect("mission key");
+    runtime
+        .block_on(keys.create_mission_key("m"))
+        .expect("mission key");
     let backend = LocalBackend::open(dir.path().join("blobs"), "FR").expect("backend");
     let store = BlobStore::new(Arc::new(backend), keys).expect("store");
     let plain: Vec<u8> = (0..150_000u32).map(|i| (i % 251) as u8).collect();
