@@ -125,6 +125,20 @@ impl AdminStrings {
             "user.invitation_send" => ("invitation envoyée", "invitation sent"),
             "user.invitation_revoke" => ("invitation retirée", "invitation withdrawn"),
             "user.invitation_accept" => ("invitation acceptée", "invitation accepted"),
+            "platform.lockdown_on" => (
+                "service interrompu pour raison de sécurité",
+                "service locked down for security reasons",
+            ),
+            "platform.lockdown_off" => ("service rétabli", "service restored"),
+            "backup.scheduled" => ("sauvegarde programmée", "scheduled backup"),
+            "user.inactivity_warning" => (
+                "avertissement avant désactivation pour inactivité",
+                "inactivity warning before disabling",
+            ),
+            "review.done" => (
+                "revue annuelle des accès faite",
+                "yearly access review done",
+            ),
             other => return other.to_owned(),
         };
         match self.lang {

@@ -41,6 +41,12 @@ pub struct AdminIndexPage {
     pub lang: Lang,
     /// The session's CSRF token.
     pub csrf_token: String,
+    /// The lockdown banner, while the service is locked down.
+    pub banner: Option<String>,
+    /// The last scheduled backup failed: when and why (shown as a warning).
+    pub backup_failure: Option<String>,
+    /// The last scheduled backup succeeded: when and where.
+    pub backup_success: Option<String>,
 }
 
 impl Layout for AdminIndexPage {
@@ -49,6 +55,9 @@ impl Layout for AdminIndexPage {
     }
     fn csrf_token(&self) -> Option<&str> {
         Some(&self.csrf_token)
+    }
+    fn banner(&self) -> Option<&str> {
+        self.banner.as_deref()
     }
 }
 
@@ -358,6 +367,14 @@ pub struct AdminReviewPage {
     pub inactive_count: usize,
     /// The threshold, in days.
     pub inactive_days: i64,
+    /// The yearly reviews recorded, newest first, already in words.
+    pub reviews_done: Vec<String>,
+    /// The organisations, for the record's form.
+    pub organisations: Vec<Choice>,
+    /// The record's form was refused: why.
+    pub review_error: Option<String>,
+    /// A record was just added.
+    pub review_recorded: bool,
 }
 
 impl AdminReviewPage {
@@ -372,6 +389,9 @@ impl AdminReviewPage {
 impl Layout for AdminReviewPage {
     fn retour(&self) -> Option<&str> {
         Some("/admin/revue-des-acces")
+    }
+    fn has_error(&self) -> bool {
+        self.review_error.is_some()
     }
     fn csrf_token(&self) -> Option<&str> {
         Some(&self.csrf_token)

@@ -20,6 +20,8 @@ pub mod life_i18n;
 pub mod life_pages;
 pub mod login_pages;
 pub mod notify_pages;
+pub mod ops_i18n;
+pub mod ops_pages;
 pub mod pages;
 pub mod qr;
 pub mod receipts;
@@ -46,6 +48,8 @@ pub use life_pages::{
     MissionRolesPage, MissionStateView, RoleBox,
 };
 pub use notify_pages::{KindBox, NotificationsPage, NotifyStrings};
+pub use ops_i18n::OpsStrings;
+pub use ops_pages::AdminLockdownPage;
 pub use pages::{
     CertificateFile, CertificatePage, ChangePasswordPage, CharterPage, EnrollKey, EnrollPage,
     ErrorPage, FileSort, FolderView, HomePage, Layout, LoginPage, MissionFile, MissionPage,

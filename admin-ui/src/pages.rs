@@ -30,6 +30,11 @@ pub trait Layout {
     fn has_error(&self) -> bool {
         false
     }
+
+    /// An alert shown at the top of the page (the lockdown, on the administration pages).
+    fn banner(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// `GET /accueil`: the signed-in user's home.
@@ -542,6 +547,15 @@ impl ErrorPage {
     pub fn outside_access_hours(lang: Lang) -> Self {
         let t = lang.t();
         Self::with(lang, t.outside_hours_title, t.outside_hours_message)
+    }
+
+    /// 503: the service is locked down (French first, whatever the language).
+    pub fn locked_down(lang: Lang) -> Self {
+        Self::with(
+            lang,
+            crate::ops_i18n::LOCKED_DOWN_TITLE,
+            crate::ops_i18n::LOCKED_DOWN_MESSAGE,
+        )
     }
 
     /// 400 with a reason.

@@ -159,12 +159,14 @@ impl Application {
     }
 }
 
-/// Periodic clean-up of dead sessions and challenges, expiry, and the retry of held antivirus scans.
+/// Periodic clean-up of dead sessions and challenges, expiry, the retry of held antivirus scans,
+/// inactive accounts and the scheduled backup.
 async fn housekeeping(core: Core) {
     core.announce_antivirus().await;
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(
         core.config.sweep_interval_secs,
     ));
+    let mut backup: Option<tokio::task::JoinHandle<()>> = None;
     loop {
         tick.tick().await;
         if let Err(e) = core.sweep().await {
@@ -178,6 +180,18 @@ async fn housekeeping(core: Core) {
         }
         if let Err(e) = core.purge_sessions().await {
             tracing::warn!(error = %e, "session clean-up failed");
+        }
+        // In a task of its own: a long backup must not hold up the destructions that are due.
+        if backup
+            .as_ref()
+            .is_none_or(tokio::task::JoinHandle::is_finished)
+        {
+            let core = core.clone();
+            backup = Some(tokio::spawn(async move {
+                if let Err(e) = core.scheduled_backup().await {
+                    tracing::error!(error = %e, "the scheduled backup could not run");
+                }
+            }));
         }
     }
 }

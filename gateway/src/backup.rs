@@ -105,7 +105,14 @@ fn ensure_empty_dir(dir: &Path) -> Result<(), BackupError> {
 /// Writes a backup of the database and the blobs into `dir` (new or empty). Returns a summary.
 pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<String, BackupError> {
     ensure_empty_dir(dir)?;
-    let core = open(config.clone(), clock.clone()).await?;
+    let core = open(config, clock).await?;
+    backup_with(&core, dir).await
+}
+
+/// [`backup`] with the services of a running gateway (the scheduled backups): the same code.
+pub async fn backup_with(core: &crate::service::Core, dir: &Path) -> Result<String, BackupError> {
+    ensure_empty_dir(dir)?;
+    let (config, clock) = (&core.config, &core.clock);
     // The database first: a blob deleted afterwards is merely missing, one added afterwards unused.
     let data = snapshot::export(&core.db).await.map_err(store)?;
     let rows: usize = data.as_object().map_or(0, |o| {
@@ -116,7 +123,11 @@ pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<St
     let bytes = serde_json::to_vec(&data).map_err(store)?;
     std::fs::write(dir.join("database.json"), bytes)
         .map_err(|e| io(format!("writing the backup: {e}")))?;
-    let blobs = copy_tree(&config.blob_dir(), &dir.join("blobs"), true)?;
+    // Copying may take long: off the async workers, so a running gateway keeps serving.
+    let (from, to) = (config.blob_dir(), dir.join("blobs"));
+    let blobs = tokio::task::spawn_blocking(move || copy_tree(&from, &to, true))
+        .await
+        .map_err(|e| io(format!("copying the blobs: {e}")))??;
     let manifest = json!({
         "format": "passerelle-backup",
         "version": 1,

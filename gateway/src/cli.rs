@@ -66,6 +66,32 @@ pub enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Interrupt the service on a suspected breach, restore it, or say where it stands.
+    Lockdown {
+        /// What to do.
+        #[command(subcommand)]
+        command: LockdownCommand,
+    },
+}
+
+/// `passerelle lockdown ...`
+#[derive(Debug, Subcommand)]
+pub enum LockdownCommand {
+    /// Lock down: every session and API token ends, only platform administrators may sign in,
+    /// uploads and downloads stop for everyone; every instance sharing the database obeys.
+    On {
+        /// Why (recorded in the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+    /// Restore the service.
+    Off {
+        /// Why (recorded in the audit trail).
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Print the state: `locked down since ...: reason` or `service running`.
+    Status,
 }
 
 /// `passerelle admin ...`
@@ -158,7 +184,61 @@ fn fail(message: impl Into<String>) -> Failure {
     }
 }
 
-/// Runs a parsed command line.
+/// `passerelle lockdown on|off|status`.
+async fn lockdown(
+    config: Config,
+    clock: SharedClock,
+    command: LockdownCommand,
+) -> Result<(), Failure> {
+    let core = open(config, clock).await?;
+    let set = |on: bool, reason: String| {
+        let core = core.clone();
+        async move {
+            core.set_lockdown(None, on, &reason, None)
+                .await
+                .map_err(|e| match e {
+                    crate::service::Error::InvalidRequest(t) => fail(t.en),
+                    other => fail(other.to_string()),
+                })
+        }
+    };
+    match command {
+        LockdownCommand::On { reason } => {
+            let done = set(true, reason).await?;
+            if done.changed {
+                println!(
+                    "service locked down: {} session(s) ended; only platform administrators may sign in",
+                    done.sessions_ended
+                );
+            } else {
+                println!("the service was already locked down: nothing changed");
+            }
+        }
+        LockdownCommand::Off { reason } => {
+            let done = set(false, reason).await?;
+            if done.changed {
+                println!("service restored");
+            } else {
+                println!("the service was not locked down: nothing changed");
+            }
+        }
+        LockdownCommand::Status => {
+            let state = core.lockdown().await.map_err(|e| fail(e.to_string()))?;
+            if state.active {
+                println!(
+                    "locked down since {}: {}",
+                    crate::clock::rfc3339(crate::clock::from_millis(state.changed_at)),
+                    state.reason
+                );
+            } else {
+                println!("service running (not locked down)");
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a certificate offline.
 fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> Result<(), Failure> {
     use base64::Engine as _;
     let text = std::fs::read_to_string(file)
@@ -303,6 +383,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Certificate { .. } => Ok(()),
+        Command::Lockdown { command } => lockdown(config, clock, command).await,
         Command::Keys {
             command: KeysCommand::RotateMaster,
         } => {

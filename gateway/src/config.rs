@@ -3,6 +3,9 @@
 //! Every problem found here is reported as one sentence naming the setting at fault, so an operator
 //! can fix it without reading a backtrace.
 
+mod ops;
+
+pub use ops::{AccountsConfig, BackupsConfig};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -69,6 +72,10 @@ pub struct Config {
     pub privacy_notice: PrivacyNoticeConfig,
     /// Second factors.
     pub auth: AuthConfig,
+    /// Inactive accounts.
+    pub accounts: AccountsConfig,
+    /// Scheduled backups.
+    pub backups: BackupsConfig,
 }
 
 /// Second factors beyond the mandatory TOTP.
@@ -469,6 +476,8 @@ impl Default for Config {
             charter: CharterConfig::default(),
             privacy_notice: PrivacyNoticeConfig::default(),
             auth: AuthConfig::default(),
+            accounts: AccountsConfig::default(),
+            backups: BackupsConfig::default(),
         }
     }
 }
@@ -684,6 +693,8 @@ impl Config {
             ));
         }
         self.antivirus.check()?;
+        self.accounts.check()?;
+        self.backups.check()?;
         crate::blob_backend::check(self)?;
         if let Some(url) = &self.database_url {
             let scheme = url.split(':').next().unwrap_or_default();

@@ -45,11 +45,17 @@ fn index_links_every_section() {
     let html = AdminIndexPage {
         lang: Lang::Fr,
         csrf_token: "jeton".to_owned(),
+        ..Default::default()
     }
     .render()
     .unwrap();
     common(&html, "fr");
+    assert!(
+        !html.contains("bandeau-alerte"),
+        "no banner unless locked down"
+    );
     for href in [
+        "/admin/interruption",
         "/admin/organisations",
         "/admin/utilisateurs",
         "/admin/revue-des-acces",
@@ -60,6 +66,26 @@ fn index_links_every_section() {
         assert!(html.contains(&format!("href=\"{href}\"")), "{href}");
     }
     assert!(html.contains("<h1>Administration</h1>"));
+}
+
+#[test]
+fn the_lockdown_banner_and_the_backup_failure_show_escaped() {
+    let html = AdminIndexPage {
+        lang: Lang::Fr,
+        csrf_token: "jeton".to_owned(),
+        banner: Some(
+            "Service interrompu pour raison de sécurité depuis le 15/01/2027 : <fuite>".into(),
+        ),
+        backup_failure: Some("16/01/2027 à 02:30 — disque <plein>".into()),
+        backup_success: None,
+    }
+    .render()
+    .unwrap();
+    common(&html, "fr");
+    assert!(html.contains("<p class=\"bandeau-alerte\" role=\"alert\">Service interrompu"));
+    escaped(&html, "<fuite>");
+    assert!(html.contains("La dernière sauvegarde programmée a échoué : 16/01/2027"));
+    escaped(&html, "<plein>");
 }
 
 #[test]
@@ -308,6 +334,7 @@ fn review_marks_inactive_accounts_in_text() {
         lines: vec![line(true), line(false)],
         inactive_count: 1,
         inactive_days: 90,
+        ..Default::default()
     };
     let html = page.render().unwrap();
     common(&html, "fr");

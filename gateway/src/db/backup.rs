@@ -24,6 +24,8 @@ pub const TABLES: &[&str] = &[
     "first_download_notices",
     "audit_anchor",
     "audit_events",
+    "lockdown",
+    "access_reviews_done",
 ];
 
 /// Which columns of a table hold integers.
@@ -146,7 +148,8 @@ pub async fn is_empty(db: &Db) -> Result<bool, DbError> {
 
 /// The tables a backup leaves out, each for a reason: what lives only for minutes or hours (a
 /// login, a session, a throttle count, an e-mailed link, a passkey ceremony, a queued message,
-/// which may hold a link), and the keys, which a backup never holds (`keys export` is apart).
+/// which may hold a link), the keys, which a backup never holds (`keys export` is apart), and the
+/// log of scheduled backups (it describes the backups themselves, kept beside them).
 pub const NOT_BACKED_UP: &[&str] = &[
     "auth_challenges",
     "sessions",
@@ -157,6 +160,7 @@ pub const NOT_BACKED_UP: &[&str] = &[
     "key_records",
     "key_seal",
     "key_tombstones",
+    "scheduled_backups",
 ];
 
 #[cfg(test)]

@@ -193,3 +193,15 @@ pub async fn purge(db: &Db, now_ms: i64, idle_ms: i64) -> Result<u64, DbError> {
         .await?;
     Ok(r.rows_affected())
 }
+
+/// Ends every session, bearer tokens and cookies alike, and every login under way (the
+/// lockdown); answers how many sessions ended.
+pub async fn delete_all(db: &Db) -> Result<u64, DbError> {
+    let r = sqlx::query("DELETE FROM sessions")
+        .execute(&db.pool)
+        .await?;
+    sqlx::query("DELETE FROM auth_challenges")
+        .execute(&db.pool)
+        .await?;
+    Ok(r.rows_affected())
+}

@@ -106,5 +106,15 @@ super::stored_words! {
         PasskeyRemove => "account.passkey_remove",
         /// A person removed their authenticator app, their passkeys replacing it.
         TotpRemove => "account.totp_remove",
+        /// The service locked down (every session ended, logins and file transfers refused).
+        LockdownOn => "platform.lockdown_on",
+        /// The lockdown lifted: service restored.
+        LockdownOff => "platform.lockdown_off",
+        /// A scheduled backup ran (its folder, the older folders removed, or why it failed).
+        BackupScheduled => "backup.scheduled",
+        /// An account warned by e-mail that it will be disabled for inactivity.
+        InactivityWarning => "user.inactivity_warning",
+        /// The yearly access review of an organisation recorded as done.
+        ReviewDone => "review.done",
     }
 }

@@ -1,7 +1,8 @@
-//! The access review as CSV: every account, its missions and roles, its last login.
+//! The access review as CSV: every account, its missions and roles, its last login; then the
+//! yearly reviews recorded per organisation.
 
 use super::{csv_row, paris_seconds};
-use crate::service::review::REVIEW_CSV_HEADER;
+use crate::service::review::{REVIEW_CSV_HEADER, REVIEW_DONE_CSV_HEADER};
 use crate::service::{Actor, Core, Result};
 
 impl Core {
@@ -39,6 +40,16 @@ impl Core {
                     .unwrap_or_else(|| "jamais".to_owned()),
                 r.days_without_login.to_string(),
                 if r.inactive { "oui" } else { "non" }.to_owned(),
+            ]));
+        }
+        // The yearly reviews recorded, after an empty line, with their own header.
+        out.push_str(&format!("\r\n{REVIEW_DONE_CSV_HEADER}\r\n"));
+        for d in self.reviews_done(actor).await? {
+            out.push_str(&csv_row(&[
+                d.organisation,
+                paris_seconds(d.reviewed_at),
+                d.reviewer,
+                d.changes,
             ]));
         }
         Ok(out)

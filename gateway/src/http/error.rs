@@ -32,6 +32,8 @@ pub(crate) enum Refusal {
     MissionSuspended,
     /// Outside the mission's access hours.
     OutsideAccessHours,
+    /// The service is locked down (503).
+    LockedDown,
     /// An unexpected failure (already logged).
     Unexpected,
     /// Any other refusal, whose message says what to fix.
@@ -121,6 +123,7 @@ impl From<Error> for AppError {
             Error::NotFound => Refusal::NotFound,
             Error::MissionSuspended => Refusal::MissionSuspended,
             Error::OutsideAccessHours => Refusal::OutsideAccessHours,
+            Error::LockedDown => Refusal::LockedDown,
             Error::Unexpected(_) => Refusal::Unexpected,
             _ => Refusal::Other,
         };
@@ -255,6 +258,11 @@ impl From<Error> for AppError {
             Error::InvalidRequest(text) => (S::UNPROCESSABLE_ENTITY, "invalid_request", text),
             Error::OutOfBounds(text) => (S::BAD_REQUEST, "invalid_request", text),
             Error::Conflict(text) => (S::CONFLICT, "conflict", text),
+            Error::LockedDown => (
+                S::SERVICE_UNAVAILABLE,
+                "service_locked_down",
+                crate::service::lockdown::locked_down_text(),
+            ),
             Error::Unexpected(e) => {
                 tracing::error!(error = ?e, "unexpected error");
                 (

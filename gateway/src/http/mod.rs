@@ -13,6 +13,7 @@ pub(crate) mod headers;
 pub(crate) mod invitations;
 pub(crate) mod limits;
 pub(crate) mod linger;
+pub(crate) mod lockdown;
 pub(crate) mod missions;
 pub(crate) mod notifications;
 pub(crate) mod passkeys;
@@ -104,6 +105,7 @@ fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(admin::enable_user))
         .routes(routes!(admin::patch_user))
         .routes(routes!(admin::patch_org))
+        .routes(routes!(lockdown::get, lockdown::set))
         .routes(routes!(invitations::list))
         .routes(routes!(invitations::send, invitations::revoke))
         .routes(routes!(missions::create, missions::list))

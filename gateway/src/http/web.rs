@@ -23,6 +23,7 @@ mod session;
 use super::error::current_lang;
 use super::AppState;
 use crate::service;
+pub(crate) use account::second_factor;
 use admin_ui::{ErrorPage, Lang};
 use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::{header, StatusCode};

@@ -10,6 +10,7 @@
 use super::accounts::{check_email, check_text};
 use super::audit::{Event, Outcome};
 use super::{Actor, Core, Error, Result, Text};
+use crate::clock::to_millis;
 use crate::db::{orgs, users};
 use crate::domain::{AuditAction, Organisation, OrganisationKind, User};
 use serde_json::json;
@@ -46,6 +47,9 @@ impl Core {
         if !users::enable(&self.db, id).await? {
             return Err(Error::NotFound);
         }
+        // Its inactivity counts from now, as from a login: the sweeper does not disable it again
+        // at once (`accounts.disable_after_inactive_days`).
+        crate::db::inactivity::set_enabled_at(&self.db, id, to_millis(self.clock.now())).await?;
         self.audit
             .record(
                 Event::new(AuditAction::UserEnable, Some(actor)).target(id),

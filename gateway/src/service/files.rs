@@ -164,6 +164,7 @@ impl Core {
     where
         S: Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static,
     {
+        self.refuse_if_locked_down().await?;
         let (mission, viewer) = self.viewer(actor, mission_id).await?;
         let action = match folder {
             Folder::Deposits => MissionAction::UploadDeposit,
@@ -409,6 +410,7 @@ impl Core {
         file_id: &str,
         range: Option<RangeSpec>,
     ) -> Result<(File, storage::BlobReader)> {
+        self.refuse_if_locked_down().await?;
         let (mission, viewer, file) = self
             .file_for(
                 actor,

@@ -255,6 +255,15 @@ impl Core {
                 user.as_ref().map(|u| u.password_hash.as_str()),
             )
             .await?;
+        // During a lockdown everyone but a platform administrator with the right password gets
+        // the same 503, whatever the password: it tells nothing of the account.
+        let admin_ok = ok
+            && user
+                .as_ref()
+                .is_some_and(|u| u.platform_admin && !u.disabled);
+        if !admin_ok {
+            self.refuse_login_locked_down(user.as_ref(), ip).await?;
+        }
         match user {
             Some(user) if ok && !user.disabled => {
                 throttle::refund(&self.db, &keys, now).await?;
@@ -332,6 +341,7 @@ impl Core {
         ip: &str,
     ) -> Result<Issued> {
         let (row, user) = self.challenge_for(challenge, &["change_password"]).await?;
+        self.login_locked_down(Some(&user), ip).await?;
         if let Err(weak) = password_policy::check(new_password, &user.username, &user.email) {
             self.refuse(
                 AuditAction::PasswordChange,
@@ -393,6 +403,7 @@ impl Core {
         let (row, user) = self
             .challenge_for(challenge, &["enroll_totp", "totp"])
             .await?;
+        self.login_locked_down(Some(&user), ip).await?;
         let keys = throttle::Keys::new(&user.username, ip, &self.config.throttle);
         let now = self.clock.now();
         if let Err(retry_after_secs) = throttle::reserve(&self.db, &keys, now).await? {

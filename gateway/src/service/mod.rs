@@ -11,8 +11,10 @@ pub mod content;
 pub mod destruction_race;
 pub mod files;
 pub mod grants;
+pub mod inactivity;
 pub mod invitations;
 pub mod journal;
+pub mod lockdown;
 pub mod login;
 pub mod mail_tokens;
 pub mod mailer;
@@ -28,6 +30,7 @@ pub mod receipts;
 pub mod register;
 pub mod retention;
 pub mod review;
+pub mod scheduled_backup;
 pub mod sessions;
 pub mod throttle;
 pub mod totp;
@@ -191,6 +194,10 @@ pub enum Error {
     /// A conflict with the current state, with the reason.
     #[error("conflict: {}", .0.en)]
     Conflict(Text),
+    /// The service is locked down (issue 17): logins but platform administrators', uploads
+    /// and downloads are refused until the lockdown ends.
+    #[error("the service is locked down")]
+    LockedDown,
     /// Anything else; the detail goes to the log, never to the client.
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),

@@ -37,6 +37,10 @@ pub struct SweepReport {
     pub warnings_sent: usize,
     /// Notification digests sent.
     pub digests_sent: usize,
+    /// Inactive accounts warned that they will be disabled.
+    pub inactivity_warnings: usize,
+    /// Inactive accounts disabled.
+    pub accounts_disabled: usize,
 }
 
 fn system_event(action: AuditAction, mission_id: &str) -> Event {
@@ -100,7 +104,7 @@ impl Core {
     }
 
     /// One pass of the sweeper: warnings, missions whose end has passed, files past their own
-    /// expiry, retained results past their date, abandoned uploads.
+    /// expiry, retained results past their date, abandoned uploads, inactive accounts.
     pub async fn sweep(&self) -> Result<SweepReport> {
         let mut report = SweepReport {
             warnings_sent: self.send_warnings().await?,
@@ -145,6 +149,9 @@ impl Core {
         self.sweep_abandoned_uploads().await?;
         self.sweep_orphan_blobs().await?;
         report.digests_sent = self.send_digests().await?;
+        let inactive = self.sweep_inactive_accounts().await?;
+        report.inactivity_warnings = inactive.warned;
+        report.accounts_disabled = inactive.disabled;
         Ok(report)
     }
 

@@ -16,6 +16,10 @@ pub const INACTIVE_AFTER_DAYS: i64 = 90;
 /// The header of the access review's CSV export (do not rename: spreadsheets read these columns).
 pub const REVIEW_CSV_HEADER: &str = "identifiant;nom;organisme;etat;administrateur_plateforme;missions_et_roles;derniere_connexion;jours_sans_connexion;inactif_90_jours";
 
+/// The header of the yearly reviews' part of the same export, after an empty line (do not rename).
+pub const REVIEW_DONE_CSV_HEADER: &str =
+    "revue_faite_organisme;revue_faite_le;revue_faite_par;changements";
+
 const DAY_MS: i64 = 86_400_000;
 
 /// One mission of a reviewed account, with the account's roles in it.

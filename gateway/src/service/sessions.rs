@@ -118,7 +118,13 @@ impl Core {
             .ok_or(Error::Unauthenticated)?;
         let now = to_millis(self.clock.now());
         let idle = self.idle_ms();
-        if row.disabled || now >= row.expires_at || now - row.last_seen_at >= idle {
+        // During a lockdown only platform administrators' sessions opened since it began live
+        // (the others were deleted when it began; this also ends one a login finishing at that
+        // very moment opened). The state is read here on every request: no cache to go stale.
+        let lockdown = crate::db::lockdown::get(&self.db).await?;
+        let locked_out =
+            lockdown.active && (!row.platform_admin || row.created_at < lockdown.changed_at);
+        if row.disabled || locked_out || now >= row.expires_at || now - row.last_seen_at >= idle {
             store::delete(&self.db, &id_hash).await?;
             return Err(Error::Unauthenticated);
         }

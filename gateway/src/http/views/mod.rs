@@ -8,6 +8,7 @@ mod checks;
 mod files;
 mod missions;
 pub(crate) mod openapi;
+mod ops;
 
 pub(crate) use accounts::{
     CreatedUser, InitialPassword, Invitation, InvitationList, LoginStep, Me, Organisation,
@@ -19,6 +20,7 @@ pub(crate) use missions::{
     AccessWindow, Certificate, MissionDetail, MissionList, MissionSummary, ParticipantAdded,
     RoleName, SigningKey,
 };
+pub(crate) use ops::LockdownView;
 
 use crate::clock::{from_millis, rfc3339};
 use crate::domain::AuditEntry;

@@ -40,7 +40,7 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 /// A typed code: six digits (spaces allowed) are an app's code, anything else a recovery code.
-pub(super) fn second_factor(typed: &str) -> Option<SecondFactor> {
+pub(crate) fn second_factor(typed: &str) -> Option<SecondFactor> {
     let compact: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
     if compact.is_empty() {
         None

@@ -9,6 +9,7 @@
 mod edits;
 mod invitations;
 mod journal;
+mod lockdown;
 mod missions;
 mod review;
 mod users;
@@ -72,6 +73,7 @@ pub(super) fn router() -> Router<AppState> {
         )
         .route("/admin/revue-des-acces", get(review::show))
         .route("/admin/revue-des-acces.csv", get(review::csv))
+        .route("/admin/revue-des-acces/faite", post(review::record_done))
         .route("/admin/journal", get(journal::show))
         .route("/admin/journal.csv", get(journal::csv))
         .route("/admin/certificats", get(certificates))
@@ -80,6 +82,10 @@ pub(super) fn router() -> Router<AppState> {
             get(missions::list).post(missions::create),
         )
         .route("/admin/missions/nouvelle", get(missions::new_form))
+        .route(
+            "/admin/interruption",
+            get(lockdown::show).post(lockdown::set),
+        )
 }
 
 /// The query string's fields.
@@ -136,13 +142,32 @@ fn paris_today(s: &AppState) -> String {
         .to_string()
 }
 
-/// `GET /admin`: the sections.
-async fn index(AdminSession(session): AdminSession) -> PageResult {
+/// `GET /admin`: the sections, the lockdown banner and the last scheduled backup's outcome.
+async fn index(State(s): State<AppState>, AdminSession(session): AdminSession) -> PageResult {
+    let lang = lang();
+    let (backup_failure, backup_success) = match s.core.last_scheduled_backup().await? {
+        Some(b) if b.failed() => (
+            Some(format!(
+                "{} — {}",
+                paris(lang, b.started_at),
+                b.error.unwrap_or_default()
+            )),
+            None,
+        ),
+        Some(b) if !b.running => (
+            None,
+            Some(format!("{} — {}", paris(lang, b.started_at), b.dir)),
+        ),
+        _ => (None, None),
+    };
     Ok(page(
         StatusCode::OK,
         &AdminIndexPage {
-            lang: lang(),
+            lang,
             csrf_token: session.csrf_token,
+            banner: lockdown::banner(&s.core, lang).await?,
+            backup_failure,
+            backup_success,
         },
     ))
 }

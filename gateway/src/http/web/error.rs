@@ -41,6 +41,8 @@ pub(crate) enum PageError {
     MissionSuspended,
     /// 403: outside the mission's access hours.
     OutsideAccessHours,
+    /// 503: the service is locked down (the bilingual page, French first).
+    LockedDown,
     /// The request cannot be served as sent: the status and the message saying what to fix.
     Refused(StatusCode, String),
     /// 500: the detail goes to the log, the visitor sees the generic page.
@@ -67,6 +69,7 @@ impl From<AppError> for PageError {
             Refusal::NotFound => Self::NotFound,
             Refusal::MissionSuspended => Self::MissionSuspended,
             Refusal::OutsideAccessHours => Self::OutsideAccessHours,
+            Refusal::LockedDown => Self::LockedDown,
             // `AppError` logged the detail when it was made.
             Refusal::Unexpected => Self::Unexpected(anyhow::anyhow!("see the error logged above")),
             _ if e.status().is_server_error() => {
@@ -104,6 +107,10 @@ impl IntoResponse for PageError {
             Self::OutsideAccessHours => {
                 (StatusCode::FORBIDDEN, ErrorPage::outside_access_hours(lang))
             }
+            Self::LockedDown => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorPage::locked_down(lang),
+            ),
             Self::Refused(status, message) => (status, ErrorPage::bad_request(lang, &message)),
             Self::Unexpected(e) => {
                 tracing::error!(error = ?e, "web request failed");
@@ -177,6 +184,7 @@ mod tests {
         assert_eq!(kind(Error::NotFound), "NotFound");
         assert_eq!(kind(Error::MissionSuspended), "MissionSuspended");
         assert_eq!(kind(Error::OutsideAccessHours), "OutsideAccessHours");
+        assert_eq!(kind(Error::LockedDown), "LockedDown");
         assert!(kind(Error::Unexpected(anyhow::anyhow!("disk"))).starts_with("Unexpected"));
         assert!(matches!(PageError::from(AppError::csrf()), PageError::Csrf));
         let conflict = PageError::from(Error::Conflict(crate::service::Text::new(

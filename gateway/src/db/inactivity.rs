@@ -1,0 +1,112 @@
+//! Inactive accounts and the yearly access review record.
+
+use super::{Db, DbError};
+
+/// An enabled account, with what tells how long it has been unused.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ActivityRow {
+    /// Opaque id.
+    pub id: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// E-mail address.
+    pub email: String,
+    /// The account's organisation.
+    pub organisation_id: String,
+    /// A platform administrator (0 or 1).
+    pub platform_admin: i64,
+    /// Creation (ms).
+    pub created_at: i64,
+    /// Last completed login (ms).
+    pub last_login_at: Option<i64>,
+    /// Last enabled again by an administrator (ms).
+    pub enabled_at: Option<i64>,
+    /// Last inactivity warning (ms).
+    pub inactivity_warned_at: Option<i64>,
+}
+
+impl ActivityRow {
+    /// The last sign of use: a login, being enabled again, or the creation.
+    pub fn last_use(&self) -> i64 {
+        self.created_at
+            .max(self.last_login_at.unwrap_or(0))
+            .max(self.enabled_at.unwrap_or(0))
+    }
+}
+
+/// Every enabled account.
+pub async fn enabled(db: &Db) -> Result<Vec<ActivityRow>, DbError> {
+    Ok(sqlx::query_as::<_, ActivityRow>(
+        "SELECT id, display_name, email, organisation_id, platform_admin, created_at, last_login_at, \
+         enabled_at, inactivity_warned_at FROM users WHERE disabled = 0 ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// Records the warning sent to `id` at `now_ms`.
+pub async fn set_warned(db: &Db, id: &str, now_ms: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET inactivity_warned_at = $1 WHERE id = $2")
+        .bind(now_ms)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Starts `id`'s inactivity afresh: enabled again at `now_ms`, no warning pending.
+pub async fn set_enabled_at(db: &Db, id: &str, now_ms: i64) -> Result<(), DbError> {
+    sqlx::query("UPDATE users SET enabled_at = $1, inactivity_warned_at = NULL WHERE id = $2")
+        .bind(now_ms)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// One recorded yearly review, with the names the page and the export show.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReviewDoneRow {
+    /// The organisation's name.
+    pub organisation: String,
+    /// The reviewer's name.
+    pub reviewer: String,
+    /// When (ms).
+    pub reviewed_at: i64,
+    /// What was changed, in the reviewer's words.
+    pub changes: String,
+}
+
+/// Records a review of `organisation_id`.
+pub async fn insert_review_done(
+    db: &Db,
+    id: &str,
+    organisation_id: &str,
+    reviewed_by: &str,
+    now_ms: i64,
+    changes: &str,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO access_reviews_done (id, organisation_id, reviewed_by, reviewed_at, changes) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id)
+    .bind(organisation_id)
+    .bind(reviewed_by)
+    .bind(now_ms)
+    .bind(changes)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// Every recorded review, newest first.
+pub async fn reviews_done(db: &Db) -> Result<Vec<ReviewDoneRow>, DbError> {
+    Ok(sqlx::query_as::<_, ReviewDoneRow>(
+        "SELECT o.name AS organisation, u.display_name AS reviewer, r.reviewed_at, r.changes \
+         FROM access_reviews_done r JOIN organisations o ON o.id = r.organisation_id \
+         JOIN users u ON u.id = r.reviewed_by ORDER BY r.reviewed_at DESC, o.name",
+    )
+    .fetch_all(&db.pool)
+    .await?)
+}
