@@ -41,8 +41,6 @@ pub struct AdminIndexPage {
     pub lang: Lang,
     /// The session's CSRF token.
     pub csrf_token: String,
-    /// The lockdown banner, while the service is locked down.
-    pub banner: Option<String>,
     /// The last scheduled backup failed: when and why (shown as a warning).
     pub backup_failure: Option<String>,
     /// The last scheduled backup succeeded: when and where.
@@ -55,9 +53,6 @@ impl Layout for AdminIndexPage {
     }
     fn csrf_token(&self) -> Option<&str> {
         Some(&self.csrf_token)
-    }
-    fn banner(&self) -> Option<&str> {
-        self.banner.as_deref()
     }
 }
 

@@ -49,7 +49,7 @@ pub use life_pages::{
 };
 pub use notify_pages::{KindBox, NotificationsPage, NotifyStrings};
 pub use ops_i18n::OpsStrings;
-pub use ops_pages::AdminLockdownPage;
+pub use ops_pages::{with_banner, AdminLockdownPage};
 pub use pages::{
     CertificateFile, CertificatePage, ChangePasswordPage, CharterPage, EnrollKey, EnrollPage,
     ErrorPage, FileSort, FolderView, HomePage, Layout, LoginPage, MissionFile, MissionPage,

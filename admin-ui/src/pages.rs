@@ -31,9 +31,10 @@ pub trait Layout {
         false
     }
 
-    /// An alert shown at the top of the page (the lockdown, on the administration pages).
-    fn banner(&self) -> Option<&str> {
-        None
+    /// An alert shown at the top of the page: the lockdown's, on the administration pages
+    /// (see [`crate::ops_pages::with_banner`]).
+    fn banner(&self) -> Option<String> {
+        crate::ops_pages::current_banner()
     }
 }
 

@@ -70,22 +70,21 @@ fn index_links_every_section() {
 
 #[test]
 fn the_lockdown_banner_and_the_backup_failure_show_escaped() {
-    let html = AdminIndexPage {
+    let page = AdminIndexPage {
         lang: Lang::Fr,
         csrf_token: "jeton".to_owned(),
-        banner: Some(
-            "Service interrompu pour raison de sécurité depuis le 15/01/2027 : <fuite>".into(),
-        ),
         backup_failure: Some("16/01/2027 à 02:30 — disque <plein>".into()),
         backup_success: None,
-    }
-    .render()
-    .unwrap();
+    };
+    let banner = "Service interrompu pour raison de sécurité depuis le 15/01/2027 : <fuite>";
+    let html = crate::with_banner(Some(banner.into()), || page.render()).unwrap();
     common(&html, "fr");
     assert!(html.contains("<p class=\"bandeau-alerte\" role=\"alert\">Service interrompu"));
     escaped(&html, "<fuite>");
     assert!(html.contains("La dernière sauvegarde programmée a échoué : 16/01/2027"));
     escaped(&html, "<plein>");
+    // Outside `with_banner`, no banner.
+    assert!(!page.render().unwrap().contains("bandeau-alerte"));
 }
 
 #[test]

@@ -172,6 +172,10 @@ pub(crate) fn router(state: AppState) -> Router {
             state.clone(),
             limits::unauthenticated_limits,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            web::lockdown_banner,
+        ))
         .with_state(state)
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(body_idle))
         .layer(axum::middleware::from_fn(headers::security_headers))

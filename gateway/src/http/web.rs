@@ -24,6 +24,7 @@ use super::error::current_lang;
 use super::AppState;
 use crate::service;
 pub(crate) use account::second_factor;
+pub(crate) use admin::lockdown_banner;
 use admin_ui::{ErrorPage, Lang};
 use axum::extract::{DefaultBodyLimit, Path};
 use axum::http::{header, StatusCode};

@@ -276,6 +276,14 @@ async fn the_admin_page_locks_down_with_a_fresh_code(b: Backend) {
     assert_eq!(p.status, 200, "{}", p.html);
     p.assert_contains("Service interrompu pour raison de sécurité depuis le");
     p.assert_contains("Poste compromis");
+    // On every administration page, not only the home.
+    let users = passerelle_tests::pages::get_with(&app, &client, "/admin/utilisateurs").await;
+    assert_eq!(users.status, 200);
+    users.assert_contains("<p class=\"bandeau-alerte\" role=\"alert\">Service interrompu");
+    // The state survives a restart: a gateway opened afresh on the same database is locked down.
+    let clock: gateway::clock::SharedClock = std::sync::Arc::new(app.clock.clone());
+    let restarted = gateway::app::open(app.config.clone(), clock).await.unwrap();
+    assert!(restarted.locked_down().await.unwrap());
     // Off, with a fresh code.
     let csrf = csrf_of(&p);
     let code = app.code(&admin.totp_secret);

@@ -11,6 +11,8 @@ mod invitations;
 mod journal;
 mod lockdown;
 mod missions;
+
+pub(crate) use lockdown::{banner_in_words, lockdown_banner};
 mod review;
 mod users;
 
@@ -165,7 +167,6 @@ async fn index(State(s): State<AppState>, AdminSession(session): AdminSession) -
         &AdminIndexPage {
             lang,
             csrf_token: session.csrf_token,
-            banner: lockdown::banner(&s.core, lang).await?,
             backup_failure,
             backup_success,
         },

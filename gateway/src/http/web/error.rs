@@ -124,9 +124,11 @@ impl IntoResponse for PageError {
 /// The result of a web handler.
 pub(crate) type PageResult = Result<Response, PageError>;
 
-/// A rendered page with its status; a template failure becomes the generic 500 page.
+/// A rendered page with its status; a template failure becomes the generic 500 page. An
+/// administration page shows the lockdown banner when [`super::admin::lockdown_banner`] found one.
 pub(crate) fn page<T: Template>(status: StatusCode, page: &T) -> Response {
-    match page.render() {
+    let banner = super::admin::banner_in_words(lang());
+    match admin_ui::with_banner(banner, || page.render()) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "rendering a page failed");

@@ -6,18 +6,47 @@ use crate::http::web::{lang, page, second_factor, see_other, AdminSession, CsrfF
 use crate::http::AppState;
 use crate::service::lockdown::Lockdown;
 use crate::service::sessions::Session;
-use crate::service::{Core, Error};
+use crate::service::Error;
 use admin_ui::{AdminLockdownPage, Lang};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, Uri};
+use axum::middleware::Next;
+use axum::response::Response;
 
-/// The banner of the administration pages while the service is locked down.
-pub(super) async fn banner(core: &Core, lang: Lang) -> Result<Option<String>, Error> {
-    let state = core.lockdown().await?;
-    Ok(state.active.then(|| {
-        lang.ops()
-            .banner(&paris(lang, state.changed_at), &state.reason)
-    }))
+tokio::task_local! {
+    /// The lockdown (since when, why) during an administration request, while it is on.
+    static LOCKED_DOWN: Option<(i64, String)>;
+}
+
+/// Reads the lockdown once for each request under `/admin`, for the banner every administration
+/// page shows while it is on (one primary-key read).
+pub(crate) async fn lockdown_banner(
+    State(s): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !request.uri().path().starts_with("/admin") {
+        return next.run(request).await;
+    }
+    let state = match s.core.lockdown().await {
+        Ok(l) => l.active.then_some((l.changed_at, l.reason)),
+        Err(e) => {
+            tracing::warn!(error = %e, "the lockdown could not be read for the banner");
+            None
+        }
+    };
+    LOCKED_DOWN.scope(state, next.run(request)).await
+}
+
+/// The banner in `lang`, during an administration request while the service is locked down.
+pub(crate) fn banner_in_words(lang: Lang) -> Option<String> {
+    LOCKED_DOWN
+        .try_with(|l| {
+            l.as_ref()
+                .map(|(since, reason)| lang.ops().banner(&paris(lang, *since), reason))
+        })
+        .ok()
+        .flatten()
 }
 
 /// The page as the lockdown stands.
@@ -35,9 +64,6 @@ async fn view(
     Ok(AdminLockdownPage {
         lang,
         csrf_token: session.csrf_token.clone(),
-        banner: state
-            .active
-            .then(|| o.banner(&paris(lang, state.changed_at), &state.reason)),
         active: state.active,
         changed_at: if state.changed_at > 0 {
             paris(lang, state.changed_at)
