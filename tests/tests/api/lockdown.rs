@@ -312,3 +312,54 @@ passerelle_tests::on_every_backend!(
     lockdown_holds_on_every_instance,
     the_admin_page_locks_down_with_a_fresh_code
 );
+
+// `passerelle lockdown on|status|off`, parsed as the binary parses it, on the test gateway's
+// database (the command line has no session: the trail names no actor).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_line_turns_it_on_and_off() {
+    use clap::Parser as _;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let admin = app.admin("operateur").await;
+    let file = app.data.path().join("passerelle-cli.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "data_dir = {:?}\ndatabase_url = {:?}\n",
+            app.config.data_dir.display().to_string(),
+            app.config.database_url()
+        ),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let mut argv = vec!["passerelle", "--config", file.to_str().unwrap()];
+        argv.extend_from_slice(args);
+        gateway::cli::run(gateway::cli::Cli::parse_from(argv))
+    };
+    // A lockdown needs a reason.
+    let refused = run(&["lockdown", "on", "--reason", "  "])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code, 1);
+    assert!(refused.message.contains("reason"), "{}", refused.message);
+    assert!(!app.core.locked_down().await.unwrap());
+    run(&["lockdown", "on", "--reason", "Alerte de l'hébergeur"])
+        .await
+        .unwrap();
+    assert!(app.core.locked_down().await.unwrap());
+    let r = app.get_as(&admin.token, "/api/v1/me").await;
+    assert_error(
+        r,
+        401,
+        "unauthenticated",
+        "the admin's token after the lockdown",
+    )
+    .await;
+    run(&["lockdown", "status"]).await.unwrap();
+    run(&["lockdown", "off"]).await.unwrap();
+    assert!(!app.core.locked_down().await.unwrap());
+    let on = audit_of(&app, "platform.lockdown_on").await;
+    assert_eq!(on.len(), 1);
+    assert_eq!(on[0].0, None);
+    assert_eq!(on[0].2["reason"], "Alerte de l'hébergeur");
+    assert_eq!(on[0].2["via"], "cli");
+}
