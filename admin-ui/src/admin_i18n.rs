@@ -125,6 +125,11 @@ impl AdminStrings {
             "user.invitation_send" => ("invitation envoyée", "invitation sent"),
             "user.invitation_revoke" => ("invitation retirée", "invitation withdrawn"),
             "user.invitation_accept" => ("invitation acceptée", "invitation accepted"),
+            "incident.report" => ("rapport d'incident généré", "incident report generated"),
+            "platform.register" => (
+                "registre des traitements de la plateforme consulté",
+                "platform register of processing read",
+            ),
             other => return other.to_owned(),
         };
         match self.lang {

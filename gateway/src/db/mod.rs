@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backup;
 pub mod charter;
 pub mod files;
+pub mod incident;
 pub mod keys;
 pub mod mail_tokens;
 pub mod missions;

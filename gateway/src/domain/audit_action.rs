@@ -106,5 +106,9 @@ super::stored_words! {
         PasskeyRemove => "account.passkey_remove",
         /// A person removed their authenticator app, their passkeys replacing it.
         TotpRemove => "account.totp_remove",
+        /// An incident report generated (its window and filters, how many events it found).
+        IncidentReport => "incident.report",
+        /// The platform register of processing (GDPR art. 30) exported or shown.
+        PlatformRegister => "platform.register",
     }
 }

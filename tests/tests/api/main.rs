@@ -15,6 +15,7 @@ mod destruction;
 mod downloads;
 mod files;
 mod hardening;
+mod incident;
 mod invitations;
 mod mission_life;
 mod missions;
