@@ -34,7 +34,7 @@ fn join<'a>(items: impl IntoIterator<Item = &'a String>) -> String {
 use super::paris_seconds_rfc as paris;
 
 /// The report's tables, each written as one CSV and shown on the page (the events only as CSV).
-fn tables(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<Table> {
+fn tables(facts: &IncidentFacts) -> Vec<Table> {
     let words = admin_ui::Lang::Fr.admin();
     let controllers = Table::new(
         "organismes_responsables.csv",
@@ -158,32 +158,6 @@ fn tables(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<Table> 
             ]
         }),
     );
-    let mut events = Table::new(
-        "evenements.csv",
-        "Événements du journal",
-        "numero;date;compte;adresse_ip;operation;code_operation;mission;fichier;resultat",
-        facts.selected.iter().map(|e| {
-            vec![
-                e.seq.to_string(),
-                paris_seconds(e.at),
-                e.actor
-                    .as_deref()
-                    .map_or(GATEWAY_LOGIN, |id| names.get(id).map_or(id, String::as_str))
-                    .to_owned(),
-                e.ip.clone().unwrap_or_default(),
-                words.action_name(&e.action),
-                e.action.clone(),
-                e.mission_id
-                    .as_deref()
-                    .map(|m| names.get(m).map_or(m, String::as_str))
-                    .unwrap_or_default()
-                    .to_owned(),
-                e.file_id.clone().unwrap_or_default(),
-                words.outcome_name(&e.outcome).to_owned(),
-            ]
-        }),
-    );
-    events.page = false;
     vec![
         controllers,
         missions,
@@ -192,8 +166,37 @@ fn tables(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<Table> 
         accounts,
         addresses,
         logins,
-        events,
     ]
+}
+
+/// The file name of the events' CSV (written straight from the events: there may be a million).
+const EVENTS_CSV: &str = "evenements.csv";
+
+/// Every selected event, oldest first, as CSV.
+fn events_csv(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<u8> {
+    let words = admin_ui::Lang::Fr.admin();
+    let mut out = String::with_capacity(128 * (facts.selected.len() + 1));
+    out.push('\u{feff}');
+    out.push_str("numero;date;compte;adresse_ip;operation;code_operation;mission;fichier;resultat\r\n");
+    let mut action_words: HashMap<&str, String> = HashMap::new();
+    for e in &facts.selected {
+        let action = action_words
+            .entry(e.action.as_str())
+            .or_insert_with(|| words.action_name(&e.action));
+        let name = |id: &str| names.get(id).map_or(id, String::as_str).to_owned();
+        out.push_str(&csv_row(&[
+            e.seq.to_string(),
+            paris_seconds(e.at),
+            e.actor.as_deref().map_or_else(|| GATEWAY_LOGIN.to_owned(), name),
+            e.ip.clone().unwrap_or_default(),
+            action.clone(),
+            e.action.clone(),
+            e.mission_id.as_deref().map(name).unwrap_or_default(),
+            e.file_id.clone().unwrap_or_default(),
+            words.outcome_name(&e.outcome).to_owned(),
+        ]));
+    }
+    out.into_bytes()
 }
 
 fn csv(table: &Table) -> Vec<u8> {
@@ -222,9 +225,10 @@ impl Core {
         for m in crate::db::missions::list_all(&self.db).await? {
             names.insert(m.id, m.name);
         }
-        let tables = tables(&facts, &names);
-        let csvs: Vec<(String, Vec<u8>)> =
+        let tables = tables(&facts);
+        let mut csvs: Vec<(String, Vec<u8>)> =
             tables.iter().map(|t| (t.file.to_owned(), csv(t))).collect();
+        csvs.push((EVENTS_CSV.to_owned(), events_csv(&facts, &names)));
         let hashes: serde_json::Map<String, serde_json::Value> = csvs
             .iter()
             .map(|(n, b)| (n.clone(), hex::encode(sha2::Sha256::digest(b)).into()))

@@ -17,8 +17,6 @@ pub(crate) struct Table {
     pub header: String,
     /// The rows.
     pub rows: Vec<Vec<String>>,
-    /// Shown on the page (the events are in the CSV only).
-    pub page: bool,
 }
 
 impl Table {
@@ -34,7 +32,6 @@ impl Table {
             caption,
             header: header.to_owned(),
             rows: rows.collect(),
-            page: true,
         }
     }
 }
@@ -267,7 +264,6 @@ pub(crate) fn page(
         to_complete: draft.to_complete.iter().map(|(l, _)| l.clone()).collect(),
         tables: tables
             .iter()
-            .filter(|t| t.page)
             .map(|t| ReportTable {
                 caption: t.caption.to_owned(),
                 file: t.file.to_owned(),

@@ -178,43 +178,49 @@ impl Core {
                 .get(id)
                 .map_or_else(|| id.to_owned(), |u| u.username.clone()),
         };
-
-        let mut by_mission: BTreeMap<String, Touches> = BTreeMap::new();
-        let mut by_file: BTreeMap<String, (Touches, Option<String>)> = BTreeMap::new();
-        let mut by_actor: BTreeMap<(String, Option<String>), Touches> = BTreeMap::new();
-        let mut by_ip: BTreeMap<String, Touches> = BTreeMap::new();
-        let mut file_details: HashMap<String, serde_json::Value> = HashMap::new();
+        // Logins once per account, then every map keyed by borrowed ids: no allocation per event.
+        let logins_by_id: HashMap<Option<&str>, String> = selected
+            .iter()
+            .map(|e| e.actor.as_deref())
+            .collect::<std::collections::HashSet<_>>()
+            .into_iter()
+            .map(|id| (id, login(id)))
+            .collect();
+        let mut by_mission: HashMap<&str, Touches> = HashMap::new();
+        let mut by_file: HashMap<&str, (Touches, Option<&str>)> = HashMap::new();
+        let mut by_actor: HashMap<Option<&str>, Touches> = HashMap::new();
+        let mut by_ip: HashMap<&str, Touches> = HashMap::new();
+        let mut file_details: HashMap<&str, serde_json::Value> = HashMap::new();
         for e in &selected {
-            let who = login(e.actor.as_deref());
+            let who = logins_by_id
+                .get(&e.actor.as_deref())
+                .map_or(GATEWAY_LOGIN, String::as_str);
             if let Some(m) = &e.mission_id {
-                by_mission.entry(m.clone()).or_default().add(e, &who);
+                by_mission.entry(m).or_default().add(e, who);
             }
             if let Some(f) = &e.file_id {
-                let entry = by_file.entry(f.clone()).or_default();
-                entry.0.add(e, &who);
+                let entry = by_file.entry(f).or_default();
+                entry.0.add(e, who);
                 if entry.1.is_none() {
-                    entry.1.clone_from(&e.mission_id);
+                    entry.1 = e.mission_id.as_deref();
                 }
-                if !file_details.contains_key(f) {
+                if !file_details.contains_key(f.as_str()) {
                     if let Some(d) = e.detail.as_deref().and_then(|d| serde_json::from_str(d).ok())
                     {
-                        file_details.insert(f.clone(), d);
+                        file_details.insert(f, d);
                     }
                 }
             }
-            by_actor
-                .entry((who.clone(), e.actor.clone()))
-                .or_default()
-                .add(e, &who);
+            by_actor.entry(e.actor.as_deref()).or_default().add(e, who);
             if let Some(ip) = &e.ip {
-                by_ip.entry(ip.clone()).or_default().add(e, &who);
+                by_ip.entry(ip).or_default().add(e, who);
             }
         }
         facts.events = selected.len() as u64;
 
         let mission_by_id: HashMap<&str, &crate::domain::Mission> =
             mission_list.iter().map(|m| (m.id.as_str(), m)).collect();
-        let file_ids: Vec<String> = by_file.keys().cloned().collect();
+        let file_ids: Vec<String> = by_file.keys().map(|k| (*k).to_owned()).collect();
         let stored: HashMap<String, TouchedFile> = store::files(&self.db, &file_ids)
             .await?
             .into_iter()
@@ -232,7 +238,7 @@ impl Core {
         let mut controllers: BTreeMap<String, ControllerSummary> = BTreeMap::new();
         let mut files_per_mission: HashMap<String, u64> = HashMap::new();
         for (id, (touches, event_mission)) in by_file {
-            let detail = file_details.get(&id);
+            let detail = file_details.get(id);
             let text = |k: &str| {
                 detail
                     .and_then(|d| d.get(k))
@@ -240,10 +246,10 @@ impl Core {
                     .unwrap_or_default()
                     .to_owned()
             };
-            let row = stored.get(&id);
+            let row = stored.get(id);
             let mission_id = row
                 .map(|r| r.mission_id.clone())
-                .or(event_mission)
+                .or(event_mission.map(str::to_owned))
                 .unwrap_or_default();
             let mission = mission_by_id.get(mission_id.as_str());
             let controller_id = mission.map_or("", |m| m.controller_organisation_id.as_str());
@@ -275,7 +281,7 @@ impl Core {
                     .filter(|f| f.kind != FindingKind::Unreadable)
                     .map(|f| f.kind.as_str().to_owned())
                     .collect(),
-                id,
+                id: id.to_owned(),
                 touches,
             };
             *files_per_mission.entry(mission_id.clone()).or_default() += 1;
@@ -303,7 +309,7 @@ impl Core {
             facts.files.push(file);
         }
         for (id, touches) in by_mission {
-            let mission = mission_by_id.get(id.as_str());
+            let mission = mission_by_id.get(id);
             let controller_id = mission.map_or("", |m| m.controller_organisation_id.as_str());
             if !controller_id.is_empty() {
                 let c = controllers
@@ -319,16 +325,20 @@ impl Core {
             }
             facts.missions.push(MissionTouched {
                 mission: Named {
-                    id: id.clone(),
-                    name: mission.map_or_else(|| id.clone(), |m| m.name.clone()),
+                    id: id.to_owned(),
+                    name: mission.map_or_else(|| id.to_owned(), |m| m.name.clone()),
                 },
                 controller: named_org(controller_id),
-                files: files_per_mission.get(&id).copied().unwrap_or(0),
+                files: files_per_mission.get(id).copied().unwrap_or(0),
                 touches,
             });
         }
-        for ((key, user_id), touches) in by_actor {
-            let user = user_id.as_deref().and_then(|id| user_by_id.get(id));
+        for (user_id, touches) in by_actor {
+            let key = logins_by_id
+                .get(&user_id)
+                .cloned()
+                .unwrap_or_else(|| GATEWAY_LOGIN.to_owned());
+            let user = user_id.and_then(|id| user_by_id.get(id));
             if let Some(u) = user {
                 let mut o = org_entry(&mut orgs_touched, &u.organisation_id);
                 o.acted = true;
@@ -344,14 +354,14 @@ impl Core {
         }
         // The addresses in question: those asked about, else every address the events came from.
         let concerned: Vec<String> = if scope.ips.is_empty() {
-            by_ip.keys().cloned().collect()
+            by_ip.keys().map(|k| (*k).to_owned()).collect()
         } else {
             scope.ips.clone()
         };
         facts.addresses = by_ip
             .into_iter()
             .map(|(key, touches)| ActorTouched {
-                key,
+                key: key.to_owned(),
                 name: String::new(),
                 organisation: String::new(),
                 touches,
@@ -384,6 +394,8 @@ impl Core {
                 }
             })
             .collect();
+        facts.accounts.sort_by(|a, b| a.key.cmp(&b.key));
+        facts.addresses.sort_by(|a, b| a.key.cmp(&b.key));
         facts.organisations = orgs_touched.into_values().collect();
         facts.organisations.sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name));
         facts.controllers = controllers.into_values().collect();

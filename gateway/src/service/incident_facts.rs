@@ -46,15 +46,25 @@ pub struct Touches {
 }
 
 impl Touches {
+    /// Counts one event of `login` (allocating only for what is new: a report may read a
+    /// million events).
     pub(crate) fn add(&mut self, e: &IncidentEvent, login: &str) {
-        self.operations
-            .entry(e.action.clone())
-            .or_default()
-            .add(&e.outcome);
+        match self.operations.get_mut(&e.action) {
+            Some(o) => o.add(&e.outcome),
+            None => {
+                let mut o = Outcomes::default();
+                o.add(&e.outcome);
+                self.operations.insert(e.action.clone(), o);
+            }
+        }
         self.outcomes.add(&e.outcome);
-        self.accounts.insert(login.to_owned());
+        if !self.accounts.contains(login) {
+            self.accounts.insert(login.to_owned());
+        }
         if let Some(ip) = &e.ip {
-            self.addresses.insert(ip.clone());
+            if !self.addresses.contains(ip) {
+                self.addresses.insert(ip.clone());
+            }
         }
     }
 }
