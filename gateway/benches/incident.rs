@@ -107,6 +107,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 ..Default::default()
             }),
         ];
+        let cases: Vec<_> = cases
+            .into_iter()
+            .filter(|(label, _)| std::env::var_os("PASSERELLE_BENCH_QUICK").is_none() || !label.contains("whole year (every"))
+            .collect();
+        // Where the time goes, on the 30-day window: the query alone, then the facts alone.
+        let scope = gateway::db::incident::IncidentScope {
+            from_ms: month.from.timestamp_millis(),
+            before_ms: month.to.timestamp_millis(),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let rows = gateway::db::incident::events(&core.db, &scope).await?;
+        println!("query alone, everything, 30 days: {:.2} s ({} events)", t.elapsed().as_secs_f64(), rows.len());
+        let t = Instant::now();
+        let facts = core.incident_facts(None, &month).await?;
+        println!("facts alone, everything, 30 days: {:.2} s ({} events)", t.elapsed().as_secs_f64(), facts.events);
         let mut worst = 0.0f64;
         for (label, req) in cases {
             let t = Instant::now();

@@ -212,7 +212,9 @@ fn read_json(file: &std::path::Path) -> Result<serde_json::Value, Failure> {
 }
 
 /// The `--public-key` argument: base64 of the key, or a file holding the well-known document.
-fn public_key_arg(public_key: Option<&str>) -> Result<Option<ed25519_dalek::VerifyingKey>, Failure> {
+fn public_key_arg(
+    public_key: Option<&str>,
+) -> Result<Option<ed25519_dalek::VerifyingKey>, Failure> {
     use base64::Engine as _;
     Ok(match public_key {
         None => None,
@@ -382,11 +384,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 },
         } => {
             let opened = open(config, clock).await?;
-            let said = crate::cli_incident::report(
-                &opened, &from, &to, account, address, mission, &out,
-            )
-            .await
-            .map_err(fail)?;
+            let said =
+                crate::cli_incident::report(&opened, &from, &to, account, address, mission, &out)
+                    .await
+                    .map_err(fail)?;
             println!("{said}");
             Ok(())
         }

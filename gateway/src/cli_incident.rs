@@ -57,7 +57,8 @@ pub async fn report(
             crate::service::Error::InvalidRequest(t) => t.en,
             other => other.to_string(),
         })?;
-    std::fs::create_dir_all(out).map_err(|e| format!("{} cannot be created: {e}", out.display()))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| format!("{} cannot be created: {e}", out.display()))?;
     for (name, bytes) in &bundle.files {
         write_new(&out.join(name), bytes)?;
     }
@@ -134,7 +135,11 @@ pub fn verify(
         "incident report valid: signed by key {key_id}, {checked} CSV file(s) match their signed SHA-256"
     );
     if !absent.is_empty() {
-        said.push_str(&format!(" ({} not found beside it: {})", absent.len(), absent.join(", ")));
+        said.push_str(&format!(
+            " ({} not found beside it: {})",
+            absent.len(),
+            absent.join(", ")
+        ));
     }
     Ok(said)
 }

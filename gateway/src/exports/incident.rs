@@ -177,7 +177,9 @@ fn events_csv(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<u8>
     let words = admin_ui::Lang::Fr.admin();
     let mut out = String::with_capacity(128 * (facts.selected.len() + 1));
     out.push('\u{feff}');
-    out.push_str("numero;date;compte;adresse_ip;operation;code_operation;mission;fichier;resultat\r\n");
+    out.push_str(
+        "numero;date;compte;adresse_ip;operation;code_operation;mission;fichier;resultat\r\n",
+    );
     let mut action_words: HashMap<&str, String> = HashMap::new();
     for e in &facts.selected {
         let action = action_words
@@ -187,7 +189,9 @@ fn events_csv(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<u8>
         out.push_str(&csv_row(&[
             e.seq.to_string(),
             paris_seconds(e.at),
-            e.actor.as_deref().map_or_else(|| GATEWAY_LOGIN.to_owned(), name),
+            e.actor
+                .as_deref()
+                .map_or_else(|| GATEWAY_LOGIN.to_owned(), name),
             e.ip.clone().unwrap_or_default(),
             action.clone(),
             e.action.clone(),

@@ -41,7 +41,11 @@ pub(crate) fn ops_words(words: &AdminStrings, ops: &BTreeMap<String, Outcomes>) 
     ops.iter()
         .map(|(action, o)| {
             let mut parts = Vec::new();
-            for (n, word) in [(o.success, "success"), (o.denied, "denied"), (o.failed, "failed")] {
+            for (n, word) in [
+                (o.success, "success"),
+                (o.denied, "denied"),
+                (o.failed, "failed"),
+            ] {
                 if n > 0 {
                     parts.push(format!("{n} {}", words.outcome_name(word)));
                 }
@@ -98,7 +102,11 @@ fn count(facts: &IncidentFacts, action: &str, outcome: &str) -> u64 {
 /// The pre-filled draft.
 pub(crate) fn draft(facts: &IncidentFacts) -> CnilDraft {
     let words = admin_ui::Lang::Fr.admin();
-    let deposits = facts.files.iter().filter(|f| f.folder == "deposits").count();
+    let deposits = facts
+        .files
+        .iter()
+        .filter(|f| f.folder == "deposits")
+        .count();
     let results = facts.files.len() - deposits;
     let bytes: u64 = facts.files.iter().map(|f| f.size).sum();
     let counted: u64 = facts.files.iter().filter_map(|f| f.persons_counted).sum();
@@ -143,7 +151,8 @@ pub(crate) fn draft(facts: &IncidentFacts) -> CnilDraft {
         facts.addresses.len(),
     );
     let persons = if deposits == 0 {
-        "Aucun dépôt concerné : pas de personne identifiée directement dans les fichiers.".to_owned()
+        "Aucun dépôt concerné : pas de personne identifiée directement dans les fichiers."
+            .to_owned()
     } else {
         format!(
             "Au moins {counted} personne(s) : cellules d'identifiants directs comptées par l'analyse \
@@ -183,7 +192,8 @@ pub(crate) fn draft(facts: &IncidentFacts) -> CnilDraft {
         (n > 0).then(|| format!("{} ({n})", words.action_name(a)))
     })
     .collect();
-    let measures = format!(
+    let measures =
+        format!(
         "Rapport d'incident généré et signé par la passerelle. Mesures constatées dans le journal \
          sur la période : {}.",
         if measures_seen.is_empty() { "aucune".to_owned() } else { measures_seen.join(", ") }
@@ -202,7 +212,10 @@ pub(crate) fn draft(facts: &IncidentFacts) -> CnilDraft {
             (q("Catégories de données concernées"), data),
             (
                 q("Nombre approximatif d'enregistrements concernés"),
-                format!("{} fichier(s) ({deposits} dépôt(s), {results} résultat(s)), {bytes} octets.", facts.files.len()),
+                format!(
+                    "{} fichier(s) ({deposits} dépôt(s), {results} résultat(s)), {bytes} octets.",
+                    facts.files.len()
+                ),
             ),
             (q("Conséquences probables"), consequences),
             (q("Mesures prises"), measures),
@@ -248,7 +261,12 @@ pub(crate) fn page(
         scope: vec![
             ReportField {
                 label: "Comptes".into(),
-                text: facts.accounts_asked.iter().map(|a| format!("{} ({})", a.name, a.id)).collect::<Vec<_>>().join(", "),
+                text: facts
+                    .accounts_asked
+                    .iter()
+                    .map(|a| format!("{} ({})", a.name, a.id))
+                    .collect::<Vec<_>>()
+                    .join(", "),
             },
             ReportField {
                 label: "Adresses IP".into(),
@@ -256,7 +274,12 @@ pub(crate) fn page(
             },
             ReportField {
                 label: "Missions".into(),
-                text: facts.missions_asked.iter().map(|m| m.name.clone()).collect::<Vec<_>>().join(", "),
+                text: facts
+                    .missions_asked
+                    .iter()
+                    .map(|m| m.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
             },
         ],
         events: facts.events,

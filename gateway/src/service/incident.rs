@@ -7,11 +7,11 @@
 //! administrators only (the command line acts as the operator); generating one is recorded.
 
 use super::audit::{Event, Outcome};
-use super::{Actor, Core, Error, Result, Text};
 pub use super::incident_facts::{
     ActorTouched, ControllerSummary, FileTouched, IncidentFacts, LoginSeen, MissionTouched, Named,
     OrganisationTouched, Outcomes, Touches,
 };
+use super::{Actor, Core, Error, Result, Text};
 pub use crate::db::incident::{IncidentEvent, IncidentScope, TouchedFile};
 use crate::db::{incident as store, missions, orgs, users};
 use crate::domain::{AuditAction, Finding, FindingKind, Folder};
@@ -205,7 +205,10 @@ impl Core {
                     entry.1 = e.mission_id.as_deref();
                 }
                 if !file_details.contains_key(f.as_str()) {
-                    if let Some(d) = e.detail.as_deref().and_then(|d| serde_json::from_str(d).ok())
+                    if let Some(d) = e
+                        .detail
+                        .as_deref()
+                        .and_then(|d| serde_json::from_str(d).ok())
                     {
                         file_details.insert(f, d);
                     }
@@ -369,7 +372,9 @@ impl Core {
             .collect();
         let logins =
             store::logins_from(&self.db, scope.from_ms, scope.before_ms, &concerned).await?;
-        let mut seen: BTreeMap<(String, String), (u64, i64, i64, Option<String>)> = BTreeMap::new();
+        // (login, address) → (count, first, last, user id)
+        type Seen = (u64, i64, i64, Option<String>);
+        let mut seen: BTreeMap<(String, String), Seen> = BTreeMap::new();
         for e in &logins {
             let key = (login(e.actor.as_deref()), e.ip.clone().unwrap_or_default());
             let s = seen.entry(key).or_insert((0, e.at, e.at, e.actor.clone()));
@@ -397,12 +402,23 @@ impl Core {
         facts.accounts.sort_by(|a, b| a.key.cmp(&b.key));
         facts.addresses.sort_by(|a, b| a.key.cmp(&b.key));
         facts.organisations = orgs_touched.into_values().collect();
-        facts.organisations.sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name));
+        facts
+            .organisations
+            .sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name));
         facts.controllers = controllers.into_values().collect();
-        facts.controllers.sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name));
-        facts.missions.sort_by(|a, b| a.mission.name.cmp(&b.mission.name));
+        facts
+            .controllers
+            .sort_by(|a, b| a.organisation.name.cmp(&b.organisation.name));
+        facts
+            .missions
+            .sort_by(|a, b| a.mission.name.cmp(&b.mission.name));
         facts.files.sort_by(|a, b| {
-            (&a.mission.name, &a.folder, &a.name, &a.id).cmp(&(&b.mission.name, &b.folder, &b.name, &b.id))
+            (&a.mission.name, &a.folder, &a.name, &a.id).cmp(&(
+                &b.mission.name,
+                &b.folder,
+                &b.name,
+                &b.id,
+            ))
         });
         facts.selected = selected;
 

@@ -219,4 +219,3 @@ pub struct IncidentFacts {
     #[serde(skip)]
     pub selected: Vec<IncidentEvent>,
 }
-

@@ -64,7 +64,10 @@ impl Core {
         let quarantined = facts.quarantined;
         let mut categories: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
         let mut add = |mission: &str, findings: Vec<Finding>| {
-            for f in findings.into_iter().filter(|f| f.kind != FindingKind::Unreadable) {
+            for f in findings
+                .into_iter()
+                .filter(|f| f.kind != FindingKind::Unreadable)
+            {
                 let headers = categories
                     .entry(mission.to_owned())
                     .or_default()
@@ -92,9 +95,10 @@ impl Core {
         let mut lines = Vec::new();
         for m in crate::db::missions::list_all(&self.db).await? {
             let mut processors: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-            for (_, org, role) in participants.iter().filter(|(mid, org, _)| {
-                *mid == m.id && *org != m.controller_organisation_id
-            }) {
+            for (_, org, role) in participants
+                .iter()
+                .filter(|(mid, org, _)| *mid == m.id && *org != m.controller_organisation_id)
+            {
                 processors
                     .entry(org_names.get(org).cloned().unwrap_or_else(|| org.clone()))
                     .or_default()
@@ -120,7 +124,11 @@ impl Core {
             });
         }
         lines.sort_by(|a, b| {
-            (&a.controller, &a.mission, &a.mission_id).cmp(&(&b.controller, &b.mission, &b.mission_id))
+            (&a.controller, &a.mission, &a.mission_id).cmp(&(
+                &b.controller,
+                &b.mission,
+                &b.mission_id,
+            ))
         });
         self.audit
             .record(

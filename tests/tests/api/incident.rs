@@ -46,7 +46,9 @@ fn report_json(bundle: &IncidentBundle) -> Value {
 }
 
 fn csv_lines(bundle: &IncidentBundle, name: &str) -> Vec<Vec<String>> {
-    let bytes = bundle.file(name).unwrap_or_else(|| panic!("{name} missing"));
+    let bytes = bundle
+        .file(name)
+        .unwrap_or_else(|| panic!("{name} missing"));
     let text = std::str::from_utf8(bytes).unwrap();
     assert!(text.starts_with('\u{feff}'), "{name} starts with a BOM");
     parse_csv(text.trim_start_matches('\u{feff}'))
@@ -94,18 +96,90 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
     let from = app.clock.now();
     let (ext, other, third) = ("203.0.113.5", "198.51.100.7", "192.0.2.1");
     app.clock.advance(Duration::minutes(-1));
-    record(&app, AuditAction::Login, (&x.processor, &x.consultancy), ext, (None, None), Outcome::Success).await;
+    record(
+        &app,
+        AuditAction::Login,
+        (&x.processor, &x.consultancy),
+        ext,
+        (None, None),
+        Outcome::Success,
+    )
+    .await;
     app.clock.set(from);
-    record(&app, AuditAction::Login, (&x.processor, &x.consultancy), ext, (None, None), Outcome::Success).await;
-    record(&app, AuditAction::FileDownload, (&x.processor, &x.consultancy), ext, (Some(&x.mission), Some(&d1)), Outcome::Success).await;
-    record(&app, AuditAction::FileDownload, (&x.processor, &x.consultancy), ext, (Some(&x.mission), Some(&d1)), Outcome::Success).await;
-    record(&app, AuditAction::Login, (&x.depositor, &x.bailleur), ext, (None, None), Outcome::Success).await;
-    record(&app, AuditAction::FileDownload, (&dep_b, &carvin), other, (Some(&m2), Some(&d2)), Outcome::Denied).await;
-    record(&app, AuditAction::Login, (&x.recipient, &x.epci), third, (None, None), Outcome::Success).await;
-    record(&app, AuditAction::MissionView, (&x.recipient, &x.epci), third, (Some(&x.mission), None), Outcome::Success).await;
+    record(
+        &app,
+        AuditAction::Login,
+        (&x.processor, &x.consultancy),
+        ext,
+        (None, None),
+        Outcome::Success,
+    )
+    .await;
+    record(
+        &app,
+        AuditAction::FileDownload,
+        (&x.processor, &x.consultancy),
+        ext,
+        (Some(&x.mission), Some(&d1)),
+        Outcome::Success,
+    )
+    .await;
+    record(
+        &app,
+        AuditAction::FileDownload,
+        (&x.processor, &x.consultancy),
+        ext,
+        (Some(&x.mission), Some(&d1)),
+        Outcome::Success,
+    )
+    .await;
+    record(
+        &app,
+        AuditAction::Login,
+        (&x.depositor, &x.bailleur),
+        ext,
+        (None, None),
+        Outcome::Success,
+    )
+    .await;
+    record(
+        &app,
+        AuditAction::FileDownload,
+        (&dep_b, &carvin),
+        other,
+        (Some(&m2), Some(&d2)),
+        Outcome::Denied,
+    )
+    .await;
+    record(
+        &app,
+        AuditAction::Login,
+        (&x.recipient, &x.epci),
+        third,
+        (None, None),
+        Outcome::Success,
+    )
+    .await;
+    record(
+        &app,
+        AuditAction::MissionView,
+        (&x.recipient, &x.epci),
+        third,
+        (Some(&x.mission), None),
+        Outcome::Success,
+    )
+    .await;
     let to = from + Duration::days(1);
     app.clock.set(to);
-    record(&app, AuditAction::FileDownload, (&x.processor, &x.consultancy), ext, (Some(&x.mission), Some(&d1)), Outcome::Success).await;
+    record(
+        &app,
+        AuditAction::FileDownload,
+        (&x.processor, &x.consultancy),
+        ext,
+        (Some(&x.mission), Some(&d1)),
+        Outcome::Success,
+    )
+    .await;
     app.clock.advance(Duration::hours(1));
 
     let req = IncidentRequest {
@@ -138,11 +212,17 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
     let summary = csv_lines(&all, "organismes_responsables.csv");
     assert_eq!(summary[0][0], "organisme_responsable");
     assert_eq!(summary.len(), 3, "{summary:?}");
-    let epci = summary.iter().find(|r| r[0] == "Communauté d'agglomération Hénin-Carvin").unwrap();
+    let epci = summary
+        .iter()
+        .find(|r| r[0] == "Communauté d'agglomération Hénin-Carvin")
+        .unwrap();
     // One mission, one file (the deposit with three people), its size.
     assert_eq!(&epci[1..6], ["1", "1", &d1_size.to_string(), "1", "3"]);
     let carvin_line = summary.iter().find(|r| r[0] == "Logis Carvin").unwrap();
-    assert_eq!(&carvin_line[1..6], ["1", "1", &d2_size.to_string(), "1", "0"]);
+    assert_eq!(
+        &carvin_line[1..6],
+        ["1", "1", &d2_size.to_string(), "1", "0"]
+    );
     let files = csv_lines(&all, "fichiers.csv");
     let d1_line = files.iter().find(|r| r[0] == "ops.csv").unwrap();
     assert_eq!(d1_line[1], "dépôts");
@@ -154,16 +234,37 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
     assert_eq!(&d1_line[13..16], ["2", "0", "0"]);
     assert_eq!(csv_lines(&all, "evenements.csv").len(), 8);
     let logins = csv_lines(&all, "connexions.csv");
-    let who: Vec<(&str, &str)> = logins[1..].iter().map(|r| (r[0].as_str(), r[3].as_str())).collect();
-    assert_eq!(who, [("analyste", ext), ("depot.henin", ext), ("destinataire", third)]);
+    let who: Vec<(&str, &str)> = logins[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[3].as_str()))
+        .collect();
+    assert_eq!(
+        who,
+        [
+            ("analyste", ext),
+            ("depot.henin", ext),
+            ("destinataire", third)
+        ]
+    );
 
     // The draft of the CNIL form: facts pre-filled, judgement left blank.
     let doc = report_json(&all);
     let draft = &doc["payload"]["cnil_draft"];
     let facts = draft["facts"].as_array().unwrap();
     assert_eq!(facts.len(), 7);
-    assert!(facts[2][1].as_str().unwrap().starts_with("Au moins 3 personne(s)"), "{}", facts[2][1]);
-    assert!(draft["to_complete"].as_array().unwrap().iter().all(|q| q[1] == ""));
+    assert!(
+        facts[2][1]
+            .as_str()
+            .unwrap()
+            .starts_with("Au moins 3 personne(s)"),
+        "{}",
+        facts[2][1]
+    );
+    assert!(draft["to_complete"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|q| q[1] == ""));
     let html = std::str::from_utf8(all.file("rapport.html").unwrap()).unwrap();
     assert!(html.contains("Rapport d'incident") && html.contains("ops.csv"));
     assert!(!html.contains("<script"));
@@ -176,18 +277,37 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
         addresses: addresses.iter().map(|s| s.to_string()).collect(),
         missions: missions.iter().map(|s| s.to_string()).collect(),
     };
-    let processor = app.core.incident_report(None, &by(&["analyste"], &[], &[])).await.unwrap();
+    let processor = app
+        .core
+        .incident_report(None, &by(&["analyste"], &[], &[]))
+        .await
+        .unwrap();
     // 3 events, 1 mission, 1 file; organisations: EPCI (controller), Habitat Hénin (folder),
     // the consultancy; 1 account, 1 address; sign-ins from it: processor and depositor.
     assert_eq!(counts(&processor), (3, 1, 1, 3, 1, 1, 2));
-    let address = app.core.incident_report(None, &by(&[], &[other], &[])).await.unwrap();
+    let address = app
+        .core
+        .incident_report(None, &by(&[], &[other], &[]))
+        .await
+        .unwrap();
     assert_eq!(counts(&address), (1, 1, 1, 1, 1, 1, 0));
     assert_eq!(address.facts.files[0].touches.outcomes.denied, 1);
-    let mission = app.core.incident_report(None, &by(&[], &[], &["OPS 2027"])).await.unwrap();
+    let mission = app
+        .core
+        .incident_report(None, &by(&[], &[], &["OPS 2027"]))
+        .await
+        .unwrap();
     assert_eq!(counts(&mission), (3, 1, 1, 3, 2, 2, 3));
-    let both = app.core.incident_report(None, &by(&["depot.henin"], &[ext], &[])).await.unwrap();
+    let both = app
+        .core
+        .incident_report(None, &by(&["depot.henin"], &[ext], &[]))
+        .await
+        .unwrap();
     assert_eq!(counts(&both), (1, 0, 0, 1, 1, 1, 2));
-    let bad = app.core.incident_report(None, &by(&["personne"], &[], &[])).await;
+    let bad = app
+        .core
+        .incident_report(None, &by(&["personne"], &[], &[]))
+        .await;
     assert!(bad.is_err());
 
     // The signature verifies with the instance's key, and fails when one byte changes.
@@ -215,8 +335,13 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
     assert!(err.contains("fichiers.csv was altered"), "{err}");
 
     // Each generation is in the trail; someone who is not a platform administrator is refused.
-    let trail = gateway::db::audit::list_entries(&app.core.db, None, 0, 10_000).await.unwrap();
-    let reports: Vec<_> = trail.iter().filter(|e| e.action == AuditAction::IncidentReport).collect();
+    let trail = gateway::db::audit::list_entries(&app.core.db, None, 0, 10_000)
+        .await
+        .unwrap();
+    let reports: Vec<_> = trail
+        .iter()
+        .filter(|e| e.action == AuditAction::IncidentReport)
+        .collect();
     assert_eq!(reports.len(), 5, "five reports succeeded");
     assert!(reports.iter().all(|e| e.actor.is_none()));
     web_sign_in(&app, &x.admin).await;
@@ -228,7 +353,13 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
     let page = post_form(
         &app,
         "/admin/incident",
-        &[("csrf_token", &csrf), ("from", &fmt(from)), ("to", &fmt(to)), ("addresses", other), ("format", "page")],
+        &[
+            ("csrf_token", &csrf),
+            ("from", &fmt(from)),
+            ("to", &fmt(to)),
+            ("addresses", other),
+            ("format", "page"),
+        ],
     )
     .await;
     assert_eq!(page.status, 200, "{}", page.html);
@@ -236,21 +367,36 @@ async fn the_incident_report_counts_what_a_window_touched(b: Backend) {
     let zip = post_form(
         &app,
         "/admin/incident",
-        &[("csrf_token", &csrf), ("from", &fmt(from)), ("to", &fmt(to)), ("format", "zip")],
+        &[
+            ("csrf_token", &csrf),
+            ("from", &fmt(from)),
+            ("to", &fmt(to)),
+            ("format", "zip"),
+        ],
     )
     .await;
     assert_eq!(zip.status, 200);
     assert_eq!(zip.header("content-type"), "application/zip");
-    let trail = gateway::db::audit::list_entries(&app.core.db, None, 0, 10_000).await.unwrap();
+    let trail = gateway::db::audit::list_entries(&app.core.db, None, 0, 10_000)
+        .await
+        .unwrap();
     let by_admin = trail
         .iter()
-        .filter(|e| e.action == AuditAction::IncidentReport && e.actor.as_deref() == Some(x.admin.id.as_str()))
+        .filter(|e| {
+            e.action == AuditAction::IncidentReport
+                && e.actor.as_deref() == Some(x.admin.id.as_str())
+        })
         .count();
     assert_eq!(by_admin, 2);
     let bad_date = post_form(
         &app,
         "/admin/incident",
-        &[("csrf_token", &csrf), ("from", "31/02/2027"), ("to", &fmt(to)), ("format", "page")],
+        &[
+            ("csrf_token", &csrf),
+            ("from", "31/02/2027"),
+            ("to", &fmt(to)),
+            ("format", "page"),
+        ],
     )
     .await;
     assert_eq!(bad_date.status, 422);
@@ -272,7 +418,10 @@ async fn the_platform_register_has_a_line_per_mission(b: Backend) {
     let quarantined = app
         .upload_deposit(&dep_b.token, &short, "carvin.csv", WITH_IDENTIFIERS)
         .await;
-    assert_eq!(quarantined["checks"]["status"], "quarantined", "{quarantined}");
+    assert_eq!(
+        quarantined["checks"]["status"], "quarantined",
+        "{quarantined}"
+    );
     app.upload_deposit(&x.depositor.token, &x.mission, "ops.csv", WITH_IDENTIFIERS)
         .await;
     app.clock.advance(Duration::days(1) + Duration::minutes(1));
@@ -289,7 +438,8 @@ async fn the_platform_register_has_a_line_per_mission(b: Backend) {
         .format("%d/%m/%Y %H:%M:%S")
         .to_string();
     let categories = "adresse électronique (colonnes « courriel ») ; nom (colonnes « nom ») ; prénom (colonnes « prenom »)";
-    let storage = "aucun transfert hors de l'Espace économique européen ; stockage chiffré : local (FR)";
+    let storage =
+        "aucun transfert hors de l'Espace économique européen ; stockage chiffré : local (FR)";
     assert_eq!(lines.len(), 3, "{lines:#?}");
     assert_eq!(
         lines[0].join(";"),
@@ -334,8 +484,13 @@ async fn the_platform_register_has_a_line_per_mission(b: Backend) {
     let download = get(&app, "/admin/registre.csv").await;
     assert_eq!(download.status, 200);
     assert!(download.html.starts_with('\u{feff}'));
-    let trail = gateway::db::audit::list_entries(&app.core.db, None, 0, 10_000).await.unwrap();
-    let exports = trail.iter().filter(|e| e.action == AuditAction::PlatformRegister).count();
+    let trail = gateway::db::audit::list_entries(&app.core.db, None, 0, 10_000)
+        .await
+        .unwrap();
+    let exports = trail
+        .iter()
+        .filter(|e| e.action == AuditAction::PlatformRegister)
+        .count();
     assert_eq!(exports, 3);
     // Nobody else: the depositor gets the 404 page.
     let c = reqwest_client_for(&app);

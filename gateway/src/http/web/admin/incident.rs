@@ -96,7 +96,10 @@ pub(super) async fn generate(
     if f.value("format") == "zip" {
         let mut response = bundle.zip()?.into_response();
         let h = response.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/zip"),
+        );
         if let Ok(v) = HeaderValue::from_str(&format!(
             "attachment; filename=\"rapport-incident-{}.zip\"",
             paris_today(&s)
