@@ -139,6 +139,11 @@ impl AdminStrings {
                 "revue annuelle des accès faite",
                 "yearly access review done",
             ),
+            "incident.report" => ("rapport d'incident généré", "incident report generated"),
+            "platform.register" => (
+                "registre des traitements de la plateforme consulté",
+                "platform register of processing read",
+            ),
             other => return other.to_owned(),
         };
         match self.lang {

@@ -14,6 +14,7 @@ pub mod admin_pages;
 pub mod form;
 pub mod glossary;
 pub mod i18n;
+pub mod incident_pages;
 pub mod invite_i18n;
 pub mod invite_pages;
 pub mod life_i18n;
@@ -40,6 +41,10 @@ pub use admin_pages::{
 };
 pub use askama::Template;
 pub use i18n::{Lang, Strings};
+pub use incident_pages::{
+    AdminIncidentPage, AdminRegisterPage, IncidentReportPage, IncidentStrings, ReportField,
+    ReportTable,
+};
 pub use invite_i18n::InviteStrings;
 pub use invite_pages::{AdminInvitation, InvitationPage};
 pub use life_i18n::LifeStrings;

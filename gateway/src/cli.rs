@@ -72,6 +72,52 @@ pub enum Command {
         #[command(subcommand)]
         command: LockdownCommand,
     },
+    /// Respond to an incident: a signed report of what a period of the audit trail touched.
+    Incident {
+        /// What to do.
+        #[command(subcommand)]
+        command: IncidentCommand,
+    },
+    /// Write the platform register of processing (GDPR art. 30) as CSV (`;`, UTF-8 with BOM).
+    Register {
+        /// The file to create.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// `passerelle incident ...`
+#[derive(Debug, Subcommand)]
+pub enum IncidentCommand {
+    /// Write an incident report into a new folder: rapport.json (signed), rapport.html, CSVs.
+    Report {
+        /// Start of the period: RFC 3339, or AAAA-MM-JJ[ HH:MM] / JJ/MM/AAAA[ HH:MM] in Paris time.
+        #[arg(long)]
+        from: String,
+        /// End of the period (excluded), written as --from.
+        #[arg(long)]
+        to: String,
+        /// Only the events of this account (login or id); repeatable.
+        #[arg(long)]
+        account: Vec<String>,
+        /// Only the events from this IP address; repeatable.
+        #[arg(long)]
+        address: Vec<String>,
+        /// Only the events of this mission (id or exact name); repeatable.
+        #[arg(long)]
+        mission: Vec<String>,
+        /// The folder to create (or an empty one).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Verify a report's signature, offline, and the CSVs found beside it.
+    Verify {
+        /// The signed report (rapport.json).
+        file: PathBuf,
+        /// The expected public key, as for `certificate verify`.
+        #[arg(long)]
+        public_key: Option<String>,
+    },
 }
 
 /// `passerelle lockdown ...`
@@ -238,14 +284,19 @@ async fn lockdown(
     Ok(())
 }
 
-/// Checks a certificate offline.
-fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> Result<(), Failure> {
-    use base64::Engine as _;
+/// A signed JSON document read from `file`.
+fn read_json(file: &std::path::Path) -> Result<serde_json::Value, Failure> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| fail(format!("{} cannot be read: {e}", file.display())))?;
-    let document: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| fail(format!("{} is not JSON: {e}", file.display())))?;
-    let key = match public_key {
+    serde_json::from_str(&text).map_err(|e| fail(format!("{} is not JSON: {e}", file.display())))
+}
+
+/// The `--public-key` argument: base64 of the key, or a file holding the well-known document.
+fn public_key_arg(
+    public_key: Option<&str>,
+) -> Result<Option<ed25519_dalek::VerifyingKey>, Failure> {
+    use base64::Engine as _;
+    Ok(match public_key {
         None => None,
         Some(given) => {
             let b64 = match std::fs::read_to_string(given) {
@@ -269,7 +320,13 @@ fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> Resul
                     .map_err(|_| fail("--public-key is not a valid Ed25519 key"))?,
             )
         }
-    };
+    })
+}
+
+/// `passerelle certificate verify`.
+fn verify_certificate(file: &std::path::Path, public_key: Option<&str>) -> Result<(), Failure> {
+    let document = read_json(file)?;
+    let key = public_key_arg(public_key)?;
     match crate::service::certificate::verify(&document, key.as_ref()) {
         Ok(key_id) => {
             let mission = document
@@ -295,6 +352,15 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     {
         // Offline: needs neither the configuration nor the data directory.
         return verify_certificate(file, public_key.as_deref());
+    }
+    if let Command::Incident {
+        command: IncidentCommand::Verify { file, public_key },
+    } = &cli.command
+    {
+        let key = public_key_arg(public_key.as_deref())?;
+        return crate::cli_incident::verify(&read_json(file)?, file, key.as_ref())
+            .map(|said| println!("{said}"))
+            .map_err(fail);
     }
     let config = Config::load(cli.config.as_deref())?;
     let clock: SharedClock = Arc::new(SystemClock);
@@ -382,7 +448,37 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Certificate { .. } => Ok(()),
+        Command::Certificate { .. }
+        | Command::Incident {
+            command: IncidentCommand::Verify { .. },
+        } => Ok(()),
+        Command::Incident {
+            command:
+                IncidentCommand::Report {
+                    from,
+                    to,
+                    account,
+                    address,
+                    mission,
+                    out,
+                },
+        } => {
+            let opened = open(config, clock).await?;
+            let said =
+                crate::cli_incident::report(&opened, &from, &to, account, address, mission, &out)
+                    .await
+                    .map_err(fail)?;
+            println!("{said}");
+            Ok(())
+        }
+        Command::Register { out } => {
+            let opened = open(config, clock).await?;
+            let said = crate::cli_incident::register(&opened, &out)
+                .await
+                .map_err(fail)?;
+            println!("{said}");
+            Ok(())
+        }
         Command::Lockdown { command } => lockdown(config, clock, command).await,
         Command::Keys {
             command: KeysCommand::RotateMaster,

@@ -9,6 +9,7 @@ pub mod backup;
 pub mod blob_backend;
 pub mod checks;
 pub mod cli;
+pub mod cli_incident;
 pub mod clock;
 pub mod config;
 pub mod db;

@@ -10,6 +10,7 @@ pub mod backup;
 pub mod charter;
 pub mod files;
 pub mod inactivity;
+pub mod incident;
 pub mod keys;
 pub mod lockdown;
 pub mod mail_tokens;

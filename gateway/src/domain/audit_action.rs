@@ -116,5 +116,9 @@ super::stored_words! {
         InactivityWarning => "user.inactivity_warning",
         /// The yearly access review of an organisation recorded as done.
         ReviewDone => "review.done",
+        /// An incident report generated (its window and filters, how many events it found).
+        IncidentReport => "incident.report",
+        /// The platform register of processing (GDPR art. 30) exported or shown.
+        PlatformRegister => "platform.register",
     }
 }

@@ -108,7 +108,7 @@ mod tests {
         for a in AuditAction::ALL {
             assert_eq!(a.as_str().parse::<AuditAction>(), Ok(*a));
         }
-        assert_eq!(AuditAction::ALL.len(), 56);
+        assert_eq!(AuditAction::ALL.len(), 58);
         // Every action has its words in the one table the journal and the register use.
         for a in AuditAction::ALL {
             for lang in [admin_ui::Lang::Fr, admin_ui::Lang::En] {

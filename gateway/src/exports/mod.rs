@@ -5,7 +5,10 @@
 //! The services hand the facts; this module owns how they are written, so that `service/`
 //! never borrows the interface's words.
 
+pub(crate) mod incident;
+mod incident_draft;
 mod journal;
+mod platform_register;
 mod refused_cells;
 mod register;
 mod review;
@@ -51,6 +54,13 @@ pub(crate) fn paris_seconds(ms: i64) -> String {
         .with_timezone(&chrono_tz::Europe::Paris)
         .format("%d/%m/%Y %H:%M:%S")
         .to_string()
+}
+
+/// An RFC 3339 instant in Paris time to the second (the text itself when it is not one).
+pub(crate) fn paris_seconds_rfc(at: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(at)
+        .map(|t| paris_seconds(t.timestamp_millis()))
+        .unwrap_or_else(|_| at.to_owned())
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ mod downloads;
 mod files;
 mod hardening;
 mod inactivity;
+mod incident;
 mod invitations;
 mod lockdown;
 mod mission_life;

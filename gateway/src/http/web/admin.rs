@@ -7,6 +7,7 @@
 //! own origin ([`CsrfForm`]); [`AdminSession`] turns everyone else away.
 
 mod edits;
+mod incident;
 mod invitations;
 mod journal;
 mod lockdown;
@@ -79,6 +80,12 @@ pub(super) fn router() -> Router<AppState> {
         .route("/admin/journal", get(journal::show))
         .route("/admin/journal.csv", get(journal::csv))
         .route("/admin/certificats", get(certificates))
+        .route(
+            "/admin/incident",
+            get(incident::form).post(incident::generate),
+        )
+        .route("/admin/registre", get(incident::register))
+        .route("/admin/registre.csv", get(incident::register_csv))
         .route(
             "/admin/missions",
             get(missions::list).post(missions::create),
