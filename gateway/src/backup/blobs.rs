@@ -199,3 +199,40 @@ async fn copy_one_in(backend: &dyn Backend, b: &BackedUp) -> storage::Result<()>
     }
     upload.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn destroyed_missions_keep_no_blob() {
+        let data = json!({"missions": {"rows": [
+            {"id": "m-b", "status": "active"},
+            {"id": "m-d", "status": "destroyed"},
+            {"id": "m-a", "status": "ended"},
+        ]}});
+        assert_eq!(live_missions(&data), ["m-a", "m-b"]);
+        assert!(live_missions(&json!({})).is_empty());
+
+        // A restore writes back only live missions' committed blobs, never a temporary file.
+        let dir = tempfile::tempdir().unwrap();
+        for (mission, blob) in [
+            ("m-a", "b1"),
+            ("m-a", ".tmp-x"),
+            ("m-d", "b2"),
+            ("m-b", "b3"),
+        ] {
+            std::fs::create_dir_all(dir.path().join(mission)).unwrap();
+            std::fs::write(dir.path().join(mission).join(blob), b"ciphertext").unwrap();
+        }
+        let found = backed_up(dir.path(), &live_missions(&data)).unwrap();
+        let names: Vec<_> = found
+            .iter()
+            .map(|b| (b.mission.as_str(), b.blob.as_str()))
+            .collect();
+        assert_eq!(names, [("m-a", "b1"), ("m-b", "b3")]);
+    }
+}
