@@ -233,6 +233,30 @@ impl Drop for TestApp {
     }
 }
 
+/// A fresh, empty PostgreSQL database beside a test's own (a restore target), dropped with it.
+pub struct ScratchPostgres {
+    /// Its connection URL.
+    pub url: String,
+    pg_drop: Option<(String, String)>,
+}
+
+impl ScratchPostgres {
+    /// Creates one on the server of `server_url`.
+    pub async fn new(server_url: &str) -> ScratchPostgres {
+        let (url, name) = fresh_postgres(server_url).await;
+        ScratchPostgres {
+            url,
+            pg_drop: Some((server_url.to_owned(), name)),
+        }
+    }
+}
+
+impl Drop for ScratchPostgres {
+    fn drop(&mut self) {
+        drop_postgres(self.pg_drop.take());
+    }
+}
+
 /// Drops a test database (from a plain thread: the test's runtime may be shutting down).
 fn drop_postgres(pg_drop: Option<(String, String)>) {
     if let Some((url, name)) = pg_drop {

@@ -80,6 +80,13 @@ async fn a_scheduled_backup_runs_once_prunes_and_reports_its_failure(b: Backend)
     let today = root.join("passerelle-backup-2027-01-15");
     let manifest = std::fs::read_to_string(today.join("manifest.json")).unwrap();
     assert!(manifest.contains("passerelle-backup"), "{manifest}");
+    // The manifest names the backend the blobs came from (S3 under PASSERELLE_TEST_BLOBS=s3).
+    let manifest: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    assert_eq!(
+        manifest["storage"]["backend"],
+        app.core.blobs.backend().kind()
+    );
+    assert!(today.join("blobs").is_dir());
     assert!(today.join("database.json").exists());
     // The hook copied it off-site.
     assert!(offsite

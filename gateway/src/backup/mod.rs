@@ -16,6 +16,8 @@ use base64::Engine as _;
 use serde_json::{json, Value};
 use std::path::Path;
 
+mod blobs;
+
 const EXPORT_SUBKEY: &str = "passerelle key export v1";
 
 /// Why a backup, a key export or a restore failed; each message is worded for the operator.
@@ -63,30 +65,6 @@ fn store(what: impl std::fmt::Display) -> BackupError {
     BackupError::Store(what.to_string())
 }
 
-fn copy_tree(from: &Path, to: &Path, skip_tmp: bool) -> Result<u64, BackupError> {
-    let mut copied = 0;
-    let Ok(entries) = std::fs::read_dir(from) else {
-        return Ok(0);
-    };
-    std::fs::create_dir_all(to)
-        .map_err(|e| io(format!("{} cannot be created: {e}", to.display())))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| io(format!("reading {}: {e}", from.display())))?;
-        let name = entry.file_name();
-        if skip_tmp && name.to_string_lossy().starts_with(".tmp-") {
-            continue;
-        }
-        let (src, dst) = (entry.path(), to.join(&name));
-        if src.is_dir() {
-            copied += copy_tree(&src, &dst, skip_tmp)?;
-        } else {
-            std::fs::copy(&src, &dst).map_err(|e| io(format!("copying {}: {e}", src.display())))?;
-            copied += 1;
-        }
-    }
-    Ok(copied)
-}
-
 fn ensure_empty_dir(dir: &Path) -> Result<(), BackupError> {
     if dir.exists()
         && std::fs::read_dir(dir)
@@ -112,7 +90,7 @@ pub async fn backup(config: Config, clock: SharedClock, dir: &Path) -> Result<St
 /// [`backup`] with the services of a running gateway (the scheduled backups): the same code.
 pub async fn backup_with(core: &crate::service::Core, dir: &Path) -> Result<String, BackupError> {
     ensure_empty_dir(dir)?;
-    let (config, clock) = (&core.config, &core.clock);
+    let clock = &core.clock;
     // The database first: a blob deleted afterwards is merely missing, one added afterwards unused.
     let data = snapshot::export(&core.db).await.map_err(store)?;
     let rows: usize = data.as_object().map_or(0, |o| {
@@ -123,17 +101,17 @@ pub async fn backup_with(core: &crate::service::Core, dir: &Path) -> Result<Stri
     let bytes = serde_json::to_vec(&data).map_err(store)?;
     std::fs::write(dir.join("database.json"), bytes)
         .map_err(|e| io(format!("writing the backup: {e}")))?;
-    // Copying may take long: off the async workers, so a running gateway keeps serving.
-    let (from, to) = (config.blob_dir(), dir.join("blobs"));
-    let blobs = tokio::task::spawn_blocking(move || copy_tree(&from, &to, true))
-        .await
-        .map_err(|e| io(format!("copying the blobs: {e}")))??;
+    // The blobs of every mission alive in those rows, read through the backend (local or S3).
+    let backend = core.blobs.backend();
+    let missions = blobs::live_missions(&data);
+    let blobs = blobs::copy_out(backend.as_ref(), &missions, &dir.join("blobs")).await?;
     let manifest = json!({
         "format": "passerelle-backup",
         "version": 1,
         "created_at": rfc3339(clock.now()),
         "rows": rows,
         "blobs": blobs,
+        "storage": {"backend": backend.kind(), "country": backend.country()},
         "keys": "none: restore needs a key export made less than key_export_retention_days ago",
     });
     std::fs::write(
@@ -142,8 +120,9 @@ pub async fn backup_with(core: &crate::service::Core, dir: &Path) -> Result<Stri
     )
     .map_err(|e| io(format!("writing the backup: {e}")))?;
     Ok(format!(
-        "backup written to {}: {rows} rows, {blobs} encrypted blobs, no key",
-        dir.display()
+        "backup written to {}: {rows} rows, {blobs} encrypted blobs (from {}), no key",
+        dir.display(),
+        backend.kind()
     ))
 }
 
@@ -243,6 +222,15 @@ pub async fn restore(
             key_dir.display()
         )));
     }
+    let data: Value = serde_json::from_slice(
+        &std::fs::read(backup_dir.join("database.json")).map_err(|e| {
+            invalid(format!(
+                "{} is not a Passerelle backup: {e}",
+                backup_dir.display()
+            ))
+        })?,
+    )
+    .map_err(invalid)?;
     std::fs::create_dir_all(&config.data_dir).map_err(io)?;
     let db = Db::connect(&config.database_url()).await.map_err(store)?;
     let records = crate::db::keys::DbRecords::new(db.clone(), clock.clone());
@@ -251,6 +239,12 @@ pub async fn restore(
             "the database already holds accounts or keys: restore into a new database".to_owned(),
         ));
     }
+    // The blobs go back through the configured backend, which must hold none of them: an
+    // object is never overwritten (S3 refuses it anyway), nor mixed with blobs of another history.
+    let backend = crate::blob_backend::open(&config).await?;
+    let missions = blobs::live_missions(&data);
+    let backed_up = blobs::backed_up(&backup_dir.join("blobs"), &missions)?;
+    blobs::ensure_none(backend.as_ref(), &missions).await?;
     for (name, b64) in &keys {
         let (kind, id) = if let Some(m) = name.strip_suffix(storage::KeyKind::Mission.suffix()) {
             (storage::KeyKind::Mission, m)
@@ -272,16 +266,8 @@ pub async fn restore(
             .await
             .map_err(store)?;
     }
-    let blobs = copy_tree(&backup_dir.join("blobs"), &config.blob_dir(), true)?;
-    let data: Value = serde_json::from_slice(
-        &std::fs::read(backup_dir.join("database.json")).map_err(|e| {
-            invalid(format!(
-                "{} is not a Passerelle backup: {e}",
-                backup_dir.display()
-            ))
-        })?,
-    )
-    .map_err(invalid)?;
+    let blobs = blobs::copy_in(backend.as_ref(), &backed_up).await?;
+    drop(backend);
     let rows = snapshot::import(&db, &data).await.map_err(store)?;
     drop(db);
     let core = open(config.clone(), clock).await?;
@@ -301,7 +287,25 @@ pub async fn restore(
         }
     }
     Ok(format!(
-        "restored {rows} rows and {blobs} blobs with {} key(s) exported at {exported_at}; {shredded} destroyed mission(s) kept destroyed",
+        "restored {rows} rows and {blobs} blobs (backed up from {}, written to {}) with {} key(s) exported at {exported_at}; {shredded} destroyed mission(s) kept destroyed",
+        blobs_from(backup_dir),
+        core.blobs.backend().kind(),
         keys.len()
     ))
+}
+
+/// The backend a backup's blobs came from, as its manifest states (`local` before it did).
+fn blobs_from(backup_dir: &Path) -> String {
+    std::fs::read(backup_dir.join("manifest.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .map_or_else(
+            || "an unknown backend".to_owned(),
+            |m| {
+                m["storage"]["backend"]
+                    .as_str()
+                    .unwrap_or("local")
+                    .to_owned()
+            },
+        )
 }
