@@ -37,9 +37,18 @@ pub(crate) async fn expect(r: Response, expected: u16, what: &str) -> Value {
 }
 
 /// The first login, its three steps on three nodes (a challenge made on one is answered on another).
-pub(crate) async fn first_login(steps: [&Node; 3], id: &str, username: &str, initial: &str) -> Person {
+pub(crate) async fn first_login(
+    steps: [&Node; 3],
+    id: &str,
+    username: &str,
+    initial: &str,
+) -> Person {
     let r = steps[0]
-        .post(None, "/api/v1/auth/login", json!({"username": username, "password": initial}))
+        .post(
+            None,
+            "/api/v1/auth/login",
+            json!({"username": username, "password": initial}),
+        )
         .await;
     let v = expect(r, 200, "login").await;
     assert_eq!(v["step"], "change_password");
@@ -96,9 +105,16 @@ pub(crate) async fn totp_step(node: &Node, challenge: &str, code: &str) -> Respo
 /// Creates an organisation; its id.
 pub(crate) async fn organisation(node: &Node, token: &str, name: &str, kind: &str) -> String {
     let r = node
-        .post(Some(token), "/api/v1/organisations", json!({"name": name, "kind": kind}))
+        .post(
+            Some(token),
+            "/api/v1/organisations",
+            json!({"name": name, "kind": kind}),
+        )
         .await;
-    expect(r, 201, "organisation").await["id"].as_str().unwrap().to_owned()
+    expect(r, 201, "organisation").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Creates a user; `(id, initial password)`.
@@ -130,7 +146,10 @@ pub(crate) async fn mission(node: &Node, token: &str, name: &str, controller: &s
                    "results_retained_until": null}),
         )
         .await;
-    expect(r, 201, "mission").await["id"].as_str().unwrap().to_owned()
+    expect(r, 201, "mission").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// Gives `user` `role` in `mission`.
@@ -186,7 +205,9 @@ pub(crate) async fn download(node: &Node, token: &str, file: &str) -> Vec<u8> {
 
 /// A mission's status.
 pub(crate) async fn status(node: &Node, token: &str, mission: &str) -> String {
-    let r = node.get(Some(token), &format!("/api/v1/missions/{mission}")).await;
+    let r = node
+        .get(Some(token), &format!("/api/v1/missions/{mission}"))
+        .await;
     expect(r, 200, "mission").await["status"]
         .as_str()
         .unwrap()
@@ -212,7 +233,11 @@ pub(crate) async fn audited(db: &sqlx::PgPool, mission: &str, action: &str) -> i
 
 /// One number from the shared database (`$1` bound to `bind`).
 pub(crate) async fn number(db: &sqlx::PgPool, sql: &str, bind: &str) -> i64 {
-    sqlx::query_scalar(sql).bind(bind).fetch_one(db).await.unwrap()
+    sqlx::query_scalar(sql)
+        .bind(bind)
+        .fetch_one(db)
+        .await
+        .unwrap()
 }
 
 /// Waits until `mission` is destroyed (at most `secs` seconds).

@@ -64,8 +64,13 @@ pub(crate) async fn upload_cut_by_a_crash(c: &Cluster, w: &World, mission: &str)
 
     // Nothing of it shows, through gw2 or haproxy (which now sends everything to gw2).
     for node in [&c.gw2, &c.lb, &c.lb] {
-        assert_eq!(files(node, token, mission).await, Vec::<serde_json::Value>::new());
-        let r = node.get(Some(token), &format!("/api/v1/files/{cut}/content")).await;
+        assert_eq!(
+            files(node, token, mission).await,
+            Vec::<serde_json::Value>::new()
+        );
+        let r = node
+            .get(Some(token), &format!("/api/v1/files/{cut}/content"))
+            .await;
         assert_eq!(r.status(), 404, "the cut upload read through {}", node.name);
     }
 
@@ -73,21 +78,23 @@ pub(crate) async fn upload_cut_by_a_crash(c: &Cluster, w: &World, mission: &str)
     let mut body = multipart_head("file", b"enquete.csv");
     body.extend_from_slice(&content);
     body.extend_from_slice(&multipart_tail());
-    let r = c
-        .lb
-        .client
-        .post(format!("{}/api/v1/missions/{mission}/deposits", c.lb.base))
-        .bearer_auth(token)
-        .header("content-type", multipart_type())
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let r =
+        c.lb.client
+            .post(format!("{}/api/v1/missions/{mission}/deposits", c.lb.base))
+            .bearer_auth(token)
+            .header("content-type", multipart_type())
+            .body(body)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(r.headers()["x-passerelle-instance"], "gw2");
     let v = expect(r, 201, "the upload again, through haproxy").await;
     assert_eq!(v["sha256"], sha256_hex(&content));
     let again = v["id"].as_str().unwrap().to_owned();
-    assert_eq!(sha256_hex(&download(&c.gw2, token, &again).await), sha256_hex(&content));
+    assert_eq!(
+        sha256_hex(&download(&c.gw2, token, &again).await),
+        sha256_hex(&content)
+    );
 
     // A day later (the row's date moved back: the instances run on the real clock), gw2's
     // sweeper removes the cut upload and whatever of it reached S3.
@@ -103,7 +110,11 @@ pub(crate) async fn upload_cut_by_a_crash(c: &Cluster, w: &World, mission: &str)
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(number(&c.db, rows, &cut).await, 0, "the abandoned upload stays");
+    assert_eq!(
+        number(&c.db, rows, &cut).await,
+        0,
+        "the abandoned upload stays"
+    );
     let failed = "SELECT COUNT(*) FROM audit_events WHERE file_id = $1 AND action = 'file.upload' AND outcome = 'failed'";
     assert_eq!(number(&c.db, failed, &cut).await, 1);
     let objects = c.objects_under(mission).await;
@@ -124,7 +135,15 @@ pub(crate) async fn destruction_cut_by_a_crash(c: &Cluster, w: &World, mission: 
     let more = 40;
     for i in 0..more {
         let content = format!("commune;nb_logements\nCarvin;{}\n", 100 + i);
-        let r = upload(&c.lb, &w.depositor.token, mission, "deposits", &format!("lot{i}.csv"), content.as_bytes()).await;
+        let r = upload(
+            &c.lb,
+            &w.depositor.token,
+            mission,
+            "deposits",
+            &format!("lot{i}.csv"),
+            content.as_bytes(),
+        )
+        .await;
         expect(r, 201, "a small deposit").await;
     }
     let total = files_before + more;
@@ -154,7 +173,10 @@ pub(crate) async fn destruction_cut_by_a_crash(c: &Cluster, w: &World, mission: 
             .fetch_one(&c.db)
             .await
             .unwrap();
-    assert_eq!(state.0, "ended", "gw1 was killed after the destruction had finished");
+    assert_eq!(
+        state.0, "ended",
+        "gw1 was killed after the destruction had finished"
+    );
     assert!(state.1.is_some(), "the key is shredded first");
     let done = number(&c.db, tombs, mission).await;
     assert!(done < total as i64, "gw1 had already destroyed every file");
@@ -165,7 +187,10 @@ pub(crate) async fn destruction_cut_by_a_crash(c: &Cluster, w: &World, mission: 
     assert_eq!(audited(&c.db, mission, "mission.destroy").await, 1);
     assert_eq!(number(&c.db, tombs, mission).await, total as i64);
     let certificate = certificate_of(c, &w.admin.token, mission, total).await;
-    assert_eq!(certificate["payload"]["mission"]["closed_by"]["id"], w.admin.id.as_str());
+    assert_eq!(
+        certificate["payload"]["mission"]["closed_by"]["id"],
+        w.admin.id.as_str()
+    );
     assert_eq!(c.objects_under(mission).await, Vec::<String>::new());
 
     // The audit chain, written by two instances and cut by a crash, holds.

@@ -42,25 +42,44 @@ pub(crate) async fn sessions_and_totp_are_shared(c: &Cluster) -> Person {
     let mut admin = first_login([&c.gw1, &c.gw2, &c.gw1], "", "operateur", initial).await;
     // Signed in on gw1, known on gw2 and through haproxy.
     for node in [&c.gw2, &c.lb, &c.gw1] {
-        let me = expect(node.get(Some(&admin.token), "/api/v1/me").await, 200, node.name).await;
+        let me = expect(
+            node.get(Some(&admin.token), "/api/v1/me").await,
+            200,
+            node.name,
+        )
+        .await;
         assert_eq!(me["username"], "operateur");
         admin.id = me["id"].as_str().unwrap().to_owned();
     }
     // Logged out on gw2: over on gw1 too.
-    let r = c.gw2.post(Some(&admin.token), "/api/v1/auth/logout", json!({})).await;
+    let r = c
+        .gw2
+        .post(Some(&admin.token), "/api/v1/auth/logout", json!({}))
+        .await;
     assert_eq!(r.status(), 204);
-    assert_eq!(c.gw1.get(Some(&admin.token), "/api/v1/me").await.status(), 401);
+    assert_eq!(
+        c.gw1.get(Some(&admin.token), "/api/v1/me").await.status(),
+        401
+    );
 
     // A code accepted by gw2 is refused by gw1.
     let used = code(&admin.secret, 1);
     let challenge = password_step(&c.gw2, &admin).await;
-    let v = expect(totp_step(&c.gw2, &challenge, &used).await, 200, "login on gw2").await;
+    let v = expect(
+        totp_step(&c.gw2, &challenge, &used).await,
+        200,
+        "login on gw2",
+    )
+    .await;
     admin.token = v["token"].as_str().unwrap().to_owned();
     let challenge = password_step(&c.gw1, &admin).await;
     let r = totp_step(&c.gw1, &challenge, &used).await;
     let v = expect(r, 401, "the same code replayed on gw1").await;
     assert_eq!(v["error"], "invalid_code");
-    assert_eq!(c.gw1.get(Some(&admin.token), "/api/v1/me").await.status(), 200);
+    assert_eq!(
+        c.gw1.get(Some(&admin.token), "/api/v1/me").await.status(),
+        200
+    );
     admin
 }
 
@@ -99,7 +118,15 @@ pub(crate) async fn the_whole_exchange(c: &Cluster, admin: Person) -> World {
     add(&c.lb, t, &mission, &recipient.id, "recipient").await;
 
     let raw = "commune;nb_logements;nb_vacants\nCarvin;1204;37\nHénin-Beaumont;3410;112\n";
-    let r = upload(&c.gw1, &depositor.token, &mission, "deposits", "ops.csv", raw.as_bytes()).await;
+    let r = upload(
+        &c.gw1,
+        &depositor.token,
+        &mission,
+        "deposits",
+        "ops.csv",
+        raw.as_bytes(),
+    )
+    .await;
     let deposit = expect(r, 201, "deposit on gw1").await;
     assert_eq!(deposit["sha256"], sha256_hex(raw.as_bytes()));
     let seen = files(&c.gw2, &processor.token, &mission).await;
@@ -108,16 +135,37 @@ pub(crate) async fn the_whole_exchange(c: &Cluster, admin: Person) -> World {
     assert_eq!(download(&c.lb, &processor.token, id).await, raw.as_bytes());
 
     let result = "commune;nb_logements\nCarvin;1204\nHénin-Beaumont;3410\n";
-    let r = upload(&c.gw2, &processor.token, &mission, "results", "synthese.csv", result.as_bytes()).await;
-    let result_id = expect(r, 201, "result on gw2").await["id"].as_str().unwrap().to_owned();
-    let r = c
-        .lb
-        .post(Some(&processor.token), &format!("/api/v1/files/{result_id}/release"), json!({}))
+    let r = upload(
+        &c.gw2,
+        &processor.token,
+        &mission,
+        "results",
+        "synthese.csv",
+        result.as_bytes(),
+    )
+    .await;
+    let result_id = expect(r, 201, "result on gw2").await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r =
+        c.lb.post(
+            Some(&processor.token),
+            &format!("/api/v1/files/{result_id}/release"),
+            json!({}),
+        )
         .await;
     assert_eq!(expect(r, 200, "release").await["released"], true);
     let listed = files(&c.gw1, &recipient.token, &mission).await;
-    assert_eq!(listed.len(), 1, "the recipient sees the released result only");
-    assert_eq!(download(&c.gw2, &recipient.token, &result_id).await, result.as_bytes());
+    assert_eq!(
+        listed.len(),
+        1,
+        "the recipient sees the released result only"
+    );
+    assert_eq!(
+        download(&c.gw2, &recipient.token, &result_id).await,
+        result.as_bytes()
+    );
     World {
         admin,
         depositor,
@@ -150,15 +198,20 @@ pub(crate) async fn expiry_destroys_once_with_both_sweepers(c: &Cluster, w: &Wor
 /// The certificate of a destroyed mission, through haproxy: it verifies and lists `files` files
 /// kept on S3.
 pub(crate) async fn certificate_of(c: &Cluster, token: &str, mission: &str, files: usize) -> Value {
-    let r = c
-        .lb
-        .get(Some(token), &format!("/api/v1/missions/{mission}/certificate"))
+    let r =
+        c.lb.get(
+            Some(token),
+            &format!("/api/v1/missions/{mission}/certificate"),
+        )
         .await;
     let certificate = expect(r, 200, "certificate").await;
     gateway::service::certificate::verify(&certificate, None).unwrap();
     let payload = &certificate["payload"];
     assert_eq!(payload["files"].as_array().unwrap().len(), files);
-    assert_eq!(payload["storage"], json!({"backend": "s3", "country": "FR"}));
+    assert_eq!(
+        payload["storage"],
+        json!({"backend": "s3", "country": "FR"})
+    );
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM certificates WHERE mission_id = $1")
         .bind(mission)
         .fetch_one(&c.db)

@@ -35,7 +35,10 @@ async fn two_instances_behind_haproxy() {
         .filter(|p| !(on_path(p) || (*p == "weed" && weed_set)))
         .collect();
     if !missing.is_empty() {
-        assert!(!required(), "the cluster test needs {missing:?} on the PATH (.ci/run installs them)");
+        assert!(
+            !required(),
+            "the cluster test needs {missing:?} on the PATH (.ci/run installs them)"
+        );
         eprintln!("\n*** CLUSTER TEST SKIPPED: {missing:?} not on the PATH ***\n");
         return;
     }

@@ -37,7 +37,9 @@ impl Node {
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
-        r.send().await.unwrap_or_else(|e| panic!("{}: {e}", self.name))
+        r.send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
 
     /// A JSON request with an optional bearer token.
@@ -55,7 +57,9 @@ impl Node {
         if let Some(t) = token {
             r = r.bearer_auth(t);
         }
-        r.send().await.unwrap_or_else(|e| panic!("{}: {e}", self.name))
+        r.send()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", self.name))
     }
 
     /// `POST path` with a JSON body.
@@ -86,9 +90,8 @@ fn script() -> PathBuf {
 
 /// Whether `program` is on the PATH.
 pub(crate) fn on_path(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| {
-        std::env::split_paths(&p).any(|d| d.join(program).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 impl Cluster {
@@ -109,7 +112,7 @@ impl Cluster {
         let ca = std::fs::read(dir.path().join("tls/ca.pem")).unwrap();
         let port = |k: &str| env[k].parse::<u16>().unwrap();
         let db = sqlx::PgPool::connect(&env["DATABASE_URL"]).await.unwrap();
-        let cluster = Cluster {
+        Cluster {
             lb: Node::new(&ca, port("PORT"), "haproxy"),
             gw1: Node::new(&ca, port("GW1_PORT"), "gw1"),
             gw2: Node::new(&ca, port("GW2_PORT"), "gw2"),
@@ -118,8 +121,7 @@ impl Cluster {
             pg_admin: pg_admin.to_owned(),
             db_name,
             dir,
-        };
-        cluster
+        }
     }
 
     fn script_in(dir: &Path, pg_admin: &str, db: &str, args: &[&str]) -> std::process::Output {
@@ -138,7 +140,10 @@ impl Cluster {
             .env("CLUSTER_SWEEP_SECS", "1")
             .env("CLUSTER_WATCH_PID", std::process::id().to_string())
             .env("CLUSTER_ADMIN_JSON", "1")
-            .env("PASSERELLE_BIN", env!("CARGO_BIN_EXE_passerelle-under-test"))
+            .env(
+                "PASSERELLE_BIN",
+                env!("CARGO_BIN_EXE_passerelle-under-test"),
+            )
             .env("RUST_LOG", "info")
             .output()
             .unwrap()
@@ -183,7 +188,11 @@ impl Cluster {
         for _ in 0..200 {
             match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
                 Err(_) => return,
-                Ok(s) if s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')) => {
+                Ok(s)
+                    if s.rsplit(')')
+                        .next()
+                        .is_some_and(|r| r.trim_start().starts_with('Z')) =>
+                {
                     return
                 }
                 Ok(_) => tokio::time::sleep(Duration::from_millis(20)).await,
@@ -276,7 +285,12 @@ impl Drop for Cluster {
 /// The tails of every log under a cluster's state directory.
 fn logs_in(dir: &Path) -> String {
     let mut out = String::new();
-    for log in ["gw1/passerelle.log", "gw2/passerelle.log", "haproxy.log", "s3/weed.log"] {
+    for log in [
+        "gw1/passerelle.log",
+        "gw2/passerelle.log",
+        "haproxy.log",
+        "s3/weed.log",
+    ] {
         let text = std::fs::read_to_string(dir.join(log)).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         let tail = lines[lines.len().saturating_sub(30)..].join("\n");
