@@ -240,16 +240,15 @@ pub(crate) async fn number(db: &sqlx::PgPool, sql: &str, bind: &str) -> i64 {
         .unwrap()
 }
 
-/// Waits until `mission` is destroyed (at most `secs` seconds).
+/// Waits until `mission` is destroyed and its destruction audited (at most `secs` seconds), then
+/// lets both sweepers run twice more, so that a second destruction would show.
 pub(crate) async fn until_destroyed(db: &sqlx::PgPool, mission: &str, secs: u64) {
+    let destroyed = "SELECT COUNT(*) FROM missions WHERE id = $1 AND status = 'destroyed'";
     for _ in 0..secs * 10 {
-        let destroyed = number(
-            db,
-            "SELECT COUNT(*) FROM missions WHERE id = $1 AND status = 'destroyed'",
-            mission,
-        )
-        .await;
-        if destroyed == 1 {
+        if number(db, destroyed, mission).await == 1
+            && audited(db, mission, "mission.destroy").await > 0
+        {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
             return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -103,20 +103,21 @@ pub(crate) async fn upload_cut_by_a_crash(c: &Cluster, w: &World, mission: &str)
         .execute(&c.db)
         .await
         .unwrap();
+    // The row goes, then the failed upload is audited.
     let rows = "SELECT COUNT(*) FROM files WHERE id = $1";
+    let failed = "SELECT COUNT(*) FROM audit_events WHERE file_id = $1 AND action = 'file.upload' AND outcome = 'failed'";
     for _ in 0..150 {
-        if number(&c.db, rows, &cut).await == 0 {
+        if number(&c.db, failed, &cut).await > 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(
-        number(&c.db, rows, &cut).await,
-        0,
+        number(&c.db, failed, &cut).await,
+        1,
         "the abandoned upload stays"
     );
-    let failed = "SELECT COUNT(*) FROM audit_events WHERE file_id = $1 AND action = 'file.upload' AND outcome = 'failed'";
-    assert_eq!(number(&c.db, failed, &cut).await, 1);
+    assert_eq!(number(&c.db, rows, &cut).await, 0);
     let objects = c.objects_under(mission).await;
     assert_eq!(objects.len(), 1, "{objects:?}");
     assert!(!objects[0].contains(&cut), "{objects:?}");
