@@ -319,7 +319,7 @@ start_all() {
   start_gateway 2 "$GW2_PORT"
   start_haproxy
   if [ -n "${CLUSTER_WATCH_PID:-}" ]; then
-    setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$2" stop' _ \
+    CLUSTER_DIR="$DIR" setsid bash -c 'while kill -0 "$1" 2>/dev/null; do sleep 1; done; "$2" stop' _ \
       "$CLUSTER_WATCH_PID" "$REPO/deploy/cluster.sh" </dev/null >/dev/null 2>&1 &
   fi
 }
@@ -379,7 +379,9 @@ case "${1:-run}" in
     print_usage_notes
     echo
     echo "Ctrl-C stops everything."
-    while true; do sleep 3600 & wait $!; done
+    # A short foreground sleep: the trap runs within a second of the signal, and no process is left
+    # holding this script's output.
+    while true; do sleep 1; done
     ;;
   start)
     start_all
