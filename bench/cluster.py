@@ -43,7 +43,7 @@ import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-PASSWORD = "banc d'essai grappe 2026 ok"
+PASSWORD = "les hirondelles volent bas ce soir 2026"
 BOUNDARY = "----passerelle-bench-cluster"
 
 
