@@ -31,6 +31,7 @@ import hmac
 import http.client
 import json
 import os
+import shutil
 import ssl
 import struct
 import subprocess
@@ -164,6 +165,7 @@ def main() -> int:
     finally:
         subprocess.run(["bash", script, "stop"], env=env, check=False)
         subprocess.run(["psql", args.pg, "-qc", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=False)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def measure(args, state: str, env: dict, script: str) -> int:
