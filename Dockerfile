@@ -10,8 +10,14 @@
 # Production TLS material: see certs/README.md (PASSERELLE_TLS_CERT / PASSERELLE_TLS_KEY, mounted
 # read-only, key file mode 0600 owned by uid 10001).
 
+# The base images, replaceable where no registry is reachable (deploy/README.md builds them with
+# debootstrap from Debian's packages): --build-arg RUNTIME_IMAGE=... --build-arg BUILDER_IMAGE=...
+# A builder image must hold Rust 1.95 (cargo) besides Debian bookworm.
+ARG BUILDER_IMAGE=rust:1.95-slim-bookworm
+ARG RUNTIME_IMAGE=debian:bookworm-slim
+
 # ---- build ---------------------------------------------------------------------------------------
-FROM rust:1.95-slim-bookworm AS builder
+FROM ${BUILDER_IMAGE} AS builder
 WORKDIR /build
 # Queries checked at compile time use the prepared `.sqlx/` data, never a live database.
 ENV SQLX_OFFLINE=true \
@@ -37,7 +43,7 @@ RUN --mount=type=cache,target=/usr/local/cargo/registry,id=passerelle-cargo-regi
  && install -m 0755 target/release/passerelle /usr/local/bin/passerelle
 
 # ---- runtime -------------------------------------------------------------------------------------
-FROM debian:bookworm-slim
+FROM ${RUNTIME_IMAGE}
 
 LABEL org.opencontainers.image.title="Passerelle" \
       org.opencontainers.image.description="Secure file-exchange gateway for social-housing bodies" \
