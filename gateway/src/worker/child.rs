@@ -7,7 +7,7 @@
 //! no new file descriptors beyond a handful, no new privileges, and death with its parent.
 
 use super::protocol::{
-    read_frame, read_frame_into, write_frame, CheckKind, FindingReport, Job, Outcome, Report,
+    read_frame, read_frame_len, write_frame, CheckKind, FindingReport, Job, Outcome, Report,
     ViolationReport, MAX_BLOCK_BYTES, MAX_JOB_BYTES, TAG_DONE, TAG_READ,
 };
 use crate::checks::{self, CheckError, Format};
@@ -99,6 +99,11 @@ fn apply(_limits: Limits) -> io::Result<()> {
 }
 
 /// A blocking `Read + Seek` view of the file, pulled from the gateway one block at a time.
+///
+/// A block is normally read whole into `buf`, which lets a reader seek back within it. A reader
+/// going front to back with large reads (the CSV readers) takes a block's bytes straight from the
+/// pipe into its own buffer instead (`direct`): one copy of the file fewer. Should it then read
+/// elsewhere, or in small pieces, the rest of the block goes to `buf` as usual.
 struct RemoteFile<I, O> {
     input: I,
     output: O,
@@ -113,9 +118,39 @@ struct RemoteFile<I, O> {
     /// reader works on one block, the gateway fetches the next, so that reading front to back
     /// overlaps the upload rather than alternating with it.
     ahead: Option<(u64, u64)>,
+    /// Blocks may be read straight from the pipe (see above).
+    direct: bool,
+    /// The block being read straight from the pipe: its bytes from `from` to `end` are still there.
+    streaming: Option<Streaming>,
 }
 
+/// The part of a block still in the pipe, read straight into the caller's buffer.
+#[derive(Debug, Clone, Copy)]
+struct Streaming {
+    from: u64,
+    end: u64,
+}
+
+/// The smallest read served straight from the pipe (one system call each).
+const DIRECT_MIN: usize = 4096;
+
 impl<I: Read, O: Write> RemoteFile<I, O> {
+    /// A view of a file of `len` bytes (if known) pulled through `input` and `output`.
+    fn new(input: I, output: O, len: Option<u64>, direct: bool) -> Self {
+        Self {
+            input,
+            output,
+            len,
+            pos: 0,
+            buf: Vec::new(),
+            buf_len: 0,
+            buf_start: 0,
+            ahead: None,
+            direct,
+            streaming: None,
+        }
+    }
+
     /// How much to ask for at `pos`.
     fn want(&self, pos: u64) -> u64 {
         match self.len {
@@ -134,11 +169,10 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
         self.output.flush()
     }
 
-    /// Reads the answer to a request for `want` bytes at `pos` into `buf`; returns its length.
-    fn answer(&mut self, pos: u64, want: u64) -> io::Result<usize> {
-        let got = read_frame_into(&mut self.input, MAX_BLOCK_BYTES, &mut self.buf)?;
-        // Nothing of the block is in use until it is checked (`buf_len` is set by the caller).
-        self.buf_len = 0;
+    /// Reads the length of the answer to a request for `want` bytes at `pos` and checks it; its
+    /// bytes follow in the pipe. Returns the length.
+    fn answer_len(&mut self, pos: u64, want: u64) -> io::Result<usize> {
+        let got = read_frame_len(&mut self.input, MAX_BLOCK_BYTES)?;
         if got as u64 > want || (self.len.is_some() && (got as u64) < want) {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -152,40 +186,80 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
         Ok(got)
     }
 
-    /// Reads (and drops) the answer to a request still pending, so that the gateway is never left
+    /// Reads the `n` bytes of a block still in the pipe into `buf`.
+    fn read_block(&mut self, n: usize) -> io::Result<()> {
+        // Nothing of the buffer is in use until it is read (`buf_len` is set by the caller).
+        self.buf_len = 0;
+        if self.buf.len() < n {
+            self.buf.resize(n, 0);
+        }
+        self.input.read_exact(&mut self.buf[..n])
+    }
+
+    /// Reads what is left in the pipe of a block read straight from it into `buf`, where a reader
+    /// may seek within it.
+    fn finish_streaming(&mut self) -> io::Result<()> {
+        if let Some(s) = self.streaming.take() {
+            // At most one block: it fits in usize.
+            let n = (s.end - s.from) as usize;
+            self.read_block(n)?;
+            self.buf_start = s.from;
+            self.buf_len = n;
+        }
+        Ok(())
+    }
+
+    /// Reads (and drops) the answers to requests still pending, so that the gateway is never left
     /// writing to a worker that stopped listening.
     fn settle(&mut self) -> io::Result<()> {
+        self.finish_streaming()?;
         if let Some((pos, want)) = self.ahead.take() {
-            self.answer(pos, want)?;
+            let n = self.answer_len(pos, want)?;
+            self.read_block(n)?;
         }
         Ok(())
     }
 
     /// Gets the block at `pos` (asked ahead or now) and asks for the next one; `false` at the end.
-    fn fetch(&mut self) -> io::Result<bool> {
+    /// With `direct`, the block's bytes are left in the pipe (`streaming`).
+    fn fetch(&mut self, direct: bool) -> io::Result<bool> {
+        self.finish_streaming()?;
+        // Nothing of the buffer is in use until the next block is checked.
+        self.buf_len = 0;
         let pos = self.pos;
         let got = match self.ahead.take() {
-            Some((at, want)) if at == pos => self.answer(at, want)?,
+            Some((at, want)) if at == pos => self.answer_len(at, want)?,
             pending => {
                 if let Some((at, want)) = pending {
-                    self.answer(at, want)?;
+                    let n = self.answer_len(at, want)?;
+                    self.read_block(n)?;
                 }
                 let want = self.want(pos);
                 if want == 0 {
                     return Ok(false);
                 }
                 self.request(pos, want)?;
-                self.answer(pos, want)?
+                self.answer_len(pos, want)?
             }
         };
         let next = pos + got as u64;
         let more = self.len.is_none_or(|len| next < len);
-        self.buf_len = got;
-        self.buf_start = pos;
+        // Asked before this block is read: the gateway serves it right after this one.
         if more && got > 0 {
             let want = self.want(next);
             self.request(next, want)?;
             self.ahead = Some((next, want));
+        }
+        if direct && got > 0 {
+            self.buf_len = 0;
+            self.streaming = Some(Streaming {
+                from: pos,
+                end: next,
+            });
+        } else {
+            self.read_block(got)?;
+            self.buf_len = got;
+            self.buf_start = pos;
         }
         Ok(got > 0)
     }
@@ -196,9 +270,33 @@ impl<I: Read, O: Write> Read for RemoteFile<I, O> {
         if self.len.is_some_and(|len| self.pos >= len) || out.is_empty() {
             return Ok(0);
         }
+        let direct = self.direct && out.len() >= DIRECT_MIN;
+        if let Some(s) = self.streaming {
+            if direct && self.pos == s.from {
+                // Straight from the pipe into the caller's buffer.
+                let room = out.len().min((s.end - s.from) as usize);
+                let n = self.input.read(&mut out[..room])?;
+                if n == 0 {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the gateway stopped in the middle of a block",
+                    ));
+                }
+                let from = s.from + n as u64;
+                self.streaming = (from < s.end).then_some(Streaming { from, end: s.end });
+                self.pos += n as u64;
+                return Ok(n);
+            }
+            self.finish_streaming()?;
+        }
         let end = self.buf_start + self.buf_len as u64;
-        if (self.pos < self.buf_start || self.pos >= end) && !self.fetch()? {
-            return Ok(0);
+        if self.pos < self.buf_start || self.pos >= end {
+            if !self.fetch(direct)? {
+                return Ok(0);
+            }
+            if self.streaming.is_some() {
+                return self.read(out);
+            }
         }
         let offset = (self.pos - self.buf_start) as usize;
         let n = out.len().min(self.buf_len - offset);
@@ -353,16 +451,9 @@ pub fn main(args: &[String]) -> i32 {
         }
     };
     let outcome = {
-        let mut file = RemoteFile {
-            input: &mut input,
-            output: &mut stdout,
-            len: job.size,
-            pos: 0,
-            buf: Vec::new(),
-            buf_len: 0,
-            buf_start: 0,
-            ahead: None,
-        };
+        // The CSV readers read front to back, 64 KiB at a time: straight from the pipe.
+        let direct = Format::from_extension(&job.extension) == Some(Format::Csv);
+        let mut file = RemoteFile::new(&mut input, &mut stdout, job.size, direct);
         // A reader that panics on hostile input must not pass the file as clean.
         let outcome =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_job(&job, &mut file)))
@@ -436,6 +527,71 @@ mod tests {
                 )
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The gateway's side of the conversation over real pipes, serving `data` in blocks of the
+    /// sizes asked for, until the worker's side closes.
+    fn serve(data: Vec<u8>, requests: io::PipeReader, mut blocks: io::PipeWriter) {
+        let mut requests = io::BufReader::new(requests);
+        let mut request = [0u8; 13];
+        while requests.read_exact(&mut request).is_ok() {
+            assert_eq!(request[0], TAG_READ);
+            let mut off = [0u8; 8];
+            off.copy_from_slice(&request[1..9]);
+            let mut len = [0u8; 4];
+            len.copy_from_slice(&request[9..13]);
+            let off = u64::from_be_bytes(off) as usize;
+            let end = (off + u32::from_be_bytes(len) as usize).min(data.len());
+            if write_frame(&mut blocks, None, &data[off..end]).is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Reads of every kind through a [`RemoteFile`] give the file's bytes, straight from the pipe
+    /// or through the block buffer, whatever the order: large reads front to back, small ones,
+    /// seeks back into a block and forward past several.
+    #[test]
+    fn remote_reads_straight_from_the_pipe_or_buffered_give_the_file() {
+        let data: Vec<u8> = (0..(3 * BLOCK as usize + 12_345))
+            .map(|i| (i * 7 + i / 251) as u8)
+            .collect();
+        for (direct, known) in [(true, true), (true, false), (false, true)] {
+            let (blocks_in, blocks_out) = io::pipe().unwrap();
+            let (requests_in, requests_out) = io::pipe().unwrap();
+            let served = data.clone();
+            let gateway = std::thread::spawn(move || serve(served, requests_in, blocks_out));
+            let len = known.then_some(data.len() as u64);
+            let mut file = RemoteFile::new(blocks_in, requests_out, len, direct);
+            let mut got = Vec::new();
+            let mut buf = vec![0u8; 64 * 1024];
+            // Front to back, large reads, up to the middle of the second block.
+            while got.len() < BLOCK as usize + 5000 {
+                let n = file.read(&mut buf).unwrap();
+                got.extend_from_slice(&buf[..n]);
+            }
+            assert_eq!(got, data[..got.len()]);
+            // Small reads go on where they stopped.
+            let mut small = [0u8; 100];
+            let at = got.len();
+            file.read_exact(&mut small).unwrap();
+            assert_eq!(small[..], data[at..at + 100]);
+            // Back within the block, then forward past a whole block.
+            for to in [at - 3000, at + 10, 2 * BLOCK as usize + 77, 17] {
+                file.seek(SeekFrom::Start(to as u64)).unwrap();
+                file.read_exact(&mut buf[..5000]).unwrap();
+                assert_eq!(buf[..5000], data[to..to + 5000], "at {to}");
+            }
+            // And large reads to the end.
+            let at = 3 * BLOCK as usize - 10;
+            file.seek(SeekFrom::Start(at as u64)).unwrap();
+            let mut rest = Vec::new();
+            file.read_to_end(&mut rest).unwrap();
+            assert_eq!(rest, data[at..], "direct {direct}, known {known}");
+            file.settle().unwrap();
+            drop(file);
+            gateway.join().unwrap();
         }
     }
 }

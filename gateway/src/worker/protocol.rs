@@ -170,10 +170,9 @@ pub fn read_frame(input: &mut impl Read, max: u32) -> io::Result<Vec<u8>> {
     Ok(body)
 }
 
-/// Reads a length-prefixed frame of at most `max` bytes into `buf`, whose allocation is kept from one
-/// frame to the next (grown, and zeroed, only when a frame is longer than any before); returns the
-/// frame's length: the frame is `buf[..len]`.
-pub fn read_frame_into(input: &mut impl Read, max: u32, buf: &mut Vec<u8>) -> io::Result<usize> {
+/// Reads the length of a length-prefixed frame and checks it is at most `max` bytes; the frame's
+/// bytes follow in `input`, for the caller to read.
+pub fn read_frame_len(input: &mut impl Read, max: u32) -> io::Result<usize> {
     let mut len = [0u8; 4];
     input.read_exact(&mut len)?;
     let len = u32::from_be_bytes(len);
@@ -183,7 +182,14 @@ pub fn read_frame_into(input: &mut impl Read, max: u32, buf: &mut Vec<u8>) -> io
             format!("frame of {len} bytes, over the {max} allowed"),
         ));
     }
-    let len = len as usize;
+    Ok(len as usize)
+}
+
+/// Reads a length-prefixed frame of at most `max` bytes into `buf`, whose allocation is kept from one
+/// frame to the next (grown, and zeroed, only when a frame is longer than any before); returns the
+/// frame's length: the frame is `buf[..len]`.
+pub fn read_frame_into(input: &mut impl Read, max: u32, buf: &mut Vec<u8>) -> io::Result<usize> {
+    let len = read_frame_len(input, max)?;
     if buf.len() < len {
         buf.resize(len, 0);
     }
