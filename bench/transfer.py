@@ -536,6 +536,48 @@ def login(api: Api, acct: Account) -> str:
     raise BenchError(f"login of {acct.username} did not finish")
 
 
+def setup_exchange(api: Api, admin_initial_password: str) -> tuple[str, Account, Account]:
+    """Signs the administrator in (password change, TOTP enrollment), creates a bailleur and a
+    consultancy with one user each, a mission, makes them depositor and processor, and signs them
+    in. Returns (mission id, depositor, processor), both with a session token."""
+    admin = Account("bench", admin_initial_password, ADMIN_PASSPHRASE)
+    log("admin login (password change, TOTP enrollment)")
+    admin_token = login(api, admin)
+    org_b = api.call("POST", "/api/v1/organisations",
+                     {"name": "Bailleur du banc d'essai", "kind": "bailleur"}, admin_token)["id"]
+    org_c = api.call("POST", "/api/v1/organisations",
+                     {"name": "Bureau d'études du banc d'essai", "kind": "consultancy"}, admin_token)["id"]
+    accounts = {}
+    for role, username, org, passphrase in (
+            ("depositor", "depot-bench", org_b, "dépôt du banc d'essai 2026 ok"),
+            ("processor", "etudes-bench", org_c, "études du banc d'essai 2026 ok")):
+        u = api.call("POST", "/api/v1/users", {
+            "username": username, "display_name": username, "email": f"{username}@example.fr",
+            "organisation_id": org, "platform_admin": False}, admin_token)
+        accounts[role] = (u["id"], Account(username, u["initial_password"], passphrase))
+    ends_at = (datetime.now(timezone.utc) + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    mission = api.call("POST", "/api/v1/missions", {
+        "name": "Banc d'essai des transferts", "purpose": "Mesure des débits",
+        "controller_organisation_id": org_b, "ends_at": ends_at,
+        "results_retained_until": None}, admin_token)["id"]
+    for role, (uid, _) in accounts.items():
+        api.call("POST", f"/api/v1/missions/{mission}/participants",
+                 {"user_id": uid, "role": role}, admin_token)
+    depositor, processor = accounts["depositor"][1], accounts["processor"][1]
+    log("depositor and processor logins")
+    login(api, depositor)
+    login(api, processor)
+    return mission, depositor, processor
+
+
+def auth_header(work: Path, acct: Account) -> Path:
+    """A curl header file (`-H @file`, mode 0600) carrying the account's bearer token."""
+    path = work / f"auth-{acct.username}.txt"
+    path.write_text(f"Authorization: Bearer {acct.token}\n")
+    os.chmod(path, 0o600)
+    return path
+
+
 # --------------------------------------------------------------------------------------------------
 # Servers
 
@@ -926,41 +968,8 @@ def main() -> int:
 
         # -- accounts and mission
         api = Api(gw_port, cert)
-        admin = Account("bench", servers.admin_initial_password, ADMIN_PASSPHRASE)
-        log("admin login (password change, TOTP enrollment)")
-        admin_token = login(api, admin)
-        org_b = api.call("POST", "/api/v1/organisations",
-                         {"name": "Bailleur du banc d'essai", "kind": "bailleur"}, admin_token)["id"]
-        org_c = api.call("POST", "/api/v1/organisations",
-                         {"name": "Bureau d'études du banc d'essai", "kind": "consultancy"}, admin_token)["id"]
-        accounts = {}
-        for role, username, org, passphrase in (
-                ("depositor", "depot-bench", org_b, "dépôt du banc d'essai 2026 ok"),
-                ("processor", "etudes-bench", org_c, "études du banc d'essai 2026 ok")):
-            u = api.call("POST", "/api/v1/users", {
-                "username": username, "display_name": username, "email": f"{username}@example.fr",
-                "organisation_id": org, "platform_admin": False}, admin_token)
-            accounts[role] = (u["id"], Account(username, u["initial_password"], passphrase))
-        ends_at = (datetime.now(timezone.utc) + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        mission = api.call("POST", "/api/v1/missions", {
-            "name": "Banc d'essai des transferts", "purpose": "Mesure des débits",
-            "controller_organisation_id": org_b, "ends_at": ends_at,
-            "results_retained_until": None}, admin_token)["id"]
-        for role, (uid, _) in accounts.items():
-            api.call("POST", f"/api/v1/missions/{mission}/participants",
-                     {"user_id": uid, "role": role}, admin_token)
-        depositor, processor = accounts["depositor"][1], accounts["processor"][1]
-        log("depositor and processor logins")
-        login(api, depositor)
-        login(api, processor)
-
-        def auth_header(acct: Account) -> Path:
-            path = work / f"auth-{acct.username}.txt"
-            path.write_text(f"Authorization: Bearer {acct.token}\n")
-            os.chmod(path, 0o600)
-            return path
-
-        dep_hdr, proc_hdr = auth_header(depositor), auth_header(processor)
+        mission, depositor, processor = setup_exchange(api, servers.admin_initial_password)
+        dep_hdr, proc_hdr = auth_header(work, depositor), auth_header(work, processor)
         curl = Curl(args, work)
         gw_url = f"https://localhost:{gw_port}"
         ng_url = f"https://localhost:{ng_port}"

@@ -9,6 +9,7 @@ use std::task::{Context, Poll};
 
 use bytes::{Buf, Bytes, BytesMut};
 use futures::Stream;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::backend::BlobSource;
@@ -135,7 +136,17 @@ impl Opened {
     }
 
     /// Starts reading and decrypting segments `first..=min(first + READ_BLOCK_SEGMENTS - 1, last)`.
-    fn spawn_read(self: &Arc<Self>, first: u64, last: u64) -> Inflight {
+    ///
+    /// `turn` orders the reads of a source without blocking reads (S3): this read is issued once
+    /// the one started before it (whose end `turn` holds) has its bytes, so the source sees the
+    /// offsets in sequence and can serve them from one streamed request; decryption still runs
+    /// in parallel. It is replaced by this read's end.
+    fn spawn_read(
+        self: &Arc<Self>,
+        first: u64,
+        last: u64,
+        turn: &mut Option<oneshot::Receiver<()>>,
+    ) -> Inflight {
         let last = last.min(first + READ_BLOCK_SEGMENTS as u64 - 1);
         let offset = self.layout.segment_offset(first);
         let end = self.layout.segment_offset(last) + self.layout.segment_cipher_len(last);
@@ -150,9 +161,16 @@ impl Opened {
             })
         } else {
             drop(buf);
+            let (fetched, next_turn) = oneshot::channel::<()>();
+            let previous = turn.replace(next_turn);
             tokio::spawn(async move {
-                let buf = this.src.read_at(offset, len).await?;
-                this.decrypt_block(first, last, buf)
+                if let Some(previous) = previous {
+                    // Done, failed or cancelled: either way this read's turn has come.
+                    let _ = previous.await;
+                }
+                let buf = this.src.read_at(offset, len).await;
+                drop(fetched);
+                this.decrypt_block(first, last, buf?)
             })
         };
         Inflight { last, handle }
@@ -162,7 +180,7 @@ impl Opened {
     /// that does not reach the end).
     pub(crate) async fn verify_tail(self: &Arc<Self>) -> Result<()> {
         let last = self.layout.last_index();
-        self.spawn_read(last, last).await.map(|_| ())
+        self.spawn_read(last, last, &mut None).await.map(|_| ())
     }
 
     /// A reader of plaintext bytes `start..=end` (`None` for an empty blob).
@@ -181,6 +199,7 @@ impl Opened {
             skip,
             remaining,
             queue: VecDeque::with_capacity(READ_AHEAD),
+            turn: None,
         };
         state.fill();
         BlobReader {
@@ -207,12 +226,14 @@ struct State {
     skip: usize,
     remaining: u64,
     queue: VecDeque<Inflight>,
+    /// Resolves when the last read requested has its bytes (see [`Opened::spawn_read`]).
+    turn: Option<oneshot::Receiver<()>>,
 }
 
 impl State {
     fn fill(&mut self) {
         while self.queue.len() < READ_AHEAD && self.next <= self.last {
-            let inflight = self.opened.spawn_read(self.next, self.last);
+            let inflight = self.opened.spawn_read(self.next, self.last, &mut self.turn);
             self.next = inflight.last + 1;
             self.queue.push_back(inflight);
         }

@@ -242,6 +242,43 @@ async fn a_range_fetches_only_the_segments_it_needs() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_read_is_streamed_in_a_few_gets() {
+    let Some((_dir, backend, store)) = s3_store().await else {
+        return;
+    };
+    let plain = data(40 * MIB, 8);
+    store.write("m1", "big", chunks(&plain, MIB)).await.unwrap();
+    let stats = backend.stats();
+    let (gets, fetched) = (
+        stats.gets.load(Ordering::Relaxed),
+        stats.bytes_fetched.load(Ordering::Relaxed),
+    );
+    assert_eq!(read_blob(&store, "m1", "big").await.unwrap(), plain);
+    let gets = stats.gets.load(Ordering::Relaxed) - gets;
+    let fetched = stats.bytes_fetched.load(Ordering::Relaxed) - fetched;
+    // One GET per 256 KiB read block would be 160: the header, the first block, then windows
+    // of 1, 2, 4, 8, 16 and 32 MiB streamed ahead of the reads.
+    assert!(gets <= 10, "{gets} GETs for a 40 MiB read");
+    // Nothing fetched twice, nothing beyond the object.
+    assert!(
+        fetched <= 41 * MIB as u64,
+        "fetched {fetched} bytes for a 40 MiB blob"
+    );
+    // A range after a whole read still fetches only what it needs.
+    let before = stats.bytes_fetched.load(Ordering::Relaxed);
+    let start = 17 * MIB as u64 + 999;
+    let got = read_range(&store, "m1", "big", start, start + 9)
+        .await
+        .unwrap();
+    assert_eq!(got, plain[start as usize..start as usize + 10]);
+    let fetched = stats.bytes_fetched.load(Ordering::Relaxed) - before;
+    assert!(
+        fetched < 400 * 1024,
+        "fetched {fetched} bytes for a 10-byte range"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_versioned_bucket_is_refused_at_start() {
     let Some(sw) = seaweed::shared() else { return };
     let config = config(sw, seaweed::VERSIONED_BUCKET);

@@ -17,6 +17,9 @@ use crate::error::{Result, StorageError};
 /// The largest answer read from the object store: a few read blocks or one XML page.
 const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 
+/// Bodies up to this size are hashed for the signature on the calling thread.
+const SMALL_BODY: usize = 64 * 1024;
+
 /// A response read whole (S3 answers here are small: XML documents or one read block).
 pub(crate) struct Answer {
     pub status: StatusCode,
@@ -146,20 +149,25 @@ impl Client {
         Ok((url, host, path))
     }
 
-    /// Sends a signed request and reads the whole answer.
-    pub(crate) async fn send(
+    /// Sends a signed request and returns the answer as soon as its headers are in, its body
+    /// still to be read (a streamed GET); `what` names the request in errors.
+    pub(crate) async fn request(
         &self,
         method: Method,
         key: &str,
         query: &[(&str, &str)],
         headers: &[(&'static str, String)],
         body: Bytes,
-    ) -> Result<Answer> {
+    ) -> Result<(reqwest::Response, String)> {
         let (mut url, host, path) = self.target(key)?;
         let query_str = sign::canonical_query(query);
         url.set_path(&path);
         url.set_query((!query_str.is_empty()).then_some(query_str.as_str()));
-        let hash = {
+        // A part is hashed off the runtime threads; an empty or small body right here (a hop to
+        // the blocking pool would cost more than the hash).
+        let hash = if body.len() <= SMALL_BODY {
+            sign::payload_hash(&body)
+        } else {
             let body = body.clone();
             tokio::task::spawn_blocking(move || sign::payload_hash(&body))
                 .await
@@ -193,22 +201,30 @@ impl Client {
         for (name, value) in headers {
             map.insert(HeaderName::from_static(name), hv(value)?);
         }
-        let is_get = method == Method::GET && !key.is_empty();
         let what = format!("{method} {}", url.path());
-        let io = |e: reqwest::Error| {
-            StorageError::io(
-                format!("calling the object store ({what})"),
-                std::io::Error::other(e),
-            )
-        };
         let resp = self
             .http
-            .request(method, url.clone())
+            .request(method, url)
             .headers(map)
             .body(body)
             .send()
             .await
-            .map_err(io)?;
+            .map_err(|e| transport(&what, e))?;
+        Ok((resp, what))
+    }
+
+    /// Sends a signed request and reads the whole answer.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        body: Bytes,
+    ) -> Result<Answer> {
+        let is_get = method == Method::GET && !key.is_empty();
+        let (resp, what) = self.request(method, key, query, headers, body).await?;
+        let io = |e: reqwest::Error| transport(&what, e);
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is a block asked for by range or an XML page: bounded before it is read, so a
@@ -226,7 +242,8 @@ impl Client {
             return Err(too_big());
         }
         let mut resp = resp;
-        let mut body = bytes::BytesMut::new();
+        // The length is bounded just above: reserve it (one allocation, no regrowth).
+        let mut body = bytes::BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
         while let Some(chunk) = resp.chunk().await.map_err(io)? {
             if body.len() + chunk.len() > MAX_ANSWER_BYTES {
                 return Err(too_big());
@@ -246,6 +263,14 @@ impl Client {
             body,
         })
     }
+}
+
+/// An error of the HTTP exchange itself (connection, timeout, body cut short) for `what`.
+pub(crate) fn transport(what: &str, e: reqwest::Error) -> StorageError {
+    StorageError::io(
+        format!("calling the object store ({what})"),
+        std::io::Error::other(e),
+    )
 }
 
 /// An error for an unexpected answer to `what`.

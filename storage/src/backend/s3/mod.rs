@@ -5,7 +5,7 @@
 //! part is one `PutObject`. The commit is conditional (`If-None-Match: *`): an existing object
 //! is never overwritten. An interrupted upload is aborted, and [`Backend::sweep`] aborts the
 //! incomplete multipart uploads left by a crash. Reads are ranged GETs of just the segments
-//! the reader asks for.
+//! the reader asks for, streamed a window ahead when the reads are sequential (`source`).
 //!
 //! Crypto-shredding needs a delete to leave nothing behind: [`S3Backend::connect`] refuses a
 //! bucket whose versioning was ever enabled, or with object lock or replication configured.
@@ -14,6 +14,7 @@
 mod checks;
 mod client;
 mod sign;
+mod source;
 mod upload;
 mod xml;
 
@@ -21,13 +22,14 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use reqwest::{Method, StatusCode};
 
 use checks::check_endpoint;
 pub use checks::enable_versioning_for_tests;
 pub use client::S3Stats;
 use client::{config_err, unexpected, Client};
+use source::S3Source;
 
 use super::{Backend, BlobSource, BlobUpload};
 use crate::error::{check_id, Result, StorageError};
@@ -241,11 +243,7 @@ impl Backend for S3Backend {
                 mission: mission.to_owned(),
                 blob: blob.to_owned(),
             })?;
-        Ok(Arc::new(S3Source {
-            client: Arc::clone(&self.client),
-            key,
-            len,
-        }))
+        Ok(Arc::new(S3Source::new(Arc::clone(&self.client), key, len)))
     }
 
     async fn len(&self, mission: &str, blob: &str) -> Result<u64> {
@@ -308,46 +306,5 @@ impl Backend for S3Backend {
             tracing::warn!(removed, bucket = %self.bucket, "aborted incomplete multipart uploads");
         }
         Ok(removed)
-    }
-}
-
-/// An object read by ranged GETs.
-struct S3Source {
-    client: Arc<Client>,
-    key: String,
-    len: u64,
-}
-
-#[async_trait]
-impl BlobSource for S3Source {
-    fn len(&self) -> u64 {
-        self.len
-    }
-
-    async fn read_at(&self, offset: u64, len: usize) -> Result<BytesMut> {
-        if len == 0 {
-            return Ok(BytesMut::new());
-        }
-        let range = format!("bytes={offset}-{}", offset + len as u64 - 1);
-        let a = self
-            .client
-            .send(
-                Method::GET,
-                &self.key,
-                &[],
-                &[("range", range)],
-                Bytes::new(),
-            )
-            .await?;
-        if !a.status.is_success() {
-            return Err(unexpected("reading an object", &a));
-        }
-        if a.body.len() != len {
-            return Err(StorageError::io(
-                "reading a blob",
-                std::io::ErrorKind::UnexpectedEof.into(),
-            ));
-        }
-        Ok(BytesMut::from(a.body))
     }
 }
