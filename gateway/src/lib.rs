@@ -14,7 +14,6 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub(crate) mod exports;
-pub(crate) mod h2_frames;
 pub(crate) mod http;
 pub(crate) mod key_store;
 pub(crate) mod net;

@@ -129,8 +129,6 @@ pub(crate) async fn serve(
                     return;
                 }
             };
-            // The protocol is the one negotiated by ALPN (HTTP/2 over TLS requires it).
-            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
             let activity = Arc::new(Activity::default());
             let idle = Duration::from_secs(http.idle_timeout_secs);
             let trusted = trusted.clone();
@@ -152,19 +150,12 @@ pub(crate) async fn serve(
                     async move {
                         let response = call.await;
                         drop(in_flight);
-                        if h2 {
-                            // One full TLS record per DATA frame (see crate::h2_frames).
-                            response.map(|r| {
-                                r.map(|b| {
-                                    axum::body::Body::new(crate::h2_frames::RecordSized::new(b))
-                                })
-                            })
-                        } else {
-                            response
-                        }
+                        response
                     }
                 },
             );
+            // The protocol is the one negotiated by ALPN (HTTP/2 over TLS requires it).
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2".as_slice());
             let io = TokioIo::new(stream);
             let served = if h2 {
                 let mut builder = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
