@@ -394,7 +394,7 @@ def main() -> int:
             mission = missions[i // SESSIONS_PER_MISSION]
             api.call("POST", f"/api/v1/missions/{mission}/participants", {"user_id": u["id"], "role": role},
                      admin_token)
-            acct = tr.Account(username, u["initial_password"], f"essai de charge {i} 2026 ok")
+            acct = tr.Account(username, u["initial_password"], f"banc de tenue numéro {i} en 2026 ok")
             tr.login(api, acct)
             return acct, role, mission
 
