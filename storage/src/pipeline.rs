@@ -1,4 +1,4 @@
-//! The encrypted write pipeline: the async side gathers the incoming stream into 1 MiB blocks
+//! The encrypted write pipeline: the async side gathers the incoming stream into 256 KiB blocks
 //! (a copy into a recycled buffer, whatever the size of the frames the network hands over), a
 //! `blob-hash` thread computes the SHA-256 of the plaintext, and a `blob-seal` thread encrypts
 //! each block in place and writes it to the backend (or hands it back to the async side for
@@ -6,7 +6,7 @@
 //!
 //! Each write has its own two threads (not the tokio blocking pool: they never wait for
 //! anything but their own write, so any number of concurrent writes make progress). At most
-//! [`POOL_BLOCKS`] block buffers exist per write, which bounds its memory (about 4 MiB) whatever
+//! [`POOL_BLOCKS`] block buffers exist per write, which bounds its memory (about 1 MiB) whatever
 //! the size of the blob; the channels need no other bound.
 //!
 //! Ending: the final block (short last segment) travels like the others; `blob-seal` answers

@@ -50,7 +50,7 @@ pub trait Backend: Send + Sync + fmt::Debug {
 /// An upload in progress.
 #[async_trait]
 pub trait BlobUpload: Send {
-    /// Appends bytes (callers pass large blocks, about 1 MiB).
+    /// Appends bytes (callers pass large blocks, about 256 KiB).
     async fn write(&mut self, chunk: Bytes) -> Result<()>;
 
     /// Makes the blob durable and visible under its name (the commit point).
@@ -71,7 +71,7 @@ pub trait BlobUpload: Send {
 
 /// See [`BlobUpload::block_writer`]. Called from a dedicated thread, never from async code.
 pub trait BlockWriter: Send {
-    /// Appends a block (about 1 MiB).
+    /// Appends a block (about 256 KiB).
     fn write_block(&mut self, block: &[u8]) -> Result<()>;
 
     /// Called once after the last block: waits for any flush started in the background and
