@@ -197,7 +197,13 @@ impl BlobSource for S3Source {
             // Sequential: stream a window ahead, twice the last one.
             let window = (seq.window * 2).clamp(FIRST_WINDOW, MAX_WINDOW);
             seq.window = window;
-            let end = (offset + window).max(want_end).min(self.len);
+            // A whole number of reads of this size: the reader asks for equal blocks, so the
+            // next reads fit the window exactly instead of one straddling its end, which would
+            // drop the stream and fetch again what it had already received.
+            let step = len as u64;
+            let end = offset
+                .saturating_add(window.div_ceil(step).max(1).saturating_mul(step))
+                .min(self.len);
             let mut w = self.open(offset, end).await?;
             let buf = w.take(&self.client, len).await?;
             if w.pos < w.end {
