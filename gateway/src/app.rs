@@ -89,6 +89,7 @@ pub async fn open(config: Config, clock: SharedClock) -> Result<Core, ConfigErro
         destruction_lock: Arc::new(tokio::sync::Mutex::new(())),
         upload_fence: Arc::new(tokio::sync::RwLock::new(())),
         notifications: crate::service::notify::InFlight::default(),
+        lockdown_flag: crate::service::lockdown::LockdownFlag::default(),
     };
     Ok(core)
 }
@@ -154,8 +155,10 @@ impl Application {
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send) {
         let http = self.state.core.config.http.clone();
         let housekeeping = tokio::spawn(housekeeping(self.state.core.clone()));
+        let lockdown = tokio::spawn(self.state.core.clone().watch_lockdown());
         crate::server::serve(self.listener, self.tls, router(self.state), http, shutdown).await;
         housekeeping.abort();
+        lockdown.abort();
     }
 }
 

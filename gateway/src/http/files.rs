@@ -374,12 +374,12 @@ pub(crate) async fn content(
 /// the pages' download link.
 pub(crate) fn content_response(
     file: &crate::domain::File,
-    reader: storage::BlobReader,
+    reader: crate::service::lockdown::CutOnLockdown<storage::BlobReader>,
     spec: Option<RangeSpec>,
 ) -> Response {
     let size = u64::try_from(file.size).unwrap_or(0);
-    let length = reader.content_len();
-    let range = reader.range().filter(|_| spec.is_some());
+    let length = reader.get_ref().content_len();
+    let range = reader.get_ref().range().filter(|_| spec.is_some());
     let status = if range.is_some() {
         StatusCode::PARTIAL_CONTENT
     } else {

@@ -1,6 +1,7 @@
 //! Files: streaming upload into the encrypted store, listing, download, release, deletion.
 
 use super::audit::{Event, Outcome};
+use super::lockdown::{locked_down_detail, CutOnLockdown};
 use super::missions::stored_window;
 use super::permissions::{Decision, FileAction, FileFacts, Folder, MissionAction, Viewer};
 use super::upload::{abort_reason, extension, guard, safe_name, UploadAbort};
@@ -164,7 +165,13 @@ impl Core {
     where
         S: Stream<Item = io::Result<Bytes>> + Send + Unpin + 'static,
     {
-        self.refuse_if_locked_down().await?;
+        self.refuse_transfer_if_locked_down(file_event(
+            AuditAction::FileUpload,
+            actor,
+            mission_id,
+            None,
+        ))
+        .await?;
         let (mission, viewer) = self.viewer(actor, mission_id).await?;
         let action = match folder {
             Folder::Deposits => MissionAction::UploadDeposit,
@@ -226,6 +233,8 @@ impl Core {
             return Err(self.abandon_upload(actor, &row, event).await?);
         }
         let limit = self.config.max_upload_bytes;
+        // Stopped as soon as the service is locked down, wherever the lockdown was turned on.
+        let input = CutOnLockdown::new(input, self.lockdown_flag.clone(), None);
         let guarded = guard(input, limit, ext.clone());
         // A deposit read front to back (csv) is scanned while it streams in, on the other core,
         // when a place is free; any other file is scanned once stored.
@@ -269,6 +278,11 @@ impl Core {
                                 self.audit.record(failed, Outcome::Failed).await?;
                                 Error::TooLarge(*limit)
                             }
+                            Some(UploadAbort::LockedDown) => {
+                                let failed = locked_down_detail(failed, None);
+                                self.audit.record(failed, Outcome::Denied).await?;
+                                Error::LockedDown
+                            }
                             Some(UploadAbort::ContentMismatch(ext)) => {
                                 self.audit.record(failed, Outcome::Failed).await?;
                                 refuse(
@@ -308,6 +322,21 @@ impl Core {
             let (status, report) = self.scan_deposit_with(&row, during_upload).await?;
             row.check_status = Some(status);
             row.check_report = Some(report);
+        }
+        // Checked once more before the file becomes visible: a lockdown turned on while the
+        // last bytes were being stored or scanned keeps it out.
+        if self.locked_down().await? {
+            self.blobs
+                .delete(mission_id, &row.id)
+                .await
+                .map_err(|e| Error::Unexpected(anyhow::anyhow!("deleting blob {}: {e}", row.id)))?;
+            store::delete(&self.db, &row.id).await?;
+            let mut refused = event.clone();
+            refused.detail = Some(serde_json::json!({ "name": row.name, "folder": row.folder }));
+            self.audit
+                .record(locked_down_detail(refused, None), Outcome::Denied)
+                .await?;
+            return Err(Error::LockedDown);
         }
         let success = file_event(AuditAction::FileUpload, actor, mission_id, Some(&row));
         if !self.finish_upload(&row, success).await? {
@@ -409,8 +438,10 @@ impl Core {
         actor: &Actor,
         file_id: &str,
         range: Option<RangeSpec>,
-    ) -> Result<(File, storage::BlobReader)> {
-        self.refuse_if_locked_down().await?;
+    ) -> Result<(File, CutOnLockdown<storage::BlobReader>)> {
+        let mut refused = Event::new(AuditAction::FileDownload, Some(actor));
+        refused.file_id = Some(file_id.to_owned());
+        self.refuse_transfer_if_locked_down(refused).await?;
         let (mission, viewer, file) = self
             .file_for(
                 actor,
@@ -447,9 +478,9 @@ impl Core {
         if let (Some(detail), Some((start, end))) = (event.detail.as_mut(), reader.range()) {
             detail["range"] = serde_json::json!(format!("{start}-{end}"));
         }
-        self.audit.record(event, Outcome::Success).await?;
+        self.audit.record(event.clone(), Outcome::Success).await?;
         self.notify_first_download(actor, &file, &viewer).await;
-        Ok((file, reader))
+        Ok((file, self.cut_download_on_lockdown(reader, event)))
     }
 
     /// Deletes a file: its blob, then its row.

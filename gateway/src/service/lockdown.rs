@@ -8,14 +8,119 @@
 //!
 //! The state is one database row, read on every authenticated request, every login step and
 //! every upload or download (a primary-key read, no cache): a change made on one instance holds
-//! on the next request served by any other, and survives restarts.
+//! on the next request served by any other, and survives restarts. Transfers already under way
+//! watch the [`LockdownFlag`], which every read of the row refreshes and a watch task reads once
+//! a second: within about a second of the lockdown, on every instance, a download stops sending
+//! (its connection is cut, the client sees an incomplete file) and an upload stops receiving
+//! (nothing of it is kept); an upload that had finished streaming is checked once more before
+//! it is committed. Each cut transfer is recorded, as is every transfer refused.
 
 use super::audit::{Event, Outcome};
 use super::login::SecondFactor;
+use super::upload::UploadAbort;
 use super::{Actor, Core, Error, Result, Text};
 use crate::clock::to_millis;
 use crate::db::{lockdown as store, sessions, users};
 use crate::domain::AuditAction;
+use bytes::Bytes;
+use futures::Stream;
+use std::io;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+/// How often a running instance reads the lockdown row for the transfers in flight.
+const WATCH_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The lockdown as this process last read it, shared by the transfers in flight.
+#[derive(Debug, Clone, Default)]
+pub struct LockdownFlag(Arc<AtomicBool>);
+
+impl LockdownFlag {
+    /// Whether the service was locked down at the last reading.
+    pub fn is_on(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+
+    fn set(&self, on: bool) {
+        self.0.store(on, Ordering::Release);
+    }
+}
+
+/// A transfer's stream that ends with an error as soon as the lockdown is seen on: a download's
+/// body (hyper then cuts the connection, so the client never takes the file for whole) or an
+/// upload's input (the upload then fails with [`UploadAbort::LockedDown`] and keeps nothing).
+pub struct CutOnLockdown<S> {
+    inner: S,
+    flag: LockdownFlag,
+    sent: u64,
+    cut: bool,
+    on_cut: Option<Box<dyn FnOnce(u64) + Send>>,
+}
+
+impl<S> CutOnLockdown<S> {
+    /// Watches `inner`; `on_cut` is called once, with the bytes passed before the cut.
+    pub fn new(inner: S, flag: LockdownFlag, on_cut: Option<Box<dyn FnOnce(u64) + Send>>) -> Self {
+        Self {
+            inner,
+            flag,
+            sent: 0,
+            cut: false,
+            on_cut,
+        }
+    }
+
+    /// The stream watched.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+}
+
+/// The error a cut stream ends with.
+pub trait CutError {
+    /// The error saying the lockdown stopped the transfer.
+    fn locked_down() -> Self;
+}
+
+impl CutError for io::Error {
+    fn locked_down() -> Self {
+        io::Error::other(UploadAbort::LockedDown)
+    }
+}
+
+impl CutError for storage::StorageError {
+    fn locked_down() -> Self {
+        storage::StorageError::InputAborted(io::Error::locked_down())
+    }
+}
+
+impl<S, E> Stream for CutOnLockdown<S>
+where
+    S: Stream<Item = std::result::Result<Bytes, E>> + Unpin,
+    E: CutError,
+{
+    type Item = std::result::Result<Bytes, E>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        if this.cut {
+            return Poll::Ready(None);
+        }
+        if this.flag.is_on() {
+            this.cut = true;
+            if let Some(f) = this.on_cut.take() {
+                f(this.sent);
+            }
+            return Poll::Ready(Some(Err(E::locked_down())));
+        }
+        let item = Pin::new(&mut this.inner).poll_next(cx);
+        if let Poll::Ready(Some(Ok(chunk))) = &item {
+            this.sent += chunk.len() as u64;
+        }
+        item
+    }
+}
 
 /// The reason is kept up to this many characters.
 const REASON_MAX: usize = 500;
@@ -63,15 +168,51 @@ impl Core {
 
     /// Whether the service is locked down now.
     pub async fn locked_down(&self) -> Result<bool> {
-        Ok(store::get(&self.db).await?.active)
+        let active = store::get(&self.db).await?.active;
+        self.lockdown_flag.set(active);
+        Ok(active)
     }
 
-    /// Refuses with 503 `service_locked_down` while the service is locked down (uploads, downloads).
-    pub(crate) async fn refuse_if_locked_down(&self) -> Result<()> {
+    /// Reads the lockdown once a second for the transfers in flight, until the task is dropped.
+    pub async fn watch_lockdown(self) {
+        let mut tick = tokio::time::interval(WATCH_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = self.locked_down().await {
+                tracing::warn!(error = %e, "the lockdown could not be read");
+            }
+        }
+    }
+
+    /// Refuses with 503 `service_locked_down` while the service is locked down (uploads,
+    /// downloads), recording the refused `event` (its outcome is `denied`).
+    pub(crate) async fn refuse_transfer_if_locked_down(&self, event: Event) -> Result<()> {
         if self.locked_down().await? {
+            self.audit
+                .record(locked_down_detail(event, None), Outcome::Denied)
+                .await?;
             return Err(Error::LockedDown);
         }
         Ok(())
+    }
+
+    /// A download's body that stops when the service is locked down, recording the cut.
+    pub(crate) fn cut_download_on_lockdown(
+        &self,
+        reader: storage::BlobReader,
+        event: Event,
+    ) -> CutOnLockdown<storage::BlobReader> {
+        let audit = self.audit.clone();
+        let on_cut = Box::new(move |sent: u64| {
+            tokio::spawn(async move {
+                let event = locked_down_detail(event, Some(sent));
+                if let Err(e) = audit.record(event, Outcome::Denied).await {
+                    tracing::error!(error = %e, "a download cut by the lockdown was not recorded");
+                }
+            });
+        });
+        CutOnLockdown::new(reader, self.lockdown_flag.clone(), Some(on_cut))
     }
 
     /// The lockdown, for a platform administrator.
@@ -130,6 +271,7 @@ impl Core {
             actor.map(|a| a.user_id.as_str()),
         )
         .await?;
+        self.lockdown_flag.set(on);
         // Ended after the row changed: a login finishing in between is refused by the session
         // check, which reads the new state.
         let sessions_ended = if on && changed {
@@ -201,4 +343,16 @@ fn lockdown_event(on: bool, actor: Option<&Actor>) -> Event {
         AuditAction::LockdownOff
     };
     Event::new(action, actor)
+}
+
+/// `event` marked as refused (or cut, after `sent` bytes) by the lockdown.
+pub(crate) fn locked_down_detail(mut event: Event, sent: Option<u64>) -> Event {
+    let detail = event.detail.get_or_insert_with(|| serde_json::json!({}));
+    if let Some(map) = detail.as_object_mut() {
+        map.insert("reason".into(), serde_json::json!("locked_down"));
+        if let Some(sent) = sent {
+            map.insert("cut_after_bytes".into(), serde_json::json!(sent));
+        }
+    }
+    event
 }

@@ -74,6 +74,9 @@ pub struct Core {
     pub upload_fence: Arc<tokio::sync::RwLock<()>>,
     /// The notifications being sent in the background.
     pub notifications: notify::InFlight,
+    /// The lockdown as last seen by this process: uploads and downloads in flight watch it and stop
+    /// when it turns on (kept fresh by every read of the row and a once-a-second watch).
+    pub lockdown_flag: lockdown::LockdownFlag,
 }
 
 impl std::fmt::Debug for Core {

@@ -20,6 +20,9 @@ pub enum UploadAbort {
     /// The first bytes do not match the extension.
     #[error("the content does not match the .{0} extension")]
     ContentMismatch(String),
+    /// The service was locked down while the file was streaming.
+    #[error("the service was locked down during the transfer")]
+    LockedDown,
 }
 
 /// Reduces a client-supplied file name to a safe display name: the base name only, Unicode NFC,

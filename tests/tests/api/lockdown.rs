@@ -196,11 +196,141 @@ async fn lockdown_holds_on_every_instance(b: Backend) {
     assert_eq!(events[0].0, None);
     assert_eq!(events[0].2["reason"], "Fausse alerte");
     assert_eq!(events[0].2["via"], "cli");
-    // Refused logins are recorded as such.
+    // Refused logins are recorded as such, and so are the refused download and upload.
     let refused = audit_of(&app, "auth.login_failed").await;
     assert!(refused
         .iter()
         .any(|(_, outcome, d)| outcome == "denied" && d["reason"] == "locked_down"));
+    for action in ["file.download", "file.upload"] {
+        let refused = audit_of(&app, action).await;
+        assert!(
+            refused.iter().any(|(actor, outcome, d)| outcome == "denied"
+                && d["reason"] == "locked_down"
+                && actor.as_deref() == Some(w.admin.id.as_str())),
+            "{action}: {refused:?}"
+        );
+    }
+}
+
+/// The rows of a mission's files still uploading.
+async fn file_rows(app: &TestApp, mission: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM files WHERE mission_id = $1")
+        .bind(mission)
+        .fetch_one(&app.core.db.pool)
+        .await
+        .unwrap()
+}
+
+// Transfers already under way when the lockdown comes (on the other instance, with PostgreSQL)
+// stop within about a second: the download's connection is cut before the end, the upload keeps
+// nothing; both cuts are in the trail.
+async fn transfers_in_flight_stop(b: Backend) {
+    use futures::{SinkExt as _, StreamExt as _};
+    let app = TestApp::spawn(b.clone()).await;
+    let w = app.exchange().await;
+    const MIB: usize = 1024 * 1024;
+    let big = b"id;loyer;revenu\n".repeat(2 * MIB);
+    let file = id_of(
+        &app.upload_deposit(&w.depositor.token, &w.mission, "grand.csv", &big)
+            .await,
+    );
+    let second = second_instance(&app, &b).await;
+    let switch = second.as_ref().unwrap_or(&app);
+
+    // A download read slowly: a first chunk, then the lockdown.
+    let r = app
+        .get_as(&w.processor.token, &format!("/api/v1/files/{file}/content"))
+        .await;
+    assert_eq!(r.status(), 200);
+    let mut download = r.bytes_stream();
+    let mut received = download.next().await.unwrap().unwrap().len();
+
+    // An upload whose body comes in pieces: the head and 1 MiB now.
+    let (mut tx, rx) = futures::channel::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(4);
+    let request = app
+        .client
+        .post(app.url(&format!("/api/v1/missions/{}/deposits", w.mission)))
+        .bearer_auth(&w.depositor.token)
+        .header("content-type", multipart_type())
+        .body(reqwest::Body::wrap_stream(rx));
+    let upload = tokio::spawn(async move { request.send().await });
+    tx.send(Ok(multipart_head("file", b"en_cours.csv")))
+        .await
+        .unwrap();
+    let row = b"id;loyer;revenu\n".repeat(64 * 1024);
+    tx.send(Ok(row.clone())).await.unwrap();
+    let mut waited = 0;
+    while file_rows(&app, &w.mission).await < 2 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waited += 1;
+        assert!(waited < 200, "the upload never started");
+    }
+
+    switch.next_step();
+    switch
+        .core
+        .set_lockdown(None, true, "Poste compromis", None)
+        .await
+        .unwrap();
+    // More than the watch's second: the instance serving both transfers has seen it.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+
+    // The upload's next bytes find it stopped: refused, nothing kept.
+    for _ in 0..8 {
+        if tx.send(Ok(row.clone())).await.is_err() {
+            break;
+        }
+    }
+    let _ = tx.send(Ok(multipart_tail())).await;
+    drop(tx);
+    match upload.await.unwrap() {
+        Ok(r) => assert_error(r, 503, "service_locked_down", "an upload in flight").await,
+        // The gateway may close the connection before the client has read its answer.
+        Err(e) => assert!(!e.is_timeout(), "{e}"),
+    }
+    assert_eq!(file_rows(&app, &w.mission).await, 1, "only the first file");
+    assert_eq!(app.core.blobs.list(&w.mission).await.unwrap().len(), 1);
+
+    // The download ends in an error before the whole file arrived.
+    let mut cut = false;
+    while let Some(chunk) = download.next().await {
+        match chunk {
+            Ok(c) => received += c.len(),
+            Err(_) => {
+                cut = true;
+                break;
+            }
+        }
+    }
+    assert!(cut, "the download went on to the end ({received} bytes)");
+    assert!(received < big.len(), "{received} of {}", big.len());
+
+    // Both cuts are recorded, with the account that was transferring (the download's once its
+    // body is dropped, a moment after the cut).
+    let cut_recorded = |downloads: &[(Option<String>, String, Value)]| {
+        downloads.iter().any(|(actor, outcome, d)| {
+            outcome == "denied"
+                && d["reason"] == "locked_down"
+                && d["cut_after_bytes"].as_u64().is_some()
+                && actor.as_deref() == Some(w.processor.id.as_str())
+        })
+    };
+    let mut downloads = audit_of(&app, "file.download").await;
+    for _ in 0..50 {
+        if cut_recorded(&downloads) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        downloads = audit_of(&app, "file.download").await;
+    }
+    assert!(cut_recorded(&downloads), "{downloads:?}");
+    let uploads = audit_of(&app, "file.upload").await;
+    assert!(
+        uploads.iter().any(|(actor, outcome, d)| outcome == "denied"
+            && d["reason"] == "locked_down"
+            && actor.as_deref() == Some(w.depositor.id.as_str())),
+        "{uploads:?}"
+    );
 }
 
 async fn the_admin_page_locks_down_with_a_fresh_code(b: Backend) {
@@ -310,6 +440,7 @@ async fn the_admin_page_locks_down_with_a_fresh_code(b: Backend) {
 
 passerelle_tests::on_every_backend!(
     lockdown_holds_on_every_instance,
+    transfers_in_flight_stop,
     the_admin_page_locks_down_with_a_fresh_code
 );
 
