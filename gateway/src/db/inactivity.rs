@@ -44,14 +44,55 @@ pub async fn enabled(db: &Db) -> Result<Vec<ActivityRow>, DbError> {
     .await?)
 }
 
-/// Records the warning sent to `id` at `now_ms`.
-pub async fn set_warned(db: &Db, id: &str, now_ms: i64) -> Result<(), DbError> {
-    sqlx::query("UPDATE users SET inactivity_warned_at = $1 WHERE id = $2")
-        .bind(now_ms)
-        .bind(id)
-        .execute(&db.pool)
-        .await?;
-    Ok(())
+/// The account is still unused since `last_use` (no login and no enabling since): the condition
+/// every inactivity change is made under, so a login between the sweeper's reading and its
+/// change wins.
+const STILL_UNUSED: &str =
+    "disabled = 0 AND created_at <= $2 AND COALESCE(last_login_at, 0) <= $2 \
+     AND COALESCE(enabled_at, 0) <= $2";
+
+/// Claims the warning of `id`, unused since `last_use` and not yet warned since: `false` when
+/// another instance (or a login) got there first. The claim comes before the e-mail, so two
+/// sweepers never send it twice.
+pub async fn claim_warning(db: &Db, id: &str, last_use: i64, now_ms: i64) -> Result<bool, DbError> {
+    let r = sqlx::query(&format!(
+        "UPDATE users SET inactivity_warned_at = $3 WHERE id = $1 AND {STILL_UNUSED} \
+         AND (inactivity_warned_at IS NULL OR inactivity_warned_at < $2)"
+    ))
+    .bind(id)
+    .bind(last_use)
+    .bind(now_ms)
+    .execute(&db.pool)
+    .await?;
+    Ok(super::changed(&r))
+}
+
+/// Disables `id` for inactivity if it is still unused since `last_use`, ending its sessions; a
+/// platform administrator only while another enabled one remains. `false` when nothing was done.
+/// With PostgreSQL the check and the change are serialised across instances by a
+/// transaction-scoped lock, so two sweepers cannot each disable one of the last two admins.
+pub async fn disable_inactive(db: &Db, id: &str, last_use: i64) -> Result<bool, DbError> {
+    let mut tx = db.pool.begin().await?;
+    if db.engine == super::Engine::Postgres {
+        sqlx::query("SELECT pg_advisory_xact_lock(7273656376)")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let r = sqlx::query(&format!(
+        "UPDATE users SET disabled = 1 WHERE id = $1 AND {STILL_UNUSED} \
+         AND (platform_admin = 0 OR (SELECT COUNT(*) FROM users o \
+              WHERE o.platform_admin = 1 AND o.disabled = 0 AND o.id <> $1) > 0)"
+    ))
+    .bind(id)
+    .bind(last_use)
+    .execute(&mut *tx)
+    .await?;
+    let done = super::changed(&r);
+    if done {
+        super::users::end_sessions(&mut tx, id).await?;
+    }
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// Starts `id`'s inactivity afresh: enabled again at `now_ms`, no warning pending.

@@ -208,7 +208,10 @@ pub async fn replace_recovery_codes(
 }
 
 /// Ends a user's sessions and pending logins, inside the caller's transaction.
-async fn end_sessions(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<(), DbError> {
+pub(crate) async fn end_sessions(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<(), DbError> {
     sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(id)
         .execute(&mut **tx)

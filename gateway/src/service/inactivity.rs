@@ -13,7 +13,7 @@ use super::audit::{Event, Outcome};
 use super::{new_id, Actor, Core, Error, Result, Text};
 use crate::clock::{from_millis, paris_en, paris_fr, to_millis};
 use crate::db::inactivity::{self as store, ActivityRow};
-use crate::db::{orgs, users};
+use crate::db::orgs;
 use crate::domain::AuditAction;
 
 /// The warning goes this many days before the account is disabled.
@@ -55,38 +55,38 @@ impl Core {
         };
         let limit = i64::from(days) * DAY_MS;
         let now = to_millis(self.clock.now());
+        // A reading of every enabled account; each change below is made only if the account is
+        // still as read (a login in between wins), and claims its row first, so sweepers on
+        // several instances neither warn twice nor disable twice.
         let accounts = store::enabled(&self.db).await?;
-        let mut admins_left = accounts.iter().filter(|a| a.platform_admin != 0).count();
         for a in &accounts {
             let last_use = a.last_use();
             let warned = a.inactivity_warned_at.filter(|w| *w >= last_use);
             match warned {
                 None if now - last_use >= limit - WARNING_DAYS * DAY_MS => {
+                    if !store::claim_warning(&self.db, &a.id, last_use, now).await? {
+                        continue;
+                    }
                     // Disabled at the end of the delay, and never sooner than the warning allows.
                     let disable_at = (last_use + limit).max(now + WARNING_DAYS * DAY_MS);
                     self.warn_inactive(a, disable_at, days).await?;
-                    store::set_warned(&self.db, &a.id, now).await?;
                     report.warned += 1;
                 }
                 Some(w) if now - last_use >= limit && now - w >= WARNING_DAYS * DAY_MS => {
-                    if a.platform_admin != 0 {
-                        if admins_left <= 1 {
-                            continue;
-                        }
-                        admins_left -= 1;
+                    // The last enabled platform administrator is kept (checked in the change).
+                    if !store::disable_inactive(&self.db, &a.id, last_use).await? {
+                        continue;
                     }
-                    if users::disable(&self.db, &a.id).await? {
-                        let mut event = Event::new(AuditAction::UserDisable, None)
-                            .target(a.id.clone())
-                            .detail(serde_json::json!({
-                                "reason": "inactive",
-                                "inactive_days": (now - last_use) / DAY_MS,
-                                "setting_days": days,
-                            }));
-                        event.organisation_id = Some(a.organisation_id.clone());
-                        self.audit.record(event, Outcome::Success).await?;
-                        report.disabled += 1;
-                    }
+                    let mut event = Event::new(AuditAction::UserDisable, None)
+                        .target(a.id.clone())
+                        .detail(serde_json::json!({
+                            "reason": "inactive",
+                            "inactive_days": (now - last_use) / DAY_MS,
+                            "setting_days": days,
+                        }));
+                    event.organisation_id = Some(a.organisation_id.clone());
+                    self.audit.record(event, Outcome::Success).await?;
+                    report.disabled += 1;
                 }
                 _ => {}
             }
