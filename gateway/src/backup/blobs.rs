@@ -61,22 +61,38 @@ pub(super) async fn copy_out(
             .await
             .map_err(|e| io(format!("{} cannot be created: {e}", dir.display())))?;
         for blob in ids {
-            let path = dir.join(&blob);
-            match copy_one_out(backend, mission, &blob, &path).await {
-                Ok(()) => copied += 1,
+            // Written under a temporary name (which a restore skips), flushed, then renamed.
+            let tmp = dir.join(format!(".tmp-{blob}"));
+            match copy_one_out(backend, mission, &blob, &tmp).await {
+                Ok(()) => {
+                    tokio::fs::rename(&tmp, dir.join(&blob))
+                        .await
+                        .map_err(|e| io(format!("writing blob {blob} into the backup: {e}")))?;
+                    copied += 1;
+                }
                 Err(StorageError::NotFound { .. }) => {
                     // Gone since the listing: leave no partial file behind.
-                    let _ = tokio::fs::remove_file(&path).await;
+                    let _ = tokio::fs::remove_file(&tmp).await;
                 }
                 Err(e) => {
+                    let _ = tokio::fs::remove_file(&tmp).await;
                     return Err(io(format!(
                         "copying blob {blob} of mission {mission} into the backup: {e}"
-                    )))
+                    )));
                 }
             }
         }
+        sync_dir(&dir).await;
     }
+    sync_dir(to).await;
     Ok(copied)
+}
+
+/// Flushes a folder's entries (the renames into it) to disk; best effort where a platform cannot.
+pub(super) async fn sync_dir(dir: &Path) {
+    if let Ok(d) = tokio::fs::File::open(dir).await {
+        let _ = d.sync_all().await;
+    }
 }
 
 async fn copy_one_out(
@@ -96,7 +112,8 @@ async fn copy_one_out(
         file.write_all(&block).await.map_err(io_err)?;
         offset += n as u64;
     }
-    file.flush().await.map_err(io_err)
+    file.flush().await.map_err(io_err)?;
+    file.sync_all().await.map_err(io_err)
 }
 
 /// A blob file of a backup: its mission, its id and where it is.

@@ -19,6 +19,59 @@ use std::path::Path;
 mod blobs;
 
 const EXPORT_SUBKEY: &str = "passerelle key export v1";
+/// The database snapshot of a backup.
+const DATABASE_FILE: &str = "database.json";
+/// The manifest of a backup, written last.
+const MANIFEST_FILE: &str = "manifest.json";
+/// The manifest's `format`.
+const MANIFEST_FORMAT: &str = "passerelle-backup";
+
+/// A file of a backup, written under a temporary name beside its own: flushed to disk and renamed
+/// into place by [`AtomicFile::commit`], removed if dropped before, so its name is either absent
+/// or whole.
+struct AtomicFile {
+    path: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    file: tokio::fs::File,
+    committed: bool,
+}
+
+impl AtomicFile {
+    async fn create(path: &Path) -> Result<Self, BackupError> {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".tmp-{name}"));
+        let file = tokio::fs::File::create(&tmp)
+            .await
+            .map_err(|e| io(format!("writing {}: {e}", path.display())))?;
+        Ok(Self {
+            path: path.to_owned(),
+            tmp,
+            file,
+            committed: false,
+        })
+    }
+
+    async fn commit(mut self) -> Result<(), BackupError> {
+        let failed = |e: std::io::Error| io(format!("writing {}: {e}", self.path.display()));
+        self.file.sync_all().await.map_err(failed)?;
+        tokio::fs::rename(&self.tmp, &self.path)
+            .await
+            .map_err(failed)?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
 
 /// Why a backup, a key export or a restore failed; each message is worded for the operator.
 ///
@@ -92,21 +145,29 @@ pub async fn backup_with(core: &crate::service::Core, dir: &Path) -> Result<Stri
     ensure_empty_dir(dir)?;
     let clock = &core.clock;
     // The database first: a blob deleted afterwards is merely missing, one added afterwards unused.
-    let data = snapshot::export(&core.db).await.map_err(store)?;
-    let rows: usize = data.as_object().map_or(0, |o| {
-        o.values()
-            .map(|t| t["rows"].as_array().map_or(0, Vec::len))
-            .sum()
-    });
-    let bytes = serde_json::to_vec(&data).map_err(store)?;
-    std::fs::write(dir.join("database.json"), bytes)
-        .map_err(|e| io(format!("writing the backup: {e}")))?;
+    // Each file is written under a temporary name, flushed to disk and renamed; the manifest comes
+    // last, so a folder without one is a backup that did not finish (restore refuses it).
+    let mut database = AtomicFile::create(&dir.join(DATABASE_FILE)).await?;
+    let mut out = tokio::io::BufWriter::with_capacity(1 << 16, &mut database.file);
+    let exported = snapshot::export_to(&core.db, &mut out)
+        .await
+        .map_err(|e| match e {
+            snapshot::ExportError::Write(e) => io(format!("writing the backup: {e}")),
+            e => store(e),
+        })?;
+    drop(out);
+    database.commit().await?;
+    let rows = exported.rows;
     // The blobs of every mission alive in those rows, read through the backend (local or S3).
     let backend = core.blobs.backend();
-    let missions = blobs::live_missions(&data);
-    let blobs = blobs::copy_out(backend.as_ref(), &missions, &dir.join("blobs")).await?;
+    let blobs = blobs::copy_out(
+        backend.as_ref(),
+        &exported.live_missions,
+        &dir.join("blobs"),
+    )
+    .await?;
     let manifest = json!({
-        "format": "passerelle-backup",
+        "format": MANIFEST_FORMAT,
         "version": 1,
         "created_at": rfc3339(clock.now()),
         "rows": rows,
@@ -114,11 +175,17 @@ pub async fn backup_with(core: &crate::service::Core, dir: &Path) -> Result<Stri
         "storage": {"backend": backend.kind(), "country": backend.country()},
         "keys": "none: restore needs a key export made less than key_export_retention_days ago",
     });
-    std::fs::write(
-        dir.join("manifest.json"),
-        serde_json::to_vec_pretty(&manifest).map_err(store)?,
-    )
-    .map_err(|e| io(format!("writing the backup: {e}")))?;
+    let manifest = serde_json::to_vec_pretty(&manifest).map_err(store)?;
+    let mut file = AtomicFile::create(&dir.join(MANIFEST_FILE)).await?;
+    {
+        use tokio::io::AsyncWriteExt as _;
+        file.file
+            .write_all(&manifest)
+            .await
+            .map_err(|e| io(format!("writing the backup: {e}")))?;
+    }
+    file.commit().await?;
+    blobs::sync_dir(dir).await;
     Ok(format!(
         "backup written to {}: {rows} rows, {blobs} encrypted blobs (from {}), no key",
         dir.display(),
@@ -222,15 +289,15 @@ pub async fn restore(
             key_dir.display()
         )));
     }
-    let data: Value = serde_json::from_slice(
-        &std::fs::read(backup_dir.join("database.json")).map_err(|e| {
+    check_manifest(backup_dir)?;
+    let data: Value =
+        serde_json::from_slice(&std::fs::read(backup_dir.join(DATABASE_FILE)).map_err(|e| {
             invalid(format!(
                 "{} is not a Passerelle backup: {e}",
                 backup_dir.display()
             ))
-        })?,
-    )
-    .map_err(invalid)?;
+        })?)
+        .map_err(invalid)?;
     std::fs::create_dir_all(&config.data_dir).map_err(io)?;
     let db = Db::connect(&config.database_url()).await.map_err(store)?;
     let records = crate::db::keys::DbRecords::new(db.clone(), clock.clone());
@@ -294,9 +361,34 @@ pub async fn restore(
     ))
 }
 
+/// Refuses a folder that is not a finished Passerelle backup: its manifest, written last, is
+/// missing (the backup was interrupted) or is not one.
+fn check_manifest(backup_dir: &Path) -> Result<(), BackupError> {
+    let path = backup_dir.join(MANIFEST_FILE);
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(invalid(format!(
+                "{} holds no {MANIFEST_FILE}: it is not a finished Passerelle backup (a backup \
+                 interrupted before its end has none); use another backup",
+                backup_dir.display()
+            )))
+        }
+        Err(e) => return Err(invalid(format!("{} cannot be read: {e}", path.display()))),
+    };
+    let manifest: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if manifest["format"] != MANIFEST_FORMAT {
+        return Err(invalid(format!(
+            "{} is not the manifest of a Passerelle backup",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
 /// The backend a backup's blobs came from, as its manifest states (`local` before it did).
 fn blobs_from(backup_dir: &Path) -> String {
-    std::fs::read(backup_dir.join("manifest.json"))
+    std::fs::read(backup_dir.join(MANIFEST_FILE))
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
         .map_or_else(

@@ -50,8 +50,39 @@ async fn integer_columns(
         .collect())
 }
 
-/// A consistent snapshot of every kept table: `{"table": {"integer_columns": [...], "rows": [{...}]}}`.
-pub async fn export(db: &Db) -> Result<Value, DbError> {
+/// Why a streamed export stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// Reading the database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Writing the snapshot failed.
+    #[error("writing the backup: {0}")]
+    Write(#[from] std::io::Error),
+}
+
+impl From<sqlx::Error> for ExportError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
+}
+
+/// What a streamed export wrote.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Exported {
+    /// Rows written, every table together.
+    pub rows: u64,
+    /// The missions not destroyed, sorted: those whose blobs the backup keeps.
+    pub live_missions: Vec<String>,
+}
+
+/// Writes a consistent snapshot of every kept table to `out` as one JSON document,
+/// `{"table": {"integer_columns": [...], "rows": [{...}]}}`, row by row as the database yields
+/// them: the memory it takes does not grow with the database (a million audit events included).
+pub async fn export_to<W>(db: &Db, out: &mut W) -> Result<Exported, ExportError>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
     let mut conn = db.pool.acquire().await?;
     // One read transaction: every table is read as of the same instant.
     match db.engine {
@@ -61,39 +92,73 @@ pub async fn export(db: &Db) -> Result<Value, DbError> {
                 .await?
         }
     };
-    let result: Result<Value, DbError> = async {
-        let mut out = Map::new();
-        for table in TABLES {
-            let ints = integer_columns(&mut conn, db.engine, table).await?;
-            let rows = sqlx::query(&format!("SELECT * FROM {table}"))
-                .fetch_all(&mut *conn)
-                .await?;
-            let mut list = Vec::with_capacity(rows.len());
-            for row in rows {
-                let mut obj = Map::new();
-                for col in row.columns() {
-                    let name = col.name();
-                    let value = if ints.iter().any(|c| c == name) {
-                        row.try_get::<Option<i64>, _>(col.ordinal())?
-                            .map_or(Value::Null, Value::from)
-                    } else {
-                        row.try_get::<Option<String>, _>(col.ordinal())?
-                            .map_or(Value::Null, Value::from)
-                    };
-                    obj.insert(name.to_owned(), value);
-                }
-                list.push(Value::Object(obj));
-            }
-            out.insert(
-                (*table).to_owned(),
-                serde_json::json!({ "integer_columns": ints, "rows": list }),
-            );
-        }
-        Ok(Value::Object(out))
-    }
-    .await;
+    let result = export_tables(&mut conn, db.engine, out).await;
     let _ = conn.execute("ROLLBACK").await;
     result
+}
+
+async fn export_tables<W>(
+    conn: &mut sqlx::AnyConnection,
+    engine: Engine,
+    out: &mut W,
+) -> Result<Exported, ExportError>
+where
+    W: tokio::io::AsyncWrite + Unpin,
+{
+    use futures::TryStreamExt as _;
+    use tokio::io::AsyncWriteExt as _;
+    let destroyed = crate::domain::MissionStatus::Destroyed.as_str();
+    let mut done = Exported::default();
+    let mut line = Vec::with_capacity(4096);
+    out.write_all(b"{").await?;
+    for (i, table) in TABLES.iter().enumerate() {
+        let ints = integer_columns(conn, engine, table).await?;
+        line.clear();
+        if i > 0 {
+            line.push(b',');
+        }
+        serde_json::to_writer(&mut line, table).map_err(std::io::Error::from)?;
+        line.extend_from_slice(b":{\"integer_columns\":");
+        serde_json::to_writer(&mut line, &ints).map_err(std::io::Error::from)?;
+        line.extend_from_slice(b",\"rows\":[");
+        out.write_all(&line).await?;
+        let sql = format!("SELECT * FROM {table}");
+        let mut rows = sqlx::query(&sql).fetch(&mut *conn);
+        let mut first = true;
+        while let Some(row) = rows.try_next().await? {
+            let mut obj = Map::new();
+            for col in row.columns() {
+                let name = col.name();
+                let value = if ints.iter().any(|c| c == name) {
+                    row.try_get::<Option<i64>, _>(col.ordinal())?
+                        .map_or(Value::Null, Value::from)
+                } else {
+                    row.try_get::<Option<String>, _>(col.ordinal())?
+                        .map_or(Value::Null, Value::from)
+                };
+                obj.insert(name.to_owned(), value);
+            }
+            if *table == "missions" && obj.get("status").and_then(Value::as_str) != Some(destroyed)
+            {
+                if let Some(id) = obj.get("id").and_then(Value::as_str) {
+                    done.live_missions.push(id.to_owned());
+                }
+            }
+            line.clear();
+            if !first {
+                line.push(b',');
+            }
+            first = false;
+            serde_json::to_writer(&mut line, &obj).map_err(std::io::Error::from)?;
+            out.write_all(&line).await?;
+            done.rows += 1;
+        }
+        out.write_all(b"]}").await?;
+    }
+    out.write_all(b"}").await?;
+    out.flush().await?;
+    done.live_missions.sort();
+    Ok(done)
 }
 
 /// Loads a snapshot into an empty, migrated database, in one transaction.

@@ -159,7 +159,11 @@ impl Core {
             tracing::info!(%summary, "scheduled backup written");
             // Only after a backup that worked: a failing day never thins out the older ones.
             let keep = Duration::days(i64::from(self.config.key_export_retention_days));
-            pruned = prune(&root, today - keep)
+            // Removing whole folders is blocking work: off the threads that serve requests.
+            let (dir, oldest_kept) = (root.clone(), today - keep);
+            pruned = tokio::task::spawn_blocking(move || prune(&dir, oldest_kept))
+                .await
+                .map_err(|e| format!("removing old backups: {e}"))?
                 .map_err(|e| format!("removing old backups from {}: {e}", root.display()))?;
             if let Some(argv) = &settings.command {
                 run_hook(argv, &folder, settings.command_timeout_secs.unwrap_or(3600)).await?;

@@ -105,6 +105,34 @@ async fn backups_hold_no_key_and_old_key_exports_are_refused() {
         );
     }
 
+    // Every file of the backup is whole: no temporary file is left, and the manifest, written
+    // last, is there. A copy without its manifest (a backup interrupted before its end) is refused.
+    let names: Vec<String> = files_under(&backup)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(names.iter().all(|n| !n.starts_with(".tmp-")), "{names:?}");
+    assert!(names.iter().any(|n| n == "manifest.json"), "{names:?}");
+    let unfinished = work.path().join("inachevee");
+    std::fs::create_dir_all(&unfinished).unwrap();
+    std::fs::copy(
+        backup.join("database.json"),
+        unfinished.join("database.json"),
+    )
+    .unwrap();
+    let mut target = app.config.clone();
+    target.data_dir = work.path().join("jamais");
+    target.master_key.file = Some(app.data.path().join("master.key"));
+    fresh_blobs(&mut target);
+    let err = gateway::backup::restore(target, clock.clone(), &unfinished, &export)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, gateway::backup::BackupError::Invalid(_))
+            && err.to_string().contains("not a finished Passerelle backup"),
+        "{err}"
+    );
+
     // A restore with a recent export: logins (sealed TOTP secrets) and content come back.
     app.clock.advance(Duration::days(1));
     let restored_dir = work.path().join("restauree");
