@@ -1,7 +1,9 @@
 //! The incident response commands: `passerelle incident report|verify` and `passerelle
 //! register`. The report's files go into a new folder; its verification is offline.
 
-use crate::service::incident::{parse_instant, IncidentRequest, REPORT_JSON, REPORT_TYPE};
+use crate::service::incident::{
+    parse_instant, parse_instant_end, IncidentRequest, REPORT_JSON, REPORT_TYPE,
+};
 use crate::service::Core;
 use sha2::Digest as _;
 use std::path::Path;
@@ -31,7 +33,12 @@ pub async fn report(
     out: &Path,
 ) -> Result<String, String> {
     let when = |typed: &str, flag: &str| {
-        parse_instant(typed).ok_or_else(|| {
+        let parsed = if flag == "--to" {
+            parse_instant_end(typed)
+        } else {
+            parse_instant(typed)
+        };
+        parsed.ok_or_else(|| {
             format!("{flag} {typed:?}: expected RFC 3339, AAAA-MM-JJ[ HH:MM] or JJ/MM/AAAA[ HH:MM] (Paris time)")
         })
     };

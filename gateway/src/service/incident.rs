@@ -80,6 +80,9 @@ impl IncidentBundle {
 /// The login written for the gateway's own events.
 pub const GATEWAY_LOGIN: &str = "passerelle";
 
+/// The longest list of accounts, addresses or missions a report may be asked for.
+pub const LIST_MAX: usize = 10_000;
+
 fn invalid(fr: String, en: String) -> Error {
     Error::InvalidRequest(Text::new(fr, en))
 }
@@ -103,6 +106,18 @@ impl Core {
             return Err(invalid(
                 "La fin de la période doit suivre son début.".into(),
                 "The end of the period must come after its start.".into(),
+            ));
+        }
+        // Bounded, so the queries' bound values stay far below the engines' limits.
+        let longest = [&req.accounts, &req.addresses, &req.missions]
+            .iter()
+            .map(|l| l.len())
+            .max()
+            .unwrap_or(0);
+        if longest > LIST_MAX {
+            return Err(invalid(
+                format!("Au plus {LIST_MAX} comptes, adresses ou missions par liste."),
+                format!("At most {LIST_MAX} accounts, addresses or missions per list."),
             ));
         }
         let people = users::list(&self.db).await?;
@@ -438,8 +453,19 @@ impl Core {
 
 /// An instant typed by an operator, in Paris time unless it says otherwise: RFC 3339
 /// (`2027-01-15T09:00:00+01:00`), `AAAA-MM-JJ[ HH:MM]`, `AAAA-MM-JJTHH:MM` or `JJ/MM/AAAA[ HH:MM]`
-/// (a date alone is midnight).
+/// (a date alone is midnight). A local time that happens twice (the October change of hour) is
+/// read as its first occurrence: the start of a window, which then covers both.
 pub fn parse_instant(typed: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    parse_edge(typed, false)
+}
+
+/// [`parse_instant`] for the end of a window: a local time that happens twice is read as its
+/// second occurrence, so the window covers both.
+pub fn parse_instant_end(typed: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    parse_edge(typed, true)
+}
+
+fn parse_edge(typed: &str, end: bool) -> Option<chrono::DateTime<chrono::Utc>> {
     use chrono::TimeZone as _;
     let typed = typed.trim();
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(typed) {
@@ -455,15 +481,25 @@ pub fn parse_instant(typed: &str) -> Option<chrono::DateTime<chrono::Utc>> {
                 .map(|d| d.and_time(chrono::NaiveTime::MIN))
         })
         .filter(|t| (1000..=9999).contains(&chrono::Datelike::year(t)))?;
-    chrono_tz::Europe::Paris
-        .from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&chrono::Utc))
+    let at = chrono_tz::Europe::Paris.from_local_datetime(&local);
+    if end { at.latest() } else { at.earliest() }.map(|t| t.with_timezone(&chrono::Utc))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::parse_instant;
+    use super::{parse_instant, parse_instant_end};
+
+    #[test]
+    fn a_repeated_hour_widens_the_window() {
+        // 31 October 2027, 02:30 in Paris happens at 00:30 UTC (summer time) and 01:30 UTC.
+        let start = parse_instant("2027-10-31 02:30").unwrap();
+        let end = parse_instant_end("2027-10-31 02:30").unwrap();
+        assert_eq!(end - start, chrono::Duration::hours(1));
+        assert_eq!(
+            parse_instant_end("2027-01-15 09:00"),
+            parse_instant("2027-01-15 09:00")
+        );
+    }
 
     #[test]
     fn instants_are_read_in_paris_time() {

@@ -7,7 +7,7 @@
 use super::{csv_response, paris_today, INVALID};
 use crate::http::web::{lang, page, AdminSession, CsrfForm, PageResult};
 use crate::http::AppState;
-use crate::service::incident::{parse_instant, IncidentRequest, REPORT_HTML};
+use crate::service::incident::{parse_instant, parse_instant_end, IncidentRequest, REPORT_HTML};
 use crate::service::Error;
 use admin_ui::{AdminIncidentPage, AdminRegisterPage, Choice, Lang};
 use axum::extract::State;
@@ -71,7 +71,7 @@ pub(super) async fn generate(
             .collect(),
         error: None,
     };
-    let (Some(from), Some(to)) = (parse_instant(&view.from), parse_instant(&view.to)) else {
+    let (Some(from), Some(to)) = (parse_instant(&view.from), parse_instant_end(&view.to)) else {
         view.error = Some(lang.incident().err_datetime.to_owned());
         return Ok(page(INVALID, &view));
     };
