@@ -31,6 +31,9 @@
 # where with passthrough every client would share haproxy's address. haproxy checks the instances'
 # certificate against the cluster's own CA, so the hop to the instances stays authenticated and encrypted.
 set -euo pipefail
+# Everything this script writes (configuration with the database URL, keys, logs, S3 data) is for
+# this user only.
+umask 077
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DIR="${CLUSTER_DIR:-$PWD/cluster-data}"
@@ -38,6 +41,8 @@ case "${1:-run}" in run | start) mkdir -p "$DIR" ;; esac
 if [ -d "$DIR" ]; then DIR="$(cd "$DIR" && pwd)"; fi
 PG_URL="${CLUSTER_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 DB="${CLUSTER_DB:-passerelle_cluster}"
+# The name goes into SQL and into a URL: a plain identifier only.
+[[ "$DB" =~ ^[a-z_][a-z0-9_]{0,62}$ ]] || { printf 'cluster.sh: CLUSTER_DB=%s: use lower-case letters, digits and _\n' "$DB" >&2; exit 1; }
 SWEEP="${CLUSTER_SWEEP_SECS:-60}"
 WEED="${WEED:-weed}"
 HAPROXY="${HAPROXY:-haproxy}"
@@ -92,22 +97,16 @@ load_settings() {
   S3_PORT=$(echo "$WEED_PORTS" | cut -d' ' -f4)
   FILER_PORT=$(echo "$WEED_PORTS" | cut -d' ' -f3)
   DATABASE_URL="${PG_URL%/*}/$DB"
-  cat >"$ENV_FILE" <<EOF
-# Written by deploy/cluster.sh at the first start of this state directory.
-PORT=$PORT
-GW1_PORT=$GW1_PORT
-GW2_PORT=$GW2_PORT
-WEED_PORTS="$WEED_PORTS"
-S3_PORT=$S3_PORT
-FILER_PORT=$FILER_PORT
-S3_ENDPOINT=http://127.0.0.1:$S3_PORT
-BUCKET=$BUCKET
-DATABASE_URL=$DATABASE_URL
-PG_URL=$PG_URL
-DB=$DB
-URL=https://localhost:$PORT
-CA_FILE=$DIR/tls/ca.pem
-EOF
+  URL="https://localhost:$PORT"
+  CA_FILE="$DIR/tls/ca.pem"
+  S3_ENDPOINT="http://127.0.0.1:$S3_PORT"
+  # Every value quoted for the shell (printf %q): the file is sourced at each start.
+  {
+    echo "# Written by deploy/cluster.sh at the first start of this state directory."
+    for v in PORT GW1_PORT GW2_PORT WEED_PORTS S3_PORT FILER_PORT S3_ENDPOINT BUCKET DATABASE_URL PG_URL DB URL CA_FILE; do
+      printf '%s=%q\n' "$v" "${!v}"
+    done
+  } >"$ENV_FILE"
   # shellcheck disable=SC1090
   . "$ENV_FILE"
 }
@@ -129,9 +128,8 @@ binary() {
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is needed: $2"; }
 
 # Keys and certificates, made once: a CA of the cluster, the instances' certificate (localhost),
-# the master key, the S3 secret. Every secret file is 0600.
+# the master key, the S3 secret. Every file is 0600 (umask 077 above).
 make_secrets() {
-  umask 077
   mkdir -p "$DIR/tls" "$DIR/s3"
   if [ ! -f "$DIR/tls/cert.pem" ]; then
     need openssl "apt-get install openssl"
@@ -152,7 +150,6 @@ make_secrets() {
   [ -f "$DIR/s3/secret" ] || openssl rand -hex 24 | tr -d '\n' >"$DIR/s3/secret"
   printf '{"identities":[{"name":"passerelle","credentials":[{"accessKey":"%s","secretKey":"%s"}],"actions":["Admin","Read","Write","List","Tagging"]}]}\n' \
     "$S3_ACCESS_KEY" "$(cat "$DIR/s3/secret")" >"$DIR/s3/identities.json"
-  umask 022
 }
 
 write_gateway_config() {
