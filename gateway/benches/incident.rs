@@ -120,6 +120,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let t = Instant::now();
         let rows = gateway::db::incident::events(&core.db, &scope).await?;
         println!("query alone, everything, 30 days: {:.2} s ({} events)", t.elapsed().as_secs_f64(), rows.len());
+        let year = gateway::db::incident::IncidentScope {
+            from_ms: start.timestamp_millis(),
+            before_ms: (start + Duration::days(366)).timestamp_millis(),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let rows = gateway::db::incident::events(&core.db, &year).await?;
+        println!("query alone, everything, whole year: {:.2} s ({} events)", t.elapsed().as_secs_f64(), rows.len());
+        drop(rows);
+        let whole = IncidentRequest {
+            from: start,
+            to: start + Duration::days(366),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let facts = core.incident_facts(None, &whole).await?;
+        println!("facts alone, everything, whole year: {:.2} s ({} events)", t.elapsed().as_secs_f64(), facts.events);
+        drop(facts);
         let t = Instant::now();
         let facts = core.incident_facts(None, &month).await?;
         println!("facts alone, everything, 30 days: {:.2} s ({} events)", t.elapsed().as_secs_f64(), facts.events);

@@ -28,6 +28,57 @@ pub(crate) fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
     line
 }
 
+/// Appends one CSV cell to `out` as [`csv_cell`] writes it, allocating nothing when the value
+/// needs neither quotes nor disarming (the common case, for exports of a million lines).
+pub(crate) fn push_csv_cell(out: &mut String, value: &str) {
+    if !formula_like(value) && !value.contains([';', '"', '\n', '\r']) {
+        out.push_str(value);
+    } else {
+        out.push_str(&csv_cell(value));
+    }
+}
+
+/// Appends an instant (ms) in Paris time to the second, as [`paris_seconds`] writes it; the
+/// offset is looked up once per hour of UTC time (Paris changes its offset on the hour), so a
+/// million lines do not each pay for the time-zone rules.
+pub(crate) struct ParisSeconds {
+    hour: i64,
+    offset_secs: i64,
+}
+
+impl ParisSeconds {
+    pub(crate) fn new() -> Self {
+        Self {
+            hour: i64::MIN,
+            offset_secs: 0,
+        }
+    }
+
+    pub(crate) fn push(&mut self, out: &mut String, ms: i64) {
+        use chrono::{Datelike as _, Offset as _, TimeZone as _, Timelike as _};
+        use std::fmt::Write as _;
+        let hour = ms.div_euclid(3_600_000);
+        if hour != self.hour {
+            let offset = chrono_tz::Europe::Paris
+                .offset_from_utc_datetime(&from_millis(ms).naive_utc())
+                .fix();
+            self.hour = hour;
+            self.offset_secs = i64::from(offset.local_minus_utc());
+        }
+        let local = from_millis(ms).naive_utc() + chrono::Duration::seconds(self.offset_secs);
+        let _ = write!(
+            out,
+            "{:02}/{:02}/{:04} {:02}:{:02}:{:02}",
+            local.day(),
+            local.month(),
+            local.year(),
+            local.hour(),
+            local.minute(),
+            local.second()
+        );
+    }
+}
+
 /// One CSV cell: quoted when needed, and neutralised when a spreadsheet would read it as a formula.
 pub(crate) fn csv_cell(value: &str) -> String {
     let value = if formula_like(value) {
@@ -66,6 +117,30 @@ pub(crate) fn paris_seconds_rfc(at: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::{csv_cell, paris_seconds};
+
+    #[test]
+    fn the_fast_writers_write_what_the_plain_ones_do() {
+        let mut clock = super::ParisSeconds::new();
+        // Around both changes of 2027 (28 March and 31 October, at 01:00 UTC), and in between.
+        for ms in [
+            1_806_195_599_000i64,
+            1_806_195_600_000,
+            1_806_199_199_999,
+            1_824_944_399_000,
+            1_824_944_400_000,
+            1_800_000_000_000,
+            0,
+        ] {
+            let mut out = String::new();
+            clock.push(&mut out, ms);
+            assert_eq!(out, paris_seconds(ms), "{ms}");
+        }
+        for value in ["simple", "a;b", "dit \"x\"", "=1+1", "-3", "", "été"] {
+            let mut out = String::new();
+            super::push_csv_cell(&mut out, value);
+            assert_eq!(out, csv_cell(value));
+        }
+    }
 
     #[test]
     fn paris_time_follows_daylight_saving() {

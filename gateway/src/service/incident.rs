@@ -11,6 +11,7 @@ pub use super::incident_facts::{
     ActorTouched, ControllerSummary, FileTouched, IncidentFacts, LoginSeen, MissionTouched, Named,
     OrganisationTouched, Outcomes, Touches,
 };
+use super::incident_facts::{Interned, Tally};
 use super::{Actor, Core, Error, Result, Text};
 pub use crate::db::incident::{IncidentEvent, IncidentScope, TouchedFile};
 use crate::db::{incident as store, missions, orgs, users};
@@ -193,7 +194,8 @@ impl Core {
                 .get(id)
                 .map_or_else(|| id.to_owned(), |u| u.username.clone()),
         };
-        // Logins once per account, then every map keyed by borrowed ids: no allocation per event.
+        // Logins once per account, then every map keyed by borrowed ids and every count made
+        // on numbers (Interned): no allocation and no string comparison per event.
         let logins_by_id: HashMap<Option<&str>, String> = selected
             .iter()
             .map(|e| e.actor.as_deref())
@@ -201,21 +203,36 @@ impl Core {
             .into_iter()
             .map(|id| (id, login(id)))
             .collect();
-        let mut by_mission: HashMap<&str, Touches> = HashMap::new();
-        let mut by_file: HashMap<&str, (Touches, Option<&str>)> = HashMap::new();
-        let mut by_actor: HashMap<Option<&str>, Touches> = HashMap::new();
-        let mut by_ip: HashMap<&str, Touches> = HashMap::new();
+        let mut login_words = Interned::default();
+        let login_ids: HashMap<Option<&str>, u32> = logins_by_id
+            .iter()
+            .map(|(id, login)| (*id, login_words.id(login)))
+            .collect();
+        let mut action_words = Interned::default();
+        let mut ip_words = Interned::default();
+        let mut by_mission: HashMap<&str, Tally> = HashMap::new();
+        let mut by_file: HashMap<&str, (Tally, Option<&str>)> = HashMap::new();
+        let mut by_actor: HashMap<Option<&str>, Tally> = HashMap::new();
+        let mut by_ip: HashMap<&str, Tally> = HashMap::new();
         let mut file_details: HashMap<&str, serde_json::Value> = HashMap::new();
+        let gateway_login = login_words.id(GATEWAY_LOGIN);
         for e in &selected {
-            let who = logins_by_id
+            let who = login_ids
                 .get(&e.actor.as_deref())
-                .map_or(GATEWAY_LOGIN, String::as_str);
+                .copied()
+                .unwrap_or(gateway_login);
+            let action = action_words.id(&e.action);
+            let ip = e.ip.as_deref().map(|ip| ip_words.id(ip));
+            let outcome = e.outcome.as_str();
             if let Some(m) = &e.mission_id {
-                by_mission.entry(m).or_default().add(e, who);
+                by_mission
+                    .entry(m)
+                    .or_default()
+                    .add(action, outcome, who, ip);
             }
             if let Some(f) = &e.file_id {
                 let entry = by_file.entry(f).or_default();
-                entry.0.add(e, who);
+                entry.0.add(action, outcome, who, ip);
                 if entry.1.is_none() {
                     entry.1 = e.mission_id.as_deref();
                 }
@@ -229,11 +246,27 @@ impl Core {
                     }
                 }
             }
-            by_actor.entry(e.actor.as_deref()).or_default().add(e, who);
-            if let Some(ip) = &e.ip {
-                by_ip.entry(ip).or_default().add(e, who);
+            by_actor
+                .entry(e.actor.as_deref())
+                .or_default()
+                .add(action, outcome, who, ip);
+            if let Some(ip_text) = &e.ip {
+                by_ip
+                    .entry(ip_text)
+                    .or_default()
+                    .add(action, outcome, who, ip);
             }
         }
+        let words = |t: Tally| t.touches(&action_words, &login_words, &ip_words);
+        let by_mission: HashMap<&str, Touches> =
+            by_mission.into_iter().map(|(k, t)| (k, words(t))).collect();
+        let by_file: HashMap<&str, (Touches, Option<&str>)> = by_file
+            .into_iter()
+            .map(|(k, (t, m))| (k, (words(t), m)))
+            .collect();
+        let by_actor: HashMap<Option<&str>, Touches> =
+            by_actor.into_iter().map(|(k, t)| (k, words(t))).collect();
+        let by_ip: HashMap<&str, Touches> = by_ip.into_iter().map(|(k, t)| (k, words(t))).collect();
         facts.events = selected.len() as u64;
 
         let mission_by_id: HashMap<&str, &crate::domain::Mission> =

@@ -4,7 +4,7 @@
 //! per controller organisation. Gathered by [`super::incident`].
 
 use crate::db::incident::IncidentEvent;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// Counts of outcomes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -45,26 +45,82 @@ pub struct Touches {
     pub addresses: BTreeSet<String>,
 }
 
-impl Touches {
-    /// Counts one event of `login` (allocating only for what is new: a report may read a
-    /// million events).
-    pub(crate) fn add(&mut self, e: &IncidentEvent, login: &str) {
-        match self.operations.get_mut(&e.action) {
-            Some(o) => o.add(&e.outcome),
+/// The words of a report's events, each given a number once (actions, logins, addresses), so
+/// that counting a million events into [`Tally`]s compares numbers, not strings.
+#[derive(Debug, Default)]
+pub(crate) struct Interned<'a> {
+    words: Vec<&'a str>,
+    ids: HashMap<&'a str, u32>,
+}
+
+impl<'a> Interned<'a> {
+    /// The number of `word` (given on first sight).
+    pub(crate) fn id(&mut self, word: &'a str) -> u32 {
+        if let Some(id) = self.ids.get(word) {
+            return *id;
+        }
+        let id = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        self.words.push(word);
+        self.ids.insert(word, id);
+        id
+    }
+
+    fn word(&self, id: u32) -> &'a str {
+        self.words.get(id as usize).copied().unwrap_or_default()
+    }
+}
+
+/// [`Touches`] while counting: numbers from [`Interned`], turned into words once at the end.
+#[derive(Debug, Default)]
+pub(crate) struct Tally {
+    operations: Vec<(u32, Outcomes)>,
+    outcomes: Outcomes,
+    accounts: HashSet<u32>,
+    addresses: HashSet<u32>,
+}
+
+impl Tally {
+    /// Counts one event: its action, its outcome, its account and its address (by number).
+    pub(crate) fn add(&mut self, action: u32, outcome: &str, login: u32, ip: Option<u32>) {
+        match self.operations.iter_mut().find(|(a, _)| *a == action) {
+            Some((_, o)) => o.add(outcome),
             None => {
                 let mut o = Outcomes::default();
-                o.add(&e.outcome);
-                self.operations.insert(e.action.clone(), o);
+                o.add(outcome);
+                self.operations.push((action, o));
             }
         }
-        self.outcomes.add(&e.outcome);
-        if !self.accounts.contains(login) {
-            self.accounts.insert(login.to_owned());
+        self.outcomes.add(outcome);
+        self.accounts.insert(login);
+        if let Some(ip) = ip {
+            self.addresses.insert(ip);
         }
-        if let Some(ip) = &e.ip {
-            if !self.addresses.contains(ip) {
-                self.addresses.insert(ip.clone());
-            }
+    }
+
+    /// The counts in words.
+    pub(crate) fn touches(
+        self,
+        actions: &Interned<'_>,
+        logins: &Interned<'_>,
+        ips: &Interned<'_>,
+    ) -> Touches {
+        Touches {
+            operations: self
+                .operations
+                .into_iter()
+                .map(|(a, o)| (actions.word(a).to_owned(), o))
+                .collect(),
+            outcomes: self.outcomes,
+            accounts: self
+                .accounts
+                .into_iter()
+                .map(|l| logins.word(l).to_owned())
+                .collect(),
+            addresses: self
+                .addresses
+                .into_iter()
+                .map(|i| ips.word(i).to_owned())
+                .collect(),
         }
     }
 }
