@@ -342,3 +342,36 @@ async fn concurrent_writes_and_reads() {
     }
     assert_eq!(store.list("m2").await.unwrap().len(), 6);
 }
+
+// Many multipart uploads at once share the backend's part budget: they all finish (no upload
+// waits forever for a place), and never hold more part buffers than the budget allows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn many_uploads_at_once_share_the_part_budget() {
+    let Some((_dir, backend, store)) = s3_store().await else {
+        return;
+    };
+    let mut tasks = Vec::new();
+    for i in 0..6u64 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            // Two parts each: a whole one and a last, smaller one.
+            let plain = data(storage::S3_PART_SIZE + MIB + i as usize * 1000, 200 + i);
+            let id = format!("p{i}");
+            store
+                .write("m1", &id, chunks(&plain, 256 * 1024))
+                .await
+                .unwrap();
+            assert_eq!(read_blob(&store, "m1", &id).await.unwrap(), plain);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.list("m1").await.unwrap().len(), 6);
+    let peak = backend.stats().parts_peak.load(Ordering::Relaxed) as usize;
+    assert!(
+        (2..=storage::S3_PART_BUDGET).contains(&peak),
+        "{peak} part buffers at once, budget {}",
+        storage::S3_PART_BUDGET
+    );
+}

@@ -50,6 +50,8 @@ pub struct S3Stats {
     pub gets: AtomicU64,
     /// Body bytes received by those GETs.
     pub bytes_fetched: AtomicU64,
+    /// The most part buffers held at once by the uploads (never above the part budget).
+    pub parts_peak: AtomicU64,
 }
 
 pub(crate) struct Client {
@@ -61,6 +63,9 @@ pub(crate) struct Client {
     secret: Zeroizing<String>,
     path_style: bool,
     pub stats: Arc<S3Stats>,
+    /// The part buffers every upload through this client may hold at once (filling or being
+    /// sent), so the memory of many uploads at once stays bounded.
+    pub(crate) parts: Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for Client {
@@ -124,6 +129,7 @@ impl Client {
             secret: Zeroizing::new(config.secret_access_key.clone()),
             path_style: config.path_style,
             stats: Arc::new(S3Stats::default()),
+            parts: Arc::new(tokio::sync::Semaphore::new(super::PART_BUDGET)),
         })
     }
 

@@ -1,8 +1,11 @@
 //! The S3-compatible object-store backend: object `<prefix><mission>/<blob>` in one bucket.
 //!
 //! Writes are multipart uploads of [`PART_SIZE`] parts, at most [`PARTS_IN_FLIGHT`] being sent
-//! at once (memory per write stays under 30 MiB whatever the file size); a blob smaller than a
-//! part is one `PutObject`. The commit is conditional (`If-None-Match: *`): an existing object
+//! at once per upload; a blob smaller than a part is one `PutObject`. Every part buffer, filling
+//! or being sent, holds one of [`PART_BUDGET`] places shared by all the uploads of the backend:
+//! whatever the number of uploads at once, their buffers stay under `PART_BUDGET × PART_SIZE`
+//! (32 MiB); an upload waiting for a place waits in line, and its client with it (TCP
+//! backpressure). A buffer grows with what arrived, so a small file costs what it weighs. The commit is conditional (`If-None-Match: *`): an existing object
 //! is never overwritten. An interrupted upload is aborted, and [`Backend::sweep`] aborts the
 //! incomplete multipart uploads left by a crash. Reads are ranged GETs of just the segments
 //! the reader asks for, streamed a window ahead when the reads are sequential (`source`).
@@ -39,6 +42,10 @@ pub const PART_SIZE: usize = 8 << 20;
 
 /// Parts of one upload being sent at once (plus the one filling).
 pub const PARTS_IN_FLIGHT: usize = 2;
+
+/// Part buffers all the uploads of one backend may hold at once: a single upload's filling part
+/// and its parts in flight fit, with one to spare for a second upload.
+pub const PART_BUDGET: usize = PARTS_IN_FLIGHT + 2;
 
 /// Connection settings of an S3-compatible bucket.
 #[derive(Clone)]

@@ -1,5 +1,7 @@
 //! An upload to S3: parts of [`PART_SIZE`] sent while the next one fills, at most
-//! [`PARTS_IN_FLIGHT`] at once; the commit never overwrites an existing object.
+//! [`PARTS_IN_FLIGHT`] at once; the commit never overwrites an existing object. Each part buffer
+//! holds a place of the client's part budget from its first byte until its part is sent (or the
+//! upload ends): no deadlock, since a buffer holding a place fills and is sent without another.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -7,6 +9,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use reqwest::{Method, StatusCode};
+use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 
 use super::client::{unexpected, Client};
@@ -22,6 +25,8 @@ pub(crate) struct S3Upload {
     mission: String,
     blob: String,
     buf: BytesMut,
+    /// The budget place of the part filling in `buf` (taken with its first byte).
+    place: Option<OwnedSemaphorePermit>,
     upload_id: Option<String>,
     next_part: u32,
     done: Vec<(u32, String)>,
@@ -37,6 +42,7 @@ impl S3Upload {
             mission: mission.to_owned(),
             blob: blob.to_owned(),
             buf: BytesMut::new(),
+            place: None,
             upload_id: None,
             next_part: 1,
             done: Vec::new(),
@@ -90,11 +96,14 @@ impl S3Upload {
             self.join_oldest().await?;
         }
         let body = std::mem::take(&mut self.buf).freeze();
+        // The place goes with the part and is given back once it is sent.
+        let place = self.place.take();
         let number = self.next_part;
         self.next_part += 1;
         let client = Arc::clone(&self.client);
         let key = self.key.clone();
         self.inflight.push_back(tokio::spawn(async move {
+            let _place = place;
             let n = number.to_string();
             let a = client
                 .send(
@@ -178,15 +187,48 @@ pub(crate) async fn abort_multipart(client: &Client, key: &str, id: &str) -> Res
     }
 }
 
+/// Makes room for `more` bytes in `buf`: doubling, never past [`PART_SIZE`], so a small blob's
+/// buffer stays small and a part's never exceeds a part.
+fn grow(buf: &mut BytesMut, more: usize) {
+    let needed = buf.len() + more;
+    if needed <= buf.capacity() {
+        return;
+    }
+    let target = needed
+        .max(buf.capacity() * 2)
+        .clamp(64 << 10, PART_SIZE)
+        .max(needed);
+    let mut bigger = BytesMut::with_capacity(target);
+    bigger.extend_from_slice(buf);
+    *buf = bigger;
+}
+
 #[async_trait]
 impl BlobUpload for S3Upload {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
         let mut data: &[u8] = &chunk;
         while !data.is_empty() {
-            if self.buf.capacity() == 0 {
-                self.buf.reserve(PART_SIZE);
+            if self.place.is_none() {
+                // Waits in line while every place of the budget is taken.
+                let place = Arc::clone(&self.client.parts)
+                    .acquire_owned()
+                    .await
+                    .map_err(|e| {
+                        StorageError::io("waiting for a part buffer", std::io::Error::other(e))
+                    })?;
+                self.place = Some(place);
+                let held = super::PART_BUDGET - self.client.parts.available_permits();
+                self.client
+                    .stats
+                    .parts_peak
+                    .fetch_max(held as u64, std::sync::atomic::Ordering::Relaxed);
             }
             let take = data.len().min(PART_SIZE - self.buf.len());
+            if self.next_part > 1 && self.buf.capacity() == 0 {
+                // A multipart upload: the next part will be whole, no need to grow by steps.
+                self.buf.reserve(PART_SIZE);
+            }
+            grow(&mut self.buf, take);
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
             if self.buf.len() == PART_SIZE {
