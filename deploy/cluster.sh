@@ -233,7 +233,15 @@ EOF
 }
 
 pid_of() { cat "$DIR/pids/$1.pid" 2>/dev/null || true; }
-running() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+running() {
+  local p stat
+  p=$(pid_of "$1")
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null || return 1
+  # A zombie (killed and never reaped: a container's init may not reap orphans) is not running.
+  stat=$(cat "/proc/$p/stat" 2>/dev/null) || return 0
+  stat=${stat##*) }
+  [ "${stat:0:1}" != Z ]
+}
 
 # Starts "$@" in its own session (a Ctrl-C in the terminal reaches this script only, which stops
 # everything in order), its output in LOG, its pid in pids/NAME.pid.
