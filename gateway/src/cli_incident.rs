@@ -32,19 +32,15 @@ pub async fn report(
     missions: Vec<String>,
     out: &Path,
 ) -> Result<String, String> {
-    let when = |typed: &str, flag: &str| {
-        let parsed = if flag == "--to" {
-            parse_instant_end(typed)
-        } else {
-            parse_instant(typed)
-        };
-        parsed.ok_or_else(|| {
+    type Parse = fn(&str) -> Option<chrono::DateTime<chrono::Utc>>;
+    let when = |typed: &str, flag: &str, parse: Parse| {
+        parse(typed).ok_or_else(|| {
             format!("{flag} {typed:?}: expected RFC 3339, AAAA-MM-JJ[ HH:MM] or JJ/MM/AAAA[ HH:MM] (Paris time)")
         })
     };
     let req = IncidentRequest {
-        from: when(from, "--from")?,
-        to: when(to, "--to")?,
+        from: when(from, "--from", parse_instant)?,
+        to: when(to, "--to", parse_instant_end)?,
         accounts,
         addresses,
         missions,

@@ -59,9 +59,7 @@ mod residency;
 mod writer;
 
 pub use backend::local::LocalBackend;
-pub use backend::s3::{
-    S3Backend, S3Config, S3Stats, PART_BUDGET as S3_PART_BUDGET, PART_SIZE as S3_PART_SIZE,
-};
+pub use backend::s3::{S3Backend, S3Config, S3Stats};
 pub use backend::{Backend, BlobSource, BlobUpload, BlockWriter};
 pub use blobstore::BlobStore;
 pub use error::{Result, StorageError};

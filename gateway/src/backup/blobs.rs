@@ -6,7 +6,7 @@
 //! restore writes them back through `begin_put` … `commit`. Both stream in blocks: a blob is never
 //! whole in memory. Blobs stay ciphertext throughout; no key is read.
 
-use super::{io, BackupError};
+use super::{io, AtomicFile, BackupError};
 use bytes::Bytes;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -21,13 +21,13 @@ const WRITE_BLOCK: usize = 1 << 20;
 /// The missions whose blobs a backup keeps and a restore writes back: those of the exported
 /// `missions` rows that are not destroyed (a destroyed mission has no key and keeps no blob).
 pub(super) fn live_missions(data: &Value) -> Vec<String> {
-    let destroyed = crate::domain::MissionStatus::Destroyed.as_str();
     let mut ids: Vec<String> = data["missions"]["rows"]
         .as_array()
         .map(|rows| {
             rows.iter()
-                .filter(|r| r["status"].as_str() != Some(destroyed))
-                .filter_map(|r| r["id"].as_str().map(str::to_owned))
+                .filter_map(Value::as_object)
+                .filter_map(crate::db::backup::live_mission)
+                .map(str::to_owned)
                 .collect()
         })
         .unwrap_or_default();
@@ -61,21 +61,16 @@ pub(super) async fn copy_out(
             .await
             .map_err(|e| io(format!("{} cannot be created: {e}", dir.display())))?;
         for blob in ids {
-            // Written under a temporary name (which a restore skips), flushed, then renamed.
-            let tmp = dir.join(format!(".tmp-{blob}"));
-            match copy_one_out(backend, mission, &blob, &tmp).await {
+            // Written under a temporary name (which a restore skips), flushed, then renamed; a
+            // blob gone since the listing leaves nothing (the temporary file goes with `file`).
+            let mut file = AtomicFile::create(&dir.join(&blob)).await?;
+            match copy_one_out(backend, mission, &blob, &mut file.file).await {
                 Ok(()) => {
-                    tokio::fs::rename(&tmp, dir.join(&blob))
-                        .await
-                        .map_err(|e| io(format!("writing blob {blob} into the backup: {e}")))?;
+                    file.commit().await?;
                     copied += 1;
                 }
-                Err(StorageError::NotFound { .. }) => {
-                    // Gone since the listing: leave no partial file behind.
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                }
+                Err(StorageError::NotFound { .. }) => {}
                 Err(e) => {
-                    let _ = tokio::fs::remove_file(&tmp).await;
                     return Err(io(format!(
                         "copying blob {blob} of mission {mission} into the backup: {e}"
                     )));
@@ -99,11 +94,10 @@ async fn copy_one_out(
     backend: &dyn Backend,
     mission: &str,
     blob: &str,
-    path: &Path,
+    file: &mut tokio::fs::File,
 ) -> storage::Result<()> {
     let source = backend.open(mission, blob).await?;
-    let io_err = |e: std::io::Error| StorageError::io(format!("writing {}", path.display()), e);
-    let mut file = tokio::fs::File::create(path).await.map_err(io_err)?;
+    let io_err = |e: std::io::Error| StorageError::io(format!("writing blob {blob}"), e);
     let len = source.len();
     let mut offset = 0u64;
     while offset < len {
@@ -112,8 +106,7 @@ async fn copy_one_out(
         file.write_all(&block).await.map_err(io_err)?;
         offset += n as u64;
     }
-    file.flush().await.map_err(io_err)?;
-    file.sync_all().await.map_err(io_err)
+    file.flush().await.map_err(io_err)
 }
 
 /// A blob file of a backup: its mission, its id and where it is.

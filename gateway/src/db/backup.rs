@@ -67,6 +67,16 @@ impl From<sqlx::Error> for ExportError {
     }
 }
 
+/// The id of an exported `missions` row whose blobs a backup keeps and a restore writes back:
+/// one not destroyed (a destroyed mission has no key and keeps no blob).
+pub(crate) fn live_mission(row: &Map<String, Value>) -> Option<&str> {
+    let destroyed = crate::domain::MissionStatus::Destroyed.as_str();
+    if row.get("status").and_then(Value::as_str) == Some(destroyed) {
+        return None;
+    }
+    row.get("id").and_then(Value::as_str)
+}
+
 /// What a streamed export wrote.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Exported {
@@ -107,7 +117,6 @@ where
 {
     use futures::TryStreamExt as _;
     use tokio::io::AsyncWriteExt as _;
-    let destroyed = crate::domain::MissionStatus::Destroyed.as_str();
     let mut done = Exported::default();
     let mut line = Vec::with_capacity(4096);
     out.write_all(b"{").await?;
@@ -138,9 +147,8 @@ where
                 };
                 obj.insert(name.to_owned(), value);
             }
-            if *table == "missions" && obj.get("status").and_then(Value::as_str) != Some(destroyed)
-            {
-                if let Some(id) = obj.get("id").and_then(Value::as_str) {
+            if *table == "missions" {
+                if let Some(id) = live_mission(&obj) {
                     done.live_missions.push(id.to_owned());
                 }
             }

@@ -51,21 +51,33 @@ impl Core {
         Ok(!fence::is_open(&self.db, &row.mission_id).await?)
     }
 
+    /// Removes an upload that must not become visible (its blob, then its row) and records it as
+    /// refused for `reason`; a blob that cannot be deleted now is left to the orphan sweep.
+    pub(crate) async fn discard_upload(
+        &self,
+        row: &File,
+        mut event: Event,
+        reason: &str,
+    ) -> Result<()> {
+        if let Err(e) = self.blobs.delete(&row.mission_id, &row.id).await {
+            tracing::warn!(file = %row.id, error = %e, "could not delete a discarded upload's blob; the sweeper will");
+        }
+        crate::db::files::delete(&self.db, &row.id).await?;
+        event.detail = Some(serde_json::json!({
+            "name": row.name, "folder": row.folder, "reason": reason,
+        }));
+        self.audit.record(event, Outcome::Denied).await?;
+        Ok(())
+    }
+
     /// Removes what an overtaken upload left and gives the answer of an ended mission.
     pub(crate) async fn abandon_upload(
         &self,
         actor: &Actor,
         row: &File,
-        mut event: Event,
+        event: Event,
     ) -> Result<Error> {
-        if let Err(e) = self.blobs.delete(&row.mission_id, &row.id).await {
-            tracing::warn!(file = %row.id, error = %e, "could not delete an overtaken upload's blob; the sweeper will");
-        }
-        crate::db::files::delete(&self.db, &row.id).await?;
-        event.detail = Some(serde_json::json!({
-            "name": row.name, "folder": row.folder, "reason": "mission_ended",
-        }));
-        self.audit.record(event, Outcome::Denied).await?;
+        self.discard_upload(row, event, "mission_ended").await?;
         let (_, viewer) = self.viewer(actor, &row.mission_id).await?;
         let action = match row.folder {
             Folder::Results => MissionAction::UploadResult,

@@ -326,16 +326,7 @@ impl Core {
         // Checked once more before the file becomes visible: a lockdown turned on while the
         // last bytes were being stored or scanned keeps it out.
         if self.locked_down().await? {
-            self.blobs
-                .delete(mission_id, &row.id)
-                .await
-                .map_err(|e| Error::Unexpected(anyhow::anyhow!("deleting blob {}: {e}", row.id)))?;
-            store::delete(&self.db, &row.id).await?;
-            let mut refused = event.clone();
-            refused.detail = Some(serde_json::json!({ "name": row.name, "folder": row.folder }));
-            self.audit
-                .record(locked_down_detail(refused, None), Outcome::Denied)
-                .await?;
+            self.discard_upload(&row, event, "locked_down").await?;
             return Err(Error::LockedDown);
         }
         let success = file_event(AuditAction::FileUpload, actor, mission_id, Some(&row));

@@ -319,59 +319,62 @@ async fn endpoints_not_attested_or_not_https_are_refused() {
     assert!(err.to_string().contains("403"), "{err}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_writes_and_reads() {
-    let Some((_dir, _backend, store)) = s3_store().await else {
-        return;
-    };
+/// Writes `count` blobs into `mission` at once (blob `i` of `size(i)` bytes, fed in `chunk`-byte
+/// frames), reads each back, and checks the mission lists them all.
+async fn write_at_once(
+    store: &BlobStore,
+    mission: &'static str,
+    count: u64,
+    size: fn(u64) -> usize,
+    chunk: usize,
+) {
     let mut tasks = Vec::new();
-    for i in 0..6u64 {
+    for i in 0..count {
         let store = store.clone();
         tasks.push(tokio::spawn(async move {
-            let plain = data(3 * MIB + i as usize * 1000, 100 + i);
+            let plain = data(size(i), 100 + i);
             let id = format!("c{i}");
             store
-                .write("m2", &id, chunks(&plain, 64 * 1024))
+                .write(mission, &id, chunks(&plain, chunk))
                 .await
                 .unwrap();
-            assert_eq!(read_blob(&store, "m2", &id).await.unwrap(), plain);
+            assert_eq!(read_blob(&store, mission, &id).await.unwrap(), plain);
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
-    assert_eq!(store.list("m2").await.unwrap().len(), 6);
+    assert_eq!(store.list(mission).await.unwrap().len(), count as usize);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_writes_and_reads() {
+    let Some((_dir, _backend, store)) = s3_store().await else {
+        return;
+    };
+    write_at_once(&store, "m2", 6, |i| 3 * MIB + i as usize * 1000, 64 * 1024).await;
 }
 
 // Many multipart uploads at once share the backend's part budget: they all finish (no upload
 // waits forever for a place), and never hold more part buffers than the budget allows.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn many_uploads_at_once_share_the_part_budget() {
+    use storage::backend::s3::{PART_BUDGET, PART_SIZE};
     let Some((_dir, backend, store)) = s3_store().await else {
         return;
     };
-    let mut tasks = Vec::new();
-    for i in 0..6u64 {
-        let store = store.clone();
-        tasks.push(tokio::spawn(async move {
-            // Two parts each: a whole one and a last, smaller one.
-            let plain = data(storage::S3_PART_SIZE + MIB + i as usize * 1000, 200 + i);
-            let id = format!("p{i}");
-            store
-                .write("m1", &id, chunks(&plain, 256 * 1024))
-                .await
-                .unwrap();
-            assert_eq!(read_blob(&store, "m1", &id).await.unwrap(), plain);
-        }));
-    }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(store.list("m1").await.unwrap().len(), 6);
+    // Two parts each: a whole one and a last, smaller one.
+    write_at_once(
+        &store,
+        "m1",
+        6,
+        |i| PART_SIZE + MIB + i as usize * 1000,
+        256 * 1024,
+    )
+    .await;
     let peak = backend.stats().parts_peak.load(Ordering::Relaxed) as usize;
     assert!(
-        (2..=storage::S3_PART_BUDGET).contains(&peak),
-        "{peak} part buffers at once, budget {}",
-        storage::S3_PART_BUDGET
+        (2..=PART_BUDGET).contains(&peak),
+        "{peak} part buffers at once, budget {PART_BUDGET}"
     );
 }

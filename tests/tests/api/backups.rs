@@ -21,6 +21,15 @@ fn fresh_blobs(config: &mut gateway::Config) {
     }
 }
 
+/// A restore target in `data_dir`: the source's settings and master key, fresh blobs.
+fn restore_config(app: &TestApp, data_dir: std::path::PathBuf) -> gateway::Config {
+    let mut config = app.config.clone();
+    config.data_dir = data_dir;
+    config.master_key.file = Some(app.data.path().join("master.key"));
+    fresh_blobs(&mut config);
+    config
+}
+
 /// Starts a gateway on `config` (a restored one) and downloads `file` there as `who`.
 async fn download_from(
     config: gateway::Config,
@@ -120,10 +129,7 @@ async fn backups_hold_no_key_and_old_key_exports_are_refused() {
         unfinished.join("database.json"),
     )
     .unwrap();
-    let mut target = app.config.clone();
-    target.data_dir = work.path().join("jamais");
-    target.master_key.file = Some(app.data.path().join("master.key"));
-    fresh_blobs(&mut target);
+    let target = restore_config(app, work.path().join("jamais"));
     let err = gateway::backup::restore(target, clock.clone(), &unfinished, &export)
         .await
         .unwrap_err();
@@ -136,10 +142,7 @@ async fn backups_hold_no_key_and_old_key_exports_are_refused() {
     // A restore with a recent export: logins (sealed TOTP secrets) and content come back.
     app.clock.advance(Duration::days(1));
     let restored_dir = work.path().join("restauree");
-    let mut restored = app.config.clone();
-    restored.data_dir = restored_dir.clone();
-    restored.master_key.file = Some(app.data.path().join("master.key"));
-    fresh_blobs(&mut restored);
+    let restored = restore_config(app, restored_dir.clone());
     let summary = gateway::backup::restore(restored.clone(), clock.clone(), &backup, &export)
         .await
         .unwrap();
@@ -155,10 +158,7 @@ async fn backups_hold_no_key_and_old_key_exports_are_refused() {
 
     // An export older than the retention is refused.
     app.clock.advance(Duration::days(30));
-    let mut late = app.config.clone();
-    late.data_dir = work.path().join("trop-tard");
-    late.master_key.file = Some(app.data.path().join("master.key"));
-    fresh_blobs(&mut late);
+    let late = restore_config(app, work.path().join("trop-tard"));
     let err = gateway::backup::restore(late, clock.clone(), &backup, &export)
         .await
         .unwrap_err();
@@ -192,10 +192,7 @@ async fn backups_hold_no_key_and_old_key_exports_are_refused() {
         !after.join("blobs").join(&s.mission).exists(),
         "a destroyed mission's blobs are not in the backup"
     );
-    let mut again = app.config.clone();
-    again.data_dir = work.path().join("restauree-2");
-    again.master_key.file = Some(app.data.path().join("master.key"));
-    fresh_blobs(&mut again);
+    let again = restore_config(app, work.path().join("restauree-2"));
     gateway::backup::restore(again.clone(), clock.clone(), &after, &recent_export)
         .await
         .unwrap();

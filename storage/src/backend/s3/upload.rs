@@ -187,17 +187,15 @@ pub(crate) async fn abort_multipart(client: &Client, key: &str, id: &str) -> Res
     }
 }
 
-/// Makes room for `more` bytes in `buf`: doubling, never past [`PART_SIZE`], so a small blob's
-/// buffer stays small and a part's never exceeds a part.
-fn grow(buf: &mut BytesMut, more: usize) {
+/// Makes room for `more` bytes in `buf`, growing it to at least `floor` and otherwise doubling,
+/// never past [`PART_SIZE`]: a small blob's buffer stays small, a part's never exceeds a part
+/// (`BytesMut`'s own growth could double a 6 MiB buffer to 12).
+fn grow(buf: &mut BytesMut, more: usize, floor: usize) {
     let needed = buf.len() + more;
     if needed <= buf.capacity() {
         return;
     }
-    let target = needed
-        .max(buf.capacity() * 2)
-        .clamp(64 << 10, PART_SIZE)
-        .max(needed);
+    let target = needed.max(buf.capacity() * 2).clamp(floor, PART_SIZE);
     let mut bigger = BytesMut::with_capacity(target);
     bigger.extend_from_slice(buf);
     *buf = bigger;
@@ -224,11 +222,13 @@ impl BlobUpload for S3Upload {
                     .fetch_max(held as u64, std::sync::atomic::Ordering::Relaxed);
             }
             let take = data.len().min(PART_SIZE - self.buf.len());
-            if self.next_part > 1 && self.buf.capacity() == 0 {
-                // A multipart upload: the next part will be whole, no need to grow by steps.
-                self.buf.reserve(PART_SIZE);
-            }
-            grow(&mut self.buf, take);
+            // Past the first part the upload is multipart: the next part will be whole.
+            let floor = if self.next_part > 1 {
+                PART_SIZE
+            } else {
+                64 << 10
+            };
+            grow(&mut self.buf, take, floor);
             self.buf.extend_from_slice(&data[..take]);
             data = &data[take..];
             if self.buf.len() == PART_SIZE {
