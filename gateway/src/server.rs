@@ -17,7 +17,7 @@ use tower::ServiceExt as _;
 
 /// Largest read buffer of an HTTP/1.1 connection (the request head is limited separately, by
 /// `http.max_header_bytes`). Memory: it grows to this size only while a body streams in fast.
-const H1_READ_BUFFER: usize = 256 * 1024;
+const H1_READ_BUFFER: usize = 128 * 1024;
 /// Concurrent HTTP/2 streams one connection may open.
 const H2_MAX_STREAMS: u32 = 64;
 /// Read buffer between the socket and TLS. rustls asks the socket for at most 4 KiB at a time, so

@@ -11,7 +11,7 @@ use crate::format::{
 
 /// Segments per block handed to the backend (4 × 64 KiB = 256 KiB of plaintext). A write holds
 /// [`crate::pipeline::POOL_BLOCKS`] such buffers, so this sets the memory of an upload in flight
-/// (about 1 MiB): 16 concurrent uploads took 64 MiB in blocks alone with 1 MiB blocks, for no
+/// (768 KiB): 16 concurrent uploads took 64 MiB in blocks alone with 1 MiB blocks, for no
 /// measurable gain in CPU per byte (the per-block cost is a few channel hops).
 pub(crate) const BLOCK_SEGMENTS: usize = 4;
 

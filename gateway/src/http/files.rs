@@ -90,7 +90,8 @@ pub(crate) async fn receive_upload(
             .per_field(64 * 1024)
             .for_field("file", u64::MAX),
     );
-    let body = first_boundary_whole(request.into_body().into_data_stream(), &boundary).await;
+    let body =
+        Paced::new(first_boundary_whole(request.into_body().into_data_stream(), &boundary).await);
     let mut multipart = multer::Multipart::with_constraints(body, boundary, constraints);
     let mut token_ok = matches!(csrf, UploadCsrf::Checked);
     loop {
@@ -163,7 +164,7 @@ const FIRST_BOUNDARY_WINDOW: usize = 8 * 1024;
 async fn first_boundary_whole<S, E>(
     body: S,
     boundary: &str,
-) -> impl futures::Stream<Item = Result<bytes::Bytes, E>> + Send
+) -> impl futures::Stream<Item = Result<bytes::Bytes, E>> + Send + Unpin
 where
     S: futures::Stream<Item = Result<bytes::Bytes, E>> + Send + Unpin,
     E: Send,
@@ -188,6 +189,55 @@ where
     let mut first = vec![Ok(head.freeze())];
     first.extend(failed.map(Err));
     futures::stream::iter(first).chain(body)
+}
+
+/// Most bytes of a body multer is handed in one poll.
+const PACE: usize = 128 * 1024;
+
+/// A body that hands over at most [`PACE`] bytes per poll, then lets the task be polled again.
+///
+/// multer copies whatever the body has ready into its own buffer before it hands out a byte of the
+/// part. A fast client keeps the socket full, and that buffer then grew to the size of the
+/// kernel's receive window (megabytes per upload, copied and moved again as it grew) before the
+/// store saw any of it. Paced, the buffer stays at a few hundred KiB, which the next copies find
+/// still in the processor's cache.
+struct Paced<S> {
+    inner: S,
+    /// Bytes handed over since the body last had nothing ready (or since the last pause).
+    run: usize,
+}
+
+impl<S> Paced<S> {
+    fn new(inner: S) -> Self {
+        Self { inner, run: 0 }
+    }
+}
+
+impl<S, E> futures::Stream for Paced<S>
+where
+    S: futures::Stream<Item = Result<bytes::Bytes, E>> + Unpin,
+{
+    type Item = Result<bytes::Bytes, E>;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if self.run >= PACE {
+            // A pause: multer hands out what it holds, and the task is polled again at once.
+            self.run = 0;
+            cx.waker().wake_by_ref();
+            return Poll::Pending;
+        }
+        let polled = std::pin::Pin::new(&mut self.inner).poll_next(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(chunk))) => self.run += chunk.len(),
+            Poll::Pending => self.run = 0,
+            Poll::Ready(_) => {}
+        }
+        polled
+    }
 }
 
 async fn upload(
@@ -553,7 +603,7 @@ pub(crate) async fn patch(
 
 #[cfg(test)]
 mod first_boundary_tests {
-    use super::first_boundary_whole;
+    use super::{first_boundary_whole, Paced, PACE};
     use bytes::Bytes;
     use futures::Stream;
     use std::pin::Pin;
@@ -623,5 +673,39 @@ mod first_boundary_tests {
             multipart.next_field().await,
             Err(multer::Error::IncompleteStream)
         ));
+    }
+
+    #[test]
+    fn a_body_always_ready_is_handed_over_in_paced_runs() {
+        // 4 MiB always ready, in 16 KiB chunks: never more than PACE bytes between two pauses,
+        // and every byte in order.
+        let chunks: Vec<Result<Bytes, std::io::Error>> = (0..256u32)
+            .map(|i| Ok(Bytes::from(vec![(i % 251) as u8; 16 * 1024])))
+            .collect();
+        let mut paced = Paced::new(futures::stream::iter(chunks));
+        let waker = futures::task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let (mut run, mut longest, mut pauses, mut got) = (0usize, 0usize, 0usize, Vec::new());
+        loop {
+            match Pin::new(&mut paced).poll_next(&mut cx) {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    run += chunk.len();
+                    longest = longest.max(run);
+                    got.push(chunk[0]);
+                }
+                Poll::Ready(Some(Err(e))) => panic!("{e}"),
+                Poll::Ready(None) => break,
+                Poll::Pending => {
+                    run = 0;
+                    pauses += 1;
+                }
+            }
+        }
+        assert_eq!(longest, PACE);
+        assert_eq!(pauses, 4 * 1024 * 1024 / PACE);
+        assert_eq!(
+            got,
+            (0..256u32).map(|i| (i % 251) as u8).collect::<Vec<_>>()
+        );
     }
 }
