@@ -16,6 +16,9 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 /// Bytes asked of the gateway per range request.
 pub(crate) const BLOCK: u64 = 1 << 20;
 
+/// The worker's niceness (0 is the gateway's; higher runs only when the gateway leaves room).
+const WORKER_NICE: i32 = 5;
+
 /// Exit code when the limits cannot be applied (the worker then refuses to read anything).
 pub const EXIT_NO_LIMITS: i32 = 3;
 /// Exit code when the conversation with the gateway breaks.
@@ -85,6 +88,10 @@ fn apply(limits: Limits) -> io::Result<()> {
     set(Resource::Fsize, 0, 0)?;
     // stdin, stdout, stderr and /proc/self/status at the end.
     set(Resource::Nofile, 8, 8)?;
+    // Below the gateway's own threads: when both want the processor, the transfers and the pages
+    // people are waiting for go first, and the check takes the time they leave (a file still
+    // arriving waits for its scan only once the scan falls a few MiB behind).
+    rustix::process::setpriority_process(None, WORKER_NICE)?;
     rustix::thread::set_no_new_privs(true)?;
     rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
     rustix::process::set_parent_process_death_signal(Some(rustix::process::Signal::KILL))?;
