@@ -497,6 +497,16 @@ class TreeCpuProbe(CpuProbe):
                     busiest, busiest_ticks = key.split(":", 1)[1] + tag, delta
         self.busiest_thread = busiest
         self.busiest_thread_cpu = busiest_ticks / CLK_TCK
+        # The gateway's own CPU by thread name (threads that ended meanwhile, such as a store
+        # write's hashing and sealing threads, are counted together as 'ended threads').
+        by_name: dict[str, int] = {}
+        for key, t in root_threads.items():
+            name = key.split(":", 1)[1]
+            by_name[name] = by_name.get(name, 0) + t - self.root_threads0.get(key, 0)
+        ended = own - self.root0[0] - sum(by_name.values())
+        if ended > 0:
+            by_name["ended threads"] = ended
+        self.threads_cpu = {k: round(v / CLK_TCK, 2) for k, v in sorted(by_name.items(), key=lambda kv: -kv[1]) if v > 0}
         return False
 
 
@@ -1263,7 +1273,8 @@ def main() -> int:
                         f"CPU {r['server_cpu_s']} s = {r['server_cpu_s_per_gb']} s/GB "
                         f"({r['server_cpu_pct']}%, busiest thread {r['busiest_thread']} "
                         f"{r['busiest_thread_cpu_pct']}%; of which child processes {r['children_cpu_s']} s), "
-                        f"curl {r['curl_cpu_pct']}%, peak RSS {r['peak_rss_mib']} MiB, checks {status}")
+                        f"curl {r['curl_cpu_pct']}%, peak RSS {r['peak_rss_mib']} MiB, checks {status}; "
+                        f"gateway CPU s by thread {probe.threads_cpu}")
 
         def median_of(kind: str) -> dict:
             rs = scan_runs[kind]
