@@ -77,6 +77,14 @@ pub(crate) fn check(config: &Config) -> Result<(), ConfigError> {
                     "storage.s3.bucket, storage.s3.region and storage.s3.access_key_id must not be empty".into(),
                 ));
             }
+            let most = storage::backend::s3::MAX_BLOB_PLAINTEXT;
+            if config.max_upload_bytes > most {
+                return Err(ConfigError(format!(
+                    "max_upload_bytes is {} but a file on S3 holds at most {most} bytes (10,000 parts of {} MiB): lower max_upload_bytes",
+                    config.max_upload_bytes,
+                    storage::backend::s3::PART_SIZE >> 20
+                )));
+            }
             if s3.abandoned_upload_hours == 0 {
                 return Err(ConfigError(
                     "storage.s3.abandoned_upload_hours must be at least 1".into(),
@@ -191,6 +199,16 @@ mod tests {
         assert!(e.0.contains("[storage.s3]"), "{e}");
         let e = load("[storage]\nbackend = \"ftp\"\n").unwrap_err();
         assert!(e.0.contains("ftp"), "{e}");
+        // 10,000 parts of 8 MiB: about 78 GiB; 100 GiB cannot be stored, 50 GiB can.
+        let e = load(&format!(
+            "max_upload_bytes = 107374182400\n{S3}allowed_endpoints = [\"x\"]\n"
+        ))
+        .unwrap_err();
+        assert!(e.0.contains("max_upload_bytes"), "{e}");
+        load(&format!(
+            "max_upload_bytes = 53687091200\n{S3}allowed_endpoints = [\"x\"]\n"
+        ))
+        .unwrap();
         let local_with_s3 = S3.replace("backend = \"s3\"\n", "");
         let e = load(&format!("{local_with_s3}allowed_endpoints = [\"x\"]\n")).unwrap_err();
         assert!(e.0.contains("storage.backend is \"local\""), "{e}");

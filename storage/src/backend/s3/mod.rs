@@ -40,6 +40,14 @@ use crate::error::{check_id, Result, StorageError};
 /// Size of a multipart upload part (S3 requires at least 5 MiB but for the last one).
 pub const PART_SIZE: usize = 8 << 20;
 
+/// Most parts of one multipart upload (the S3 limit).
+pub const MAX_PARTS: u64 = 10_000;
+
+/// Largest plaintext a blob on S3 may hold: [`MAX_PARTS`] parts of [`PART_SIZE`], less the
+/// encryption's overhead (16 bytes per 64 KiB segment, 1/4,096, and a header of a few hundred
+/// bytes), for which 1/1,024 leaves room. A larger upload would fail at its 10,001st part.
+pub const MAX_BLOB_PLAINTEXT: u64 = MAX_PARTS * PART_SIZE as u64 / 1024 * 1023;
+
 /// Parts of one upload being sent at once (plus the one filling).
 pub const PARTS_IN_FLIGHT: usize = 2;
 
