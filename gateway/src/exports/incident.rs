@@ -4,7 +4,7 @@
 //! signature covers them too.
 
 use super::incident_draft::{draft, ops_words, Table};
-use super::{csv_row, push_csv_cell};
+use super::{csv_row, push_csv_cells};
 use crate::clock::rfc3339;
 use crate::service::incident::{
     IncidentBundle, IncidentFacts, IncidentRequest, Outcomes, GATEWAY_LOGIN, REPORT_HTML,
@@ -197,30 +197,23 @@ fn events_csv(facts: &IncidentFacts, names: &HashMap<String, String>) -> Vec<u8>
         out.push(';');
         clock.push(&mut out, e.at);
         out.push(';');
-        push_csv_cell(
+        push_csv_cells(
             &mut out,
-            e.actor
-                .as_deref()
-                .map_or(GATEWAY_LOGIN, |id| named(names, id)),
+            &[
+                e.actor
+                    .as_deref()
+                    .map_or(GATEWAY_LOGIN, |id| named(names, id)),
+                e.ip.as_deref().unwrap_or_default(),
+                action,
+                &e.action,
+                e.mission_id
+                    .as_deref()
+                    .map(|id| named(names, id))
+                    .unwrap_or_default(),
+                e.file_id.as_deref().unwrap_or_default(),
+                words.outcome_name(&e.outcome),
+            ],
         );
-        out.push(';');
-        push_csv_cell(&mut out, e.ip.as_deref().unwrap_or_default());
-        out.push(';');
-        push_csv_cell(&mut out, action);
-        out.push(';');
-        push_csv_cell(&mut out, &e.action);
-        out.push(';');
-        push_csv_cell(
-            &mut out,
-            e.mission_id
-                .as_deref()
-                .map(|id| named(names, id))
-                .unwrap_or_default(),
-        );
-        out.push(';');
-        push_csv_cell(&mut out, e.file_id.as_deref().unwrap_or_default());
-        out.push(';');
-        push_csv_cell(&mut out, words.outcome_name(&e.outcome));
         out.push_str("\r\n");
     }
     out.into_bytes()

@@ -17,15 +17,23 @@ pub(crate) use refused_cells::refused_cells_csv;
 
 use crate::clock::from_millis;
 
-/// One CSV line for a spreadsheet: the cells made safe ([`csv_cell`]), `;`-separated, CRLF-ended.
+/// One CSV line for a spreadsheet: the cells made safe ([`push_csv_cell`]), `;`-separated, CRLF-ended.
 pub(crate) fn csv_row<S: AsRef<str>>(cells: &[S]) -> String {
-    let mut line = cells
-        .iter()
-        .map(|c| csv_cell(c.as_ref()))
-        .collect::<Vec<_>>()
-        .join(";");
+    let mut line = String::new();
+    push_csv_cells(&mut line, cells);
     line.push_str("\r\n");
     line
+}
+
+/// Appends `cells` to `out` as [`csv_row`] writes them, without the line end (a line may start
+/// with cells written otherwise, such as [`ParisSeconds`]).
+pub(crate) fn push_csv_cells<S: AsRef<str>>(out: &mut String, cells: &[S]) {
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        push_csv_cell(out, cell.as_ref());
+    }
 }
 
 /// Appends one CSV cell to `out`: quoted when needed, and neutralised when a spreadsheet would
@@ -92,13 +100,6 @@ impl ParisSeconds {
     }
 }
 
-/// One CSV cell as [`push_csv_cell`] writes it.
-pub(crate) fn csv_cell(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 3);
-    push_csv_cell(&mut out, value);
-    out
-}
-
 /// Whether a spreadsheet would read `value` as a formula (or a command): the one list of the
 /// characters every export disarms.
 fn formula_like(value: &str) -> bool {
@@ -121,7 +122,14 @@ pub(crate) fn paris_seconds_rfc(at: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{csv_cell, paris_seconds};
+    use super::paris_seconds;
+
+    /// One CSV cell as [`super::push_csv_cell`] writes it.
+    fn csv_cell(value: &str) -> String {
+        let mut out = String::new();
+        super::push_csv_cell(&mut out, value);
+        out
+    }
 
     #[test]
     fn cells_and_instants_are_written_in_place() {
