@@ -152,11 +152,8 @@ async fn serve(
     let Some(c) = cursor.as_mut() else {
         return Err(Ended::Broken("no open stream".into()));
     };
-    // At most one block (MAX_BLOCK_BYTES) is gathered before it is sent. Network chunks come in
-    // all sizes: small ones are gathered into one buffer, so that a block is a bounded number of
-    // pieces (a client sending one byte at a time cannot make it a million).
-    let mut pieces = Vec::new();
-    let mut small = BytesMut::new();
+    // At most one block (MAX_BLOCK_BYTES) is gathered before it is sent.
+    let mut block = Block::default();
     let mut got = 0u64;
     while got < n {
         if c.leftover.is_empty() {
@@ -173,25 +170,11 @@ async fn serve(
             };
         }
         let take = (n - got).min(c.leftover.len() as u64) as usize;
-        let piece = c.leftover.split_to(take);
-        if piece.len() < SMALL_PIECE {
-            small.extend_from_slice(&piece);
-            if small.len() >= SMALL_PIECE {
-                pieces.push(small.split().freeze());
-            }
-        } else {
-            if !small.is_empty() {
-                pieces.push(small.split().freeze());
-            }
-            pieces.push(piece);
-        }
+        block.push(c.leftover.split_to(take));
         got += take as u64;
     }
-    if !small.is_empty() {
-        pieces.push(small.freeze());
-    }
     // `got` is at most MAX_BLOCK_BYTES.
-    write_block(stdin, (got as u32).to_be_bytes(), &pieces)
+    write_block(stdin, (got as u32).to_be_bytes(), &block.pieces())
         .await
         .map_err(|e| Ended::Broken(format!("writing to the worker: {e}")))?;
     c.next = offset + got;
@@ -200,6 +183,40 @@ async fn serve(
 
 /// Pieces of a block smaller than this are copied together before they are sent.
 const SMALL_PIECE: usize = 16 * 1024;
+
+/// A block being gathered for the worker. Network chunks come in all sizes: small ones are copied
+/// together, so that a block is a bounded number of pieces (at most two per [`SMALL_PIECE`] of
+/// it, plus one) however the client cuts its upload; a client sending one byte at a time cannot
+/// make it a million.
+#[derive(Default)]
+struct Block {
+    pieces: Vec<Bytes>,
+    small: BytesMut,
+}
+
+impl Block {
+    fn push(&mut self, piece: Bytes) {
+        if piece.len() < SMALL_PIECE {
+            self.small.extend_from_slice(&piece);
+            if self.small.len() >= SMALL_PIECE {
+                self.pieces.push(self.small.split().freeze());
+            }
+        } else {
+            if !self.small.is_empty() {
+                self.pieces.push(self.small.split().freeze());
+            }
+            self.pieces.push(piece);
+        }
+    }
+
+    /// The pieces, in order.
+    fn pieces(mut self) -> Vec<Bytes> {
+        if !self.small.is_empty() {
+            self.pieces.push(self.small.freeze());
+        }
+        self.pieces
+    }
+}
 
 /// Most pieces handed to one `writev` (Linux's `IOV_MAX` is 1,024).
 const MAX_IOV: usize = 512;
@@ -455,6 +472,39 @@ fn classify(
 mod tests {
     use super::*;
     use crate::worker::protocol::{CheckKind, DisclosureSettings};
+
+    /// A block gathered from chunks cut as a hostile client may cut them: the same bytes, in a
+    /// bounded number of pieces.
+    #[test]
+    fn a_block_is_a_bounded_number_of_pieces_however_it_arrives() {
+        let data: Vec<u8> = (0..(1u32 << 20)).map(|i| (i % 251) as u8).collect();
+        let cuts: [&dyn Fn(usize) -> usize; 4] = [
+            &|_| 1,
+            &|i| if i % 2 == 0 { 1 } else { SMALL_PIECE },
+            &|i| [7, 40_000, 3, 16_383, 16_384, 100][i % 6],
+            &|_| 256 * 1024,
+        ];
+        for (k, cut) in cuts.iter().enumerate() {
+            let mut block = Block::default();
+            let (mut at, mut i) = (0usize, 0usize);
+            while at < data.len() {
+                let n = cut(i).min(data.len() - at);
+                block.push(Bytes::copy_from_slice(&data[at..at + n]));
+                at += n;
+                i += 1;
+            }
+            let pieces = block.pieces();
+            assert!(
+                pieces.len() <= 2 * data.len() / SMALL_PIECE + 1,
+                "cut {k}: {} pieces",
+                pieces.len()
+            );
+            assert_eq!(pieces.concat(), data, "cut {k}");
+            if k == 0 {
+                assert_eq!(pieces.len(), data.len() / SMALL_PIECE);
+            }
+        }
+    }
     use std::os::unix::fs::PermissionsExt as _;
 
     /// A stand-in worker program: a shell script that misbehaves in one chosen way.
