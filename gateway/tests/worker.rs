@@ -10,6 +10,7 @@ use gateway::worker::{
     CheckKind, Checker, DisclosureSettings, Failure, Job, OpenFrom, Outcome, PoolSettings,
 };
 use std::time::Duration;
+use storage::PlainTap as _;
 
 fn checker(memory_mib: u64, timeout: Duration) -> Checker {
     Checker::new(PoolSettings {
@@ -117,38 +118,26 @@ async fn a_slow_upload_is_not_taken_for_a_slow_file() {
     // The file trickles in over 1.5 s against a 1 s deadline: the deadline only starts once the
     // upload has ended, so the live check concludes.
     let checker = checker(256, Duration::from_secs(1));
-    let (arrived, arrival) = tokio::sync::oneshot::channel();
-    let mut arrived = Some(arrived);
-    let open: OpenFrom = Box::new(move |from: u64| {
-        assert_eq!(from, 0, "a file still arriving is read front to back");
-        let arrived = arrived.take();
-        async move {
-            let chunks = futures::stream::unfold((0u8, arrived), |(i, arrived)| async move {
-                if i == 3 {
-                    if let Some(tx) = arrived {
-                        let _ = tx.send(());
-                    }
-                    return None;
-                }
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                let chunk: &'static [u8] = match i {
-                    0 => b"commune;email\n",
-                    1 => b"Carvin;\n",
-                    _ => b"Lens;jean.dupont@example.fr\n",
-                };
-                Some((Ok(Bytes::from_static(chunk)), (i + 1, arrived)))
-            });
-            let s: BoxStream<'static, std::io::Result<Bytes>> = chunks.boxed();
-            Ok(s)
-        }
-        .boxed()
-    });
     let job = Job {
         size: None,
         ..job(CheckKind::Identifiers, "csv", 0)
     };
     let place = checker.live_place().expect("a free place");
-    let report = checker.run_live(job, open, place, arrival).await.unwrap();
+    let (mut feed, check) = checker.start_live(job, place).unwrap();
+    // As the store's thread does: each block as it arrives, then the end.
+    let uploader = std::thread::spawn(move || {
+        for block in [
+            &b"commune;email\n"[..],
+            b"Carvin;\n",
+            b"Lens;jean.dupont@example.fr\n",
+        ] {
+            std::thread::sleep(Duration::from_millis(500));
+            assert!(feed.block(&[block]), "the worker reads on");
+        }
+        feed.end();
+    });
+    let report = check.report().await.unwrap();
+    uploader.join().unwrap();
     match report.outcome {
         Outcome::Findings { findings } => {
             assert!(
@@ -157,5 +146,71 @@ async fn a_slow_upload_is_not_taken_for_a_slow_file() {
             )
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// A worker that stops reading an upload (it concluded early, or died) does not hold the upload
+/// up: the feed finds the pipe closed and says so, and the report comes.
+#[tokio::test]
+async fn a_worker_that_stops_reading_lets_the_upload_go_on() {
+    let checker = checker(256, Duration::from_secs(30));
+    let job = Job {
+        size: None,
+        ..job(CheckKind::Identifiers, "csv", 0)
+    };
+    let place = checker.live_place().expect("a free place");
+    let (mut feed, check) = checker.start_live(job, place).unwrap();
+    // One record of 64 MiB: past the record bound, the scan concludes at once.
+    let uploader = std::thread::spawn(move || {
+        let first = b"commune;email\n".to_vec();
+        assert!(feed.block(&[&first]));
+        let block = vec![b'x'; 256 * 1024];
+        let mut sent = 0usize;
+        while sent < 64 << 20 {
+            if !feed.block(&[&block[..128 * 1024], &block[128 * 1024..]]) {
+                return sent;
+            }
+            sent += block.len();
+        }
+        panic!("the feed never noticed the worker had stopped");
+    });
+    let report = tokio::time::timeout(Duration::from_secs(20), check.report())
+        .await
+        .expect("the report comes")
+        .unwrap();
+    assert!(
+        matches!(report.outcome, Outcome::Unreadable { .. }),
+        "{:?}",
+        report.outcome
+    );
+    let sent = tokio::task::spawn_blocking(move || uploader.join().unwrap())
+        .await
+        .unwrap();
+    assert!(sent < 64 << 20);
+}
+
+/// An upload that fails midway drops the feed without its end: the worker never takes what it
+/// read for a whole file, and the check ends without waiting for its deadline.
+#[tokio::test]
+async fn an_upload_that_fails_ends_the_check() {
+    let checker = checker(256, Duration::from_secs(30));
+    let job = Job {
+        size: None,
+        ..job(CheckKind::Identifiers, "csv", 0)
+    };
+    let place = checker.live_place().expect("a free place");
+    let (mut feed, check) = checker.start_live(job, place).unwrap();
+    assert!(feed.block(&[b"commune;email\nLens;"]));
+    drop(feed);
+    let report = tokio::time::timeout(Duration::from_secs(10), check.report())
+        .await
+        .expect("the check ends");
+    match report {
+        Ok(r) => assert!(
+            matches!(r.outcome, Outcome::Unreadable { .. }),
+            "{:?}",
+            r.outcome
+        ),
+        Err(e) => assert!(!matches!(e, Failure::Timeout(_)), "{e:?}"),
     }
 }

@@ -13,6 +13,7 @@ use crate::format::{
     NONCE_PREFIX_LEN, SALT_LEN,
 };
 use crate::keystore::{KeyStore, MissionKey};
+use crate::pipeline::PlainTap;
 use crate::reader::{BlobReader, Opened};
 use crate::residency::ensure_eea;
 use crate::writer::{new_blob, WriteReceipt};
@@ -66,11 +67,20 @@ impl BlobStore {
     /// If `input` yields an error, nothing is stored (a previous blob of the same id is left
     /// as it was) and [`StorageError::InputAborted`] is returned. If the future is dropped
     /// midway, nothing is stored either.
-    pub async fn write<S>(
+    pub async fn write<S>(&self, mission_id: &str, blob_id: &str, input: S) -> Result<WriteReceipt>
+    where
+        S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
+    {
+        self.write_tapped(mission_id, blob_id, input, None).await
+    }
+
+    /// [`BlobStore::write`], showing the plaintext to `tap` on the way (see [`PlainTap`]).
+    pub async fn write_tapped<S>(
         &self,
         mission_id: &str,
         blob_id: &str,
         mut input: S,
+        tap: Option<Box<dyn PlainTap>>,
     ) -> Result<WriteReceipt>
     where
         S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
@@ -85,7 +95,7 @@ impl BlobStore {
         let (header, cipher) = new_blob(&key.key, key.id, mission_id, blob_id, salt, prefix)?;
         drop(key);
         let mut upload = self.inner.backend.begin_put(mission_id, blob_id).await?;
-        match crate::pipeline::write(&header, cipher, upload.as_mut(), &mut input).await {
+        match crate::pipeline::write(&header, cipher, upload.as_mut(), &mut input, tap).await {
             Ok(receipt) => {
                 upload.commit().await?;
                 Ok(receipt)

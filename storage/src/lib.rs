@@ -66,6 +66,7 @@ pub use error::{Result, StorageError};
 pub use keyrecords::{migrate_dir, DirRecords, KeyKind, KeyRecord, KeyRecords};
 pub use keystore::{finish_master_file, next_master_path, KeyStore};
 pub use master::{MasterKey, SecretBox};
+pub use pipeline::PlainTap;
 pub use reader::BlobReader;
 pub use residency::{ensure_eea, EEA_COUNTRIES};
 pub use writer::WriteReceipt;

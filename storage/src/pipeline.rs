@@ -23,7 +23,7 @@ use tokio::sync::{mpsc as amsc, oneshot};
 use crate::backend::{BlobUpload, BlockWriter};
 use crate::error::{Result, StorageError};
 use crate::format::FileCipher;
-use crate::writer::{block_capacity, Accumulator, Block, Sealer, WriteReceipt};
+use crate::writer::{block_capacity, Accumulator, Block, Sealer, WriteReceipt, BLOCK_SEGMENTS};
 
 /// Block buffers per write: one filling, one hashing, one sealing or being written. A fourth, spare
 /// one made no measurable difference to the CPU per byte, and cost 4 MiB for 16 uploads at once.
@@ -58,16 +58,50 @@ fn spawn(name: &str, f: impl FnOnce() + Send + 'static) -> Result<()> {
         .map_err(|e| StorageError::io("starting a blob write thread", e))
 }
 
-/// Hashes blocks in order, passes them on, and sends the digest after the final block.
+/// Something that reads the plaintext of a blob as it is written, on the pipeline's own
+/// `blob-hash` thread, right after each block is hashed (while it is still in the processor's
+/// cache), before it is sealed: a content check reading an upload as it arrives, with no copy
+/// and no hop through the async side.
+///
+/// The pipeline waits while [`PlainTap::block`] runs, so a tap that blocks slows the write down
+/// to its pace (that is the back-pressure); one that has stopped reading should return `false`
+/// at once, and is then dropped without being called again.
+pub trait PlainTap: Send {
+    /// The next plaintext of the blob, in order, as the segments of one block (at most
+    /// 256 KiB in all). Returns `false` to be called no more.
+    fn block(&mut self, segments: &[&[u8]]) -> bool;
+    /// All of the plaintext has been handed over (not called when the input failed: the tap is
+    /// then dropped without it).
+    fn end(&mut self);
+}
+
+/// Hashes blocks in order, shows them to the tap, passes them on, and sends the digest after the
+/// final block.
 fn hash_stage(
     blocks: mpsc::Receiver<Block>,
     next: mpsc::Sender<Block>,
     digest: oneshot::Sender<[u8; 32]>,
+    mut tap: Option<Box<dyn PlainTap>>,
 ) {
     let mut hasher = Sha256::new();
     while let Ok(block) = blocks.recv() {
         block.hash_into(&mut hasher);
         let is_final = block.is_final();
+        if let Some(t) = tap.as_mut() {
+            // A block holds at most BLOCK_SEGMENTS full segments and the last one.
+            let mut segments: [&[u8]; BLOCK_SEGMENTS + 1] = [&[]; BLOCK_SEGMENTS + 1];
+            let mut used = 0;
+            for (slot, seg) in segments.iter_mut().zip(block.plaintext()) {
+                *slot = seg;
+                used += 1;
+            }
+            if !t.block(&segments[..used]) {
+                tap = None;
+            } else if is_final {
+                t.end();
+                tap = None;
+            }
+        }
         if next.send(block).is_err() {
             return;
         }
@@ -185,13 +219,15 @@ impl Feeder<'_> {
     }
 }
 
-/// Encrypts `input` into `upload` (header first), returning the plaintext length and SHA-256.
-/// Does not commit or abort `upload`: the caller does, depending on the result.
+/// Encrypts `input` into `upload` (header first), returning the plaintext length and SHA-256;
+/// `tap` sees the plaintext on the way. Does not commit or abort `upload`: the caller does,
+/// depending on the result.
 pub(crate) async fn write<S>(
     header: &[u8],
     cipher: FileCipher,
     upload: &mut dyn BlobUpload,
     input: &mut S,
+    tap: Option<Box<dyn PlainTap>>,
 ) -> Result<WriteReceipt>
 where
     S: Stream<Item = std::io::Result<Bytes>> + Send + Unpin,
@@ -201,7 +237,9 @@ where
     let (to_seal, seal_in) = mpsc::channel::<Block>();
     let (back_tx, back) = amsc::unbounded_channel();
     let (digest_tx, digest) = oneshot::channel();
-    spawn("blob-hash", move || hash_stage(hash_in, to_seal, digest_tx))?;
+    spawn("blob-hash", move || {
+        hash_stage(hash_in, to_seal, digest_tx, tap)
+    })?;
     let sealer = Sealer::new(cipher);
     spawn("blob-seal", move || {
         seal_stage(seal_in, sealer, sink, back_tx)
@@ -360,7 +398,7 @@ mod tests {
             .map(|c| Ok(Bytes::copy_from_slice(c)))
             .collect();
         let mut input = futures::stream::iter(frames);
-        let r = write(&header, cipher, &mut upload, &mut input).await;
+        let r = write(&header, cipher, &mut upload, &mut input, None).await;
         let bytes = out.lock().unwrap().clone();
         (r, bytes)
     }
@@ -433,7 +471,7 @@ mod tests {
                 "client went away",
             ))));
         let mut input = futures::stream::iter(frames);
-        let err = write(&header, cipher, &mut upload, &mut input)
+        let err = write(&header, cipher, &mut upload, &mut input, None)
             .await
             .unwrap_err();
         assert!(matches!(err, StorageError::InputAborted(_)), "{err:?}");
@@ -449,5 +487,150 @@ mod tests {
             2,
             "a pipeline thread is still running"
         );
+    }
+
+    /// What a tap saw: the bytes, the calls, and whether `end` came.
+    #[derive(Default)]
+    struct Seen {
+        bytes: Vec<u8>,
+        calls: usize,
+        ended: usize,
+        dropped: bool,
+    }
+
+    struct Recorder {
+        seen: Arc<Mutex<Seen>>,
+        /// Stop after this many calls.
+        stop_after: Option<usize>,
+    }
+
+    impl PlainTap for Recorder {
+        fn block(&mut self, segments: &[&[u8]]) -> bool {
+            let mut seen = self.seen.lock().unwrap();
+            assert_eq!(seen.ended, 0, "a block after the end");
+            seen.calls += 1;
+            assert!(segments.len() <= BLOCK_SEGMENTS + 1);
+            for s in segments {
+                seen.bytes.extend_from_slice(s);
+            }
+            self.stop_after.is_none_or(|n| seen.calls < n)
+        }
+
+        fn end(&mut self) {
+            self.seen.lock().unwrap().ended += 1;
+        }
+    }
+
+    impl Drop for Recorder {
+        fn drop(&mut self) {
+            self.seen.lock().unwrap().dropped = true;
+        }
+    }
+
+    async fn run_tapped(
+        frames: Vec<std::io::Result<Bytes>>,
+        stop_after: Option<usize>,
+    ) -> (Result<WriteReceipt>, Vec<u8>, Arc<Mutex<Seen>>) {
+        let (header, cipher) = new_blob(
+            &KEY,
+            mission_key_id(&KEY),
+            "mission-1",
+            "blob-1",
+            SALT,
+            PREFIX,
+        )
+        .unwrap();
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let mut upload = MemUpload {
+            out: Arc::clone(&out),
+            direct: true,
+            fail_after: None,
+        };
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let tap = Recorder {
+            seen: Arc::clone(&seen),
+            stop_after,
+        };
+        let mut input = futures::stream::iter(frames);
+        let r = write(
+            &header,
+            cipher,
+            &mut upload,
+            &mut input,
+            Some(Box::new(tap)),
+        )
+        .await;
+        // The threads have ended once the write has answered, save for dropping the tap.
+        for _ in 0..200 {
+            if seen.lock().unwrap().dropped {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let bytes = out.lock().unwrap().clone();
+        (r, bytes, seen)
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_tap_sees_the_whole_plaintext_in_order_then_the_end() {
+        for size in [0, 1, SEGMENT_PLAIN, BLOCK - 1, BLOCK, 3 * BLOCK + 17] {
+            let plain = plaintext(size);
+            let frames = plain
+                .chunks(40_000)
+                .map(|c| Ok(Bytes::copy_from_slice(c)))
+                .collect();
+            let (r, out, seen) = run_tapped(frames, None).await;
+            let receipt = r.unwrap();
+            assert_eq!(receipt.plaintext_len, size as u64);
+            // What is stored does not change with a tap.
+            let expected = encrypt_to_vec(&KEY, "mission-1", "blob-1", SALT, PREFIX, &plain);
+            assert!(out == expected, "size {size}");
+            let seen = seen.lock().unwrap();
+            assert!(seen.bytes == plain, "size {size}");
+            assert_eq!(
+                seen.calls,
+                size / BLOCK + 1,
+                "one call per block, size {size}"
+            );
+            assert_eq!(seen.ended, 1);
+            assert!(seen.dropped);
+        }
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_tap_that_stops_is_not_called_again_and_the_write_goes_on() {
+        let plain = plaintext(5 * BLOCK + 3);
+        let frames = plain
+            .chunks(70_000)
+            .map(|c| Ok(Bytes::copy_from_slice(c)))
+            .collect();
+        let (r, out, seen) = run_tapped(frames, Some(2)).await;
+        assert_eq!(r.unwrap().plaintext_len, plain.len() as u64);
+        let expected = encrypt_to_vec(&KEY, "mission-1", "blob-1", SALT, PREFIX, &plain);
+        assert!(out == expected);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.calls, 2);
+        assert!(seen.bytes == plain[..2 * BLOCK]);
+        assert_eq!(seen.ended, 0, "no end for a tap that stopped");
+        assert!(seen.dropped);
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_failing_input_drops_the_tap_without_its_end() {
+        let plain = plaintext(2 * BLOCK);
+        let frames = vec![
+            Ok(Bytes::copy_from_slice(&plain)),
+            Err(std::io::Error::other("client went away")),
+        ];
+        let (r, _, seen) = run_tapped(frames, None).await;
+        assert!(matches!(r, Err(StorageError::InputAborted(_))));
+        let seen = seen.lock().unwrap();
+        assert!(seen.dropped, "the tap is let go");
+        assert_eq!(
+            seen.ended, 0,
+            "an input that failed never reads as complete"
+        );
+        assert!(seen.bytes.len() <= plain.len());
+        assert!(seen.bytes == plain[..seen.bytes.len()]);
     }
 }

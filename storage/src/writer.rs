@@ -117,12 +117,16 @@ impl Block {
         (self.full_segs * SEGMENT_PLAIN + self.last.unwrap_or(0)) as u64
     }
 
+    /// The plaintext of this (not yet sealed) block, segment by segment.
+    pub(crate) fn plaintext(&self) -> impl Iterator<Item = &[u8]> {
+        self.segments()
+            .filter_map(|(at, len, _)| self.buf.get(at..at + len))
+    }
+
     /// Feeds the plaintext of this (not yet sealed) block to `hasher`.
     pub(crate) fn hash_into(&self, hasher: &mut Sha256) {
-        for (at, len, _) in self.segments() {
-            if let Some(seg) = self.buf.get(at..at + len) {
-                hasher.update(seg);
-            }
+        for seg in self.plaintext() {
+            hasher.update(seg);
         }
     }
 }

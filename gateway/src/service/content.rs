@@ -100,35 +100,22 @@ impl Core {
         }
     }
 
-    /// Scans a deposit for identifiers while it is being uploaded, from the chunks the upload
-    /// hands over (front to back; the scan of a format that needs to seek fails here with
-    /// [`worker::Failure::Unavailable`], and is then run on the stored file instead).
-    pub(crate) async fn scan_arriving(
-        &self,
+    /// Starts the identifier scan of a deposit while it streams in (see
+    /// [`worker::Checker::start_live`]); `None` if no worker could be started (the stored file is
+    /// then scanned instead).
+    pub(crate) fn start_live_scan<'a>(
+        &'a self,
         name: &str,
-        chunks: tokio::sync::mpsc::Receiver<bytes::Bytes>,
-        place: tokio::sync::SemaphorePermit<'_>,
-        arrived: tokio::sync::oneshot::Receiver<()>,
-    ) -> std::result::Result<worker::Report, worker::Failure> {
+        place: tokio::sync::SemaphorePermit<'a>,
+    ) -> Option<(worker::Feed, worker::LiveCheck<'a>)> {
         let job = self.job(name, CheckKind::Identifiers, None);
-        let mut chunks = Some(chunks);
-        let open: worker::OpenFrom = Box::new(move |from: u64| {
-            let taken = if from == 0 { chunks.take() } else { None };
-            async move {
-                let rx = taken.ok_or_else(|| {
-                    std::io::Error::new(
-                        std::io::ErrorKind::Unsupported,
-                        "a file still arriving is read front to back only",
-                    )
-                })?;
-                let stream = futures::stream::unfold(rx, |mut rx| async move {
-                    rx.recv().await.map(|b| (Ok(b), rx))
-                });
-                Ok(stream.boxed())
+        match self.checker.start_live(job, place) {
+            Ok(started) => Some(started),
+            Err(e) => {
+                tracing::warn!(error = %e, "the live scan could not start; the stored file will be scanned");
+                None
             }
-            .boxed()
-        });
-        self.checker.run_live(job, open, place, arrived).await
+        }
     }
 
     /// Runs one check on a stored file in an isolated worker. A worker that fails (a limit, a
@@ -157,7 +144,7 @@ impl Core {
         self.scan_deposit_with(file, None).await
     }
 
-    /// [`Core::scan_deposit`], given what a scan during the upload concluded ([`Core::scan_arriving`]),
+    /// [`Core::scan_deposit`], given what a scan during the upload concluded ([`Core::start_live_scan`]),
     /// if it concluded: `None` scans the stored file now.
     pub(crate) async fn scan_deposit_with(
         &self,

@@ -14,48 +14,6 @@ use bytes::Bytes;
 use futures::Stream;
 use std::io;
 
-/// Chunks of an upload that may wait for the scan reading it (backpressure beyond this).
-const LIVE_CHUNKS: usize = 16;
-
-/// Hands every chunk of `input` to the store and, while it keeps reading, to the scan. A scan
-/// that stops early (it concluded, or failed) no longer slows the upload.
-async fn tee<S>(
-    mut input: S,
-    to_store: tokio::sync::mpsc::Sender<io::Result<Bytes>>,
-    to_scan: tokio::sync::mpsc::Sender<Bytes>,
-) where
-    S: Stream<Item = io::Result<Bytes>> + Unpin,
-{
-    use futures::StreamExt as _;
-    let mut scan = Some(to_scan);
-    while let Some(item) = input.next().await {
-        match item {
-            Ok(chunk) => {
-                if let Some(tx) = &scan {
-                    if tx.send(chunk.clone()).await.is_err() {
-                        scan = None;
-                    }
-                }
-                if to_store.send(Ok(chunk)).await.is_err() {
-                    return;
-                }
-            }
-            Err(e) => {
-                // The scan sees the stream end; the store sees the error and keeps nothing.
-                let _ = to_store.send(Err(e)).await;
-                return;
-            }
-        }
-    }
-}
-
-/// The receiving end of a channel as a stream.
-fn receiver_stream<T: Send + 'static>(
-    mut rx: tokio::sync::mpsc::Receiver<T>,
-) -> impl Stream<Item = T> + Send + Unpin {
-    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-}
-
 pub(crate) fn file_event(
     action: AuditAction,
     actor: &Actor,
@@ -243,21 +201,17 @@ impl Core {
             .flatten();
         let (written, during_upload) = match live {
             None => (self.blobs.write(mission_id, &row.id, guarded).await, None),
-            Some(place) => {
-                let (to_check, chunks) = tokio::sync::mpsc::channel(LIVE_CHUNKS);
-                let (to_store, stored) = tokio::sync::mpsc::channel(4);
-                let (arrived, arrival) = tokio::sync::oneshot::channel();
-                let pump = async move {
-                    tee(guarded, to_store, to_check).await;
-                    let _ = arrived.send(());
-                };
-                let write = self
-                    .blobs
-                    .write(mission_id, &row.id, receiver_stream(stored));
-                let scan = self.scan_arriving(&row.name, chunks, place, arrival);
-                let ((), written, scanned) = tokio::join!(pump, write, scan);
-                (written, Some(scanned))
-            }
+            Some(place) => match self.start_live_scan(&row.name, place) {
+                // The store's own thread hands the worker each block it has just hashed.
+                Some((feed, check)) => {
+                    let write =
+                        self.blobs
+                            .write_tapped(mission_id, &row.id, guarded, Some(Box::new(feed)));
+                    let (written, scanned) = tokio::join!(write, check.report());
+                    (written, Some(scanned))
+                }
+                None => (self.blobs.write(mission_id, &row.id, guarded).await, None),
+            },
         };
         let receipt = match written {
             Ok(r) => r,

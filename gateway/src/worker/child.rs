@@ -105,7 +105,8 @@ fn apply(_limits: Limits) -> io::Result<()> {
     ))
 }
 
-/// A blocking `Read + Seek` view of the file, pulled from the gateway one block at a time.
+/// A blocking `Read + Seek` view of the file, pulled from the gateway one block at a time, or,
+/// for a file still arriving, pushed by the gateway as it arrives (`pushed`).
 ///
 /// A block is normally read whole into `buf`, which lets a reader seek back within it. A reader
 /// going front to back with large reads (the CSV readers) takes a block's bytes straight from the
@@ -129,6 +130,13 @@ struct RemoteFile<I, O> {
     direct: bool,
     /// The block being read straight from the pipe: its bytes from `from` to `end` are still there.
     streaming: Option<Streaming>,
+    /// A file still arriving: the gateway pushes its blocks in order, unasked, as the store's
+    /// own thread sees them, and an empty block ends it. Such a file is read front to back: a
+    /// reader that needs any other part asks for it, which tells the gateway to check the stored
+    /// file once it has arrived instead.
+    pushed: bool,
+    /// Where the next pushed block starts.
+    pushed_next: u64,
 }
 
 /// The part of a block still in the pipe, read straight into the caller's buffer.
@@ -155,7 +163,49 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
             ahead: None,
             direct,
             streaming: None,
+            pushed: len.is_none(),
+            pushed_next: 0,
         }
+    }
+
+    /// A reader needs a part of a pushed file other than the next block: asks for it, so that
+    /// the gateway knows this file must be checked once stored, and fails the read.
+    fn out_of_order(&mut self, pos: u64) -> io::Error {
+        if let Err(e) = self.request(pos, BLOCK) {
+            return e;
+        }
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            "a file still arriving is read front to back only",
+        )
+    }
+
+    /// [`Self::fetch`] for a pushed file: the next block, if `pos` is where it starts.
+    fn fetch_pushed(&mut self, direct: bool) -> io::Result<bool> {
+        self.finish_streaming()?;
+        self.buf_len = 0;
+        let pos = self.pos;
+        if pos != self.pushed_next {
+            return Err(self.out_of_order(pos));
+        }
+        let got = read_frame_len(&mut self.input, MAX_BLOCK_BYTES)?;
+        if got == 0 {
+            self.len = Some(pos);
+            return Ok(false);
+        }
+        let next = pos + got as u64;
+        self.pushed_next = next;
+        if direct {
+            self.streaming = Some(Streaming {
+                from: pos,
+                end: next,
+            });
+        } else {
+            self.read_block(got)?;
+            self.buf_len = got;
+            self.buf_start = pos;
+        }
+        Ok(true)
     }
 
     /// How much to ask for at `pos`.
@@ -230,6 +280,9 @@ impl<I: Read, O: Write> RemoteFile<I, O> {
     /// Gets the block at `pos` (asked ahead or now) and asks for the next one; `false` at the end.
     /// With `direct`, the block's bytes are left in the pipe (`streaming`).
     fn fetch(&mut self, direct: bool) -> io::Result<bool> {
+        if self.pushed {
+            return self.fetch_pushed(direct);
+        }
         self.finish_streaming()?;
         // Nothing of the buffer is in use until the next block is checked.
         self.buf_len = 0;
@@ -313,18 +366,14 @@ impl<I: Read, O: Write> Read for RemoteFile<I, O> {
     }
 }
 
-impl<I, O> Seek for RemoteFile<I, O> {
+impl<I: Read, O: Write> Seek for RemoteFile<I, O> {
     fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
         let target = match to {
             SeekFrom::Start(p) => Some(p),
             SeekFrom::End(d) => match self.len {
                 Some(len) => len.checked_add_signed(d),
-                None => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::Unsupported,
-                        "the end of a file still arriving is not known yet",
-                    ))
-                }
+                // The end of a file still arriving is not known yet.
+                None => return Err(self.out_of_order(self.pos)),
             },
             SeekFrom::Current(d) => self.pos.checked_add_signed(d),
         };
@@ -564,12 +613,13 @@ mod tests {
         let data: Vec<u8> = (0..(3 * BLOCK as usize + 12_345))
             .map(|i| (i * 7 + i / 251) as u8)
             .collect();
-        for (direct, known) in [(true, true), (true, false), (false, true)] {
+        // (A file of unknown length is pushed: see the tests below.)
+        for direct in [true, false] {
             let (blocks_in, blocks_out) = io::pipe().unwrap();
             let (requests_in, requests_out) = io::pipe().unwrap();
             let served = data.clone();
             let gateway = std::thread::spawn(move || serve(served, requests_in, blocks_out));
-            let len = known.then_some(data.len() as u64);
+            let len = Some(data.len() as u64);
             let mut file = RemoteFile::new(blocks_in, requests_out, len, direct);
             let mut got = Vec::new();
             let mut buf = vec![0u8; 64 * 1024];
@@ -595,10 +645,121 @@ mod tests {
             file.seek(SeekFrom::Start(at as u64)).unwrap();
             let mut rest = Vec::new();
             file.read_to_end(&mut rest).unwrap();
-            assert_eq!(rest, data[at..], "direct {direct}, known {known}");
+            assert_eq!(rest, data[at..], "direct {direct}");
             file.settle().unwrap();
             drop(file);
             gateway.join().unwrap();
+        }
+    }
+
+    /// The gateway's side for a file still arriving: pushes `data` in blocks of the given sizes
+    /// (cycled), then the empty block that ends it; returns the requests the worker made.
+    fn push(
+        data: Vec<u8>,
+        sizes: &[usize],
+        requests: io::PipeReader,
+        mut blocks: io::PipeWriter,
+    ) -> Vec<u8> {
+        let mut at = 0;
+        for size in sizes.iter().cycle() {
+            if at == data.len() {
+                break;
+            }
+            let end = (at + size).min(data.len());
+            if write_frame(&mut blocks, None, &data[at..end]).is_err() {
+                break;
+            }
+            at = end;
+        }
+        let _ = write_frame(&mut blocks, None, &[]);
+        drop(blocks);
+        let mut asked = Vec::new();
+        let _ = io::BufReader::new(requests).read_to_end(&mut asked);
+        asked
+    }
+
+    /// A file pushed as it arrives reads whole, front to back, straight from the pipe or through
+    /// the block buffer, whatever the sizes of the blocks; the worker asks for nothing.
+    #[test]
+    fn a_pushed_file_reads_front_to_back_without_a_request() {
+        let data: Vec<u8> = (0..(2 * BLOCK as usize + 4321))
+            .map(|i| (i * 13 + i / 97) as u8)
+            .collect();
+        for direct in [true, false] {
+            let (blocks_in, blocks_out) = io::pipe().unwrap();
+            let (requests_in, requests_out) = io::pipe().unwrap();
+            let pushed = data.clone();
+            let gateway = std::thread::spawn(move || {
+                push(
+                    pushed,
+                    &[1, 262_144, 70_000, 3, 65_536],
+                    requests_in,
+                    blocks_out,
+                )
+            });
+            let mut file = RemoteFile::new(blocks_in, requests_out, None, direct);
+            let mut got = Vec::new();
+            let mut big = vec![0u8; 64 * 1024];
+            let mut small = [0u8; 100];
+            let mut turn = 0usize;
+            loop {
+                turn += 1;
+                let buf: &mut [u8] = if turn.is_multiple_of(3) {
+                    &mut small
+                } else {
+                    &mut big
+                };
+                let n = file.read(buf).unwrap();
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                if turn == 10 {
+                    // Back a little, within what was just read into the buffer, then on.
+                    let pos = file.stream_position().unwrap();
+                    if !direct {
+                        file.seek(SeekFrom::Current(-1)).unwrap();
+                        let mut one = [0u8; 1];
+                        file.read_exact(&mut one).unwrap();
+                        assert_eq!(one[0], data[pos as usize - 1]);
+                    }
+                }
+            }
+            assert!(got == data, "direct {direct}");
+            assert_eq!(file.seek(SeekFrom::End(0)).unwrap(), data.len() as u64);
+            file.settle().unwrap();
+            drop(file);
+            assert!(
+                gateway.join().unwrap().is_empty(),
+                "no request for a pushed file"
+            );
+        }
+    }
+
+    /// A reader that needs another part of a file still arriving (going back, or its end) gets an
+    /// error, and the gateway a request that tells it so.
+    #[test]
+    fn going_back_in_a_pushed_file_fails_and_says_so() {
+        let data = vec![7u8; 3 * BLOCK as usize];
+        for how in [SeekFrom::Start(0), SeekFrom::End(-10)] {
+            let (blocks_in, blocks_out) = io::pipe().unwrap();
+            let (requests_in, requests_out) = io::pipe().unwrap();
+            let pushed = data.clone();
+            let gateway =
+                std::thread::spawn(move || push(pushed, &[262_144], requests_in, blocks_out));
+            let mut file = RemoteFile::new(blocks_in, requests_out, None, true);
+            let mut buf = vec![0u8; 600_000];
+            file.read_exact(&mut buf).unwrap();
+            let err = file
+                .seek(how)
+                .and_then(|_| file.read(&mut buf))
+                .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{how:?}");
+            // The gateway stops pushing once it has the request; here the worker just leaves.
+            drop(file);
+            let asked = gateway.join().unwrap();
+            assert_eq!(asked.len(), 13, "{how:?}");
+            assert_eq!(asked[0], TAG_READ);
         }
     }
 }

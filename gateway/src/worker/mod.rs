@@ -5,6 +5,11 @@
 //! `checks.timeout_secs`). The gateway serves the worker the decrypted file range by range on a pipe
 //! and reads back a typed [`protocol::Report`]; nothing of the plaintext touches the disk.
 //!
+//! A deposit read front to back (CSV) is checked while it is being uploaded: the store's own
+//! `blob-hash` thread pushes the worker each block it has just hashed ([`pool::Feed`], a
+//! [`storage::PlainTap`]), with no copy and no work on the async side; an empty block ends the
+//! file, and the worker asks for nothing (a request then means it needs the stored file).
+//!
 //! A spreadsheet that makes a reader reserve terabytes aborts the worker, never the gateway; the
 //! caller turns every [`pool::Failure`] into "unreadable" (a deposit is held, a result is refused).
 //!
@@ -13,13 +18,18 @@
 //! gateway ◀──R off len── worker    (stdout)   … as often as the reader needs
 //! gateway ──len, bytes──▶ worker   (stdin)
 //! gateway ◀──D Report── worker     (stdout)
+//!
+//! a file still arriving:
+//! gateway ──Job──▶ worker                     (stdin)
+//! store's thread ──len, bytes──▶ worker       (stdin)   … block after block, then len 0
+//! gateway ◀──D Report── worker                (stdout)
 //! ```
 
 pub mod child;
 pub mod pool;
 pub mod protocol;
 
-pub use pool::{Checker, Failure, OpenFrom, PoolSettings};
+pub use pool::{Checker, Failure, Feed, LiveCheck, OpenFrom, PoolSettings};
 pub use protocol::{
     CheckKind, DisclosureSettings, FindingReport, Job, Outcome, Report, ViolationReport,
 };

@@ -241,6 +241,126 @@ async fn write_block(stdin: &mut ChildStdin, header: [u8; 4], pieces: &[Bytes]) 
     stdin.flush().await
 }
 
+/// The plaintext of an upload, pushed to the worker checking it as it arrives, from the store's
+/// own thread ([`storage::PlainTap`]): each block the store has just hashed is written to the
+/// worker's pipe in one system call, while it is still in the processor's cache, without a copy
+/// or a hop through the async side. The pipe's room is the back-pressure: a worker slower than
+/// the upload slows the upload down to its pace.
+///
+/// A worker that has stopped reading (it concluded, or it died) closes the pipe: the feed then
+/// stops and the upload goes on without it. The check's deadline starts when the feed ends.
+pub struct Feed {
+    pipe: Option<io::PipeWriter>,
+    arrived: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Feed {
+    fn stop(&mut self) {
+        self.pipe = None;
+        if let Some(arrived) = self.arrived.take() {
+            let _ = arrived.send(());
+        }
+    }
+}
+
+impl storage::PlainTap for Feed {
+    fn block(&mut self, segments: &[&[u8]]) -> bool {
+        let Some(pipe) = self.pipe.as_mut() else {
+            return false;
+        };
+        let len: usize = segments.iter().map(|s| s.len()).sum();
+        if len == 0 {
+            // An empty block ends the file: never sent before the end.
+            return true;
+        }
+        let Some(header) = u32::try_from(len)
+            .ok()
+            .filter(|&n| n <= MAX_BLOCK_BYTES)
+            .map(u32::to_be_bytes)
+        else {
+            self.stop();
+            return false;
+        };
+        let mut slices: Vec<io::IoSlice<'_>> = Vec::with_capacity(segments.len() + 1);
+        slices.push(io::IoSlice::new(&header));
+        slices.extend(segments.iter().map(|s| io::IoSlice::new(s)));
+        if write_all_vectored(pipe, &mut slices).is_err() {
+            self.stop();
+            return false;
+        }
+        true
+    }
+
+    fn end(&mut self) {
+        if let Some(pipe) = self.pipe.as_mut() {
+            use std::io::Write as _;
+            let _ = pipe.write_all(&0u32.to_be_bytes());
+        }
+        self.stop();
+    }
+}
+
+impl Drop for Feed {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Writes all of `slices` to a blocking pipe.
+fn write_all_vectored(
+    pipe: &mut io::PipeWriter,
+    mut slices: &mut [io::IoSlice<'_>],
+) -> io::Result<()> {
+    use std::io::Write as _;
+    while !slices.is_empty() {
+        match pipe.write_vectored(slices) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => io::IoSlice::advance_slices(&mut slices, n),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// A check of a file still arriving, started by [`Checker::start_live`].
+pub struct LiveCheck<'a> {
+    checker: &'a Checker,
+    worker: Worker,
+    arrived: tokio::sync::oneshot::Receiver<()>,
+    _place: tokio::sync::SemaphorePermit<'a>,
+}
+
+impl LiveCheck<'_> {
+    /// The worker's report, once it has read the whole feed (or stopped before).
+    pub async fn report(self) -> Result<Report, Failure> {
+        self.checker
+            .converse(self.worker, Source::Pushed, Some(self.arrived))
+            .await
+    }
+}
+
+/// Where a worker's file comes from.
+enum Source {
+    /// The store, range by range, as the worker asks.
+    Stored(OpenFrom),
+    /// A [`Feed`], in order: the worker asks for nothing.
+    Pushed,
+}
+
+/// A worker just started, its job sent.
+struct Worker {
+    child: tokio::process::Child,
+    /// The gateway's end of the worker's stdin, when it answers range requests.
+    stdin: Option<ChildStdin>,
+    stdout: tokio::process::ChildStdout,
+    errors: tokio::task::JoinHandle<String>,
+    limits: Limits,
+    size: Option<u64>,
+    /// The job, for a worker whose stdin is a [`ChildStdin`] (a pushed one has it already).
+    job_frame: Vec<u8>,
+}
+
 impl Checker {
     /// A pool with these settings.
     pub fn new(settings: PoolSettings) -> Self {
@@ -260,7 +380,8 @@ impl Checker {
             .acquire()
             .await
             .map_err(|e| Failure::Unavailable(e.to_string()))?;
-        self.converse(job, open, None).await
+        let (worker, _) = self.start(&job, false)?;
+        self.converse(worker, Source::Stored(open), None).await
     }
 
     /// A place for a check that reads a file while it is being uploaded, if one is free now.
@@ -271,30 +392,56 @@ impl Checker {
         self.live_slots.try_acquire().ok()
     }
 
-    /// Runs `job` on a file still arriving (`job.size` is `None`): `open(0)` gives its stream.
-    /// The deadline starts when `arrived` fires (the upload has ended), so that a slow uploader
-    /// is not taken for a slow reader; the CPU limit holds throughout.
-    pub async fn run_live(
-        &self,
+    /// Starts `job` on a file still arriving (its `size` is `None`), in a place taken with
+    /// [`Checker::live_place`]: returns the [`Feed`] to hand the store
+    /// ([`storage::BlobStore::write_tapped`]) and the check, whose report comes once the worker
+    /// has read the feed. The deadline starts when the feed ends (the upload has ended), so that
+    /// a slow uploader is not taken for a slow reader; the CPU limit holds throughout.
+    pub fn start_live<'a>(
+        &'a self,
         job: Job,
-        open: OpenFrom,
-        _place: tokio::sync::SemaphorePermit<'_>,
-        arrived: tokio::sync::oneshot::Receiver<()>,
-    ) -> Result<Report, Failure> {
-        self.converse(job, open, Some(arrived)).await
+        place: tokio::sync::SemaphorePermit<'a>,
+    ) -> Result<(Feed, LiveCheck<'a>), Failure> {
+        let job = Job { size: None, ..job };
+        let (worker, pipe) = self.start(&job, true)?;
+        let (arrived_tx, arrived) = tokio::sync::oneshot::channel();
+        let feed = Feed {
+            pipe,
+            arrived: Some(arrived_tx),
+        };
+        let check = LiveCheck {
+            checker: self,
+            worker,
+            arrived,
+            _place: place,
+        };
+        Ok((feed, check))
     }
 
-    async fn converse(
-        &self,
-        job: Job,
-        mut open: OpenFrom,
-        arrived: Option<tokio::sync::oneshot::Receiver<()>>,
-    ) -> Result<Report, Failure> {
+    /// Starts a worker and sends it `job`. With `pushed`, its stdin is a pipe of our own whose
+    /// blocking end is returned, for a [`Feed`].
+    fn start(&self, job: &Job, pushed: bool) -> Result<(Worker, Option<io::PipeWriter>), Failure> {
+        let unavailable = |what: &str, e: io::Error| Failure::Unavailable(format!("{what}: {e}"));
         let secs = self.settings.timeout.as_secs().max(1);
         let limits = Limits {
             memory_mib: self.settings.memory_mib,
             cpu_secs: secs,
         };
+        let body = serde_json::to_vec(job).map_err(|e| Failure::Unavailable(e.to_string()))?;
+        let mut frame = Vec::with_capacity(body.len() + 4);
+        write_frame(&mut frame, None, &body).map_err(|e| unavailable("the job", e))?;
+        // Both ends are close-on-exec: only the worker holds the read end, as its stdin, so that
+        // the feed sees the pipe close when the worker goes.
+        let (stdin, mut pipe) = if pushed {
+            let (reader, writer) = io::pipe().map_err(|e| unavailable("a pipe", e))?;
+            (Stdio::from(reader), Some(writer))
+        } else {
+            (Stdio::piped(), None)
+        };
+        if let Some(pipe) = &pipe {
+            // Room in the pipe for four of the store's blocks. Best effort: the system may cap it.
+            let _ = rustix::pipe::fcntl_setpipe_size(pipe, super::child::BLOCK as usize);
+        }
         let mut child = Command::new(&self.settings.program)
             .arg(super::SUBCOMMAND)
             .args(limits.to_args())
@@ -303,7 +450,7 @@ impl Checker {
             // address space the limit would count.
             .env("MALLOC_ARENA_MAX", "1")
             .current_dir("/")
-            .stdin(Stdio::piped())
+            .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
@@ -311,14 +458,22 @@ impl Checker {
             .map_err(|e| {
                 Failure::Unavailable(format!("starting {}: {e}", self.settings.program.display()))
             })?;
-        let (Some(mut stdin), Some(stdout), Some(mut stderr)) =
-            (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
+        let stdin = child.stdin.take();
+        let (Some(stdout), Some(mut stderr)) = (child.stdout.take(), child.stderr.take()) else {
             return Err(Failure::Unavailable("worker pipes missing".into()));
         };
-        // Room in the pipe for a whole block (the default 64 KiB would make each block cost
-        // sixteen hand-overs between the two processes). Best effort: the system may cap it.
-        let _ = rustix::pipe::fcntl_setpipe_size(&stdin, super::child::BLOCK as usize);
+        if let Some(stdin) = &stdin {
+            // Room in the pipe for a whole block (the default 64 KiB would make each block cost
+            // sixteen hand-overs between the two processes). Best effort: the system may cap it.
+            let _ = rustix::pipe::fcntl_setpipe_size(stdin, super::child::BLOCK as usize);
+        }
+        if let Some(pipe) = pipe.as_mut() {
+            // A few hundred bytes into an empty pipe: this never waits.
+            use std::io::Write as _;
+            pipe.write_all(&frame)
+                .map_err(|e| unavailable("sending the job", e))?;
+            frame = Vec::new();
+        }
         // The first 4 KiB of what the worker says on stderr (an abort's message), the rest drained.
         let errors = tokio::spawn(async move {
             let mut kept = Vec::new();
@@ -332,19 +487,44 @@ impl Checker {
             }
             String::from_utf8_lossy(&kept).into_owned()
         });
-        let size = job.size;
+        let worker = Worker {
+            child,
+            stdin,
+            stdout,
+            errors,
+            limits,
+            size: job.size,
+            job_frame: frame,
+        };
+        Ok((worker, pipe))
+    }
+
+    async fn converse(
+        &self,
+        worker: Worker,
+        source: Source,
+        arrived: Option<tokio::sync::oneshot::Receiver<()>>,
+    ) -> Result<Report, Failure> {
+        let Worker {
+            mut child,
+            mut stdin,
+            stdout,
+            errors,
+            limits,
+            size,
+            job_frame,
+        } = worker;
+        let secs = limits.cpu_secs;
+        let mut open = match source {
+            Source::Stored(open) => Some(open),
+            Source::Pushed => None,
+        };
         let conversation = async {
             let mut stdout = tokio::io::BufReader::with_capacity(64 * 1024, stdout);
-            let body = match serde_json::to_vec(&job) {
-                Ok(b) => b,
-                Err(e) => return Ended::Broken(e.to_string()),
-            };
-            let mut frame = Vec::with_capacity(body.len() + 4);
-            if let Err(e) = write_frame(&mut frame, None, &body) {
-                return Ended::Broken(e.to_string());
-            }
-            if let Err(e) = stdin.write_all(&frame).await {
-                return Ended::Broken(format!("sending the job: {e}"));
+            if let Some(stdin) = stdin.as_mut() {
+                if let Err(e) = stdin.write_all(&job_frame).await {
+                    return Ended::Broken(format!("sending the job: {e}"));
+                }
             }
             let mut cursor = None;
             loop {
@@ -359,8 +539,15 @@ impl Checker {
                         let mut len = [0u8; 4];
                         len.copy_from_slice(&req[8..]);
                         let (offset, len) = (u64::from_be_bytes(off), u32::from_be_bytes(len));
-                        if let Err(ended) =
-                            serve(&mut stdin, &mut open, &mut cursor, size, offset, len).await
+                        let (Some(stdin), Some(open)) = (stdin.as_mut(), open.as_mut()) else {
+                            // A pushed file is read front to back: a reader that needs another
+                            // part of it makes it a file to check once stored.
+                            return Ended::Source(io::Error::new(
+                                io::ErrorKind::Unsupported,
+                                "a file still arriving is read front to back only",
+                            ));
+                        };
+                        if let Err(ended) = serve(stdin, open, &mut cursor, size, offset, len).await
                         {
                             return ended;
                         }
