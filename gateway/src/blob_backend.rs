@@ -117,6 +117,11 @@ fn s3_config(config: &Config, s3: &S3Settings) -> Result<storage::S3Config, Conf
         ),
         None => None,
     };
+    // Parts wait here before they are sent: encrypted bytes, in unnamed files. Next to the
+    // database rather than in /tmp, which may be a tmpfs (memory).
+    let staging = config.data_dir.join("s3-staging");
+    create_private_dir(&staging)
+        .map_err(|e| ConfigError(format!("S3 staging folder {}: {e}", staging.display())))?;
     Ok(storage::S3Config {
         endpoint: s3.endpoint.clone(),
         bucket: s3.bucket.clone(),
@@ -129,7 +134,15 @@ fn s3_config(config: &Config, s3: &S3Settings) -> Result<storage::S3Config, Conf
         allowed_endpoints: s3.allowed_endpoints.clone(),
         ca_pem,
         sweep_older_than: Duration::from_secs(u64::from(s3.abandoned_upload_hours) * 3600),
+        staging_dir: Some(staging),
     })
+}
+
+/// Creates `dir` if needed, readable by this account only.
+fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
 }
 
 /// Opens the configured backend: checks the bucket (S3) and removes leftovers of interrupted

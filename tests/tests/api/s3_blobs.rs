@@ -131,6 +131,7 @@ async fn start_up_refuses_an_unattested_endpoint_and_a_versioned_bucket() {
             allowed_endpoints: s.allowed_endpoints.clone(),
             ca_pem: None,
             sweep_older_than: std::time::Duration::ZERO,
+            staging_dir: None,
         })
         .await;
         match r {

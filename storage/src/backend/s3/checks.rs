@@ -168,6 +168,7 @@ mod tests {
             allowed_endpoints: allowed.iter().map(|s| (*s).to_owned()).collect(),
             ca_pem: None,
             sweep_older_than: std::time::Duration::ZERO,
+            staging_dir: None,
         }
     }
 

@@ -20,6 +20,16 @@ const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// Bodies up to this size are hashed for the signature on the calling thread.
 const SMALL_BODY: usize = 64 * 1024;
 
+/// What a request carries.
+pub(crate) enum Payload {
+    /// Bytes in memory, signed with their SHA-256.
+    Bytes(Bytes),
+    /// A streamed body of a known length, sent as `UNSIGNED-PAYLOAD` (a part staged on disk:
+    /// TLS protects it on the way, and every segment of a blob is authenticated by AES-GCM,
+    /// so a second hash of it would cost as much CPU as the upload's own SHA-256 for nothing).
+    Stream(reqwest::Body, u64),
+}
+
 /// A response read whole (S3 answers here are small: XML documents or one read block).
 pub(crate) struct Answer {
     pub status: StatusCode,
@@ -50,8 +60,10 @@ pub struct S3Stats {
     pub gets: AtomicU64,
     /// Body bytes received by those GETs.
     pub bytes_fetched: AtomicU64,
-    /// The most part buffers held at once by the uploads (never above the part budget).
-    pub parts_peak: AtomicU64,
+    /// Bytes of parts staged on disk at once by all the uploads, at most.
+    pub staged_peak: AtomicU64,
+    /// Bytes of parts staged on disk now.
+    pub staged_now: AtomicU64,
 }
 
 pub(crate) struct Client {
@@ -63,9 +75,8 @@ pub(crate) struct Client {
     secret: Zeroizing<String>,
     path_style: bool,
     pub stats: Arc<S3Stats>,
-    /// The part buffers every upload through this client may hold at once (filling or being
-    /// sent), so the memory of many uploads at once stays bounded.
-    pub(crate) parts: Arc<tokio::sync::Semaphore>,
+    /// Where parts wait to be sent: unnamed files, gone with their last handle.
+    pub(crate) staging: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for Client {
@@ -129,7 +140,10 @@ impl Client {
             secret: Zeroizing::new(config.secret_access_key.clone()),
             path_style: config.path_style,
             stats: Arc::new(S3Stats::default()),
-            parts: Arc::new(tokio::sync::Semaphore::new(super::PART_BUDGET)),
+            staging: config
+                .staging_dir
+                .clone()
+                .unwrap_or_else(std::env::temp_dir),
         })
     }
 
@@ -165,19 +179,37 @@ impl Client {
         headers: &[(&'static str, String)],
         body: Bytes,
     ) -> Result<(reqwest::Response, String)> {
+        self.request_with(method, key, query, headers, Payload::Bytes(body))
+            .await
+    }
+
+    /// [`Client::request`] with any [`Payload`].
+    pub(crate) async fn request_with(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        payload: Payload,
+    ) -> Result<(reqwest::Response, String)> {
         let (mut url, host, path) = self.target(key)?;
         let query_str = sign::canonical_query(query);
         url.set_path(&path);
         url.set_query((!query_str.is_empty()).then_some(query_str.as_str()));
         // A part is hashed off the runtime threads; an empty or small body right here (a hop to
         // the blocking pool would cost more than the hash).
-        let hash = if body.len() <= SMALL_BODY {
-            sign::payload_hash(&body)
-        } else {
-            let body = body.clone();
-            tokio::task::spawn_blocking(move || sign::payload_hash(&body))
-                .await
-                .map_err(|e| StorageError::io("hashing a request", std::io::Error::other(e)))?
+        let (hash, body, length) = match payload {
+            Payload::Bytes(body) if body.len() <= SMALL_BODY => {
+                (sign::payload_hash(&body), reqwest::Body::from(body), None)
+            }
+            Payload::Bytes(body) => {
+                let hashed = body.clone();
+                let hash = tokio::task::spawn_blocking(move || sign::payload_hash(&hashed))
+                    .await
+                    .map_err(|e| StorageError::io("hashing a request", std::io::Error::other(e)))?;
+                (hash, reqwest::Body::from(body), None)
+            }
+            Payload::Stream(body, len) => ("UNSIGNED-PAYLOAD".to_owned(), body, Some(len)),
         };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -207,6 +239,9 @@ impl Client {
         for (name, value) in headers {
             map.insert(HeaderName::from_static(name), hv(value)?);
         }
+        if let Some(len) = length {
+            map.insert(reqwest::header::CONTENT_LENGTH, hv(&len.to_string())?);
+        }
         let what = format!("{method} {}", url.path());
         let resp = self
             .http
@@ -228,8 +263,23 @@ impl Client {
         headers: &[(&'static str, String)],
         body: Bytes,
     ) -> Result<Answer> {
+        self.send_with(method, key, query, headers, Payload::Bytes(body))
+            .await
+    }
+
+    /// [`Client::send`] with any [`Payload`].
+    pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        payload: Payload,
+    ) -> Result<Answer> {
         let is_get = method == Method::GET && !key.is_empty();
-        let (resp, what) = self.request(method, key, query, headers, body).await?;
+        let (resp, what) = self
+            .request_with(method, key, query, headers, payload)
+            .await?;
         let io = |e: reqwest::Error| transport(&what, e);
         let status = resp.status();
         let headers = resp.headers().clone();

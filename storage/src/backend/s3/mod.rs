@@ -1,11 +1,12 @@
 //! The S3-compatible object-store backend: object `<prefix><mission>/<blob>` in one bucket.
 //!
 //! Writes are multipart uploads of [`PART_SIZE`] parts, at most [`PARTS_IN_FLIGHT`] being sent
-//! at once per upload; a blob smaller than a part is one `PutObject`. Every part buffer, filling
-//! or being sent, holds one of [`PART_BUDGET`] places shared by all the uploads of the backend:
-//! whatever the number of uploads at once, their buffers stay under `PART_BUDGET × PART_SIZE`
-//! (32 MiB); an upload waiting for a place waits in line, and its client with it (TCP
-//! backpressure). A buffer grows with what arrived, so a small file costs what it weighs. The commit is conditional (`If-None-Match: *`): an existing object
+//! at once per upload; a blob smaller than a part is one `PutObject`. A part fills in an unnamed
+//! file of the staging folder ([`S3Config::staging_dir`]; encrypted bytes only, gone with the
+//! file's last handle, so a crash leaves nothing) and is streamed from it once whole: memory
+//! stays flat whatever the number of uploads at once, and a client that trickles its upload
+//! holds a few megabytes of disk, never a share of a memory budget that others would wait for.
+//! The commit is conditional (`If-None-Match: *`): an existing object
 //! is never overwritten. An interrupted upload is aborted, and [`Backend::sweep`] aborts the
 //! incomplete multipart uploads left by a crash. Reads are ranged GETs of just the segments
 //! the reader asks for, streamed a window ahead when the reads are sequential (`source`).
@@ -51,10 +52,6 @@ pub const MAX_BLOB_PLAINTEXT: u64 = MAX_PARTS * PART_SIZE as u64 / 1024 * 1023;
 /// Parts of one upload being sent at once (plus the one filling).
 pub const PARTS_IN_FLIGHT: usize = 2;
 
-/// Part buffers all the uploads of one backend may hold at once: a single upload's filling part
-/// and its parts in flight fit, with one to spare for a second upload.
-pub const PART_BUDGET: usize = PARTS_IN_FLIGHT + 2;
-
 /// Connection settings of an S3-compatible bucket.
 #[derive(Clone)]
 pub struct S3Config {
@@ -80,6 +77,9 @@ pub struct S3Config {
     pub ca_pem: Option<Vec<u8>>,
     /// Incomplete multipart uploads older than this are aborted by [`Backend::sweep`].
     pub sweep_older_than: Duration,
+    /// Where parts are staged before they are sent (encrypted, in unnamed files): a folder on
+    /// disk (not a `tmpfs`, which would be memory again). `None`: the system's temporary folder.
+    pub staging_dir: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for S3Config {

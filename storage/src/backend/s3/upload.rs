@@ -1,32 +1,110 @@
 //! An upload to S3: parts of [`PART_SIZE`] sent while the next one fills, at most
-//! [`PARTS_IN_FLIGHT`] at once; the commit never overwrites an existing object. Each part buffer
-//! holds a place of the client's part budget from its first byte until its part is sent (or the
-//! upload ends): no deadlock, since a buffer holding a place fills and is sent without another.
+//! [`PARTS_IN_FLIGHT`] at once; the commit never overwrites an existing object. Each part fills
+//! an unnamed file of the staging folder and is streamed from it, [`READ_CHUNK`] at a time, once
+//! whole (or at the commit, for the last one): an upload in flight holds a few small buffers
+//! however many there are, and a slow one makes nobody else wait.
 
 use std::collections::VecDeque;
+use std::io::Write as _;
+use std::os::unix::fs::FileExt as _;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 use reqwest::{Method, StatusCode};
-use tokio::sync::OwnedSemaphorePermit;
 use tokio::task::JoinHandle;
 
-use super::client::{unexpected, Client};
+use super::client::{unexpected, Client, Payload};
 use super::{xml, PARTS_IN_FLIGHT, PART_SIZE};
 use crate::backend::BlobUpload;
 use crate::error::{Result, StorageError};
 
 type PartTask = JoinHandle<Result<(u32, String)>>;
 
+/// Bytes read from a staged part per piece of its request body.
+const READ_CHUNK: usize = 64 * 1024;
+
+/// A part filling or waiting to be sent: an unnamed file (it goes with its last handle) and its
+/// length, counted in the client's staging figures while it lives.
+struct Staged {
+    file: Arc<std::fs::File>,
+    len: usize,
+    stats: Arc<super::S3Stats>,
+}
+
+impl Staged {
+    async fn new(client: &Client) -> Result<Staged> {
+        let dir = client.staging.clone();
+        let file = blocking("staging a part", move || tempfile::tempfile_in(&dir)).await?;
+        Ok(Staged {
+            file: Arc::new(file),
+            len: 0,
+            stats: Arc::clone(&client.stats),
+        })
+    }
+
+    /// Appends `data` (off the runtime's threads).
+    async fn append(&mut self, data: Bytes) -> Result<()> {
+        let file = Arc::clone(&self.file);
+        let n = data.len();
+        blocking("staging a part", move || (&*file).write_all(&data)).await?;
+        self.len += n;
+        let now = self.stats.staged_now.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
+        self.stats.staged_peak.fetch_max(now, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The part as a request body, read from its file a piece at a time.
+    fn payload(&self) -> Payload {
+        let len = self.len;
+        let file = Arc::clone(&self.file);
+        let pieces = futures::stream::try_unfold(0usize, move |at| {
+            let file = Arc::clone(&file);
+            async move {
+                if at >= len {
+                    return Ok(None);
+                }
+                let n = (len - at).min(READ_CHUNK);
+                let piece = tokio::task::spawn_blocking(move || {
+                    let mut buf = vec![0u8; n];
+                    file.read_exact_at(&mut buf, at as u64).map(|()| buf)
+                })
+                .await
+                .map_err(std::io::Error::other)??;
+                Ok::<_, std::io::Error>(Some((Bytes::from(piece), at + n)))
+            }
+        });
+        Payload::Stream(reqwest::Body::wrap_stream(pieces), len as u64)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        self.stats
+            .staged_now
+            .fetch_sub(self.len as u64, Ordering::Relaxed);
+    }
+}
+
+/// Runs blocking file work on tokio's blocking pool.
+async fn blocking<T: Send + 'static>(
+    what: &'static str,
+    f: impl FnOnce() -> std::io::Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| StorageError::io(what, std::io::Error::other(e)))?
+        .map_err(|e| StorageError::io(what, e))
+}
+
 pub(crate) struct S3Upload {
     client: Arc<Client>,
     key: String,
     mission: String,
     blob: String,
-    buf: BytesMut,
-    /// The budget place of the part filling in `buf` (taken with its first byte).
-    place: Option<OwnedSemaphorePermit>,
+    /// The part filling.
+    part: Option<Staged>,
     upload_id: Option<String>,
     next_part: u32,
     done: Vec<(u32, String)>,
@@ -41,8 +119,7 @@ impl S3Upload {
             key,
             mission: mission.to_owned(),
             blob: blob.to_owned(),
-            buf: BytesMut::new(),
-            place: None,
+            part: None,
             upload_id: None,
             next_part: 1,
             done: Vec::new(),
@@ -89,31 +166,32 @@ impl S3Upload {
         Ok(())
     }
 
-    /// Sends the buffered bytes as the next part, waiting first if too many are in flight.
+    /// Sends the part filling as the next part, waiting first if too many are in flight.
     async fn send_part(&mut self) -> Result<()> {
         let id = self.upload_id().await?;
         while self.inflight.len() >= PARTS_IN_FLIGHT {
             self.join_oldest().await?;
         }
-        let body = std::mem::take(&mut self.buf).freeze();
-        // The place goes with the part and is given back once it is sent.
-        let place = self.place.take();
+        let Some(part) = self.part.take() else {
+            return Ok(());
+        };
         let number = self.next_part;
         self.next_part += 1;
         let client = Arc::clone(&self.client);
         let key = self.key.clone();
         self.inflight.push_back(tokio::spawn(async move {
-            let _place = place;
             let n = number.to_string();
             let a = client
-                .send(
+                .send_with(
                     Method::PUT,
                     &key,
                     &[("partNumber", &n), ("uploadId", &id)],
                     &[],
-                    body,
+                    part.payload(),
                 )
                 .await?;
+            // The staged file goes once its part is stored.
+            drop(part);
             let etag = a
                 .headers
                 .get(reqwest::header::ETAG)
@@ -127,7 +205,7 @@ impl S3Upload {
     }
 
     async fn finish_multipart(&mut self, id: String) -> Result<()> {
-        if !self.buf.is_empty() {
+        if self.part.as_ref().is_some_and(|p| p.len > 0) {
             self.send_part().await?;
         }
         while !self.inflight.is_empty() {
@@ -187,51 +265,22 @@ pub(crate) async fn abort_multipart(client: &Client, key: &str, id: &str) -> Res
     }
 }
 
-/// Makes room for `more` bytes in `buf`, growing it to at least `floor` and otherwise doubling,
-/// never past [`PART_SIZE`]: a small blob's buffer stays small, a part's never exceeds a part
-/// (`BytesMut`'s own growth could double a 6 MiB buffer to 12).
-fn grow(buf: &mut BytesMut, more: usize, floor: usize) {
-    let needed = buf.len() + more;
-    if needed <= buf.capacity() {
-        return;
-    }
-    let target = needed.max(buf.capacity() * 2).clamp(floor, PART_SIZE);
-    let mut bigger = BytesMut::with_capacity(target);
-    bigger.extend_from_slice(buf);
-    *buf = bigger;
-}
-
 #[async_trait]
 impl BlobUpload for S3Upload {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        let mut data: &[u8] = &chunk;
+        let mut data = chunk;
         while !data.is_empty() {
-            if self.place.is_none() {
-                // Waits in line while every place of the budget is taken.
-                let place = Arc::clone(&self.client.parts)
-                    .acquire_owned()
-                    .await
-                    .map_err(|e| {
-                        StorageError::io("waiting for a part buffer", std::io::Error::other(e))
-                    })?;
-                self.place = Some(place);
-                let held = super::PART_BUDGET - self.client.parts.available_permits();
-                self.client
-                    .stats
-                    .parts_peak
-                    .fetch_max(held as u64, std::sync::atomic::Ordering::Relaxed);
-            }
-            let take = data.len().min(PART_SIZE - self.buf.len());
-            // Past the first part the upload is multipart: the next part will be whole.
-            let floor = if self.next_part > 1 {
-                PART_SIZE
-            } else {
-                64 << 10
+            let mut part = match self.part.take() {
+                Some(part) => part,
+                None => Staged::new(&self.client).await?,
             };
-            grow(&mut self.buf, take, floor);
-            self.buf.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.buf.len() == PART_SIZE {
+            let take = data.len().min(PART_SIZE - part.len);
+            let piece = data.split_to(take);
+            let appended = part.append(piece).await;
+            let full = part.len == PART_SIZE;
+            self.part = Some(part);
+            appended?;
+            if full {
                 self.send_part().await?;
             }
         }
@@ -241,15 +290,18 @@ impl BlobUpload for S3Upload {
     async fn commit(mut self: Box<Self>) -> Result<()> {
         let result = match self.upload_id.clone() {
             None => {
-                let body = std::mem::take(&mut self.buf).freeze();
+                let payload = match self.part.take() {
+                    Some(part) => part.payload(),
+                    None => Payload::Bytes(Bytes::new()),
+                };
                 let a = self
                     .client
-                    .send(
+                    .send_with(
                         Method::PUT,
                         &self.key,
                         &[],
                         &[("if-none-match", "*".to_owned())],
-                        body,
+                        payload,
                     )
                     .await;
                 match a {
