@@ -23,7 +23,7 @@ use crate::error::{Result, StorageError};
 type PartTask = JoinHandle<Result<(u32, String)>>;
 
 /// Bytes read from a staged part per piece of its request body.
-const READ_CHUNK: usize = 64 * 1024;
+const READ_CHUNK: usize = 32 * 1024;
 
 /// A part filling or waiting to be sent: an unnamed file (it goes with its last handle) and its
 /// length, counted in the client's staging figures while it lives.
@@ -66,8 +66,10 @@ impl Staged {
                     return Ok(None);
                 }
                 let n = (len - at).min(READ_CHUNK);
+                // Allocated here, on the runtime's thread that will also free it once sent: a
+                // blocking-pool thread that allocated would grow a malloc arena of its own.
+                let mut buf = vec![0u8; n];
                 let piece = tokio::task::spawn_blocking(move || {
-                    let mut buf = vec![0u8; n];
                     file.read_exact_at(&mut buf, at as u64).map(|()| buf)
                 })
                 .await
@@ -243,14 +245,36 @@ impl S3Upload {
     }
 
     async fn cleanup(&mut self) -> Result<()> {
-        for task in self.inflight.drain(..) {
-            task.abort();
-        }
+        let parts: Vec<PartTask> = self.inflight.drain(..).collect();
         match self.upload_id.take() {
-            Some(id) => abort_multipart(&self.client, &self.key, &id).await,
-            None => Ok(()),
+            Some(id) => abort_all(&self.client, &self.key, &id, parts).await,
+            None => {
+                stop_parts(parts).await;
+                Ok(())
+            }
         }
     }
+}
+
+/// Stops the parts being sent and waits until they have stopped.
+async fn stop_parts(parts: Vec<PartTask>) {
+    for task in &parts {
+        task.abort();
+    }
+    for task in parts {
+        let _ = task.await;
+    }
+}
+
+/// Aborts a multipart upload whose parts may still be arriving at the server: the parts are
+/// stopped first, and the abort is made twice, a moment apart, since a part the server was
+/// still storing can bring the upload back after a first abort (S3's documentation advises
+/// aborting again for that reason).
+async fn abort_all(client: &Client, key: &str, id: &str, parts: Vec<PartTask>) -> Result<()> {
+    stop_parts(parts).await;
+    abort_multipart(client, key, id).await?;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    abort_multipart(client, key, id).await
 }
 
 /// Aborts a multipart upload (its parts are deleted); an unknown upload is not an error.
@@ -337,7 +361,8 @@ impl BlobUpload for S3Upload {
 
 impl Drop for S3Upload {
     fn drop(&mut self) {
-        for task in self.inflight.drain(..) {
+        let parts: Vec<PartTask> = self.inflight.drain(..).collect();
+        for task in &parts {
             task.abort();
         }
         if self.finished {
@@ -349,7 +374,7 @@ impl Drop for S3Upload {
             let client = Arc::clone(&self.client);
             let key = self.key.clone();
             rt.spawn(async move {
-                if let Err(e) = abort_multipart(&client, &key, &id).await {
+                if let Err(e) = abort_all(&client, &key, &id, parts).await {
                     tracing::warn!(error = %e, "could not abort a cancelled multipart upload");
                 }
             });
