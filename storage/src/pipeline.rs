@@ -165,11 +165,12 @@ impl Feeder<'_> {
     async fn handle(&mut self, msg: Option<Back>) -> Result<()> {
         match msg {
             Some(Back::Free(buf)) => self.free.push(buf),
-            Some(Back::Sealed(buf)) => {
-                // Handed over to the backend: this buffer leaves the pool.
-                self.allocated -= 1;
-                self.upload.write(Bytes::from(buf)).await?;
-            }
+            Some(Back::Sealed(buf)) => match self.upload.write_buf(buf).await? {
+                // Written: back in the pool.
+                Some(buf) => self.free.push(buf),
+                // Kept by the backend: this buffer leaves the pool.
+                None => self.allocated -= 1,
+            },
             Some(Back::Done(r)) => {
                 r?;
                 self.done = true;

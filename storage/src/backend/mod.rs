@@ -53,6 +53,14 @@ pub trait BlobUpload: Send {
     /// Appends bytes (callers pass large blocks, about 256 KiB).
     async fn write(&mut self, chunk: Bytes) -> Result<()>;
 
+    /// [`BlobUpload::write`] of a whole buffer, given back once written when the backend is done
+    /// with it, so that the write pipeline reuses it for the next block instead of allocating
+    /// one per block (`None`: the backend kept it).
+    async fn write_buf(&mut self, buf: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        self.write(Bytes::from(buf)).await?;
+        Ok(None)
+    }
+
     /// Makes the blob durable and visible under its name (the commit point).
     async fn commit(self: Box<Self>) -> Result<()>;
 

@@ -44,15 +44,18 @@ impl Staged {
         })
     }
 
-    /// Appends `data` (off the runtime's threads).
-    async fn append(&mut self, data: Bytes) -> Result<()> {
+    /// Appends `buf[from..to]` (off the runtime's threads) and gives `buf` back.
+    async fn append(&mut self, buf: Vec<u8>, from: usize, to: usize) -> Result<Vec<u8>> {
         let file = Arc::clone(&self.file);
-        let n = data.len();
-        blocking("staging a part", move || (&*file).write_all(&data)).await?;
+        let n = to - from;
+        let buf = blocking("staging a part", move || {
+            (&*file).write_all(&buf[from..to]).map(|()| buf)
+        })
+        .await?;
         self.len += n;
         let now = self.stats.staged_now.fetch_add(n as u64, Ordering::Relaxed) + n as u64;
         self.stats.staged_peak.fetch_max(now, Ordering::Relaxed);
-        Ok(())
+        Ok(buf)
     }
 
     /// The part as a request body, read from its file a piece at a time.
@@ -108,6 +111,9 @@ pub(crate) struct S3Upload {
     /// The part filling.
     part: Option<Staged>,
     upload_id: Option<String>,
+    /// The request starting the multipart upload, while it runs: a task of its own, so that a
+    /// cancelled write cannot lose an upload the server did start (the drop aborts it).
+    starting: Option<JoinHandle<Result<String>>>,
     next_part: u32,
     done: Vec<(u32, String)>,
     inflight: VecDeque<PartTask>,
@@ -123,6 +129,7 @@ impl S3Upload {
             blob: blob.to_owned(),
             part: None,
             upload_id: None,
+            starting: None,
             next_part: 1,
             done: Vec::new(),
             inflight: VecDeque::new(),
@@ -141,19 +148,23 @@ impl S3Upload {
         if let Some(id) = &self.upload_id {
             return Ok(id.clone());
         }
-        let a = self
-            .client
-            .send(
-                Method::POST,
-                &self.key,
-                &[("uploads", "")],
-                &[],
-                Bytes::new(),
-            )
-            .await?;
-        let id = xml::first_text(&a.body, "UploadId")
-            .filter(|_| a.status.is_success())
-            .ok_or_else(|| unexpected("starting a multipart upload", &a))?;
+        let starting = self.starting.get_or_insert_with(|| {
+            let client = Arc::clone(&self.client);
+            let key = self.key.clone();
+            tokio::spawn(async move {
+                let a = client
+                    .send(Method::POST, &key, &[("uploads", "")], &[], Bytes::new())
+                    .await?;
+                xml::first_text(&a.body, "UploadId")
+                    .filter(|_| a.status.is_success())
+                    .ok_or_else(|| unexpected("starting a multipart upload", &a))
+            })
+        });
+        let started = starting.await;
+        self.starting = None;
+        let id = started.map_err(|e| {
+            StorageError::io("starting a multipart upload", std::io::Error::other(e))
+        })??;
         self.upload_id = Some(id.clone());
         Ok(id)
     }
@@ -246,6 +257,11 @@ impl S3Upload {
 
     async fn cleanup(&mut self) -> Result<()> {
         let parts: Vec<PartTask> = self.inflight.drain(..).collect();
+        if let Some(starting) = self.starting.take() {
+            if let Ok(Ok(id)) = starting.await {
+                self.upload_id = Some(id);
+            }
+        }
         match self.upload_id.take() {
             Some(id) => abort_all(&self.client, &self.key, &id, parts).await,
             None => {
@@ -292,23 +308,27 @@ pub(crate) async fn abort_multipart(client: &Client, key: &str, id: &str) -> Res
 #[async_trait]
 impl BlobUpload for S3Upload {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        let mut data = chunk;
-        while !data.is_empty() {
+        self.write_buf(chunk.to_vec()).await.map(drop)
+    }
+
+    async fn write_buf(&mut self, mut buf: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        let mut at = 0;
+        while at < buf.len() {
             let mut part = match self.part.take() {
                 Some(part) => part,
                 None => Staged::new(&self.client).await?,
             };
-            let take = data.len().min(PART_SIZE - part.len);
-            let piece = data.split_to(take);
-            let appended = part.append(piece).await;
+            let take = (buf.len() - at).min(PART_SIZE - part.len);
+            let appended = part.append(buf, at, at + take).await;
             let full = part.len == PART_SIZE;
             self.part = Some(part);
-            appended?;
+            buf = appended?;
+            at += take;
             if full {
                 self.send_part().await?;
             }
         }
-        Ok(())
+        Ok(Some(buf))
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
@@ -368,12 +388,24 @@ impl Drop for S3Upload {
         if self.finished {
             return;
         }
-        // Dropped mid-upload (the request was cancelled): abort in the background; anything
-        // missed is aborted by the next sweep.
-        if let (Some(id), Ok(rt)) = (self.upload_id.take(), tokio::runtime::Handle::try_current()) {
+        // Dropped mid-upload (the request was cancelled): abort in the background, once the
+        // upload has started if it was starting; anything missed is aborted by the next sweep.
+        let (known, starting) = (self.upload_id.take(), self.starting.take());
+        if known.is_none() && starting.is_none() {
+            return;
+        }
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let client = Arc::clone(&self.client);
             let key = self.key.clone();
             rt.spawn(async move {
+                let id = match (known, starting) {
+                    (Some(id), _) => id,
+                    (None, Some(starting)) => match starting.await {
+                        Ok(Ok(id)) => id,
+                        _ => return,
+                    },
+                    (None, None) => return,
+                };
                 if let Err(e) = abort_all(&client, &key, &id, parts).await {
                     tracing::warn!(error = %e, "could not abort a cancelled multipart upload");
                 }
