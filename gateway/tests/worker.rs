@@ -48,6 +48,14 @@ fn job(check: CheckKind, extension: &str, size: usize) -> Job {
     }
 }
 
+/// A live identifier scan of a CSV file still arriving: the feed to push it, and the check.
+fn live_csv_check(checker: &Checker) -> (gateway::worker::Feed, gateway::worker::LiveCheck<'_>) {
+    let place = checker.live_place().expect("a free place");
+    checker
+        .start_live(job(CheckKind::Identifiers, "csv", 0), place)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_real_worker_scans_a_csv_of_several_blocks() {
     let mut csv = b"commune;nb_menages;email\n".to_vec();
@@ -118,12 +126,7 @@ async fn a_slow_upload_is_not_taken_for_a_slow_file() {
     // The file trickles in over 1.5 s against a 1 s deadline: the deadline only starts once the
     // upload has ended, so the live check concludes.
     let checker = checker(256, Duration::from_secs(1));
-    let job = Job {
-        size: None,
-        ..job(CheckKind::Identifiers, "csv", 0)
-    };
-    let place = checker.live_place().expect("a free place");
-    let (mut feed, check) = checker.start_live(job, place).unwrap();
+    let (mut feed, check) = live_csv_check(&checker);
     // As the store's thread does: each block as it arrives, then the end.
     let uploader = std::thread::spawn(move || {
         for block in [
@@ -154,12 +157,7 @@ async fn a_slow_upload_is_not_taken_for_a_slow_file() {
 #[tokio::test]
 async fn a_worker_that_stops_reading_lets_the_upload_go_on() {
     let checker = checker(256, Duration::from_secs(30));
-    let job = Job {
-        size: None,
-        ..job(CheckKind::Identifiers, "csv", 0)
-    };
-    let place = checker.live_place().expect("a free place");
-    let (mut feed, check) = checker.start_live(job, place).unwrap();
+    let (mut feed, check) = live_csv_check(&checker);
     // One record of 64 MiB: past the record bound, the scan concludes at once.
     let uploader = std::thread::spawn(move || {
         let first = b"commune;email\n".to_vec();
@@ -194,12 +192,7 @@ async fn a_worker_that_stops_reading_lets_the_upload_go_on() {
 #[tokio::test]
 async fn an_upload_that_fails_ends_the_check() {
     let checker = checker(256, Duration::from_secs(30));
-    let job = Job {
-        size: None,
-        ..job(CheckKind::Identifiers, "csv", 0)
-    };
-    let place = checker.live_place().expect("a free place");
-    let (mut feed, check) = checker.start_live(job, place).unwrap();
+    let (mut feed, check) = live_csv_check(&checker);
     assert!(feed.block(&[b"commune;email\nLens;"]));
     drop(feed);
     let report = tokio::time::timeout(Duration::from_secs(10), check.report())

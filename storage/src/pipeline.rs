@@ -373,12 +373,11 @@ mod tests {
         (0..n).map(|i| (i % 251) as u8 ^ (i >> 16) as u8).collect()
     }
 
-    async fn run(
-        plain: &[u8],
-        frame: usize,
+    /// A new blob's header and cipher, and an in-memory upload with its output.
+    fn test_blob(
         direct: bool,
         fail_after: Option<usize>,
-    ) -> (Result<WriteReceipt>, Vec<u8>) {
+    ) -> (Vec<u8>, FileCipher, Arc<Mutex<Vec<u8>>>, MemUpload) {
         let (header, cipher) = new_blob(
             &KEY,
             mission_key_id(&KEY),
@@ -389,11 +388,21 @@ mod tests {
         )
         .unwrap();
         let out = Arc::new(Mutex::new(Vec::new()));
-        let mut upload = MemUpload {
+        let upload = MemUpload {
             out: Arc::clone(&out),
             direct,
             fail_after,
         };
+        (header, cipher, out, upload)
+    }
+
+    async fn run(
+        plain: &[u8],
+        frame: usize,
+        direct: bool,
+        fail_after: Option<usize>,
+    ) -> (Result<WriteReceipt>, Vec<u8>) {
+        let (header, cipher, out, mut upload) = test_blob(direct, fail_after);
         let frames: Vec<std::io::Result<Bytes>> = plain
             .chunks(frame.max(1))
             .map(|c| Ok(Bytes::copy_from_slice(c)))
@@ -451,21 +460,7 @@ mod tests {
 
     #[tokio::test(flavor = "current_thread")]
     async fn a_failing_input_stops_the_threads() {
-        let (header, cipher) = new_blob(
-            &KEY,
-            mission_key_id(&KEY),
-            "mission-1",
-            "blob-1",
-            SALT,
-            PREFIX,
-        )
-        .unwrap();
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let mut upload = MemUpload {
-            out: Arc::clone(&out),
-            direct: true,
-            fail_after: None,
-        };
+        let (header, cipher, out, mut upload) = test_blob(true, None);
         let frames = (0..3 * POOL_BLOCKS)
             .map(|_| Ok(Bytes::from(vec![1u8; BLOCK])))
             .chain(std::iter::once(Err(std::io::Error::other(
@@ -532,21 +527,7 @@ mod tests {
         frames: Vec<std::io::Result<Bytes>>,
         stop_after: Option<usize>,
     ) -> (Result<WriteReceipt>, Vec<u8>, Arc<Mutex<Seen>>) {
-        let (header, cipher) = new_blob(
-            &KEY,
-            mission_key_id(&KEY),
-            "mission-1",
-            "blob-1",
-            SALT,
-            PREFIX,
-        )
-        .unwrap();
-        let out = Arc::new(Mutex::new(Vec::new()));
-        let mut upload = MemUpload {
-            out: Arc::clone(&out),
-            direct: true,
-            fail_after: None,
-        };
+        let (header, cipher, out, mut upload) = test_blob(true, None);
         let seen = Arc::new(Mutex::new(Seen::default()));
         let tap = Recorder {
             seen: Arc::clone(&seen),

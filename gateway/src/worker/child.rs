@@ -678,6 +678,26 @@ mod tests {
         asked
     }
 
+    /// A worker's view of `data` pushed in blocks of `sizes` by a gateway thread, which returns
+    /// the requests the worker made.
+    fn pushed(
+        data: &[u8],
+        sizes: &'static [usize],
+        direct: bool,
+    ) -> (
+        RemoteFile<io::PipeReader, io::PipeWriter>,
+        std::thread::JoinHandle<Vec<u8>>,
+    ) {
+        let (blocks_in, blocks_out) = io::pipe().unwrap();
+        let (requests_in, requests_out) = io::pipe().unwrap();
+        let data = data.to_vec();
+        let gateway = std::thread::spawn(move || push(data, sizes, requests_in, blocks_out));
+        (
+            RemoteFile::new(blocks_in, requests_out, None, direct),
+            gateway,
+        )
+    }
+
     /// A file pushed as it arrives reads whole, front to back, straight from the pipe or through
     /// the block buffer, whatever the sizes of the blocks; the worker asks for nothing.
     #[test]
@@ -686,18 +706,7 @@ mod tests {
             .map(|i| (i * 13 + i / 97) as u8)
             .collect();
         for direct in [true, false] {
-            let (blocks_in, blocks_out) = io::pipe().unwrap();
-            let (requests_in, requests_out) = io::pipe().unwrap();
-            let pushed = data.clone();
-            let gateway = std::thread::spawn(move || {
-                push(
-                    pushed,
-                    &[1, 262_144, 70_000, 3, 65_536],
-                    requests_in,
-                    blocks_out,
-                )
-            });
-            let mut file = RemoteFile::new(blocks_in, requests_out, None, direct);
+            let (mut file, gateway) = pushed(&data, &[1, 262_144, 70_000, 3, 65_536], direct);
             let mut got = Vec::new();
             let mut big = vec![0u8; 64 * 1024];
             let mut small = [0u8; 100];
@@ -742,12 +751,7 @@ mod tests {
     fn going_back_in_a_pushed_file_fails_and_says_so() {
         let data = vec![7u8; 3 * BLOCK as usize];
         for how in [SeekFrom::Start(0), SeekFrom::End(-10)] {
-            let (blocks_in, blocks_out) = io::pipe().unwrap();
-            let (requests_in, requests_out) = io::pipe().unwrap();
-            let pushed = data.clone();
-            let gateway =
-                std::thread::spawn(move || push(pushed, &[262_144], requests_in, blocks_out));
-            let mut file = RemoteFile::new(blocks_in, requests_out, None, true);
+            let (mut file, gateway) = pushed(&data, &[262_144], true);
             let mut buf = vec![0u8; 600_000];
             file.read_exact(&mut buf).unwrap();
             let err = file

@@ -30,6 +30,12 @@ pub(crate) enum Payload {
     Stream(reqwest::Body, u64),
 }
 
+impl From<Bytes> for Payload {
+    fn from(body: Bytes) -> Self {
+        Payload::Bytes(body)
+    }
+}
+
 /// A response read whole (S3 answers here are small: XML documents or one read block).
 pub(crate) struct Answer {
     pub status: StatusCode,
@@ -177,20 +183,7 @@ impl Client {
         key: &str,
         query: &[(&str, &str)],
         headers: &[(&'static str, String)],
-        body: Bytes,
-    ) -> Result<(reqwest::Response, String)> {
-        self.request_with(method, key, query, headers, Payload::Bytes(body))
-            .await
-    }
-
-    /// [`Client::request`] with any [`Payload`].
-    pub(crate) async fn request_with(
-        &self,
-        method: Method,
-        key: &str,
-        query: &[(&str, &str)],
-        headers: &[(&'static str, String)],
-        payload: Payload,
+        payload: impl Into<Payload>,
     ) -> Result<(reqwest::Response, String)> {
         let (mut url, host, path) = self.target(key)?;
         let query_str = sign::canonical_query(query);
@@ -198,7 +191,7 @@ impl Client {
         url.set_query((!query_str.is_empty()).then_some(query_str.as_str()));
         // A part is hashed off the runtime threads; an empty or small body right here (a hop to
         // the blocking pool would cost more than the hash).
-        let (hash, body, length) = match payload {
+        let (hash, body, length) = match payload.into() {
             Payload::Bytes(body) if body.len() <= SMALL_BODY => {
                 (sign::payload_hash(&body), reqwest::Body::from(body), None)
             }
@@ -261,25 +254,10 @@ impl Client {
         key: &str,
         query: &[(&str, &str)],
         headers: &[(&'static str, String)],
-        body: Bytes,
-    ) -> Result<Answer> {
-        self.send_with(method, key, query, headers, Payload::Bytes(body))
-            .await
-    }
-
-    /// [`Client::send`] with any [`Payload`].
-    pub(crate) async fn send_with(
-        &self,
-        method: Method,
-        key: &str,
-        query: &[(&str, &str)],
-        headers: &[(&'static str, String)],
-        payload: Payload,
+        payload: impl Into<Payload>,
     ) -> Result<Answer> {
         let is_get = method == Method::GET && !key.is_empty();
-        let (resp, what) = self
-            .request_with(method, key, query, headers, payload)
-            .await?;
+        let (resp, what) = self.request(method, key, query, headers, payload).await?;
         let io = |e: reqwest::Error| transport(&what, e);
         let status = resp.status();
         let headers = resp.headers().clone();

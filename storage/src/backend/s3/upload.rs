@@ -45,11 +45,14 @@ impl Staged {
     }
 
     /// Appends `buf[from..to]` (off the runtime's threads) and gives `buf` back.
-    async fn append(&mut self, buf: Vec<u8>, from: usize, to: usize) -> Result<Vec<u8>> {
+    async fn append<B>(&mut self, buf: B, from: usize, to: usize) -> Result<B>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
         let file = Arc::clone(&self.file);
         let n = to - from;
         let buf = blocking("staging a part", move || {
-            (&*file).write_all(&buf[from..to]).map(|()| buf)
+            (&*file).write_all(&buf.as_ref()[from..to]).map(|()| buf)
         })
         .await?;
         self.len += n;
@@ -195,7 +198,7 @@ impl S3Upload {
         self.inflight.push_back(tokio::spawn(async move {
             let n = number.to_string();
             let a = client
-                .send_with(
+                .send(
                     Method::PUT,
                     &key,
                     &[("partNumber", &n), ("uploadId", &id)],
@@ -255,6 +258,30 @@ impl S3Upload {
         Ok(())
     }
 
+    /// Appends `buf` to the part filling, sending each part once whole; gives `buf` back.
+    async fn stage<B>(&mut self, mut buf: B) -> Result<B>
+    where
+        B: AsRef<[u8]> + Send + 'static,
+    {
+        let mut at = 0;
+        while at < buf.as_ref().len() {
+            let mut part = match self.part.take() {
+                Some(part) => part,
+                None => Staged::new(&self.client).await?,
+            };
+            let take = (buf.as_ref().len() - at).min(PART_SIZE - part.len);
+            let appended = part.append(buf, at, at + take).await;
+            let full = part.len == PART_SIZE;
+            self.part = Some(part);
+            buf = appended?;
+            at += take;
+            if full {
+                self.send_part().await?;
+            }
+        }
+        Ok(buf)
+    }
+
     async fn cleanup(&mut self) -> Result<()> {
         let parts: Vec<PartTask> = self.inflight.drain(..).collect();
         if let Some(starting) = self.starting.take() {
@@ -308,27 +335,11 @@ pub(crate) async fn abort_multipart(client: &Client, key: &str, id: &str) -> Res
 #[async_trait]
 impl BlobUpload for S3Upload {
     async fn write(&mut self, chunk: Bytes) -> Result<()> {
-        self.write_buf(chunk.to_vec()).await.map(drop)
+        self.stage(chunk).await.map(drop)
     }
 
-    async fn write_buf(&mut self, mut buf: Vec<u8>) -> Result<Option<Vec<u8>>> {
-        let mut at = 0;
-        while at < buf.len() {
-            let mut part = match self.part.take() {
-                Some(part) => part,
-                None => Staged::new(&self.client).await?,
-            };
-            let take = (buf.len() - at).min(PART_SIZE - part.len);
-            let appended = part.append(buf, at, at + take).await;
-            let full = part.len == PART_SIZE;
-            self.part = Some(part);
-            buf = appended?;
-            at += take;
-            if full {
-                self.send_part().await?;
-            }
-        }
-        Ok(Some(buf))
+    async fn write_buf(&mut self, buf: Vec<u8>) -> Result<Option<Vec<u8>>> {
+        self.stage(buf).await.map(Some)
     }
 
     async fn commit(mut self: Box<Self>) -> Result<()> {
@@ -340,7 +351,7 @@ impl BlobUpload for S3Upload {
                 };
                 let a = self
                     .client
-                    .send_with(
+                    .send(
                         Method::PUT,
                         &self.key,
                         &[],
