@@ -45,6 +45,30 @@ fn is_sep(c: char) -> bool {
     matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '.' | '-')
 }
 
+/// The shortest number the detectors find, in letters and digits: a phone number's 10.
+const SHORTEST_NUMBER: usize = 10;
+
+/// Whether [`scan_cell`] could find a number (NIR, phone, IBAN) in `cell`: every one is a chain of
+/// at least [`SHORTEST_NUMBER`] letters and digits whose groups are joined by one separator
+/// each, so its bytes are a run at least that long of ASCII letters, digits, ` `, `.`, `-` and
+/// bytes of non-ASCII characters (the no-break spaces). `false` means none can be there (ages
+/// written `82|29|5|14`, say); `true` only that one might. A cheap test for a scanner that sees
+/// many cells with 9 digits or more, before it hands them over.
+pub(crate) fn may_hold_number(cell: &[u8]) -> bool {
+    let mut run = 0usize;
+    for &b in cell {
+        if b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-') || !b.is_ascii() {
+            run += 1;
+            if run >= SHORTEST_NUMBER {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    false
+}
+
 /// Scans one cell and reports, for each kind, the first value found (`found[kind.index()]`).
 /// Cheap tests come first: no work at all for cells with fewer than 9 digits and no `@`.
 pub(crate) fn scan_cell(cell: &str, found: &mut [Option<Hit>; 4]) {
@@ -569,5 +593,53 @@ mod tests {
         assert_eq!(mask_generic("LEROY"), "L***Y");
         assert_eq!(mask_generic("Li"), "L*");
         assert_eq!(mask_generic("12/05/1985"), "12/**/**85");
+    }
+
+    #[test]
+    fn may_hold_number_keeps_every_written_form_and_drops_short_groups() {
+        for cell in [
+            "0612345678",
+            "06 12 34 56 78",
+            "06\u{a0}12\u{a0}34\u{a0}56\u{a0}78",
+            "06\u{202f}12\u{202f}34\u{202f}56\u{202f}78",
+            "+33 6 12 34 56 78",
+            "1 85 05 78 006 084 36",
+            "FR76 3000 6000 0112 3456 7890 189",
+            "tel:06.12.34.56.78",
+        ] {
+            assert!(may_hold_number(cell.as_bytes()), "{cell}");
+        }
+        for cell in [
+            "82|29|5|14|12|17",
+            "12/05/1985 | 3",
+            "123456789",
+            "a|b|c|d|e|f",
+        ] {
+            assert!(!may_hold_number(cell.as_bytes()), "{cell}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(5000))]
+        /// Where `may_hold_number` says no, the detectors find no number: on cells made of the
+        /// pieces numbers are written with, and of the characters that break them.
+        #[test]
+        fn may_hold_number_never_hides_a_number(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    "[0-9]{1,4}", "[A-Z]{1,2}", "[a-z]{1,2}", "[ .+\\-\u{a0}\u{202f}|/é]",
+                    "0612345678|FR76|185057800608436",
+                ],
+                0..16,
+            )
+        ) {
+            let cell = pieces.concat();
+            if !may_hold_number(cell.as_bytes()) {
+                let hits = scan(&cell);
+                for kind in [ValueKind::Nir, ValueKind::Phone, ValueKind::Iban] {
+                    proptest::prop_assert!(hits[kind.index()].is_none(), "{:?} in {:?}", kind, cell);
+                }
+            }
+        }
     }
 }

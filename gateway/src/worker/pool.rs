@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use futures::stream::BoxStream;
 use futures::StreamExt as _;
 use std::io;
+use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
@@ -243,20 +244,26 @@ async fn write_block(stdin: &mut ChildStdin, header: [u8; 4], pieces: &[Bytes]) 
 
 /// The plaintext of an upload, pushed to the worker checking it as it arrives, from the store's
 /// own thread ([`storage::PlainTap`]): each block the store has just hashed is written to the
-/// worker's pipe in one system call, while it is still in the processor's cache, without a copy
-/// or a hop through the async side. The pipe's room is the back-pressure: a worker slower than
+/// worker in one system call, while it is still in the processor's cache, without a copy or a
+/// hop through the async side. The connection's room is the back-pressure: a worker slower than
 /// the upload slows the upload down to its pace.
 ///
-/// A worker that has stopped reading (it concluded, or it died) closes the pipe: the feed then
+/// The connection is a Unix stream socket, not a pipe. A pipe has one lock for both of its ends,
+/// held while a whole block is copied in or out: the worker, coming back for more while a block
+/// was being written, spun on that lock for a fifth of its CPU time, and the store's thread
+/// waited on the pipe for 250–500 ms per 500 MB deposit. A socket queues what is sent while the
+/// receiver reads (`bench/README.md` has the figures).
+///
+/// A worker that has stopped reading (it concluded, or it died) closes its end: the feed then
 /// stops and the upload goes on without it. The check's deadline starts when the feed ends.
 pub struct Feed {
-    pipe: Option<io::PipeWriter>,
+    socket: Option<UnixStream>,
     arrived: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Feed {
     fn stop(&mut self) {
-        self.pipe = None;
+        self.socket = None;
         if let Some(arrived) = self.arrived.take() {
             let _ = arrived.send(());
         }
@@ -265,7 +272,7 @@ impl Feed {
 
 impl storage::PlainTap for Feed {
     fn block(&mut self, segments: &[&[u8]]) -> bool {
-        let Some(pipe) = self.pipe.as_mut() else {
+        let Some(socket) = self.socket.as_mut() else {
             return false;
         };
         let len: usize = segments.iter().map(|s| s.len()).sum();
@@ -284,7 +291,7 @@ impl storage::PlainTap for Feed {
         let mut slices: Vec<io::IoSlice<'_>> = Vec::with_capacity(segments.len() + 1);
         slices.push(io::IoSlice::new(&header));
         slices.extend(segments.iter().map(|s| io::IoSlice::new(s)));
-        if write_all_vectored(pipe, &mut slices).is_err() {
+        if write_all_vectored(socket, &mut slices).is_err() {
             self.stop();
             return false;
         }
@@ -292,9 +299,9 @@ impl storage::PlainTap for Feed {
     }
 
     fn end(&mut self) {
-        if let Some(pipe) = self.pipe.as_mut() {
+        if let Some(socket) = self.socket.as_mut() {
             use std::io::Write as _;
-            let _ = pipe.write_all(&0u32.to_be_bytes());
+            let _ = socket.write_all(&0u32.to_be_bytes());
         }
         self.stop();
     }
@@ -306,14 +313,14 @@ impl Drop for Feed {
     }
 }
 
-/// Writes all of `slices` to a blocking pipe.
+/// Writes all of `slices` to a blocking socket.
 fn write_all_vectored(
-    pipe: &mut io::PipeWriter,
+    socket: &mut UnixStream,
     mut slices: &mut [io::IoSlice<'_>],
 ) -> io::Result<()> {
     use std::io::Write as _;
     while !slices.is_empty() {
-        match pipe.write_vectored(slices) {
+        match socket.write_vectored(slices) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
             Ok(n) => io::IoSlice::advance_slices(&mut slices, n),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -322,6 +329,24 @@ fn write_all_vectored(
     }
     Ok(())
 }
+
+/// The connection of a [`Feed`]: our end, to write to, and the worker's, its stdin. Each end
+/// only goes one way (a worker cannot write back on its stdin), both are close-on-exec (only the
+/// worker holds its end, so that the feed sees it close when the worker goes), and our end has
+/// room for [`FEED_ROOM`] bytes in flight where the system allows it.
+fn feed_socket() -> io::Result<(UnixStream, std::os::fd::OwnedFd)> {
+    let (ours, theirs) = UnixStream::pair()?;
+    ours.shutdown(std::net::Shutdown::Read)?;
+    theirs.shutdown(std::net::Shutdown::Write)?;
+    // Best effort: the system caps it (`net.core.wmem_max`, 208 KiB by default, which Linux
+    // doubles), and a smaller room only means the upload waits for the worker a little sooner.
+    let _ = rustix::net::sockopt::set_socket_send_buffer_size(&ours, FEED_ROOM);
+    Ok((ours, theirs.into()))
+}
+
+/// The room asked for a [`Feed`]'s connection: four of the store's blocks, as the pipe used
+/// before held (Linux doubles the figure, to count its own bookkeeping in it).
+const FEED_ROOM: usize = 1 << 20;
 
 /// A check of a file still arriving, started by [`Checker::start_live`].
 pub struct LiveCheck<'a> {
@@ -403,10 +428,10 @@ impl Checker {
         place: tokio::sync::SemaphorePermit<'a>,
     ) -> Result<(Feed, LiveCheck<'a>), Failure> {
         let job = Job { size: None, ..job };
-        let (worker, pipe) = self.start(&job, true)?;
+        let (worker, socket) = self.start(&job, true)?;
         let (arrived_tx, arrived) = tokio::sync::oneshot::channel();
         let feed = Feed {
-            pipe,
+            socket,
             arrived: Some(arrived_tx),
         };
         let check = LiveCheck {
@@ -418,9 +443,9 @@ impl Checker {
         Ok((feed, check))
     }
 
-    /// Starts a worker and sends it `job`. With `pushed`, its stdin is a pipe of our own whose
+    /// Starts a worker and sends it `job`. With `pushed`, its stdin is a socket of our own whose
     /// blocking end is returned, for a [`Feed`].
-    fn start(&self, job: &Job, pushed: bool) -> Result<(Worker, Option<io::PipeWriter>), Failure> {
+    fn start(&self, job: &Job, pushed: bool) -> Result<(Worker, Option<UnixStream>), Failure> {
         let unavailable = |what: &str, e: io::Error| Failure::Unavailable(format!("{what}: {e}"));
         let secs = self.settings.timeout.as_secs().max(1);
         let limits = Limits {
@@ -430,18 +455,12 @@ impl Checker {
         let body = serde_json::to_vec(job).map_err(|e| Failure::Unavailable(e.to_string()))?;
         let mut frame = Vec::with_capacity(body.len() + 4);
         write_frame(&mut frame, None, &body).map_err(|e| unavailable("the job", e))?;
-        // Both ends are close-on-exec: only the worker holds the read end, as its stdin, so that
-        // the feed sees the pipe close when the worker goes.
-        let (stdin, mut pipe) = if pushed {
-            let (reader, writer) = io::pipe().map_err(|e| unavailable("a pipe", e))?;
-            (Stdio::from(reader), Some(writer))
+        let (stdin, mut socket) = if pushed {
+            let (ours, theirs) = feed_socket().map_err(|e| unavailable("a socket", e))?;
+            (Stdio::from(theirs), Some(ours))
         } else {
             (Stdio::piped(), None)
         };
-        if let Some(pipe) = &pipe {
-            // Room in the pipe for four of the store's blocks. Best effort: the system may cap it.
-            let _ = rustix::pipe::fcntl_setpipe_size(pipe, super::child::BLOCK as usize);
-        }
         let mut child = Command::new(&self.settings.program)
             .arg(super::SUBCOMMAND)
             .args(limits.to_args())
@@ -467,10 +486,11 @@ impl Checker {
             // sixteen hand-overs between the two processes). Best effort: the system may cap it.
             let _ = rustix::pipe::fcntl_setpipe_size(stdin, super::child::BLOCK as usize);
         }
-        if let Some(pipe) = pipe.as_mut() {
-            // A few hundred bytes into an empty pipe: this never waits.
+        if let Some(socket) = socket.as_mut() {
+            // A few hundred bytes into an empty socket: this never waits.
             use std::io::Write as _;
-            pipe.write_all(&frame)
+            socket
+                .write_all(&frame)
                 .map_err(|e| unavailable("sending the job", e))?;
             frame = Vec::new();
         }
@@ -496,7 +516,7 @@ impl Checker {
             size: job.size,
             job_frame: frame,
         };
-        Ok((worker, pipe))
+        Ok((worker, socket))
     }
 
     async fn converse(
