@@ -153,7 +153,7 @@ async fn a_slow_upload_is_not_taken_for_a_slow_file() {
 }
 
 /// A worker that stops reading an upload (it concluded early, or died) does not hold the upload
-/// up: the feed finds the pipe closed and says so, and the report comes.
+/// up: the feed finds its connection closed and says so, and the report comes.
 #[tokio::test]
 async fn a_worker_that_stops_reading_lets_the_upload_go_on() {
     let checker = checker(256, Duration::from_secs(30));
@@ -185,6 +185,58 @@ async fn a_worker_that_stops_reading_lets_the_upload_go_on() {
         .await
         .unwrap();
     assert!(sent < 64 << 20);
+}
+
+/// A worker that neither reads nor exits (what a hostile file that took a worker over could make
+/// of it; here a script that sleeps stands in for it, since the real worker always reads) does
+/// not hold the upload for ever: a write that makes no progress for the check's deadline fails,
+/// the feed stops, the upload goes on, and the deadline then stops the worker.
+#[tokio::test]
+async fn a_worker_that_neither_reads_nor_exits_stops_the_feed_not_the_upload() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = dir.path().join("stuck-worker");
+    std::fs::write(&program, "#!/bin/sh\nexec sleep 600\n").unwrap();
+    std::fs::set_permissions(
+        &program,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    let checker = Checker::new(PoolSettings {
+        program,
+        memory_mib: 256,
+        timeout: Duration::from_secs(1),
+        max_parallel: 2,
+    });
+    let (mut feed, check) = live_csv_check(&checker);
+    let started = std::time::Instant::now();
+    let uploader = std::thread::spawn(move || {
+        let block = vec![b'x'; 256 * 1024];
+        let mut sent = 0usize;
+        // Far more than any socket's room: the writes must block, then fail.
+        while sent < 1 << 30 {
+            if !feed.block(&[&block]) {
+                return sent;
+            }
+            sent += block.len();
+        }
+        panic!("the feed never noticed the worker had stopped reading");
+    });
+    let report = tokio::time::timeout(Duration::from_secs(20), check.report())
+        .await
+        .expect("the check ends");
+    assert!(matches!(report, Err(Failure::Timeout(_))), "{report:?}");
+    let sent = tokio::task::spawn_blocking(move || uploader.join().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        sent < 64 << 20,
+        "{sent} bytes sent to a worker that reads nothing"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// An upload that fails midway drops the feed without its end: the worker never takes what it

@@ -334,10 +334,15 @@ fn write_all_vectored(
 /// only goes one way (a worker cannot write back on its stdin), both are close-on-exec (only the
 /// worker holds its end, so that the feed sees it close when the worker goes), and our end has
 /// room for [`FEED_ROOM`] bytes in flight where the system allows it.
-fn feed_socket() -> io::Result<(UnixStream, std::os::fd::OwnedFd)> {
+///
+/// A write that makes no progress for `stall` fails: a worker that neither reads nor exits (one
+/// a hostile file took over, say) then ends the feed, the upload goes on without it, and the
+/// check's deadline, which starts when the feed ends, stops the worker.
+fn feed_socket(stall: Duration) -> io::Result<(UnixStream, std::os::fd::OwnedFd)> {
     let (ours, theirs) = UnixStream::pair()?;
     ours.shutdown(std::net::Shutdown::Read)?;
     theirs.shutdown(std::net::Shutdown::Write)?;
+    ours.set_write_timeout(Some(stall.max(Duration::from_millis(1))))?;
     // Best effort: the system caps it (`net.core.wmem_max`, 208 KiB by default, which Linux
     // doubles), and a smaller room only means the upload waits for the worker a little sooner.
     let _ = rustix::net::sockopt::set_socket_send_buffer_size(&ours, FEED_ROOM);
@@ -420,8 +425,9 @@ impl Checker {
     /// Starts `job` on a file still arriving (its `size` is `None`), in a place taken with
     /// [`Checker::live_place`]: returns the [`Feed`] to hand the store
     /// ([`storage::BlobStore::write_tapped`]) and the check, whose report comes once the worker
-    /// has read the feed. The deadline starts when the feed ends (the upload has ended), so that
-    /// a slow uploader is not taken for a slow reader; the CPU limit holds throughout.
+    /// has read the feed. The deadline starts when the feed ends (the upload has ended, or the
+    /// worker read nothing for as long as the deadline), so that a slow uploader is not taken
+    /// for a slow reader; the CPU limit holds throughout.
     pub fn start_live<'a>(
         &'a self,
         job: Job,
@@ -456,7 +462,8 @@ impl Checker {
         let mut frame = Vec::with_capacity(body.len() + 4);
         write_frame(&mut frame, None, &body).map_err(|e| unavailable("the job", e))?;
         let (stdin, mut socket) = if pushed {
-            let (ours, theirs) = feed_socket().map_err(|e| unavailable("a socket", e))?;
+            let (ours, theirs) =
+                feed_socket(self.settings.timeout).map_err(|e| unavailable("a socket", e))?;
             (Stdio::from(theirs), Some(ours))
         } else {
             (Stdio::piped(), None)
