@@ -50,14 +50,14 @@ const SHORTEST_NUMBER: usize = 10;
 
 /// Whether [`scan_cell`] could find a number (NIR, phone, IBAN) in `cell`: every one is a chain of
 /// at least [`SHORTEST_NUMBER`] letters and digits whose groups are joined by one separator
-/// each, so its bytes are a run at least that long of ASCII letters, digits, ` `, `.`, `-` and
-/// bytes of non-ASCII characters (the no-break spaces). `false` means none can be there (ages
+/// each, so its bytes are a run at least that long of ASCII letters, digits, ASCII separators
+/// ([`is_sep`]) and bytes of non-ASCII characters (the no-break spaces). `false` means none can be there (ages
 /// written `82|29|5|14`, say); `true` only that one might. A cheap test for a scanner that sees
 /// many cells with 9 digits or more, before it hands them over.
 pub(crate) fn may_hold_number(cell: &[u8]) -> bool {
     let mut run = 0usize;
     for &b in cell {
-        if b.is_ascii_alphanumeric() || matches!(b, b' ' | b'.' | b'-') || !b.is_ascii() {
+        if b.is_ascii_alphanumeric() || !b.is_ascii() || is_sep(char::from(b)) {
             run += 1;
             if run >= SHORTEST_NUMBER {
                 return true;

@@ -349,8 +349,8 @@ fn feed_socket(stall: Duration) -> io::Result<(UnixStream, std::os::fd::OwnedFd)
     Ok((ours, theirs.into()))
 }
 
-/// The room asked for a [`Feed`]'s connection: four of the store's blocks, as the pipe used
-/// before held (Linux doubles the figure, to count its own bookkeeping in it).
+/// The room asked for a [`Feed`]'s connection: four of the store's blocks (Linux doubles the
+/// figure, to count its own bookkeeping in it).
 const FEED_ROOM: usize = 1 << 20;
 
 /// A check of a file still arriving, started by [`Checker::start_live`].

@@ -189,8 +189,9 @@ impl Client {
         let query_str = sign::canonical_query(query);
         url.set_path(&path);
         url.set_query((!query_str.is_empty()).then_some(query_str.as_str()));
-        // A part is hashed off the runtime threads; an empty or small body right here (a hop to
-        // the blocking pool would cost more than the hash).
+        // A large document (the list of parts completing a big upload) is hashed off the runtime
+        // threads; an empty or small body right here (a hop to the blocking pool would cost more
+        // than the hash). Parts themselves are streamed unsigned.
         let (hash, body, length) = match payload.into() {
             Payload::Bytes(body) if body.len() <= SMALL_BODY => {
                 (sign::payload_hash(&body), reqwest::Body::from(body), None)

@@ -284,17 +284,36 @@ impl S3Upload {
 
     async fn cleanup(&mut self) -> Result<()> {
         let parts: Vec<PartTask> = self.inflight.drain(..).collect();
-        if let Some(starting) = self.starting.take() {
-            if let Ok(Ok(id)) = starting.await {
-                self.upload_id = Some(id);
-            }
-        }
-        match self.upload_id.take() {
-            Some(id) => abort_all(&self.client, &self.key, &id, parts).await,
-            None => {
-                stop_parts(parts).await;
-                Ok(())
-            }
+        abandon(
+            &self.client,
+            &self.key,
+            self.upload_id.take(),
+            self.starting.take(),
+            parts,
+        )
+        .await
+    }
+}
+
+/// Gives up an upload: stops its parts and, if the server started the multipart upload (`known`,
+/// or once `starting` says so), aborts it.
+async fn abandon(
+    client: &Client,
+    key: &str,
+    known: Option<String>,
+    starting: Option<JoinHandle<Result<String>>>,
+    parts: Vec<PartTask>,
+) -> Result<()> {
+    let id = match (known, starting) {
+        (Some(id), _) => Some(id),
+        (None, Some(starting)) => starting.await.ok().and_then(Result::ok),
+        (None, None) => None,
+    };
+    match id {
+        Some(id) => abort_all(client, key, &id, parts).await,
+        None => {
+            stop_parts(parts).await;
+            Ok(())
         }
     }
 }
@@ -409,15 +428,7 @@ impl Drop for S3Upload {
             let client = Arc::clone(&self.client);
             let key = self.key.clone();
             rt.spawn(async move {
-                let id = match (known, starting) {
-                    (Some(id), _) => id,
-                    (None, Some(starting)) => match starting.await {
-                        Ok(Ok(id)) => id,
-                        _ => return,
-                    },
-                    (None, None) => return,
-                };
-                if let Err(e) = abort_all(&client, &key, &id, parts).await {
+                if let Err(e) = abandon(&client, &key, known, starting, parts).await {
                     tracing::warn!(error = %e, "could not abort a cancelled multipart upload");
                 }
             });
