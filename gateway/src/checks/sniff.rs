@@ -14,6 +14,9 @@ use encoding_rs::{Decoder, UTF_16BE, UTF_16LE, WINDOWS_1252};
 use std::io::{self, Read};
 
 const CHUNK: usize = 64 * 1024;
+/// The most read at once straight into the caller's buffer (one of the CSV scan's buffers): each
+/// read from a pipe or socket is a system call, and one that finds it empty a sleep and a wake-up.
+const DIRECT: usize = 256 * 1024;
 
 /// The error inside the `io::Error` when the input holds a NUL byte.
 #[derive(Debug)]
@@ -57,8 +60,9 @@ impl<R: Read> SniffUtf8<R> {
         Self {
             inner,
             mode: Mode::Start,
-            // A chunk read after what waits there: up to a chunk handed back by `read_direct`.
-            inbuf: vec![0; 2 * CHUNK + 4],
+            // A chunk read after what waits there: up to a direct read handed back by
+            // `read_direct`.
+            inbuf: vec![0; DIRECT + CHUNK + 4],
             pending: 0,
             outbuf: vec![0; CHUNK * 3 + 16],
             out_pos: 0,
@@ -166,8 +170,8 @@ impl<R: Read> SniffUtf8<R> {
     /// byte on, the rest goes back to `inbuf` and [`Self::step`] decodes it as Windows-1252.
     /// Returns `None` when nothing could be given this time (the caller goes on).
     fn read_direct(&mut self, out: &mut [u8]) -> io::Result<Option<usize>> {
-        // At most one chunk, so that what is not UTF-8 fits back in `inbuf`.
-        let room = out.len().min(CHUNK);
+        // At most `DIRECT`, so that what is not UTF-8 fits back in `inbuf`.
+        let room = out.len().min(DIRECT);
         let out = &mut out[..room];
         let held = self.pending;
         out[..held].copy_from_slice(&self.inbuf[..held]);
@@ -197,7 +201,7 @@ impl<R: Read> SniffUtf8<R> {
                 e.valid_up_to()
             }
         };
-        // `n - valid` is at most one chunk: it fits.
+        // `n - valid` is at most `DIRECT`: it fits.
         self.inbuf[..n - valid].copy_from_slice(&out[valid..n]);
         self.pending = n - valid;
         if self.eof && self.pending == 0 {
@@ -320,7 +324,19 @@ mod tests {
             b"\xef\xbb\xbfa;b\n1;2",
         ] {
             let whole = decode(input).unwrap();
-            for size in [1, 3, 4, 5, 7, 64, 1000, CHUNK - 1, CHUNK + 7, 3 * CHUNK] {
+            for size in [
+                1,
+                3,
+                4,
+                5,
+                7,
+                64,
+                1000,
+                CHUNK - 1,
+                CHUNK + 7,
+                3 * CHUNK,
+                DIRECT + 7,
+            ] {
                 let got = decode_by(input, size).unwrap();
                 assert_eq!(
                     String::from_utf8(got).unwrap(),
