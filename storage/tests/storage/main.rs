@@ -3,6 +3,8 @@
 // Test code: helpers outside `#[test]` functions may unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "../support/flaky.rs"]
+mod flaky;
 mod keys;
 mod pipeline;
 mod residency_and_crash;

@@ -9,8 +9,8 @@ use bytes::Bytes;
 use futures::StreamExt;
 use storage::{Backend, BlobStore, KeyStore, MasterKey, S3Backend, S3Config, StorageError};
 
-use super::seaweed;
 use super::{chunks, data, read_blob, read_range};
+use super::{flaky, seaweed};
 
 /// Settings for the test server, objects under a fresh prefix.
 pub(crate) fn config(sw: &seaweed::Seaweed, bucket: &str) -> S3Config {
@@ -432,4 +432,116 @@ async fn trickling_uploads_make_nobody_wait() {
     for upload in slow {
         upload.abort().await.unwrap();
     }
+}
+
+/// A store (missions "m1" and "m2") reaching the test server through a front that fails the
+/// calls `rule` picks; `None` if SeaweedFS is absent.
+async fn store_through(
+    rule: Arc<flaky::Rule>,
+) -> Option<(
+    tempfile::TempDir,
+    flaky::Front,
+    Result<BlobStore, StorageError>,
+)> {
+    let sw = seaweed::shared()?;
+    // The server is up and its buckets made before the front's count starts.
+    drop(connect(config(sw, seaweed::BUCKET)).await.unwrap());
+    let front =
+        flaky::Front::start(sw.endpoint.trim_start_matches("http://").to_owned(), rule).await;
+    let mut settings = config(sw, seaweed::BUCKET);
+    settings.endpoint = front.endpoint.clone();
+    settings.allowed_endpoints = vec![front.endpoint.clone()];
+    let dir = tempfile::tempdir().unwrap();
+    let store = match S3Backend::connect(settings).await {
+        Ok(backend) => {
+            let keys =
+                KeyStore::open(dir.path().join("keys"), MasterKey::from_bytes([1; 32])).unwrap();
+            let store = BlobStore::new(Arc::new(backend) as Arc<dyn Backend>, keys).unwrap();
+            store.keys().create_mission_key("m1").await.unwrap();
+            Ok(store)
+        }
+        Err(e) => Err(e),
+    };
+    Some((dir, front, store))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calls_the_store_fails_for_a_moment_are_sent_again() {
+    // The first call (a start-up check) is throttled, then dropped; the first upload of a
+    // second part is throttled; the first read of an object is dropped before its answer.
+    let failed = Arc::new(std::sync::Mutex::new(Vec::<&'static str>::new()));
+    let seen = failed.clone();
+    let rule = Arc::new(move |n: usize, line: &str| {
+        let mut failed = seen.lock().unwrap();
+        let (kind, act) = match n {
+            0 => ("check", flaky::Act::SlowDown),
+            1 => ("check again", flaky::Act::Drop),
+            _ if line.starts_with("PUT ") && line.contains("partNumber=2&") => {
+                ("part", flaky::Act::SlowDown)
+            }
+            _ if line.starts_with("GET ") && !line.contains('?') => ("read", flaky::Act::Drop),
+            _ => return flaky::Act::Pass,
+        };
+        if failed.contains(&kind) {
+            return flaky::Act::Pass;
+        }
+        failed.push(kind);
+        act
+    });
+    let Some((_dir, front, store)) = store_through(rule).await else {
+        return;
+    };
+    let store = store.expect("the third attempt of the start-up check succeeds");
+    let plain = data(17 * MIB + 5, 9);
+    store
+        .write("m1", "flaky", chunks(&plain, 300_000))
+        .await
+        .unwrap();
+    assert_eq!(read_blob(&store, "m1", "flaky").await.unwrap(), plain);
+    assert_eq!(
+        *failed.lock().unwrap(),
+        ["check", "check again", "part", "read"],
+        "{:?}",
+        front.seen.lock().unwrap()
+    );
+    assert_eq!(front.count(flaky::Act::SlowDown), 2);
+    assert_eq!(front.count(flaky::Act::Drop), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_that_keeps_failing_is_asked_three_times_and_the_error_says_why() {
+    let rule = Arc::new(|_: usize, _: &str| flaky::Act::SlowDown);
+    let Some((_dir, front, store)) = store_through(rule).await else {
+        return;
+    };
+    let Err(e) = store else {
+        panic!("a store that answers only SlowDown was accepted");
+    };
+    let text = format!("{e:?}");
+    assert!(text.contains("503") && text.contains("SlowDown"), "{text}");
+    assert_eq!(front.count(flaky::Act::SlowDown), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conditional_create_is_never_sent_twice() {
+    // A small blob is stored by one PUT that must not overwrite: were its answer lost after the
+    // store acted on it, a second attempt would be refused as a duplicate. It fails instead.
+    let rule = Arc::new(|_: usize, line: &str| {
+        if line.starts_with("PUT ") && !line.contains("partNumber") {
+            flaky::Act::SlowDown
+        } else {
+            flaky::Act::Pass
+        }
+    });
+    let Some((_dir, front, store)) = store_through(rule).await else {
+        return;
+    };
+    let store = store.unwrap();
+    let err = store
+        .write("m1", "once", chunks(&data(1000, 3), 300))
+        .await
+        .unwrap_err();
+    assert!(format!("{err:?}").contains("SlowDown"), "{err:?}");
+    assert_eq!(front.count(flaky::Act::SlowDown), 1);
+    assert!(store.list("m1").await.unwrap().is_empty());
 }

@@ -20,6 +20,47 @@ const MAX_ANSWER_BYTES: usize = 16 * 1024 * 1024;
 /// Bodies up to this size are hashed for the signature on the calling thread.
 const SMALL_BODY: usize = 64 * 1024;
 
+/// Attempts of a call that may be sent again (see [`repeatable`]) when the object store fails it
+/// for a moment (`503 SlowDown`, a connection reset): three, as in the AWS SDKs' standard mode.
+const ATTEMPTS: u32 = 3;
+/// The wait before the second attempt, doubled before each later one.
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+
+/// Answers that mean "not now" rather than "no": throttling and server-side failures.
+fn transient(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
+}
+
+/// Whether a call may be sent again when its first attempt's outcome is unknown (the server may
+/// have acted on it before the answer was lost): reads, deletions (an object or a multipart
+/// upload already gone is no error) and the upload of a part (sent again, it replaces itself).
+/// Never a conditional create or a POST (starting or completing a multipart upload): a second
+/// attempt there could be refused where the first succeeded, or start a second upload.
+fn repeatable(method: &Method, headers: &[(&'static str, String)]) -> bool {
+    match *method {
+        Method::GET | Method::HEAD | Method::DELETE => true,
+        Method::PUT => !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("if-none-match")),
+        _ => false,
+    }
+}
+
+/// A failed attempt: the error, and whether another attempt may succeed.
+struct Failed(StorageError, bool);
+
+/// A payload as a maker of one per attempt, and whether it can be made more than once: bytes in
+/// memory are sent again as they are, a stream only once.
+fn remake(payload: Payload) -> (bool, impl FnMut() -> Payload) {
+    let again = matches!(payload, Payload::Bytes(_));
+    let mut payload = Some(payload);
+    let make = move || match &payload {
+        Some(Payload::Bytes(b)) => Payload::Bytes(b.clone()),
+        _ => payload.take().unwrap_or(Payload::Bytes(Bytes::new())),
+    };
+    (again, make)
+}
+
 /// What a request carries.
 pub(crate) enum Payload {
     /// Bytes in memory, signed with their SHA-256.
@@ -176,7 +217,9 @@ impl Client {
     }
 
     /// Sends a signed request and returns the answer as soon as its headers are in, its body
-    /// still to be read (a streamed GET); `what` names the request in errors.
+    /// still to be read (a streamed GET); `what` names the request in errors. A repeatable call
+    /// (see [`repeatable`]) with a payload in memory is attempted again, up to [`ATTEMPTS`] times
+    /// in all, when the connection fails or the answer is transient.
     pub(crate) async fn request(
         &self,
         method: Method,
@@ -185,14 +228,62 @@ impl Client {
         headers: &[(&'static str, String)],
         payload: impl Into<Payload>,
     ) -> Result<(reqwest::Response, String)> {
-        let (mut url, host, path) = self.target(key)?;
+        let (again, mut make) = remake(payload.into());
+        let again = again && repeatable(&method, headers);
+        let mut attempt = 1;
+        loop {
+            let last = !again || attempt >= ATTEMPTS;
+            let failed = match self
+                .request_once(&method, key, query, headers, make())
+                .await
+            {
+                Ok((resp, what)) if !last && transient(resp.status()) => {
+                    let status = std::io::Error::other(format!("HTTP {}", resp.status().as_u16()));
+                    let e = StorageError::io(format!("calling the object store ({what})"), status);
+                    Failed(e, true)
+                }
+                Ok(answer) => return Ok(answer),
+                Err(failed) => failed,
+            };
+            attempt = self.next_attempt(again, attempt, failed).await?;
+        }
+    }
+
+    /// After a failed attempt: waits and returns the next attempt's number, or gives the error
+    /// when the call may not or need not be sent again.
+    async fn next_attempt(
+        &self,
+        again: bool,
+        attempt: u32,
+        Failed(e, transient): Failed,
+    ) -> Result<u32> {
+        if !again || !transient || attempt >= ATTEMPTS {
+            return Err(e);
+        }
+        let wait = FIRST_BACKOFF * 2u32.pow(attempt - 1);
+        tracing::warn!(error = %e, attempt, ?wait, "the object store failed a call; trying again");
+        tokio::time::sleep(wait).await;
+        Ok(attempt + 1)
+    }
+
+    /// One attempt of [`Self::request`].
+    async fn request_once(
+        &self,
+        method: &Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        payload: Payload,
+    ) -> std::result::Result<(reqwest::Response, String), Failed> {
+        let fail = |e| Failed(e, false);
+        let (mut url, host, path) = self.target(key).map_err(fail)?;
         let query_str = sign::canonical_query(query);
         url.set_path(&path);
         url.set_query((!query_str.is_empty()).then_some(query_str.as_str()));
         // A large document (the list of parts completing a big upload) is hashed off the runtime
         // threads; an empty or small body right here (a hop to the blocking pool would cost more
         // than the hash). Parts themselves are streamed unsigned.
-        let (hash, body, length) = match payload.into() {
+        let (hash, body, length) = match payload {
             Payload::Bytes(body) if body.len() <= SMALL_BODY => {
                 (sign::payload_hash(&body), reqwest::Body::from(body), None)
             }
@@ -200,7 +291,12 @@ impl Client {
                 let hashed = body.clone();
                 let hash = tokio::task::spawn_blocking(move || sign::payload_hash(&hashed))
                     .await
-                    .map_err(|e| StorageError::io("hashing a request", std::io::Error::other(e)))?;
+                    .map_err(|e| {
+                        fail(StorageError::io(
+                            "hashing a request",
+                            std::io::Error::other(e),
+                        ))
+                    })?;
                 (hash, reqwest::Body::from(body), None)
             }
             Payload::Stream(body, len) => ("UNSIGNED-PAYLOAD".to_owned(), body, Some(len)),
@@ -227,28 +323,32 @@ impl Client {
             HeaderValue::from_str(v)
                 .map_err(|e| StorageError::io("building a request", std::io::Error::other(e)))
         };
-        map.insert("x-amz-date", hv(&amz_date)?);
-        map.insert("x-amz-content-sha256", hv(&hash)?);
-        map.insert(reqwest::header::AUTHORIZATION, hv(&auth)?);
+        map.insert("x-amz-date", hv(&amz_date).map_err(fail)?);
+        map.insert("x-amz-content-sha256", hv(&hash).map_err(fail)?);
+        map.insert(reqwest::header::AUTHORIZATION, hv(&auth).map_err(fail)?);
         for (name, value) in headers {
-            map.insert(HeaderName::from_static(name), hv(value)?);
+            map.insert(HeaderName::from_static(name), hv(value).map_err(fail)?);
         }
         if let Some(len) = length {
-            map.insert(reqwest::header::CONTENT_LENGTH, hv(&len.to_string())?);
+            map.insert(
+                reqwest::header::CONTENT_LENGTH,
+                hv(&len.to_string()).map_err(fail)?,
+            );
         }
         let what = format!("{method} {}", url.path());
         let resp = self
             .http
-            .request(method, url)
+            .request(method.clone(), url)
             .headers(map)
             .body(body)
             .send()
             .await
-            .map_err(|e| transport(&what, e))?;
+            .map_err(|e| Failed(transport(&what, e), true))?;
         Ok((resp, what))
     }
 
-    /// Sends a signed request and reads the whole answer.
+    /// Sends a signed request and reads the whole answer; attempted again as [`Self::request`]
+    /// is, including when the answer's body is cut short.
     pub(crate) async fn send(
         &self,
         method: Method,
@@ -257,17 +357,60 @@ impl Client {
         headers: &[(&'static str, String)],
         payload: impl Into<Payload>,
     ) -> Result<Answer> {
-        let is_get = method == Method::GET && !key.is_empty();
-        let (resp, what) = self.request(method, key, query, headers, payload).await?;
-        let io = |e: reqwest::Error| transport(&what, e);
+        let (again, make) = remake(payload.into());
+        self.send_with(method, key, query, headers, again, make)
+            .await
+    }
+
+    /// [`Self::send`] with a payload made afresh for each attempt by `make` (a part staged on
+    /// disk, read again from its file); attempted again only if `again` and [`repeatable`].
+    pub(crate) async fn send_with(
+        &self,
+        method: Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        again: bool,
+        mut make: impl FnMut() -> Payload,
+    ) -> Result<Answer> {
+        let again = again && repeatable(&method, headers);
+        let mut attempt = 1;
+        loop {
+            let last = !again || attempt >= ATTEMPTS;
+            let failed = match self.send_once(&method, key, query, headers, make()).await {
+                Ok(a) if !last && transient(a.status) => Failed(unexpected("calling", &a), true),
+                Ok(a) => return Ok(a),
+                Err(failed) => failed,
+            };
+            attempt = self.next_attempt(again, attempt, failed).await?;
+        }
+    }
+
+    /// One attempt of [`Self::send_with`].
+    async fn send_once(
+        &self,
+        method: &Method,
+        key: &str,
+        query: &[(&str, &str)],
+        headers: &[(&'static str, String)],
+        payload: Payload,
+    ) -> std::result::Result<Answer, Failed> {
+        let is_get = *method == Method::GET && !key.is_empty();
+        let (resp, what) = self
+            .request_once(method, key, query, headers, payload)
+            .await?;
+        let io = |e: reqwest::Error| Failed(transport(&what, e), true);
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is a block asked for by range or an XML page: bounded before it is read, so a
         // server that ignores a Range (or a misconfigured endpoint) cannot make us hold a whole object.
         let too_big = || {
-            StorageError::io(
-                format!("calling the object store ({what})"),
-                std::io::Error::other(format!("answer over {MAX_ANSWER_BYTES} bytes")),
+            Failed(
+                StorageError::io(
+                    format!("calling the object store ({what})"),
+                    std::io::Error::other(format!("answer over {MAX_ANSWER_BYTES} bytes")),
+                ),
+                false,
             )
         };
         if resp

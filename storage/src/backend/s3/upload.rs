@@ -197,13 +197,15 @@ impl S3Upload {
         let key = self.key.clone();
         self.inflight.push_back(tokio::spawn(async move {
             let n = number.to_string();
+            // Sent again from its staged file if the store fails it for a moment.
             let a = client
-                .send(
+                .send_with(
                     Method::PUT,
                     &key,
                     &[("partNumber", &n), ("uploadId", &id)],
                     &[],
-                    part.payload(),
+                    true,
+                    || part.payload(),
                 )
                 .await?;
             // The staged file goes once its part is stored.
@@ -364,18 +366,20 @@ impl BlobUpload for S3Upload {
     async fn commit(mut self: Box<Self>) -> Result<()> {
         let result = match self.upload_id.clone() {
             None => {
-                let payload = match self.part.take() {
-                    Some(part) => part.payload(),
-                    None => Payload::Bytes(Bytes::new()),
-                };
+                let part = self.part.take();
+                // A conditional create: never sent twice (see `client::repeatable`).
                 let a = self
                     .client
-                    .send(
+                    .send_with(
                         Method::PUT,
                         &self.key,
                         &[],
                         &[("if-none-match", "*".to_owned())],
-                        payload,
+                        true,
+                        || match &part {
+                            Some(part) => part.payload(),
+                            None => Payload::Bytes(Bytes::new()),
+                        },
                     )
                     .await;
                 match a {
