@@ -207,7 +207,19 @@ async fn a_worker_that_neither_reads_nor_exits_stops_the_feed_not_the_upload() {
         timeout: Duration::from_secs(1),
         max_parallel: 2,
     });
-    let (mut feed, check) = live_csv_check(&checker);
+    // A script just written can be refused for an instant ("Text file busy") while another
+    // test's fork still holds the descriptor it was written through: start again then.
+    let mut attempts = 0;
+    let (mut feed, check) = loop {
+        let place = checker.live_place().expect("a free place");
+        match checker.start_live(job(CheckKind::Identifiers, "csv", 0), place) {
+            Err(Failure::Unavailable(e)) if e.contains("Text file busy") && attempts < 100 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            started => break started.unwrap(),
+        }
+    };
     let started = std::time::Instant::now();
     let uploader = std::thread::spawn(move || {
         let block = vec![b'x'; 256 * 1024];
