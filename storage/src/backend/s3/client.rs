@@ -49,6 +49,33 @@ fn repeatable(method: &Method, headers: &[(&'static str, String)]) -> bool {
 /// A failed attempt: the error, and whether another attempt may succeed.
 struct Failed(StorageError, bool);
 
+/// An answer to an attempt, which may say "not now" (see [`transient`]).
+trait Attempted {
+    fn status(&self) -> StatusCode;
+    /// The error a transient answer makes when another attempt follows.
+    fn into_error(self) -> StorageError;
+}
+
+impl Attempted for Answer {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+    fn into_error(self) -> StorageError {
+        unexpected("calling", &self)
+    }
+}
+
+/// A streamed answer and the name of its request.
+impl Attempted for (reqwest::Response, String) {
+    fn status(&self) -> StatusCode {
+        self.0.status()
+    }
+    fn into_error(self) -> StorageError {
+        let status = std::io::Error::other(format!("HTTP {}", self.0.status().as_u16()));
+        StorageError::io(format!("calling the object store ({})", self.1), status)
+    }
+}
+
 /// A payload as a maker of one per attempt, and whether it can be made more than once: bytes in
 /// memory are sent again as they are, a stream only once.
 fn remake(payload: Payload) -> (bool, impl FnMut() -> Payload) {
@@ -228,19 +255,32 @@ impl Client {
         headers: &[(&'static str, String)],
         payload: impl Into<Payload>,
     ) -> Result<(reqwest::Response, String)> {
-        let (again, mut make) = remake(payload.into());
+        let (again, make) = remake(payload.into());
         let again = again && repeatable(&method, headers);
+        self.attempts(again, make, |payload| {
+            self.request_once(&method, key, query, headers, payload)
+        })
+        .await
+    }
+
+    /// Runs `once` with a payload from `make` until it succeeds, fails for good, or has been
+    /// attempted [`ATTEMPTS`] times (once only unless `again`), waiting in between. A transient
+    /// answer to any attempt but the last counts as a failure; to the last, it is returned.
+    async fn attempts<T: Attempted, F>(
+        &self,
+        again: bool,
+        mut make: impl FnMut() -> Payload,
+        mut once: impl FnMut(Payload) -> F,
+    ) -> Result<T>
+    where
+        F: std::future::Future<Output = std::result::Result<T, Failed>>,
+    {
         let mut attempt = 1;
         loop {
             let last = !again || attempt >= ATTEMPTS;
-            let failed = match self
-                .request_once(&method, key, query, headers, make())
-                .await
-            {
-                Ok((resp, what)) if !last && transient(resp.status()) => {
-                    let status = std::io::Error::other(format!("HTTP {}", resp.status().as_u16()));
-                    let e = StorageError::io(format!("calling the object store ({what})"), status);
-                    Failed(e, true)
+            let failed = match once(make()).await {
+                Ok(answer) if !last && transient(answer.status()) => {
+                    Failed(answer.into_error(), true)
                 }
                 Ok(answer) => return Ok(answer),
                 Err(failed) => failed,
@@ -358,35 +398,32 @@ impl Client {
         payload: impl Into<Payload>,
     ) -> Result<Answer> {
         let (again, make) = remake(payload.into());
-        self.send_with(method, key, query, headers, again, make)
-            .await
+        let again = again && repeatable(&method, headers);
+        self.attempts(again, make, |payload| {
+            self.send_once(&method, key, query, headers, payload)
+        })
+        .await
     }
 
     /// [`Self::send`] with a payload made afresh for each attempt by `make` (a part staged on
-    /// disk, read again from its file); attempted again only if `again` and [`repeatable`].
+    /// disk, read again from its file), so that a streamed body is attempted again too when the
+    /// call is [`repeatable`].
     pub(crate) async fn send_with(
         &self,
         method: Method,
         key: &str,
         query: &[(&str, &str)],
         headers: &[(&'static str, String)],
-        again: bool,
-        mut make: impl FnMut() -> Payload,
+        make: impl FnMut() -> Payload,
     ) -> Result<Answer> {
-        let again = again && repeatable(&method, headers);
-        let mut attempt = 1;
-        loop {
-            let last = !again || attempt >= ATTEMPTS;
-            let failed = match self.send_once(&method, key, query, headers, make()).await {
-                Ok(a) if !last && transient(a.status) => Failed(unexpected("calling", &a), true),
-                Ok(a) => return Ok(a),
-                Err(failed) => failed,
-            };
-            attempt = self.next_attempt(again, attempt, failed).await?;
-        }
+        let again = repeatable(&method, headers);
+        self.attempts(again, make, |payload| {
+            self.send_once(&method, key, query, headers, payload)
+        })
+        .await
     }
 
-    /// One attempt of [`Self::send_with`].
+    /// One attempt of [`Self::send`] and [`Self::send_with`].
     async fn send_once(
         &self,
         method: &Method,

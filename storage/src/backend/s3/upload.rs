@@ -204,7 +204,6 @@ impl S3Upload {
                     &key,
                     &[("partNumber", &n), ("uploadId", &id)],
                     &[],
-                    true,
                     || part.payload(),
                 )
                 .await?;
@@ -375,7 +374,6 @@ impl BlobUpload for S3Upload {
                         &self.key,
                         &[],
                         &[("if-none-match", "*".to_owned())],
-                        true,
                         || match &part {
                             Some(part) => part.payload(),
                             None => Payload::Bytes(Bytes::new()),
